@@ -6,3 +6,6 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-test-only-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Serve static files from the finders: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

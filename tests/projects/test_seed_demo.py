@@ -1,0 +1,57 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.access import Action, restrict
+from accounts.models import Industry, Membership, Role, Tenant, User
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def seed():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_seed_demo_is_idempotent_and_prints_the_accounts(capsys):
+    call_command("seed_demo")
+    first = (Tenant.objects.count(), Project.objects.count(), User.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (Tenant.objects.count(), Project.objects.count(), User.objects.count(), Membership.objects.count()) == first
+    out = capsys.readouterr().out
+    assert "password for all: stagegate-demo" in out
+    for username in ("admin", "lead", "lotus-admin", "meridian-approver", "monsoon-viewer"):
+        assert username in out
+
+
+def test_seed_demo_models_the_kinds_of_clients_and_accounts():
+    seed()
+    industries = set(Tenant.objects.values_list("industry", flat=True))
+    assert {Industry.CONSUMER_BRAND, Industry.FINANCIAL_SERVICES} <= industries
+    assert industries & {Industry.MEDIA, Industry.AVIATION}
+    assert Tenant.objects.count() >= 3
+    for tenant in Tenant.objects.all():
+        assert Project.objects.filter(tenant=tenant).count() >= 2
+        for suffix, role in (
+            ("admin", Role.CUSTOMER_ADMIN),
+            ("approver", Role.CUSTOMER_APPROVER),
+            ("viewer", Role.CUSTOMER_VIEWER),
+        ):
+            assert Membership.objects.get(user__username=f"{tenant.slug}-{suffix}").role == role
+            assert User.objects.get(username=f"{tenant.slug}-{suffix}").check_password("stagegate-demo")
+
+    assert User.objects.get(username="admin").is_platform_admin
+    lead = User.objects.get(username="lead")
+    assert restrict(Tenant.objects.all(), user=lead).count() == 2
+    assert set(Membership.objects.filter(user=lead).values_list("role", flat=True)) == {Role.DELIVERY_LEAD}
+    assert (
+        restrict(Project.objects.all(), user=lead, action=Action.PROMOTE).count()
+        == Project.objects.filter(tenant__slug__in=["lotus", "meridian"]).count()
+    )
+
+
+def test_demo_accounts_can_sign_in(client):
+    seed()
+    assert client.login(username="lead", password="stagegate-demo")
+    assert client.get("/").status_code == 200

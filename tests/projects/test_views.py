@@ -1,0 +1,86 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from projects.services import project_access_grant
+from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain == [(f"{reverse('login')}?next=/", 302)]
+    assert "Sign in to Stagegate" in response.content.decode()
+
+
+def test_login_and_logout(client):
+    tenant = TenantFactory()
+    user = member(tenant, Role.CUSTOMER_VIEWER, username="vera")
+    response = client.post(reverse("login"), {"username": "vera", "password": "stagegate-demo"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.context["user"] == user
+
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert not response.context["user"].is_authenticated
+
+
+def test_wrong_password_is_refused_with_a_message(client):
+    member(TenantFactory(), Role.CUSTOMER_VIEWER, username="vera")
+    response = client.post(reverse("login"), {"username": "vera", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_home_lists_the_tenants_and_projects_the_user_can_see(client):
+    acme, globex, initech = TenantFactory(name="Acme"), TenantFactory(name="Globex"), TenantFactory(name="Initech")
+    ProjectFactory(tenant=acme, name="Acme chatbot")
+    granted = ProjectFactory(tenant=globex, name="Globex search")
+    ProjectFactory(tenant=globex, name="Globex hidden")
+    ProjectFactory(tenant=initech, name="Initech hidden")
+    user = member(acme, Role.CUSTOMER_APPROVER)
+    project_access_grant(project=granted, user=user, role=Role.CUSTOMER_VIEWER)
+    client.force_login(user)
+
+    response = client.get(reverse("home"))
+
+    assert [t.name for t in response.context["tenants"]] == ["Acme", "Globex"]
+    assert [p.name for p in response.context["projects"]] == ["Acme chatbot", "Globex search"]
+    body = response.content.decode()
+    assert "Globex hidden" not in body
+    assert "Initech" not in body
+
+
+def test_home_query_count_does_not_grow_with_projects(client, django_assert_num_queries):
+    tenant = TenantFactory()
+    lead = member(tenant, Role.DELIVERY_LEAD)
+    ProjectFactory.create_batch(2, tenant=tenant, delivery_lead=lead)
+    client.force_login(lead)
+    with django_assert_num_queries(4) as few:  # session, user, tenants, projects
+        client.get(reverse("home"))
+    ProjectFactory.create_batch(40, tenant=tenant, delivery_lead=UserFactory())
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("home"))
+    assert len(response.context["projects"]) == 42
+
+
+def test_project_page_shows_the_users_rights(client):
+    tenant = TenantFactory()
+    project = ProjectFactory(tenant=tenant, name="Dispute triage")
+    client.force_login(member(tenant, Role.CUSTOMER_APPROVER))
+    response = client.get(reverse("project-detail", args=[project.pk]))
+    assert response.status_code == 200
+    assert "Dispute triage" in response.content.decode()
+    assert response.context["actions"] == {"view", "approve"}
+
+
+def test_tenant_page_lists_only_visible_projects(client):
+    tenant = TenantFactory()
+    shown, hidden = ProjectFactory(tenant=tenant, name="Shown"), ProjectFactory(tenant=tenant, name="Hidden")
+    outsider = UserFactory()
+    project_access_grant(project=shown, user=outsider, role=Role.CUSTOMER_VIEWER)
+    client.force_login(outsider)
+    response = client.get(reverse("tenant-detail", args=[tenant.slug]))
+    assert list(response.context["projects"]) == [shown]
+    assert hidden.name not in response.content.decode()

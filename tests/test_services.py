@@ -1,0 +1,31 @@
+"""Redis and a real Celery worker, as the product uses them."""
+
+import uuid
+
+import pytest
+from django.core.cache import caches
+
+from accounts.models import Tenant
+from config.celery_app import health_check
+from tests.factories import TenantFactory
+
+
+@pytest.mark.redis
+def test_cache_is_redis_and_round_trips():
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    assert isinstance(cache, RedisCache)
+    key = f"probe-{uuid.uuid4()}"
+    cache.set(key, {"stage": "pilot"}, timeout=30)
+    assert cache.get(key) == {"stage": "pilot"}
+    cache.delete(key)
+
+
+@pytest.mark.redis
+@pytest.mark.celery_worker
+def test_a_real_worker_runs_tasks_from_redis_against_the_database(celery_worker):
+    TenantFactory(slug="committed")
+    result = health_check.delay()
+    assert result.get(timeout=30) == "ok"
+    assert Tenant.objects.filter(slug="committed").exists()

@@ -1,0 +1,114 @@
+"""Each settings module loads, and reads its services from the environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "p7#Qz!v2Lr9@xW4m^Kd8*Hs3&Nf6(Tb1)Yc5_Ge0+Ja-Uo=Ri]Sl[Ew{Dq}Zk"
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from config.celery_app import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "eager": app.conf.task_always_eager,
+    "broker": app.conf.broker_url,
+    "debug": settings.DEBUG,
+}))
+"""
+
+
+def run(args, module, **env):
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    clean.update(env, DJANGO_SETTINGS_MODULE=module)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def probe(module, **env):
+    result = run(["-c", PROBE], module, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])
+def test_embedded_default_needs_no_service(module):
+    loaded = probe(module)
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["cache"].endswith("LocMemCache")
+    assert loaded["eager"] is True
+    assert loaded["broker"] == "memory://"
+
+
+@pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])
+def test_database_and_redis_urls_switch_to_the_real_services(module):
+    loaded = probe(
+        module, DATABASE_URL="postgres://postgres@127.0.0.1:5432/stagegate", REDIS_URL="redis://127.0.0.1:6379/3"
+    )
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["name"] == "stagegate"
+    assert loaded["cache"].endswith("RedisCache")
+    assert loaded["eager"] is False
+    assert loaded["broker"] == "redis://127.0.0.1:6379/3"
+
+
+def test_local_settings_debug_by_default():
+    assert probe("config.settings.local")["debug"] is True
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "stagegate.example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/stagegate",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set"),
+        ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set"),
+        ("DATABASE_URL", "DATABASE_URL must point to PostgreSQL"),
+        ("REDIS_URL", "REDIS_URL must be set"),
+    ],
+)
+def test_production_refuses_to_start_without_its_essentials(missing, message):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = run(["manage.py", "check"], "config.settings.production", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_sqlite():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "sqlite:////tmp/stagegate.sqlite3"}
+    result = run(["manage.py", "check"], "config.settings.production", **env)
+    assert result.returncode != 0
+    assert "DATABASE_URL must point to PostgreSQL" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], "config.settings.production", **PRODUCTION_ENV
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_without_redis_tasks_run_in_process():
+    script = (
+        "import django; django.setup(); from config.celery_app import health_check; print(health_check.delay().get())"
+    )
+    result = run(["-c", script], "config.settings.local", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
