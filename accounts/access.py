@@ -34,15 +34,20 @@ from accounts.models import Membership, Role, Tenant, TenantOwned
 
 class Action(StrEnum):
     VIEW = "view"
+    #: Every field of the project: identity, deployment model, profile, budgets, timeline.
     CHANGE = "change"
+    #: The technical details only (hosting, volumes, latency, environment, routing).
+    CHANGE_TECHNICAL = "change_technical"
+    #: Request promotions; roll back, pause or retire.
     PROMOTE = "promote"
     APPROVE = "approve"
+    #: The tenant's members, approval policies, freeze windows and webhooks.
     MANAGE = "manage"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.DELIVERY_LEAD: frozenset({Action.VIEW, Action.CHANGE, Action.PROMOTE}),
-    Role.ENGINEER: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.DELIVERY_LEAD: frozenset({Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE}),
+    Role.ENGINEER: frozenset({Action.VIEW, Action.CHANGE_TECHNICAL}),
     Role.CUSTOMER_ADMIN: frozenset({Action.VIEW, Action.APPROVE, Action.MANAGE}),
     Role.CUSTOMER_APPROVER: frozenset({Action.VIEW, Action.APPROVE}),
     Role.CUSTOMER_VIEWER: frozenset({Action.VIEW}),
@@ -107,9 +112,7 @@ def _is_active(user) -> bool:
 def _condition(model, user, action: Action) -> Q:
     if model is Tenant:
         return _tenant_condition(user, action)
-    via = getattr(model, "access_via", None)
-    guarded = model._meta.get_field(via).related_model if via else model
-    object_ref = f"{via}_id" if via else "pk"
+    guarded, object_ref = _guarding_object(model)
     memberships = Membership.objects.filter(user=user, tenant_id=OuterRef("tenant_id"), role__in=roles_allowing(action))
     if not _object_permission_models(guarded):
         return Q(Exists(memberships))
@@ -130,6 +133,18 @@ def _condition(model, user, action: Action) -> Q:
             )
         )
     return condition
+
+
+def _guarding_object(model):
+    """Follow ``access_via`` (e.g. decision → request → project) to the model whose rights apply.
+
+    Returns that model and the path from ``model`` to its primary key.
+    """
+    path = []
+    while via := getattr(model, "access_via", None):
+        path.append(via)
+        model = model._meta.get_field(via).related_model
+    return model, ("__".join(path) + "_id") if path else "pk"
 
 
 def _tenant_condition(user, action: Action) -> Q:
@@ -184,3 +199,9 @@ def _object_permission_models(model):
 
 def _guarded_models():
     return [model for model in apps.get_models() if issubclass(model, TenantOwned) and _object_permission_models(model)]
+
+
+def require(user, obj, action: Action) -> None:
+    """Refuse (403) unless ``user`` may take ``action`` on ``obj``. For services that act for a person."""
+    if not can(user, obj, action):
+        raise PermissionDenied(f"You may not {action.replace('_', ' ')} this {obj._meta.verbose_name}.")

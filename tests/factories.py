@@ -2,7 +2,7 @@ import factory
 from django.conf import settings
 
 from accounts.models import Industry, Membership, Role, Tenant, User
-from projects.models import Project
+from projects.models import Project, RequirementsProfile
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -44,10 +44,24 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Project
+        skip_postgeneration_save = True
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"Project {n}")
     code = factory.Sequence(lambda n: f"PRJ-{n}")
+    profile = factory.RelatedFactory(
+        "tests.factories.RequirementsProfileFactory",
+        factory_related_name="project",
+        tenant=factory.SelfAttribute("..tenant"),
+    )
+
+
+class RequirementsProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequirementsProfile
+
+    project = factory.SubFactory(ProjectFactory, profile=None)
+    tenant = factory.SelfAttribute("project.tenant")
 
 
 def member(tenant, role, **user_fields):

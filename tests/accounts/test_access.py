@@ -11,13 +11,13 @@ from accounts.access import Action, allowed_actions, can, get_for_user_or_404, r
 from accounts.models import Membership, Role, Tenant, User
 from accounts.services import membership_grant, membership_revoke, service_account_create
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
-from projects.services import project_access_grant, project_access_revoke
+from projects.services.projects import project_access_grant, project_access_revoke
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
 ALL_ACTIONS = set(Action)
-PROJECT_ACTIONS = {Action.VIEW, Action.CHANGE, Action.PROMOTE, Action.APPROVE}
+PROJECT_ACTIONS = {Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE}
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def visible_codes(user, action, django_assert_num_queries):
 
 # role -> actions the role allows on every project of its tenant
 EXPECTED = {
-    Role.DELIVERY_LEAD: {Action.VIEW, Action.CHANGE, Action.PROMOTE},
-    Role.ENGINEER: {Action.VIEW, Action.CHANGE},
+    Role.DELIVERY_LEAD: {Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE},
+    Role.ENGINEER: {Action.VIEW, Action.CHANGE_TECHNICAL},
     Role.CUSTOMER_ADMIN: {Action.VIEW, Action.APPROVE},
     Role.CUSTOMER_APPROVER: {Action.VIEW, Action.APPROVE},
     Role.CUSTOMER_VIEWER: {Action.VIEW},
@@ -130,7 +130,8 @@ def test_project_grant_can_narrow_the_actions_on_one_project(portfolio, django_a
     project_access_grant(project=portfolio["a1"], user=engineer, role=Role.ENGINEER)
     project_access_grant(project=portfolio["a2"], user=engineer, role=Role.CUSTOMER_VIEWER)
     assert visible_codes(engineer, Action.VIEW, django_assert_num_queries) == {"A-1", "A-2"}
-    assert visible_codes(engineer, Action.CHANGE, django_assert_num_queries) == {"A-1"}
+    assert visible_codes(engineer, Action.CHANGE_TECHNICAL, django_assert_num_queries) == {"A-1"}
+    assert visible_codes(engineer, Action.CHANGE, django_assert_num_queries) == set()
 
 
 def test_revoking_a_project_grant_takes_the_project_away(portfolio, django_assert_num_queries):
@@ -169,7 +170,7 @@ def test_group_object_grant_counts(portfolio, django_assert_num_queries):
 def test_grants_use_guardians_direct_foreign_key_tables(portfolio):
     user = UserFactory()
     project_access_grant(project=portfolio["a1"], user=user, role=Role.DELIVERY_LEAD)
-    assert ProjectUserObjectPermission.objects.filter(user=user, content_object=portfolio["a1"]).count() == 3
+    assert ProjectUserObjectPermission.objects.filter(user=user, content_object=portfolio["a1"]).count() == 4
     assert UserObjectPermission.objects.count() == 0
 
 
@@ -201,11 +202,21 @@ def test_only_customer_admins_manage_their_tenant(portfolio, role, manages):
 def test_allowed_actions_answers_every_action_in_one_query(portfolio, django_assert_num_queries):
     lead = member(portfolio["acme"], Role.DELIVERY_LEAD)
     with django_assert_num_queries(1):
-        assert allowed_actions(lead, portfolio["a1"]) == {Action.VIEW, Action.CHANGE, Action.PROMOTE}
+        assert allowed_actions(lead, portfolio["a1"]) == {
+            Action.VIEW,
+            Action.CHANGE,
+            Action.CHANGE_TECHNICAL,
+            Action.PROMOTE,
+        }
     with django_assert_num_queries(1):
         assert allowed_actions(lead, portfolio["g1"]) == frozenset()
     with django_assert_num_queries(1):
-        assert allowed_actions(lead, portfolio["acme"]) == {Action.VIEW, Action.CHANGE, Action.PROMOTE}
+        assert allowed_actions(lead, portfolio["acme"]) == {
+            Action.VIEW,
+            Action.CHANGE,
+            Action.CHANGE_TECHNICAL,
+            Action.PROMOTE,
+        }
     admin = UserFactory(is_platform_admin=True)
     with django_assert_num_queries(0):
         assert allowed_actions(admin, portfolio["g1"]) == ALL_ACTIONS

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from projects.services import project_access_grant
+from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

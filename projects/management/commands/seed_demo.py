@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts.models import Industry, Membership, Regulation, Role, Tenant, User
 from accounts.services import membership_grant, tenant_create
 from projects.models import Project
-from projects.services import project_create
+from projects.services.projects import project_create
 
 TENANTS = [
     {

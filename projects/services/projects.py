@@ -1,0 +1,175 @@
+"""Writes on projects, their requirements profile, evidence, tickets, and who may reach one project."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from accounts.access import ROLE_ACTIONS, Action, require
+from accounts.audit import audit_record, changes, snapshot
+from accounts.models import Role, Tenant, User
+from projects.models import (
+    TECHNICAL_FIELDS,
+    EvidenceLink,
+    Project,
+    ProjectUserObjectPermission,
+    RequirementsProfile,
+    TicketReference,
+)
+
+# The actions that exist as per-project permissions (``<action>_project``).
+PROJECT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE)
+
+#: Project fields a person may set with ``project_update``; the deployment model has its own
+#: service (``deployments.services.deployment_model_switch``) and the stage its state machine.
+EDITABLE_FIELDS = frozenset({"name", "code", "description", "delivery_lead", "workload_type", "hosting_approach"})
+TECHNICAL_PROJECT_FIELDS = frozenset({"hosting_approach"})
+PROFILE_FIELDS = frozenset(
+    field.name
+    for field in RequirementsProfile._meta.concrete_fields
+    if field.name not in {"id", "tenant", "project", "updated_at"}
+)
+
+
+@transaction.atomic
+def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict | None = None, **fields) -> Project:
+    """Create a project with its requirements profile. ``actor`` None: the system (demo data, imports)."""
+    if actor is not None:
+        require(actor, tenant, Action.CHANGE)
+    unknown = set(fields) - EDITABLE_FIELDS - {"deployment_model"}
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
+    project = Project(tenant=tenant, **fields)
+    project.full_clean()
+    if project.delivery_lead is None and actor is not None and not actor.is_platform_admin:
+        project.delivery_lead = actor
+    project.save()
+    requirements = RequirementsProfile(tenant=tenant, project=project, **_profile_fields(profile or {}))
+    requirements.full_clean()
+    requirements.save()
+    audit_record(action="project.created", obj=project, actor=actor, after=_project_state(project, requirements))
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor: User, **fields) -> Project:
+    """Change project fields. Engineers may change only the technical ones (``Action.CHANGE_TECHNICAL``)."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = snapshot(project, fields=list(fields))
+    for name, value in fields.items():
+        setattr(project, name, value)
+    after = snapshot(project, fields=list(fields))
+    before, after = changes(before, after)
+    if not after:
+        return project
+    require(actor, project, Action.CHANGE_TECHNICAL if set(after) <= TECHNICAL_PROJECT_FIELDS else Action.CHANGE)
+    project.full_clean()
+    project.save()
+    audit_record(action="project.updated", obj=project, actor=actor, before=before, after=after)
+    return project
+
+
+@transaction.atomic
+def profile_update(*, project: Project, actor: User, **fields) -> RequirementsProfile:
+    """Change the requirements profile. Engineers may change only ``TECHNICAL_FIELDS``."""
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    requirements = RequirementsProfile.objects.get(project=project)
+    before = snapshot(requirements, fields=list(fields))
+    for name, value in fields.items():
+        setattr(requirements, name, value)
+    after = snapshot(requirements, fields=list(fields))
+    before, after = changes(before, after)
+    if not after:
+        return requirements
+    require(actor, project, Action.CHANGE_TECHNICAL if set(after) <= TECHNICAL_FIELDS else Action.CHANGE)
+    requirements.full_clean()
+    requirements.save()
+    audit_record(action="project.profile_updated", obj=project, actor=actor, before=before, after=after)
+    return requirements
+
+
+@transaction.atomic
+def evidence_add(*, project: Project, actor: User, kind: str, title: str, url: str = "", reference: str = ""):
+    require(actor, project, Action.CHANGE_TECHNICAL)
+    link = EvidenceLink(
+        tenant_id=project.tenant_id, project=project, kind=kind, title=title, url=url, reference=reference
+    )
+    link.full_clean()
+    link.save()
+    audit_record(
+        action="evidence.added", obj=link, actor=actor, after=snapshot(link, ["kind", "title", "url", "reference"])
+    )
+    return link
+
+
+@transaction.atomic
+def evidence_remove(*, link: EvidenceLink, actor: User) -> None:
+    require(actor, link.project, Action.CHANGE_TECHNICAL)
+    audit_record(
+        action="evidence.removed", obj=link, actor=actor, before=snapshot(link, ["kind", "title", "url", "reference"])
+    )
+    link.delete()
+
+
+@transaction.atomic
+def ticket_link(*, project: Project, actor: User, system: str, key: str, url: str = "") -> TicketReference:
+    require(actor, project, Action.CHANGE_TECHNICAL)
+    ticket = TicketReference(tenant_id=project.tenant_id, project=project, system=system, key=key.strip(), url=url)
+    ticket.full_clean()
+    ticket.save()
+    audit_record(action="ticket.linked", obj=ticket, actor=actor, after=snapshot(ticket, ["system", "key", "url"]))
+    return ticket
+
+
+@transaction.atomic
+def ticket_unlink(*, ticket: TicketReference, actor: User) -> None:
+    require(actor, ticket.project, Action.CHANGE_TECHNICAL)
+    audit_record(action="ticket.unlinked", obj=ticket, actor=actor, before=snapshot(ticket, ["system", "key", "url"]))
+    ticket.delete()
+
+
+@transaction.atomic
+def project_access_grant(*, project: Project, user: User, role: Role, actor: User | None = None) -> None:
+    """Give ``user`` the rights of ``role`` on this one project (widening, or filling a narrowed role)."""
+    if actor is not None:
+        require(actor, project.tenant, Action.MANAGE)
+    _remove_project_permissions(project, user)
+    for action in PROJECT_ACTIONS:
+        if action in ROLE_ACTIONS[Role(role)]:
+            assign_perm(f"projects.{action}_project", user, project)
+    audit_record(
+        action="access.project_granted", obj=project, actor=actor, after={"user": user.get_username(), "role": role}
+    )
+
+
+@transaction.atomic
+def project_access_revoke(*, project: Project, user: User, actor: User | None = None) -> None:
+    """Take back every per-project right ``user`` holds on this project."""
+    if actor is not None:
+        require(actor, project.tenant, Action.MANAGE)
+    if _remove_project_permissions(project, user):
+        audit_record(action="access.project_revoked", obj=project, actor=actor, before={"user": user.get_username()})
+
+
+def _remove_project_permissions(project, user) -> int:
+    deleted, _ = ProjectUserObjectPermission.objects.filter(user=user, content_object=project).delete()
+    return deleted
+
+
+def _profile_fields(profile: dict) -> dict:
+    unknown = set(profile) - PROFILE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
+    return profile
+
+
+def _project_state(project, requirements) -> dict:
+    return {
+        **snapshot(project, ["name", "code", "workload_type", "deployment_model", "hosting_approach", "stage"]),
+        "profile": snapshot(requirements, sorted(PROFILE_FIELDS)),
+    }
