@@ -40,19 +40,21 @@ class Industry(models.TextChoices):
 
 def validate_regulations(value):
     if not isinstance(value, list):
-        raise ValidationError("Regulations must be a list of regulation codes.", code="invalid")
+        raise ValidationError("Regulations must be a list of regulation codes.", code="not_a_list")
     unknown = sorted(set(value) - set(Regulation.values))
     if unknown:
         raise ValidationError(
             "Unknown regulation code(s): %(codes)s. Allowed: %(allowed)s.",
-            code="invalid_choice",
+            code="unknown_regulation",
             params={"codes": ", ".join(map(str, unknown)), "allowed": ", ".join(Regulation.values)},
         )
 
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("%(value)s is not an IANA time zone name.", code="invalid", params={"value": value})
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name.", code="unknown_time_zone", params={"value": value}
+        )
 
 
 class Tenant(models.Model):

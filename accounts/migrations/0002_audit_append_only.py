@@ -23,12 +23,12 @@ DROP FUNCTION IF EXISTS accounts_auditevent_append_only();
 """
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_FORWARD)
+        schema_editor.execute(POSTGRESQL_FORWARD, params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_BACKWARD)
+        schema_editor.execute(POSTGRESQL_BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):

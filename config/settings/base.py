@@ -152,6 +152,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Run exactly one beat process: it is the only scheduler (far-future ETAs are lost on Redis restarts).
+CELERY_BEAT_SCHEDULE = {
+    "expire-approval-requests": {"task": "projects.expire_approval_requests", "schedule": 300.0},
+}
 
 # --- Logging ----------------------------------------------------------------------------------
 

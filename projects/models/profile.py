@@ -66,12 +66,12 @@ class Capability(models.TextChoices):
 
 def validate_data_categories(value):
     if not isinstance(value, list):
-        raise ValidationError("Data categories must be a list.", code="invalid")
+        raise ValidationError("Data categories must be a list.", code="not_a_list")
     unknown = sorted(set(value) - set(DataCategory.values))
     if unknown:
         raise ValidationError(
             "Unknown data categor(ies): %(codes)s. Allowed: %(allowed)s.",
-            code="invalid_choice",
+            code="unknown_category",
             params={"codes": ", ".join(map(str, unknown)), "allowed": ", ".join(DataCategory.values)},
         )
 

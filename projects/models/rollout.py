@@ -59,12 +59,12 @@ PROMOTION_TARGETS = [Stage.PROOF_OF_CONCEPT, Stage.PILOT, Stage.ROLLOUT, Stage.P
 def validate_eligible_roles(value):
     allowed = {choice for choice, _ in ELIGIBLE_ROLE_CHOICES}
     if not isinstance(value, list):
-        raise ValidationError("Eligible roles must be a list.", code="invalid")
+        raise ValidationError("Eligible roles must be a list.", code="not_a_list")
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise ValidationError(
             "Unknown role(s): %(roles)s. Allowed: %(allowed)s.",
-            code="invalid_choice",
+            code="unknown_role",
             params={"roles": ", ".join(map(str, unknown)), "allowed": ", ".join(sorted(allowed))},
         )
 

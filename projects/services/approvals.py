@@ -1,0 +1,481 @@
+"""Approval policies, change freezes, and the life of an approval request.
+
+A request is pending → approved | rejected | cancelled | expired. Every function that touches a
+request locks the project row first, then the request row, so concurrent decisions, double
+submits, cancels and the expiry task are serialised per project: there is never a second stage
+change, nor a decision on a closed request. The unique constraints (one pending request per
+project, one decision per approver) back this up at the database.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.access import Action, allowed_actions, require, restrict
+from accounts.audit import audit_record, changes, snapshot
+from accounts.models import Membership, Role, Tenant, User
+from projects.models import (
+    PLATFORM_ADMIN,
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRequest,
+    FreezeWindow,
+    Project,
+    Stage,
+)
+from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
+from projects.services import stages
+
+#: The policy used when a tenant has written none.
+BUILT_IN_POLICY = {
+    "source": "built-in default",
+    "required_approvals": 1,
+    "eligible_roles": list(DEFAULT_ELIGIBLE_ROLES),
+    "eligible_user_ids": [],
+    "require_client_and_delivery": False,
+    "requester_may_approve": False,
+    "readiness_gate_required": False,
+    "expiry_hours": 72,
+}
+CLIENT_SIDE_ROLES = {Role.CUSTOMER_ADMIN.value, Role.CUSTOMER_APPROVER.value, Role.CUSTOMER_VIEWER.value}
+DELIVERY_SIDE_ROLES = {Role.DELIVERY_LEAD.value, Role.ENGINEER.value, PLATFORM_ADMIN}
+#: Promotions into these stages are refused while a change freeze is in force.
+FROZEN_TARGETS = {Stage.ROLLOUT, Stage.PRODUCTION}
+POLICY_FIELDS = [
+    "target_stage",
+    "required_approvals",
+    "eligible_roles",
+    "require_client_and_delivery",
+    "requester_may_approve",
+    "readiness_gate_required",
+    "expiry_hours",
+]
+FREEZE_FIELDS = [
+    "name",
+    "kind",
+    "starts_on",
+    "ends_on",
+    "start_weekday",
+    "start_time",
+    "end_weekday",
+    "end_time",
+    "is_active",
+]
+
+
+# --- Policies ---------------------------------------------------------------------------------
+
+
+def policy_for(*, tenant_id: int, target_stage: str) -> dict:
+    """The policy that governs a promotion into ``target_stage``, as the plain data a request keeps."""
+    policies = {
+        policy.target_stage: policy
+        for policy in ApprovalPolicy.objects.filter(
+            tenant_id=tenant_id, target_stage__in=[target_stage, ""]
+        ).prefetch_related("eligible_users")
+    }
+    policy = policies.get(target_stage) or policies.get("")
+    if policy is None:
+        return dict(BUILT_IN_POLICY)
+    return {
+        "source": f"policy #{policy.pk} ({policy})",
+        **snapshot(policy, [field for field in POLICY_FIELDS if field != "target_stage"]),
+        "eligible_user_ids": sorted(user.pk for user in policy.eligible_users.all()),
+    }
+
+
+@transaction.atomic
+def policy_save(
+    *, tenant: Tenant, actor: User, target_stage: str = "", eligible_users=None, **fields
+) -> ApprovalPolicy:
+    """Create or change the tenant's policy for ``target_stage`` (blank: the default). Customer admins."""
+    require(actor, tenant, Action.MANAGE)
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of an approval policy."))
+    policy = ApprovalPolicy.objects.select_for_update().filter(tenant=tenant, target_stage=target_stage).first()
+    creating = policy is None
+    if creating:
+        policy = ApprovalPolicy(tenant=tenant, target_stage=target_stage)
+    before = (
+        {}
+        if creating
+        else {**snapshot(policy, POLICY_FIELDS), "eligible_users": _usernames(policy.eligible_users.all())}
+    )
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    users = (
+        list(eligible_users) if eligible_users is not None else ([] if creating else list(policy.eligible_users.all()))
+    )
+    policy.full_clean()
+    _validate_policy_people(policy, users)
+    policy.save()
+    policy.eligible_users.set(users)
+    after = {**snapshot(policy, POLICY_FIELDS), "eligible_users": _usernames(users)}
+    before, after = changes(before, after)
+    if after:
+        audit_record(
+            action="policy.created" if creating else "policy.updated",
+            obj=policy,
+            actor=actor,
+            before=before,
+            after=after,
+        )
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, policy: ApprovalPolicy, actor: User) -> None:
+    require(actor, policy.tenant, Action.MANAGE)
+    audit_record(action="policy.deleted", obj=policy, actor=actor, before=snapshot(policy, POLICY_FIELDS))
+    policy.delete()
+
+
+def _validate_policy_people(policy: ApprovalPolicy, users: list[User]) -> None:
+    members = set(
+        Membership.objects.filter(tenant_id=policy.tenant_id, user__in=users).values_list("user_id", flat=True)
+    )
+    # Delivery staff without a membership may be named if they can see this client (few names, few queries).
+    strangers = [
+        user.get_username()
+        for user in users
+        if user.pk not in members
+        and not restrict(Tenant.objects.filter(pk=policy.tenant_id), user=user, action=Action.VIEW).exists()
+    ]
+    errors = {}
+    if strangers:
+        errors["eligible_users"] = ValidationError(
+            "Named approvers must be able to see this client: %(names)s cannot.",
+            code="invalid",
+            params={"names": ", ".join(strangers)},
+        )
+    if policy.require_client_and_delivery:
+        roles = set(policy.eligible_roles)
+        client_possible = roles & CLIENT_SIDE_ROLES or any(user.pk in members for user in users)
+        delivery_possible = roles & DELIVERY_SIDE_ROLES or any(
+            user.pk not in members or user.is_platform_admin for user in users
+        )
+        if not (client_possible and delivery_possible):
+            errors["require_client_and_delivery"] = ValidationError(
+                "Requiring a client-side and a delivery-side approver needs eligible people on both sides.",
+                code="unsatisfiable",
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _usernames(users) -> list[str]:
+    return sorted(user.get_username() for user in users)
+
+
+# --- Freeze windows ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def freeze_window_save(*, tenant: Tenant, actor: User, window: FreezeWindow | None = None, **fields) -> FreezeWindow:
+    """Create (``window`` None) or change a change-freeze window. Customer admins."""
+    require(actor, tenant, Action.MANAGE)
+    unknown = set(fields) - set(FREEZE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of a freeze window."))
+    creating = window is None
+    if creating:
+        window = FreezeWindow(tenant=tenant)
+    elif window.tenant_id != tenant.pk:
+        raise ValidationError({"window": "This window belongs to another client."})
+    before = {} if creating else snapshot(window, FREEZE_FIELDS)
+    for name, value in fields.items():
+        setattr(window, name, value)
+    window.full_clean()
+    window.save()
+    before, after = changes(before, snapshot(window, FREEZE_FIELDS))
+    if after:
+        audit_record(
+            action="freeze.created" if creating else "freeze.updated",
+            obj=window,
+            actor=actor,
+            before=before,
+            after=after,
+        )
+    return window
+
+
+@transaction.atomic
+def freeze_window_delete(*, window: FreezeWindow, actor: User) -> None:
+    require(actor, window.tenant, Action.MANAGE)
+    audit_record(action="freeze.deleted", obj=window, actor=actor, before=snapshot(window, FREEZE_FIELDS))
+    window.delete()
+
+
+def freeze_in_force(*, tenant: Tenant, at: datetime.datetime) -> FreezeWindow | None:
+    """The first active freeze window of ``tenant`` covering the moment ``at``, if any."""
+    for window in FreezeWindow.objects.filter(tenant=tenant, is_active=True).order_by("pk"):
+        if window.covers(at, tenant.time_zone):
+            return window
+    return None
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def approval_request_create(
+    *, project: Project, actor: User, target_stage: str | None = None, note: str = ""
+) -> ApprovalRequest:
+    """Ask the client to approve the project's next stage. Delivery leads (``Action.PROMOTE``)."""
+    project = stages.lock_project(project)
+    require(actor, project, Action.PROMOTE)
+    target = stages.promotion_target(project)
+    if target is None:
+        raise ValidationError(
+            {"target_stage": f"A {project.get_stage_display()} project cannot be promoted."}, code="invalid_transition"
+        )
+    if target_stage not in (None, "", target):
+        raise ValidationError(
+            {"target_stage": f"A {project.get_stage_display()} project can only be promoted to {target.label}."},
+            code="invalid_transition",
+        )
+    pending = ApprovalRequest.objects.filter(project=project, status=ApprovalRequest.Status.PENDING).first()
+    if pending is not None:
+        raise ValidationError(
+            {"project": f"The project already has a pending approval request (#{pending.pk})."}, code="pending_exists"
+        )
+    policy = policy_for(tenant_id=project.tenant_id, target_stage=target)
+    request = ApprovalRequest(
+        tenant_id=project.tenant_id,
+        project=project,
+        from_stage=project.stage,
+        target_stage=target,
+        requested_by=actor,
+        note=note,
+        snapshot=_project_facts(project),
+        policy=policy,
+        expires_at=timezone.now() + datetime.timedelta(hours=policy["expiry_hours"]),
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"project": "The project already has a pending approval request."}, code="pending_exists"
+        ) from None
+    audit_record(
+        action="approval.requested",
+        obj=request,
+        actor=actor,
+        after={"from_stage": request.from_stage, "target_stage": target, "expires_at": request.expires_at},
+    )
+    return request
+
+
+@transaction.atomic
+def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comment: str = "") -> ApprovalDecision:
+    """Record one eligible person's approval or rejection.
+
+    Reject needs a comment and closes the request. Approve closes it once the policy is met
+    (N approvals, and one on each side if required), and then applies the stage change in this
+    same transaction — refused while a change freeze is in force, unless a platform admin
+    overrode it on the request.
+    """
+    project, request = _lock(request)
+    require(actor, project, Action.VIEW)
+    _require_open(request)
+    if verdict not in ApprovalDecision.Verdict.values:
+        raise ValidationError({"verdict": "Choose approve or reject."}, code="invalid_choice")
+    if verdict == ApprovalDecision.Verdict.REJECT and not comment.strip():
+        raise ValidationError({"comment": "A rejection needs a comment saying why."}, code="required")
+    side = eligibility(actor=actor, request=request, project=project)
+    if request.decisions.filter(approver=actor).exists():
+        raise ValidationError({"approver": "You have already decided on this request."}, code="already_decided")
+
+    completes = False
+    if verdict == ApprovalDecision.Verdict.APPROVE:
+        sides = [
+            *request.decisions.filter(verdict=ApprovalDecision.Verdict.APPROVE).values_list("side", flat=True),
+            side,
+        ]
+        completes = _policy_met(request.policy, sides)
+        if completes:
+            _refuse_if_frozen(project, request)
+
+    try:
+        with transaction.atomic():
+            decision = ApprovalDecision.objects.create(
+                tenant_id=request.tenant_id,
+                request=request,
+                approver=actor,
+                verdict=verdict,
+                side=side,
+                comment=comment,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"approver": "You have already decided on this request."}, code="already_decided"
+        ) from None
+    audit_record(
+        action="approval.decided",
+        obj=decision,
+        actor=actor,
+        after={"verdict": verdict, "side": side, "comment": comment},
+    )
+    if verdict == ApprovalDecision.Verdict.REJECT:
+        _close(request, status=ApprovalRequest.Status.REJECTED, actor=actor, action="approval.rejected")
+    elif completes:
+        _close(request, status=ApprovalRequest.Status.APPROVED, actor=actor, action="approval.approved")
+        stages.promote(project=project, request=request, actor=actor)
+    return decision
+
+
+@transaction.atomic
+def approval_request_cancel(*, request: ApprovalRequest, actor: User) -> ApprovalRequest:
+    """Withdraw a pending request. Only the person who made it (or a platform admin)."""
+    project, request = _lock(request)
+    require(actor, project, Action.VIEW)
+    if actor.pk != request.requested_by_id and not actor.is_platform_admin:
+        raise PermissionDenied("Only the person who requested this promotion can cancel it.")
+    _require_open(request)
+    _close(request, status=ApprovalRequest.Status.CANCELLED, actor=actor, action="approval.cancelled")
+    return request
+
+
+@transaction.atomic
+def approval_freeze_override(*, request: ApprovalRequest, actor: User, reason: str) -> ApprovalRequest:
+    """Let a pending request go through a change freeze. Platform admins only, with a reason."""
+    _project, request = _lock(request)
+    if not actor.is_platform_admin:
+        raise PermissionDenied("Only a platform admin can override a change freeze.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Overriding a change freeze needs a reason."}, code="required")
+    _require_open(request)
+    request.freeze_override_by = actor
+    request.freeze_override_reason = reason
+    request.save(update_fields=["freeze_override_by", "freeze_override_reason"])
+    audit_record(action="approval.freeze_overridden", obj=request, actor=actor, after={"reason": reason})
+    return request
+
+
+def approval_requests_expire(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:
+    """Close every pending request whose time ran out. Safe to run twice, or beside decisions."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        due = list(
+            ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING, expires_at__lte=now)
+            .order_by("pk")
+            .values_list("pk", "project_id")[:batch_size]
+        )
+        if not due:
+            return expired
+        with transaction.atomic():
+            list(
+                Project.objects.select_for_update().filter(pk__in={p for _, p in due}).order_by("pk").values_list("pk")
+            )
+            requests = list(
+                ApprovalRequest.objects.select_for_update()
+                .filter(pk__in=[r for r, _ in due], status=ApprovalRequest.Status.PENDING, expires_at__lte=now)
+                .order_by("pk")
+            )
+            for request in requests:
+                _close(request, status=ApprovalRequest.Status.EXPIRED, actor=None, action="approval.expired", now=now)
+            expired += len(requests)
+        if len(due) < batch_size:
+            return expired
+
+
+# --- Eligibility ------------------------------------------------------------------------------
+
+
+def eligibility(*, actor: User, request: ApprovalRequest, project: Project) -> str:
+    """The side (client or delivery) ``actor`` approves for, or PermissionDenied if not eligible."""
+    policy = request.policy
+    if actor.pk == request.requested_by_id and not policy["requester_may_approve"]:
+        raise PermissionDenied("Four-eyes rule: you requested this promotion, so someone else must approve it.")
+    membership = Membership.objects.filter(user=actor, tenant_id=project.tenant_id).first()
+    roles = set()
+    if membership is not None:
+        roles.add(membership.role)
+    if actor.is_platform_admin:
+        roles.add(PLATFORM_ADMIN)
+    if membership is None and not actor.is_platform_admin:
+        # Someone granted this one project: their grant says which kind of person they are here.
+        actions = allowed_actions(actor, project)
+        if Action.APPROVE in actions:
+            roles.add(Role.CUSTOMER_APPROVER.value)
+        if Action.PROMOTE in actions:
+            roles.add(Role.DELIVERY_LEAD.value)
+    named = actor.pk in policy["eligible_user_ids"]
+    if not named and not roles & set(policy["eligible_roles"]):
+        raise PermissionDenied("You are not an eligible approver for this request under the client's policy.")
+    is_client = (membership is not None and membership.role in CLIENT_SIDE_ROLES) or (
+        membership is None and Role.CUSTOMER_APPROVER.value in roles
+    )
+    return ApprovalDecision.Side.CLIENT if is_client else ApprovalDecision.Side.DELIVERY
+
+
+def _policy_met(policy: dict, sides: list[str]) -> bool:
+    if len(sides) < policy["required_approvals"]:
+        return False
+    if policy["require_client_and_delivery"]:
+        return ApprovalDecision.Side.CLIENT in sides and ApprovalDecision.Side.DELIVERY in sides
+    return True
+
+
+# --- Internals --------------------------------------------------------------------------------
+
+
+def _lock(request: ApprovalRequest) -> tuple[Project, ApprovalRequest]:
+    project = Project.objects.select_for_update().select_related("tenant").get(pk=request.project_id)
+    return project, ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _require_open(request: ApprovalRequest) -> None:
+    if request.status != ApprovalRequest.Status.PENDING:
+        raise ValidationError(
+            {"status": f"This request is already {request.get_status_display().lower()}."}, code="closed"
+        )
+    if request.expires_at <= timezone.now():
+        raise ValidationError({"status": "This request has expired."}, code="expired")
+
+
+def _refuse_if_frozen(project: Project, request: ApprovalRequest) -> None:
+    if request.target_stage not in FROZEN_TARGETS or request.freeze_override_by_id:
+        return
+    window = freeze_in_force(tenant=project.tenant, at=timezone.now())
+    if window is not None:
+        raise ValidationError(
+            {
+                "target_stage": f"Change freeze “{window.name}” is in force: promotions into "
+                f"{Stage(request.target_stage).label.lower()} wait until it ends, unless a platform admin overrides it."
+            },
+            code="change_freeze",
+        )
+
+
+def _close(request, *, status, actor, action, now=None) -> None:
+    request.status = status
+    request.closed_at = now or timezone.now()
+    request.closed_by = actor
+    request.save(update_fields=["status", "closed_at", "closed_by"])
+    audit_record(action=action, obj=request, actor=actor, before={"status": "pending"}, after={"status": status})
+
+
+def _project_facts(project: Project) -> dict:
+    profile = getattr(project, "profile", None)
+    facts = snapshot(project, ["name", "code", "stage", "workload_type", "deployment_model", "hosting_approach"])
+    if profile is not None:
+        facts["profile"] = snapshot(
+            profile,
+            [
+                "data_sensitivity",
+                "data_categories",
+                "regulations",
+                "residency",
+                "residency_region",
+                "monthly_requests",
+                "target_production_date",
+                "monthly_budget",
+            ],
+        )
+    return facts

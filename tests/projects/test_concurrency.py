@@ -1,0 +1,175 @@
+"""Concurrent decisions on PostgreSQL with real threads: never two stage changes, never a decision
+on a closed request. Each race is run several times to meet different interleavings."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from projects.models import ApprovalDecision, ApprovalRequest, Project, Stage, StageTransition
+from projects.services.approvals import (
+    approval_decide,
+    approval_request_cancel,
+    approval_request_create,
+    approval_requests_expire,
+    policy_save,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROUNDS = 6
+
+
+def race(*calls):
+    """Start every call at the same moment, each in its own thread with its own connection."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = ("ok", call())
+        except (ValidationError, PermissionDenied) as error:
+            outcomes[index] = ("refused", error)
+        except Exception as error:  # anything else is a bug the test must show
+            outcomes[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert all(outcome is not None for outcome in outcomes), "a thread hung"
+    errors = [outcome[1] for outcome in outcomes if outcome[0] == "error"]
+    assert not errors, errors
+    return [outcome[0] for outcome in outcomes]
+
+
+def fresh_request(project, lead):
+    Project.objects.filter(pk=project.pk).update(stage=Stage.DISCOVERY)
+    ApprovalRequest.objects.filter(project=project, status="pending").update(status="cancelled")
+    project.refresh_from_db()
+    return approval_request_create(project=project, actor=lead)
+
+
+def promotions(request):
+    return StageTransition.objects.filter(approval_request=request).count()
+
+
+def test_two_approvers_at_once_when_one_approval_is_enough(project, people):
+    for _ in range(ROUNDS):
+        request = fresh_request(project, people["lead"])
+        outcomes = race(
+            lambda r=request: approval_decide(request=r, actor=people["approver"], verdict="approve"),
+            lambda r=request: approval_decide(request=r, actor=people["approver2"], verdict="approve"),
+        )
+        assert sorted(outcomes) == ["ok", "refused"]
+        request.refresh_from_db()
+        assert request.status == ApprovalRequest.Status.APPROVED
+        assert request.decisions.count() == 1
+        assert promotions(request) == 1
+        assert (
+            AuditEvent.objects.filter(action="project.stage_changed", after__approval_request=request.pk).count() == 1
+        )
+
+
+def test_two_approvers_at_once_when_two_are_required(project, people, tenant):
+    policy_save(tenant=tenant, actor=people["admin"], required_approvals=2)
+    for _ in range(ROUNDS):
+        request = fresh_request(project, people["lead"])
+        outcomes = race(
+            lambda r=request: approval_decide(request=r, actor=people["approver"], verdict="approve"),
+            lambda r=request: approval_decide(request=r, actor=people["approver2"], verdict="approve"),
+        )
+        assert outcomes == ["ok", "ok"]
+        request.refresh_from_db()
+        assert request.status == ApprovalRequest.Status.APPROVED
+        assert promotions(request) == 1
+        project.refresh_from_db()
+        assert project.stage == Stage.PROOF_OF_CONCEPT
+
+
+def test_the_same_approval_sent_twice(project, people, tenant):
+    policy_save(tenant=tenant, actor=people["admin"], required_approvals=2)
+    for _ in range(ROUNDS):
+        request = fresh_request(project, people["lead"])
+        outcomes = race(
+            *[lambda r=request: approval_decide(request=r, actor=people["approver"], verdict="approve")] * 3
+        )
+        assert sorted(outcomes) == ["ok", "refused", "refused"]
+        assert ApprovalDecision.objects.filter(request=request).count() == 1
+        request.refresh_from_db()
+        assert request.is_pending
+        assert promotions(request) == 0
+
+
+def test_an_approval_racing_a_cancel(project, people):
+    seen = set()
+    for _ in range(ROUNDS):
+        request = fresh_request(project, people["lead"])
+        approve, cancel = race(
+            lambda r=request: approval_decide(request=r, actor=people["approver"], verdict="approve"),
+            lambda r=request: approval_request_cancel(request=r, actor=people["lead"]),
+        )
+        request.refresh_from_db()
+        assert sorted([approve, cancel]) == ["ok", "refused"]
+        if approve == "ok":
+            assert request.status == ApprovalRequest.Status.APPROVED
+            assert promotions(request) == 1
+        else:
+            assert request.status == ApprovalRequest.Status.CANCELLED
+            assert promotions(request) == 0
+            assert not request.decisions.exists()
+        seen.add(request.status)
+    assert seen  # at least one outcome observed; which one wins is up to the scheduler
+
+
+def test_an_approval_racing_the_expiry_task(project, people):
+    for _ in range(ROUNDS):
+        request = fresh_request(project, people["lead"])
+        after_deadline = request.expires_at + datetime.timedelta(seconds=1)
+        approve, expire = race(
+            lambda r=request: approval_decide(request=r, actor=people["approver"], verdict="approve"),
+            lambda at=after_deadline: approval_requests_expire(now=at),
+        )
+        assert expire == "ok"
+        request.refresh_from_db()
+        if approve == "ok":
+            assert request.status == ApprovalRequest.Status.APPROVED
+            assert promotions(request) == 1
+        else:
+            assert request.status == ApprovalRequest.Status.EXPIRED
+            assert promotions(request) == 0
+            assert not request.decisions.exists()
+
+
+def test_two_leads_requesting_at_once_make_one_pending_request(project, people):
+    for _ in range(ROUNDS):
+        Project.objects.filter(pk=project.pk).update(stage=Stage.DISCOVERY)
+        ApprovalRequest.objects.filter(project=project, status="pending").update(status="cancelled")
+        outcomes = race(
+            lambda: approval_request_create(project=project, actor=people["lead"]),
+            lambda: approval_request_create(project=project, actor=people["lead2"]),
+        )
+        assert sorted(outcomes) == ["ok", "refused"]
+        assert ApprovalRequest.objects.filter(project=project, status="pending").count() == 1
+
+
+def test_twenty_threads_deciding_leave_a_consistent_state(project, people, tenant):
+    from tests.factories import member
+
+    approvers = [member(tenant, "customer_approver", username=f"approver-{i}") for i in range(20)]
+    policy_save(tenant=tenant, actor=people["admin"], required_approvals=5)
+    request = fresh_request(project, people["lead"])
+    outcomes = race(*[lambda a=a: approval_decide(request=request, actor=a, verdict="approve") for a in approvers])
+    assert outcomes.count("ok") == 5
+    request.refresh_from_db()
+    assert request.status == ApprovalRequest.Status.APPROVED
+    assert request.decisions.count() == 5
+    assert promotions(request) == 1
+    assert timezone.now() > request.closed_at
