@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.access import Action, allowed_actions, require, restrict
 from accounts.audit import audit_record, changes, snapshot
-from accounts.models import Membership, Role, Tenant, User
+from accounts.models import Membership, Tenant, User
+from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES, Approver, policy_met, refusal
 from projects.models import (
-    PLATFORM_ADMIN,
     ApprovalDecision,
     ApprovalPolicy,
     ApprovalRequest,
@@ -39,8 +39,6 @@ BUILT_IN_POLICY = {
     "readiness_gate_required": False,
     "expiry_hours": 72,
 }
-CLIENT_SIDE_ROLES = {Role.CUSTOMER_ADMIN.value, Role.CUSTOMER_APPROVER.value, Role.CUSTOMER_VIEWER.value}
-DELIVERY_SIDE_ROLES = {Role.DELIVERY_LEAD.value, Role.ENGINEER.value, PLATFORM_ADMIN}
 #: Promotions into these stages are refused while a change freeze is in force.
 FROZEN_TARGETS = {Stage.ROLLOUT, Stage.PRODUCTION}
 POLICY_FIELDS = [
@@ -296,7 +294,7 @@ def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comm
             *request.decisions.filter(verdict=ApprovalDecision.Verdict.APPROVE).values_list("side", flat=True),
             side,
         ]
-        completes = _policy_met(request.policy, sides)
+        completes = policy_met(request.policy, sides)
         if completes:
             _refuse_if_frozen(project, request)
 
@@ -389,37 +387,21 @@ def approval_requests_expire(*, now: datetime.datetime | None = None, batch_size
 
 def eligibility(*, actor: User, request: ApprovalRequest, project: Project) -> str:
     """The side (client or delivery) ``actor`` approves for, or PermissionDenied if not eligible."""
-    policy = request.policy
-    if actor.pk == request.requested_by_id and not policy["requester_may_approve"]:
-        raise PermissionDenied("Four-eyes rule: you requested this promotion, so someone else must approve it.")
-    membership = Membership.objects.filter(user=actor, tenant_id=project.tenant_id).first()
-    roles = set()
-    if membership is not None:
-        roles.add(membership.role)
-    if actor.is_platform_admin:
-        roles.add(PLATFORM_ADMIN)
-    if membership is None and not actor.is_platform_admin:
-        # Someone granted this one project: their grant says which kind of person they are here.
-        actions = allowed_actions(actor, project)
-        if Action.APPROVE in actions:
-            roles.add(Role.CUSTOMER_APPROVER.value)
-        if Action.PROMOTE in actions:
-            roles.add(Role.DELIVERY_LEAD.value)
-    named = actor.pk in policy["eligible_user_ids"]
-    if not named and not roles & set(policy["eligible_roles"]):
-        raise PermissionDenied("You are not an eligible approver for this request under the client's policy.")
-    is_client = (membership is not None and membership.role in CLIENT_SIDE_ROLES) or (
-        membership is None and Role.CUSTOMER_APPROVER.value in roles
+    membership_role = (
+        Membership.objects.filter(user=actor, tenant_id=project.tenant_id).values_list("role", flat=True).first()
     )
-    return ApprovalDecision.Side.CLIENT if is_client else ApprovalDecision.Side.DELIVERY
-
-
-def _policy_met(policy: dict, sides: list[str]) -> bool:
-    if len(sides) < policy["required_approvals"]:
-        return False
-    if policy["require_client_and_delivery"]:
-        return ApprovalDecision.Side.CLIENT in sides and ApprovalDecision.Side.DELIVERY in sides
-    return True
+    granted = allowed_actions(actor, project) if membership_role is None and not actor.is_platform_admin else set()
+    approver = Approver(
+        user_id=actor.pk,
+        is_platform_admin=actor.is_platform_admin,
+        membership_role=membership_role,
+        granted_approve=Action.APPROVE in granted,
+        granted_promote=Action.PROMOTE in granted,
+    )
+    reason = refusal(policy=request.policy, approver=approver, requested_by_id=request.requested_by_id)
+    if reason:
+        raise PermissionDenied(reason)
+    return approver.side
 
 
 # --- Internals --------------------------------------------------------------------------------
