@@ -11,7 +11,7 @@ from projects.models import ApprovalDecision, ApprovalRequest, Project, StageTra
 def project_list(*, user, action: Action = Action.VIEW, tenant: Tenant | None = None):
     """Projects ``user`` may act on, with tenant, lead, environment and pending request: fixed query count."""
     projects = restrict(
-        Project.objects.select_related("tenant", "delivery_lead"), user=user, action=action
+        Project.objects.select_related("tenant", "delivery_lead", "environment"), user=user, action=action
     ).prefetch_related(
         Prefetch(
             "approval_requests",

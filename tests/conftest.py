@@ -4,6 +4,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.models import Role
+from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
+
 REQUIRE_SERVICES = os.environ.get("STAGEGATE_REQUIRE_SERVICES") == "1"
 
 
@@ -37,3 +40,30 @@ def celery_worker(transactional_db):
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
+
+
+@pytest.fixture
+def tenant():
+    return TenantFactory(slug="acme", name="Acme", time_zone="Asia/Bangkok")
+
+
+@pytest.fixture
+def people(tenant):
+    """One person per role in ``tenant``, a platform admin and an outsider of another tenant."""
+    other = TenantFactory(slug="globex")
+    return {
+        "lead": member(tenant, Role.DELIVERY_LEAD, username="lead"),
+        "lead2": member(tenant, Role.DELIVERY_LEAD, username="lead2"),
+        "engineer": member(tenant, Role.ENGINEER, username="engineer"),
+        "admin": member(tenant, Role.CUSTOMER_ADMIN, username="cadmin"),
+        "approver": member(tenant, Role.CUSTOMER_APPROVER, username="approver"),
+        "approver2": member(tenant, Role.CUSTOMER_APPROVER, username="approver2"),
+        "viewer": member(tenant, Role.CUSTOMER_VIEWER, username="viewer"),
+        "platform": UserFactory(username="platform", is_platform_admin=True),
+        "outsider": member(other, Role.CUSTOMER_APPROVER, username="outsider"),
+    }
+
+
+@pytest.fixture
+def project(tenant, people):
+    return ProjectFactory(tenant=tenant, code="ACME-1", delivery_lead=people["lead"])

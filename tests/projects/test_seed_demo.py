@@ -55,3 +55,33 @@ def test_demo_accounts_can_sign_in(client):
     seed()
     assert client.login(username="lead", password="stagegate-demo")
     assert client.get("/").status_code == 200
+
+
+def test_each_demo_tenant_has_a_varied_portfolio_a_policy_a_freeze_and_a_pending_request():
+    from accounts.models import AuditEvent
+    from projects.models import ApprovalPolicy, FreezeWindow
+    from projects.selectors import approval_inbox
+
+    seed()
+    events = AuditEvent.objects.count()
+    seed()
+    assert AuditEvent.objects.count() == events, "a second run changes nothing"
+
+    assert len(set(Project.objects.values_list("stage", flat=True))) >= 4
+    assert set(Project.objects.values_list("deployment_model", flat=True)) == {"managed_application", "customer_cloud"}
+    assert set(Project.objects.values_list("hosting_approach", flat=True)) == {
+        "cloud_api",
+        "self_hosted_cloud",
+        "on_premises",
+        "hybrid",
+    }
+    for tenant in Tenant.objects.all():
+        assert ApprovalPolicy.objects.filter(tenant=tenant).exists()
+        assert FreezeWindow.objects.filter(tenant=tenant).exists()
+        approver = User.objects.get(username=f"{tenant.slug}-approver")
+        inbox = approval_inbox(user=approver)
+        assert inbox, f"{tenant.slug}-approver has nothing to approve"
+        assert all(request.tenant_id == tenant.pk for request in inbox)
+    promoted = Project.objects.get(code="LOT-CAMP")
+    assert promoted.stage == "production"
+    assert promoted.stage_history.count() == 4

@@ -1,0 +1,143 @@
+"""Where a project runs: the client's own cloud environment, and how hybrid traffic is routed."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.models import TenantOwned
+from projects.models import DataCategory, DataSensitivity, Project
+
+
+def validate_region_list(value):
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Give a list of region names.", code="not_a_list")
+    cleaned = [item.strip() for item in value]
+    if any(not item for item in cleaned):
+        raise ValidationError("A region name cannot be empty.", code="empty_region")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValidationError("Each region may appear only once.", code="duplicate_region")
+
+
+class CustomerCloudEnvironment(TenantOwned):
+    """The client's cloud account a customer-cloud project runs in, and the client's two sign-offs."""
+
+    class Provider(models.TextChoices):
+        AWS = "aws", "AWS"
+        AZURE = "azure", "Azure"
+        GCP = "gcp", "Google Cloud"
+        OCI = "oci", "Oracle Cloud"
+        OTHER = "other", "Other"
+
+    class NetworkIsolation(models.TextChoices):
+        NONE = "none", "None"
+        PRIVATE_NETWORK = "private_network", "Private network"
+        PRIVATE_ENDPOINTS = "private_endpoints", "Private network and private endpoints"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="environment")
+    provider = models.CharField(max_length=8, choices=Provider.choices, blank=True)
+    account_id = models.CharField("account / subscription / project id", max_length=128, blank=True)
+    regions = models.JSONField(default=list, blank=True, validators=[validate_region_list])
+    residency_regions = models.JSONField(
+        "agreed data-residency regions", default=list, blank=True, validators=[validate_region_list]
+    )
+    access_pattern = models.TextField(blank=True, help_text="The client-approved role / SSO pattern.")
+    network_isolation = models.CharField(max_length=24, choices=NetworkIsolation.choices, default=NetworkIsolation.NONE)
+    change_process_reference = models.CharField(max_length=200, blank=True)
+    access_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    access_approved_at = models.DateTimeField(null=True, blank=True)
+    residency_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    residency_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    access_via = "project"
+
+    #: What a customer-cloud project must record; residency regions too when residency is strict.
+    REQUIRED = ("provider", "account_id", "regions", "access_pattern")
+
+    def __str__(self):
+        return f"{self.get_provider_display() or 'Cloud'} {self.account_id}".strip()
+
+    def missing_facts(self, *, strict_residency: bool = False) -> list[str]:
+        required = self.REQUIRED + (("residency_regions",) if strict_residency else ())
+        return [name for name in required if not getattr(self, name)]
+
+    @property
+    def access_signed_off(self) -> bool:
+        return self.access_approved_at is not None
+
+    @property
+    def residency_signed_off(self) -> bool:
+        return self.residency_confirmed_at is not None
+
+
+class RoutingRule(TenantOwned):
+    """One ordered rule of a hybrid project: which traffic goes where, and its share."""
+
+    class ConditionKind(models.TextChoices):
+        DATA_CLASS = "data_class", "Data class"
+        TRAFFIC = "traffic", "Traffic condition"
+
+    class TrafficCondition(models.TextChoices):
+        BASE_LOAD = "base_load", "Base load"
+        BURST = "burst", "Bursts above the base"
+        OTHER = "other", "All other traffic"
+
+    class Destination(models.TextChoices):
+        SELF_HOSTED = "self_hosted", "Self-hosted models"
+        CLOUD_API = "cloud_api", "Cloud API"
+
+    DATA_CLASSES = [*DataSensitivity.choices, *DataCategory.choices]
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="routing_rules")
+    position = models.PositiveSmallIntegerField()
+    condition_kind = models.CharField(max_length=16, choices=ConditionKind.choices)
+    data_class = models.CharField(max_length=16, choices=DATA_CLASSES, blank=True)
+    traffic_condition = models.CharField(max_length=16, choices=TrafficCondition.choices, blank=True)
+    destination = models.CharField(max_length=16, choices=Destination.choices)
+    api_model = models.CharField(max_length=200, blank=True, help_text="provider:model, for a cloud API.")
+    share_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+
+    access_via = "project"
+
+    class Meta:
+        ordering = ["project_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["project", "position"], name="routing_rule_position_unique")]
+
+    def __str__(self):
+        condition = self.data_class or self.traffic_condition
+        return f"{self.position}. {condition} → {self.get_destination_display()} ({self.share_percent}%)"
+
+    def clean(self):
+        errors = {}
+        if self.condition_kind == self.ConditionKind.DATA_CLASS:
+            if not self.data_class:
+                errors["data_class"] = ValidationError("A data-class rule needs the data class.", code="required")
+            if self.traffic_condition:
+                errors["traffic_condition"] = ValidationError(
+                    "A data-class rule has no traffic condition.", code="not_allowed"
+                )
+        elif self.condition_kind == self.ConditionKind.TRAFFIC:
+            if not self.traffic_condition:
+                errors["traffic_condition"] = ValidationError(
+                    "A traffic rule needs the traffic condition.", code="required"
+                )
+            if self.data_class:
+                errors["data_class"] = ValidationError("A traffic rule has no data class.", code="not_allowed")
+        if self.destination == self.Destination.CLOUD_API and not self.api_model.strip():
+            errors["api_model"] = ValidationError("Name the cloud API model (provider:model).", code="required")
+        if self.destination == self.Destination.SELF_HOSTED and self.api_model:
+            errors["api_model"] = ValidationError("Self-hosted traffic names no API model.", code="not_allowed")
+        if errors:
+            raise ValidationError(errors)
