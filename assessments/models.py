@@ -1,0 +1,265 @@
+"""Price catalog, cost inputs, stored assessments and estimates, gate evidence and background jobs."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.models import Tenant, TenantOwned
+from projects.models import Project
+
+USD = {"max_digits": 14, "decimal_places": 6}
+SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+# --- Price catalog ----------------------------------------------------------------------------
+
+
+class ApiModelPrice(models.Model):
+    """One dated price of one API model. Never edited: a changed price is a new row."""
+
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=128)
+    input_per_mtok = models.DecimalField("input, USD per million tokens", **USD)
+    cached_input_per_mtok = models.DecimalField("cached input, USD per million tokens", null=True, blank=True, **USD)
+    output_per_mtok = models.DecimalField("output, USD per million tokens", **USD)
+    effective_from = models.DateTimeField()
+    source = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["provider", "model", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model", "effective_from"], name="api_price_once_per_date"),
+        ]
+        indexes = [models.Index(fields=["provider", "model", "-effective_from"], name="api_price_latest")]
+
+    def __str__(self):
+        return f"{self.key} from {self.effective_from:%Y-%m-%d}"
+
+    @property
+    def key(self):
+        return f"{self.provider}:{self.model}"
+
+
+class GpuInstancePrice(models.Model):
+    provider = models.CharField(max_length=32, default="aws")
+    instance_type = models.CharField(max_length=64)
+    gpu_type = models.CharField(max_length=32)
+    gpus = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    region = models.CharField(max_length=32, default="us-east-1")
+    hourly = models.DecimalField("on demand, USD per hour", **USD)
+    reserved_hourly = models.DecimalField("reserved, USD per hour", null=True, blank=True, **USD)
+    effective_from = models.DateField()
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["provider", "instance_type", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "instance_type", "region", "effective_from"], name="gpu_price_once_per_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.instance_type} ({self.gpus} × {self.gpu_type}) {self.hourly}/h"
+
+    @property
+    def gpu_hourly(self) -> Decimal:
+        return self.hourly / self.gpus
+
+
+class ThroughputProfile(models.Model):
+    """Output tokens per second one replica serves: model size class × GPU, at a latency target."""
+
+    size_class = models.CharField(max_length=16, help_text="e.g. 8b, 70b")
+    gpu_type = models.CharField(max_length=32)
+    gpus = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    engine = models.CharField(max_length=64)
+    output_tokens_per_second = models.DecimalField(max_digits=10, decimal_places=2)
+    latency_target_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The latency at which the figure was measured; blank: saturated."
+    )
+    measured_on = models.DateField()
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["size_class", "gpu_type", "latency_target_ms"]
+
+    def __str__(self):
+        return f"{self.size_class} on {self.gpus} × {self.gpu_type}: {self.output_tokens_per_second} tok/s"
+
+
+class HardwareProfile(models.Model):
+    """An on-premises server: its price, GPUs and power draw."""
+
+    name = models.CharField(max_length=100, unique=True)
+    gpu_type = models.CharField(max_length=32)
+    gpus = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    capital_cost = models.DecimalField(max_digits=14, decimal_places=2)
+    kw = models.DecimalField("power draw (kW)", max_digits=8, decimal_places=2)
+    life_months = models.PositiveSmallIntegerField(default=60)
+    as_of = models.DateField()
+    source = models.CharField(max_length=200)
+
+    def __str__(self):
+        return self.name
+
+
+class TenantDiscount(TenantOwned):
+    """A tenant's negotiated discount with an API provider (0..1)."""
+
+    provider = models.CharField(max_length=64)
+    discount = models.DecimalField(max_digits=5, decimal_places=4, validators=SHARE)
+    valid_from = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["tenant_id", "provider", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "provider", "valid_from"], name="discount_once_per_date"),
+        ]
+
+
+# --- Per-project cost inputs ------------------------------------------------------------------
+
+
+class CostProfile(TenantOwned):
+    """How a project would be served under each option: which API model, which GPUs, which staff."""
+
+    class HybridMode(models.TextChoices):
+        SHARE = "share", "By share of traffic"
+        BASE_AND_BURST = "base_and_burst", "Base load own, bursts to the API"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="cost_profile")
+    api_model = models.CharField(max_length=200, default="openai:gpt-4o-mini", help_text="provider:model")
+    size_class = models.CharField(max_length=16, default="8b")
+    gpu_instance = models.CharField(max_length=64, default="g5.xlarge")
+    hardware_profile = models.CharField(max_length=100, blank=True)
+    utilisation_target = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.7"), validators=SHARE)
+    min_replicas = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    staff_fte = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.5"))
+    staff_loaded_monthly = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("15000"))
+    hybrid_mode = models.CharField(max_length=16, choices=HybridMode.choices, default=HybridMode.SHARE)
+    hybrid_self_hosted_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.5"), validators=SHARE
+    )
+    electricity_per_kwh = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0.12"))
+    colocation_per_kw_month = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("184"))
+    pue = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.4"))
+
+    access_via = "project"
+
+    class Meta:
+        indexes = [models.Index(fields=["api_model"], name="cost_profile_api_model")]
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """One requested background run, so people and integrations can follow its progress."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", "Readiness assessment"
+        COST = "cost", "Cost recalculation"
+        PRICE_FAN_OUT = "price_fan_out", "Recalculation after a price change"
+        NIGHTLY = "nightly", "Nightly re-run"
+        PRICE_IMPORT = "price_import", "Price import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    parameters = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    access_via = "project"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="job_project_recent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+
+class Assessment(TenantOwned):
+    """A stored readiness assessment, with the inputs it saw."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        AT_RISK = "at_risk", "At risk"
+        BLOCKED = "blocked", "Blocked"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    target_stage = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    recommended_hosting = models.CharField(max_length=32)
+    recommended_deployment = models.CharField(max_length=32)
+    inputs = models.JSONField()
+    inputs_digest = models.CharField(max_length=64)
+    result = models.JSONField()
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    access_via = "project"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="assessment_latest")]
+
+
+class CostEstimate(TenantOwned):
+    """A stored cost estimate, with the prices and inputs it saw."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_estimates")
+    cloud_api_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    self_hosted_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    on_premises_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    hybrid_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    chosen_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    cheapest = models.CharField(max_length=32)
+    break_even_requests = models.BigIntegerField(null=True, blank=True)
+    inputs = models.JSONField()
+    inputs_digest = models.CharField(max_length=64)
+    result = models.JSONField()
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    access_via = "project"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="estimate_latest")]
+
+
+class GateEvidence(TenantOwned):
+    """Evidence recorded on a project that satisfies one stage-gate checklist item."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gate_evidence")
+    item = models.CharField(max_length=48)
+    note = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    access_via = "project"
+
+    class Meta:
+        ordering = ["item"]
+        constraints = [models.UniqueConstraint(fields=["project", "item"], name="one_evidence_per_gate_item")]
