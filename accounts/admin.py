@@ -1,13 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Membership, Tenant, User
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
+from accounts.models import AuditEvent, Membership, Tenant, User
+from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
+from accounts.services import membership_grant, membership_revoke
 
 
 @admin.register(Tenant)
@@ -16,7 +12,6 @@ class TenantAdmin(admin.ModelAdmin):
     list_filter = ["industry", "is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
 
 
 @admin.register(User)
@@ -27,9 +22,39 @@ class StagegateUserAdmin(UserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin):
+    """Tenant-wide roles, granted and revoked through the services so every change is audited."""
+
     list_display = ["user", "tenant", "role", "all_projects"]
     list_filter = ["role", "all_projects", "tenant"]
     search_fields = ["user__username", "tenant__name"]
     list_select_related = ["user", "tenant"]
     autocomplete_fields = ["user", "tenant"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "tenant"] if obj else []
+
+    def run_service(self, request, obj, form, change):
+        data = form.cleaned_data
+        return membership_grant(
+            tenant=obj.tenant if change else data["tenant"],
+            user=obj.user if change else data["user"],
+            role=data["role"],
+            all_projects=data["all_projects"],
+            actor=request.user,
+        )
+
+    def delete_service(self, request, obj):
+        membership_revoke(tenant=obj.tenant, user=obj.user, actor=request.user)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "object_repr", "actor_name", "tenant", "source", "request_id"]
+    list_filter = ["action", "source", "tenant"]
+    search_fields = ["object_repr", "actor_name", "request_id", "object_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["tenant"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in AuditEvent._meta.fields]

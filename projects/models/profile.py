@@ -188,7 +188,7 @@ class RequirementsProfile(TenantOwned):
         sensitive = {DataCategory.HEALTH, DataCategory.FINANCIAL} & set(self.data_categories or [])
         if sensitive and self.data_sensitivity in {DataSensitivity.PUBLIC, DataSensitivity.INTERNAL}:
             errors["data_sensitivity"] = ValidationError(
-                "Health or financial data is at least confidential.", code="invalid"
+                "Health or financial data is at least confidential.", code="understated_sensitivity"
             )
         if errors:
             raise ValidationError(errors)

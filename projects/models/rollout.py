@@ -151,7 +151,7 @@ class FreezeWindow(TenantOwned):
                 if getattr(self, field) is None:
                     errors[field] = ValidationError("A one-off freeze needs a start and an end.", code="required")
             if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
-                errors["ends_on"] = ValidationError("The end must come after the start.", code="invalid")
+                errors["ends_on"] = ValidationError("The end must come after the start.", code="end_before_start")
         elif self.kind == self.Kind.WEEKLY:
             for field in ("start_weekday", "start_time", "end_weekday", "end_time"):
                 if getattr(self, field) is None:
@@ -159,7 +159,7 @@ class FreezeWindow(TenantOwned):
                         "A weekly freeze needs a start and an end day and time.", code="required"
                     )
             if not errors and (self.start_weekday, self.start_time) == (self.end_weekday, self.end_time):
-                errors["end_time"] = ValidationError("A weekly freeze cannot end when it starts.", code="invalid")
+                errors["end_time"] = ValidationError("A weekly freeze cannot end when it starts.", code="empty_window")
         if errors:
             raise ValidationError(errors)
 

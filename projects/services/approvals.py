@@ -146,7 +146,7 @@ def _validate_policy_people(policy: ApprovalPolicy, users: list[User]) -> None:
     if strangers:
         errors["eligible_users"] = ValidationError(
             "Named approvers must be able to see this client: %(names)s cannot.",
-            code="invalid",
+            code="cannot_see_client",
             params={"names": ", ".join(strangers)},
         )
     if policy.require_client_and_delivery:

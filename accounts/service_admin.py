@@ -1,0 +1,88 @@
+"""Admin pages that write through the services, so operators meet the same rules and leave the
+same audit trail as everyone else.
+
+A ``ServiceAdmin`` runs its service once while the form is validated, inside a savepoint that is
+always rolled back, so a refusal shows up as form errors and saves nothing; when the form is
+valid, ``save_model`` runs it for real.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+
+
+class _DryRun(Exception):
+    pass
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    def run_service(self, request, obj, form, change):
+        """Call the service for this add or change; return the saved object."""
+        raise NotImplementedError
+
+    def delete_service(self, request, obj):
+        """Call the service that deletes ``obj``."""
+        raise PermissionDenied("This object cannot be deleted here.")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    with transaction.atomic():
+                        model_admin.run_service(request, self.instance, self, obj is not None)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except ValidationError as error:
+                    self._add_service_errors(error)
+                except PermissionDenied as error:
+                    self.add_error(None, str(error) or "You may not make this change.")
+
+            def _add_service_errors(self, error):
+                if not hasattr(error, "error_dict"):
+                    self.add_error(None, error)
+                    return
+                for field, messages in error.message_dict.items():
+                    if field in self.fields:
+                        self.add_error(field, messages)
+                    else:
+                        label = "" if field == NON_FIELD_ERRORS else f"{field}: "
+                        self.add_error(None, [f"{label}{message}" for message in messages])
+
+        return ServiceForm
+
+    def save_model(self, request, obj, form, change):
+        saved = self.run_service(request, obj, form, change)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """The form's own relations are written by the service; inlines here are read-only."""
+        for formset in formsets:
+            formset.save()
+
+    def delete_model(self, request, obj):
+        self.delete_service(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_service(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the workflow writes: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
