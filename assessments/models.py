@@ -183,6 +183,8 @@ class Job(models.Model):
     )
     parameters = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    #: Chunks of work this job was split into; it is done when every chunk has finished.
+    chunks_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -196,6 +198,21 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+
+class JobChunk(models.Model):
+    """One finished chunk of a job. Recording it twice is a no-op, so redelivered chunks count once."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    result = models.JSONField(default=dict)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="job_chunk_once")]
+
+    def __str__(self):
+        return f"Chunk {self.index} of job {self.job_id}"
 
 
 class Assessment(TenantOwned):

@@ -19,6 +19,7 @@ from accounts.models import Membership, Role, User
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
 from projects.services.stages import lock_project
+from projects.signals import project_inputs_changed
 
 ENVIRONMENT_FIELDS = [
     "provider",
@@ -56,6 +57,7 @@ def environment_update(*, project: Project, actor: User, **fields) -> CustomerCl
     if after:
         environment.save()
         audit_record(action="environment.updated", obj=environment, actor=actor, before=before, after=after)
+        project_inputs_changed.send(sender=Project, project_id=project.pk)
     return environment
 
 
@@ -82,6 +84,7 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
         actor=actor,
         after={"kind": kind, "by": actor.get_username(), "signed": snapshot(environment, [fact])[fact]},
     )
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return environment
 
 
@@ -126,6 +129,7 @@ def deployment_model_switch(
         before={**before, "environment": env_before},
         after={"deployment_model": deployment_model, "environment": env_after},
     )
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project
 
 
@@ -173,6 +177,7 @@ def routing_rules_replace(*, project: Project, actor: User, rules: list[dict]) -
     RoutingRule.objects.filter(project=project).delete()
     RoutingRule.objects.bulk_create(built)
     audit_record(action="routing.replaced", obj=project, actor=actor, before={"rules": before}, after={"rules": after})
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return list(RoutingRule.objects.filter(project=project).order_by("position"))
 
 

@@ -13,6 +13,8 @@ from django.db import transaction
 
 from accounts.models import Industry, Regulation, Role, Tenant, User
 from accounts.services import membership_grant, tenant_create
+from assessments.catalog import prices_import
+from assessments.models import ApiModelPrice
 from deployments.services import deployment_model_switch, environment_sign_off, routing_rules_replace
 from projects.models import (
     PIPELINE,
@@ -300,6 +302,8 @@ TENANTS = [
 def load_demo() -> list[tuple[str, str]]:
     """Create or refresh the demo data; returns the demo accounts as (username, description)."""
     password = settings.DEMO_PASSWORD
+    if not ApiModelPrice.objects.exists():
+        prices_import()
     admin = _user(
         "admin", password, first_name="Ada", last_name="Admin", is_platform_admin=True, is_staff=True, is_superuser=True
     )

@@ -47,7 +47,7 @@ def test_embedded_default_needs_no_service(module):
     assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["cache"].endswith("LocMemCache")
     assert loaded["eager"] is True
-    assert loaded["broker"] == "memory://"
+    assert loaded["broker"].startswith("memory://")
 
 
 @pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])

@@ -9,6 +9,7 @@ PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -132,7 +133,7 @@ STORAGES = {
 # --- Celery -----------------------------------------------------------------------------------
 # Without Redis, tasks run in process (eager) so the embedded mode needs no broker.
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -155,6 +156,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Run exactly one beat process: it is the only scheduler (far-future ETAs are lost on Redis restarts).
 CELERY_BEAT_SCHEDULE = {
     "expire-approval-requests": {"task": "projects.expire_approval_requests", "schedule": 300.0},
+    "import-prices": {"task": "assessments.import_prices", "schedule": crontab(hour=1, minute=30)},
+    "nightly-assessments-and-costs": {"task": "assessments.nightly", "schedule": crontab(hour=2, minute=0)},
 }
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -165,6 +168,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # One line per task is noise in the embedded mode, where tasks run in process.
+    "loggers": {"celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- Demo -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.access import Action, allowed_actions, require, restrict
 from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Tenant, User
+from assessments.selectors import latest_assessment, latest_estimate
 from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES, Approver, policy_met, refusal
 from projects.models import (
     ApprovalDecision,
@@ -241,6 +242,7 @@ def approval_request_create(
             {"project": f"The project already has a pending approval request (#{pending.pk})."}, code="pending_exists"
         )
     policy = policy_for(tenant_id=project.tenant_id, target_stage=target)
+    assessment, estimate = _readiness_evidence(project, target, gate_required=policy["readiness_gate_required"])
     request = ApprovalRequest(
         tenant_id=project.tenant_id,
         project=project,
@@ -248,7 +250,7 @@ def approval_request_create(
         target_stage=target,
         requested_by=actor,
         note=note,
-        snapshot=_project_facts(project),
+        snapshot={**_project_facts(project), "assessment": assessment, "estimate": estimate},
         policy=policy,
         expires_at=timezone.now() + datetime.timedelta(hours=policy["expiry_hours"]),
     )
@@ -441,6 +443,38 @@ def _close(request, *, status, actor, action, now=None) -> None:
     request.closed_by = actor
     request.save(update_fields=["status", "closed_at", "closed_by"])
     audit_record(action=action, obj=request, actor=actor, before={"status": "pending"}, after={"status": status})
+
+
+def _readiness_evidence(project: Project, target: Stage, *, gate_required: bool) -> tuple[dict | None, dict | None]:
+    """The latest assessment and estimate the request is made with; with the readiness gate on,
+    refuse unless the latest assessment for ``target`` says ready."""
+    assessment = latest_assessment(project=project, target_stage=target)
+    estimate = latest_estimate(project=project)
+    if gate_required:
+        if assessment is None:
+            raise ValidationError(
+                {"target_stage": f"The readiness gate needs an assessment for {target.label.lower()}: run one first."},
+                code="readiness_gate",
+            )
+        if assessment.status != "ready":
+            blocking = "; ".join(assessment.result.get("blocking", [])) or assessment.get_status_display()
+            raise ValidationError(
+                {"target_stage": f"The readiness gate for {target.label.lower()} is not passed: {blocking}"},
+                code="readiness_gate",
+            )
+    return (
+        {"id": assessment.pk, "status": assessment.status, "created_at": assessment.created_at.isoformat()}
+        if assessment
+        else None,
+        {
+            "id": estimate.pk,
+            "chosen_monthly": str(estimate.chosen_monthly),
+            "cheapest": estimate.cheapest,
+            "created_at": estimate.created_at.isoformat(),
+        }
+        if estimate
+        else None,
+    )
 
 
 def _project_facts(project: Project) -> dict:

@@ -15,6 +15,7 @@ from projects.models import (
     RequirementsProfile,
     TicketReference,
 )
+from projects.signals import project_inputs_changed
 
 # The actions that exist as per-project permissions (``<action>_project``).
 PROJECT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE)
@@ -47,6 +48,7 @@ def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict |
     requirements.full_clean()
     requirements.save()
     audit_record(action="project.created", obj=project, actor=actor, after=_project_state(project, requirements))
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project
 
 
@@ -68,6 +70,7 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
     project.full_clean()
     project.save()
     audit_record(action="project.updated", obj=project, actor=actor, before=before, after=after)
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project
 
 
@@ -90,6 +93,7 @@ def profile_update(*, project: Project, actor: User, **fields) -> RequirementsPr
     requirements.full_clean()
     requirements.save()
     audit_record(action="project.profile_updated", obj=project, actor=actor, before=before, after=after)
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return requirements
 
 

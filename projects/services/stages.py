@@ -17,6 +17,7 @@ from accounts.access import Action, require
 from accounts.audit import audit_record
 from accounts.models import User
 from projects.models import PIPELINE, ApprovalRequest, Project, Stage, StageTransition
+from projects.signals import project_inputs_changed
 
 
 def promotion_target(project: Project) -> Stage | None:
@@ -130,6 +131,8 @@ def move(project, *, to_stage: Stage, kind, actor, reason="", approval_request=N
             "approval_request": approval_request.pk if approval_request else None,
         },
     )
+    # The next stage, and so the gate to assess, has changed.
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
     return transition
 
 

@@ -1,0 +1,107 @@
+"""The price catalog: importing API prices from genai-prices, and reading current prices.
+
+A re-import records a changed price as a new dated entry and never edits an old one, so every
+past estimate stays explainable by the prices it saw.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import genai_prices
+from django.db import transaction
+from django.utils import timezone
+from genai_prices.data_snapshot import get_snapshot
+
+from assessments.models import ApiModelPrice
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    unchanged: int
+    changed_keys: frozenset[str]
+
+
+def bundled_prices(today=None) -> dict[str, tuple[Decimal, Decimal | None, Decimal]]:
+    """``provider:model`` → (input, cached input, output) USD per million tokens, as in force ``today``."""
+    today = today or timezone.now().date()
+    prices = {}
+    for provider in get_snapshot().providers:
+        for model in provider.models:
+            price = _price_in_force(model.prices, today)
+            if price is None:
+                continue
+            values = (_base(price.input_mtok), _base(price.cache_read_mtok), _base(price.output_mtok))
+            if values[0] is None or values[2] is None:
+                continue
+            prices[f"{provider.id}:{model.id}"] = values
+    return prices
+
+
+@transaction.atomic
+def prices_import(*, prices: dict | None = None, source: str | None = None, now=None) -> ImportResult:
+    """Record every price that is new or differs from the latest entry for its model. Idempotent."""
+    now = now or timezone.now()
+    prices = bundled_prices(now.date()) if prices is None else prices
+    source = source or f"genai-prices {genai_prices.__version__} (bundled data)"
+    latest = latest_prices(keys=None)
+    new_rows, changed = [], set()
+    for key, (input_price, cached, output_price) in sorted(prices.items()):
+        current = latest.get(key)
+        if current is not None and (current.input_per_mtok, current.cached_input_per_mtok, current.output_per_mtok) == (
+            input_price,
+            cached,
+            output_price,
+        ):
+            continue
+        provider, model = key.split(":", 1)
+        new_rows.append(
+            ApiModelPrice(
+                provider=provider,
+                model=model,
+                input_per_mtok=input_price,
+                cached_input_per_mtok=cached,
+                output_per_mtok=output_price,
+                effective_from=now,
+                source=source,
+            )
+        )
+        if current is not None:
+            changed.add(key)
+    ApiModelPrice.objects.bulk_create(new_rows, ignore_conflicts=True)
+    return ImportResult(created=len(new_rows), unchanged=len(prices) - len(new_rows), changed_keys=frozenset(changed))
+
+
+def latest_prices(*, keys=None, at=None) -> dict[str, ApiModelPrice]:
+    """The price in force for each ``provider:model`` (all, or the given keys), in one query."""
+    entries = ApiModelPrice.objects.order_by("provider", "model", "-effective_from", "-pk")
+    if at is not None:
+        entries = entries.filter(effective_from__lte=at)
+    if keys is not None:
+        pairs = [key.split(":", 1) for key in keys if ":" in key]
+        if not pairs:
+            return {}
+        entries = entries.filter(model__in={model for _, model in pairs}, provider__in={p for p, _ in pairs})
+    latest = {}
+    for entry in entries:
+        latest.setdefault(entry.key, entry)
+    if keys is not None:
+        latest = {key: entry for key, entry in latest.items() if key in set(keys)}
+    return latest
+
+
+def _price_in_force(prices, today):
+    if not isinstance(prices, list):
+        return prices
+    chosen = None
+    for conditional in prices:
+        start = getattr(conditional.constraint, "start_date", None)
+        if conditional.constraint is None or (start is not None and start <= today):
+            chosen = conditional.prices
+    return chosen
+
+
+def _base(value):
+    if value is None:
+        return None
+    return Decimal(str(getattr(value, "base", value)))

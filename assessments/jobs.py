@@ -1,0 +1,101 @@
+"""Jobs: the record of a requested background run, so people and integrations can follow it.
+
+``job_request`` creates the job and enqueues its task only once the transaction commits; the
+task calls ``job_run`` (one piece of work) or ``chunk_run`` (one chunk of a split job). Both are
+idempotent: a finished job or chunk is not run again.
+"""
+
+import traceback
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments.models import Job, JobChunk
+
+CHUNK_SIZE = 500
+
+
+def job_request(*, kind: str, task, project=None, tenant=None, requested_by=None, parameters=None) -> Job:
+    job = Job.objects.create(
+        kind=kind,
+        project=project,
+        tenant=tenant or (project.tenant if project else None),
+        requested_by=requested_by,
+        parameters=parameters or {},
+    )
+    task.delay_on_commit(job.pk)
+    return job
+
+
+def job_run(job_id: int, work) -> Job:
+    """Run ``work(job) -> dict`` for a job not yet done, recording running / done / failed."""
+    job = _start(job_id)
+    if job is None:
+        return Job.objects.get(pk=job_id)
+    try:
+        result = work(job)
+    except Exception as error:
+        _finish(job, status=Job.Status.FAILED, error="".join(traceback.format_exception_only(error)).strip())
+        raise
+    _finish(job, status=Job.Status.DONE, result=result)
+    return job
+
+
+def job_split(job_id: int, chunks: list) -> Job | None:
+    """Mark a job running and record how many chunks it was split into."""
+    job = _start(job_id)
+    if job is None:
+        return None
+    Job.objects.filter(pk=job.pk).update(chunks_total=len(chunks))
+    if not chunks:
+        _finish(job, status=Job.Status.DONE, result={"chunks": 0})
+    return job
+
+
+def chunk_run(job_id: int, index: int, work) -> None:
+    """Run one chunk of a split job unless it already finished; the last chunk closes the job."""
+    if JobChunk.objects.filter(job_id=job_id, index=index).exists():
+        return
+    try:
+        result = work()
+    except Exception as error:
+        job = Job.objects.get(pk=job_id)
+        _finish(job, status=Job.Status.FAILED, error=f"chunk {index}: {error}")
+        raise
+    try:
+        with transaction.atomic():
+            JobChunk.objects.create(job_id=job_id, index=index, result=result)
+    except IntegrityError:
+        return  # a redelivered copy finished first
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status == Job.Status.RUNNING and job.chunks.count() >= job.chunks_total:
+            totals = {}
+            for chunk_result in job.chunks.values_list("result", flat=True):
+                for key, value in chunk_result.items():
+                    if isinstance(value, int):
+                        totals[key] = totals.get(key, 0) + value
+            _finish(job, status=Job.Status.DONE, result={"chunks": job.chunks_total, **totals})
+
+
+def chunked(ids, size=CHUNK_SIZE):
+    ids = list(ids)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _start(job_id):
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status == Job.Status.DONE:
+            return None
+        job.status = Job.Status.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.error = ""
+        job.save(update_fields=["status", "started_at", "error"])
+        return job
+
+
+def _finish(job, *, status, result=None, error=""):
+    Job.objects.filter(pk=job.pk).update(
+        status=status, finished_at=timezone.now(), result=result or {}, error=error[:4000]
+    )

@@ -1,0 +1,396 @@
+"""Running assessments and cost estimates for projects, one or many at a time, and recording
+gate evidence. Loads data set-based (a fixed number of queries per batch, whatever its size),
+calls the pure engines, stores results with the inputs they saw.
+
+Idempotent: a result is stored only when its inputs differ from the project's latest one, so
+running the same work twice leaves the same state.
+"""
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import timezone
+
+from accounts.access import Action, require
+from accounts.audit import audit_record
+from assessments import costs, readiness
+from assessments.catalog import latest_prices
+from assessments.models import (
+    Assessment,
+    CostEstimate,
+    CostProfile,
+    GateEvidence,
+    GpuInstancePrice,
+    HardwareProfile,
+    TenantDiscount,
+    ThroughputProfile,
+)
+from deployments.models import RoutingRule
+from projects.models import Project, RequirementsProfile
+from projects.signals import project_inputs_changed
+
+GATE_ITEMS = dict(readiness.gate_keys())
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def projects_for_evaluation(project_ids):
+    """Projects with everything the engines need, in a fixed number of queries."""
+    latest_estimate = CostEstimate.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
+    latest_assessment = Assessment.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
+    return list(
+        Project.objects.filter(pk__in=project_ids)
+        .select_related("tenant", "profile", "environment", "cost_profile")
+        .prefetch_related(
+            Prefetch("routing_rules", queryset=RoutingRule.objects.order_by("position")),
+            Prefetch("gate_evidence", queryset=GateEvidence.objects.only("project_id", "item")),
+        )
+        .annotate(
+            latest_estimate_digest=Subquery(latest_estimate.values("inputs_digest")[:1]),
+            latest_chosen_monthly=Subquery(latest_estimate.values("chosen_monthly")[:1]),
+            latest_break_even=Subquery(latest_estimate.values("break_even_requests")[:1]),
+            latest_assessment_digest=Subquery(latest_assessment.values("inputs_digest")[:1]),
+        )
+        .order_by("pk")
+    )
+
+
+def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
+    profile: RequirementsProfile = project.profile
+    environment = getattr(project, "environment", None)
+    rules = list(project.routing_rules.all())
+    sensitive_classes = {"regulated", "confidential", "health", "financial", "personal"}
+    env = readiness.EnvironmentFacts()
+    if environment is not None:
+        env = readiness.EnvironmentFacts(
+            exists=True,
+            missing=tuple(environment.missing_facts(strict_residency=profile.residency == "strict")),
+            access_signed_off=environment.access_signed_off,
+            residency_signed_off=environment.residency_signed_off,
+            needs_residency=bool(environment.residency_regions) or profile.residency == "strict",
+        )
+    return readiness.ProjectFacts(
+        stage=project.stage,
+        deployment_model=project.deployment_model,
+        hosting_approach=project.hosting_approach,
+        workload_type=project.workload_type,
+        data_sensitivity=profile.data_sensitivity,
+        data_categories=frozenset(profile.data_categories),
+        regulations=frozenset(profile.regulations),
+        residency=profile.residency,
+        monthly_requests=profile.monthly_requests,
+        traffic_pattern=profile.traffic_pattern,
+        peak_ratio=profile.peak_ratio,
+        latency_need=profile.latency_need,
+        latency_target_ms=profile.latency_target_ms,
+        connectivity=profile.connectivity,
+        customisation=profile.customisation,
+        differentiation=profile.differentiation,
+        mlops=profile.mlops_capability,
+        hardware=profile.hardware_capability,
+        infrastructure=profile.infrastructure_capability,
+        days_to_production=(profile.target_production_date - today).days if profile.target_production_date else None,
+        environment=env,
+        routing=readiness.RoutingFacts(
+            rules=len(rules),
+            shares_total=sum((rule.share_percent for rule in rules), Decimal("0")),
+            sensitive_to_self_hosted=any(
+                rule.destination == "self_hosted" and rule.data_class in sensitive_classes for rule in rules
+            ),
+        ),
+        evidence=frozenset(evidence.item for evidence in project.gate_evidence.all()),
+        monthly_budget=profile.monthly_budget,
+        chosen_monthly_cost=project.latest_chosen_monthly,
+        break_even_requests=project.latest_break_even,
+    )
+
+
+class Catalog:
+    """The catalog entries a batch of projects needs, loaded once per batch."""
+
+    def __init__(self, projects, *, at=None):
+        profiles = [_cost_profile(project) for project in projects]
+        self.api = latest_prices(keys={profile.api_model for profile in profiles}, at=at)
+        self.discounts = {}
+        for discount in TenantDiscount.objects.filter(
+            tenant_id__in={project.tenant_id for project in projects}, valid_from__lte=timezone.now().date()
+        ).order_by("valid_from"):
+            self.discounts[(discount.tenant_id, discount.provider)] = discount
+        self.gpus = {}
+        for gpu in GpuInstancePrice.objects.order_by("effective_from"):
+            self.gpus[gpu.instance_type] = gpu
+        self.throughput = list(ThroughputProfile.objects.all())
+        self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.all()}
+
+
+def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
+    """The engine's inputs for ``project`` (dataclasses) and the same as JSON-ready data."""
+    profile = project.profile
+    plan = _cost_profile(project)
+    price = catalog.api.get(plan.api_model)
+    if price is None:
+        raise ValidationError({"api_model": f"No price in the catalog for {plan.api_model}."})
+    discount = catalog.discounts.get((project.tenant_id, price.provider))
+    gpu = catalog.gpus.get(plan.gpu_instance)
+    if gpu is None:
+        raise ValidationError({"gpu_instance": f"No price in the catalog for {plan.gpu_instance}."})
+    throughput = _throughput(catalog.throughput, plan.size_class, gpu.gpu_type, profile.latency_target_ms)
+    if throughput is None:
+        raise ValidationError(
+            {"size_class": f"No throughput figure for a {plan.size_class} model on {gpu.gpu_type} in the catalog."}
+        )
+    hardware = catalog.hardware.get(plan.hardware_profile) or next(iter(catalog.hardware.values()), None)
+    engine_inputs = {
+        "workload": costs.Workload(
+            monthly_requests=profile.monthly_requests,
+            input_tokens=profile.avg_input_tokens,
+            output_tokens=profile.avg_output_tokens,
+            cached_share=profile.cached_input_percent / 100,
+            peak_ratio=profile.peak_ratio,
+        ),
+        "price": costs.ApiPrice(
+            input=price.input_per_mtok,
+            output=price.output_per_mtok,
+            cached_input=price.cached_input_per_mtok,
+            discount=discount.discount if discount else Decimal("0"),
+        ),
+        "replica": costs.GpuReplica(
+            gpus=throughput.gpus,
+            gpu_hourly=gpu.gpu_hourly,
+            output_tokens_per_second=throughput.output_tokens_per_second,
+            utilisation_target=plan.utilisation_target,
+            min_replicas=plan.min_replicas,
+        ),
+        "staff": costs.Staff(fte=plan.staff_fte, loaded_monthly_cost=plan.staff_loaded_monthly),
+        "server": costs.OnPremServer(
+            capital_cost=hardware.capital_cost,
+            gpus=hardware.gpus,
+            kw=hardware.kw,
+            life_months=hardware.life_months,
+            pue=plan.pue,
+            price_per_kwh=plan.electricity_per_kwh,
+            colocation_per_kw_month=plan.colocation_per_kw_month,
+        )
+        if hardware
+        else None,
+        "split": costs.HybridSplit(mode=plan.hybrid_mode, self_hosted_share=plan.hybrid_self_hosted_share),
+        "monthly_budget": profile.monthly_budget,
+    }
+    record = {name: (value.__dict__ if hasattr(value, "__dict__") else value) for name, value in engine_inputs.items()}
+    record["sources"] = {
+        "api_price": {"id": price.pk, "key": price.key, "effective_from": price.effective_from, "source": price.source},
+        "gpu_price": {"id": gpu.pk, "instance": gpu.instance_type, "source": gpu.source},
+        "throughput": {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source},
+        "hardware": {"id": hardware.pk, "name": hardware.name, "source": hardware.source} if hardware else None,
+        "discount": {"id": discount.pk, "discount": discount.discount} if discount else None,
+    }
+    return engine_inputs, _jsonable(record)
+
+
+# --- Running ----------------------------------------------------------------------------------
+
+
+def estimates_recalculate(project_ids, *, job=None) -> dict:
+    """Recalculate the cost estimates of these projects, set-based. Returns counts."""
+    projects = [project for project in projects_for_evaluation(project_ids) if hasattr(project, "profile")]
+    catalog = Catalog(projects)
+    rows, failed = [], {}
+    for project in projects:
+        try:
+            engine_inputs, record = cost_inputs(project, catalog)
+        except ValidationError as error:
+            failed[project.pk] = error.messages
+            continue
+        digest = _digest(record)
+        if digest == project.latest_estimate_digest:
+            continue
+        result = costs.estimate(**engine_inputs)
+        rows.append(_estimate_row(project, result, record, digest, job))
+    CostEstimate.objects.bulk_create(rows)
+    return {
+        "projects": len(projects),
+        "stored": len(rows),
+        "unchanged": len(projects) - len(rows) - len(failed),
+        "failed": failed,
+    }
+
+
+def assessments_run(project_ids, *, job=None, today=None) -> dict:
+    """Assess these projects for their next stage, set-based. Returns counts."""
+    today = today or timezone.localdate()
+    projects = [project for project in projects_for_evaluation(project_ids) if hasattr(project, "profile")]
+    rows = []
+    for project in projects:
+        facts = facts_for(project, today=today)
+        record = _jsonable(
+            facts.__dict__ | {"environment": facts.environment.__dict__, "routing": facts.routing.__dict__}
+        )
+        digest = _digest(record)
+        if digest == project.latest_assessment_digest:
+            continue
+        result = readiness.assess(facts)
+        rows.append(
+            Assessment(
+                tenant_id=project.tenant_id,
+                project=project,
+                target_stage=result.target_stage or "",
+                status=result.status,
+                recommended_hosting=result.recommended_hosting,
+                recommended_deployment=result.recommended_deployment,
+                inputs=record,
+                inputs_digest=digest,
+                result=_jsonable(_assessment_result(result)),
+                job=job,
+            )
+        )
+    Assessment.objects.bulk_create(rows)
+    return {"projects": len(projects), "stored": len(rows), "unchanged": len(projects) - len(rows)}
+
+
+def project_evaluate(project: Project, *, job=None) -> dict:
+    """Estimate first (the assessment reads the estimate), then assess."""
+    return {
+        "estimate": estimates_recalculate([project.pk], job=job),
+        "assessment": assessments_run([project.pk], job=job),
+    }
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_record(*, project: Project, actor, item: str, note: str, url: str = "") -> GateEvidence:
+    """Record what satisfies one stage-gate item (``Action.CHANGE_TECHNICAL``)."""
+    require(actor, project, Action.CHANGE_TECHNICAL)
+    if item not in GATE_ITEMS:
+        raise ValidationError({"item": f"Not a checklist item. Choose one of: {', '.join(GATE_ITEMS)}."})
+    if not note.strip():
+        raise ValidationError({"note": "Say what the evidence is."})
+    evidence = GateEvidence.objects.filter(project=project, item=item).first() or GateEvidence(
+        tenant_id=project.tenant_id, project=project, item=item
+    )
+    before = {"note": evidence.note, "url": evidence.url} if evidence.pk else None
+    evidence.note, evidence.url, evidence.recorded_by = note, url, actor
+    evidence.full_clean()
+    evidence.save()
+    project_inputs_changed.send(sender=Project, project_id=project.pk)
+    audit_record(
+        action="gate.evidence_recorded",
+        obj=evidence,
+        actor=actor,
+        before=before,
+        after={"item": item, "note": note, "url": url},
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence: GateEvidence, actor) -> None:
+    require(actor, evidence.project, Action.CHANGE_TECHNICAL)
+    audit_record(
+        action="gate.evidence_withdrawn",
+        obj=evidence,
+        actor=actor,
+        before={"item": evidence.item, "note": evidence.note},
+    )
+    evidence.delete()
+    project_inputs_changed.send(sender=Project, project_id=evidence.project_id)
+
+
+# --- Internals --------------------------------------------------------------------------------
+
+
+def _cost_profile(project) -> CostProfile:
+    try:
+        return project.cost_profile
+    except CostProfile.DoesNotExist:
+        return CostProfile(tenant_id=project.tenant_id, project_id=project.pk)
+
+
+def _throughput(profiles, size_class, gpu_type, latency_target_ms):
+    """The best figure measured at a latency the project can live with; else the saturated one."""
+    candidates = [p for p in profiles if p.size_class == size_class and p.gpu_type == gpu_type]
+    within = [
+        p
+        for p in candidates
+        if p.latency_target_ms is not None
+        and latency_target_ms is not None
+        and p.latency_target_ms <= latency_target_ms
+    ]
+    pool = within or [p for p in candidates if p.latency_target_ms is None] or candidates
+    return max(pool, key=lambda p: (p.output_tokens_per_second, -p.pk), default=None)
+
+
+def _estimate_row(project, result: costs.Estimate, record, digest, job) -> CostEstimate:
+    options = result.options
+    chosen = options.get(project.hosting_approach) or options["cloud_api"]
+    return CostEstimate(
+        tenant_id=project.tenant_id,
+        project=project,
+        cloud_api_monthly=options["cloud_api"].monthly,
+        self_hosted_monthly=options["self_hosted_cloud"].monthly,
+        on_premises_monthly=options["on_premises"].monthly if "on_premises" in options else None,
+        hybrid_monthly=options["hybrid"].monthly,
+        chosen_monthly=chosen.monthly,
+        cheapest=result.cheapest,
+        break_even_requests=result.break_even_requests,
+        inputs=record,
+        inputs_digest=digest,
+        result=_jsonable(
+            {
+                "options": {
+                    name: {
+                        "monthly": o.monthly,
+                        "total_36_months": o.total_36_months,
+                        "detail": o.detail,
+                        "capacity": o.capacity,
+                    }
+                    for name, o in options.items()
+                },
+                "cheapest": result.cheapest,
+                "break_even_requests": result.break_even_requests,
+                "break_even_note": result.break_even_note,
+                "cost_per_1000_requests": result.cost_per_1000_requests,
+                "budget_gap": result.budget_gap,
+            }
+        ),
+        job=job,
+    )
+
+
+def _assessment_result(result: readiness.Assessment) -> dict:
+    return {
+        "hosting": {
+            name: {"score": fit.score, "excluded": fit.excluded, "reasons": [r.__dict__ for r in fit.reasons]}
+            for name, fit in result.hosting.items()
+        },
+        "deployment": {
+            name: {"score": fit.score, "reasons": [r.__dict__ for r in fit.reasons]}
+            for name, fit in result.deployment.items()
+        },
+        "mismatches": [m.__dict__ for m in result.mismatches],
+        "checklist": [item.__dict__ for item in result.checklist],
+        "blocking": result.blocking,
+    }
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, cls=_Encoder, sort_keys=True))
+
+
+def _digest(record) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o):
+        if isinstance(o, frozenset | set):
+            return sorted(o)
+        return super().default(o)

@@ -1,0 +1,108 @@
+"""Background work on assessments, costs and prices. Tasks take ids and call the services."""
+
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+
+from accounts.audit import audit_context
+from accounts.models import AuditEvent
+from assessments import services
+from assessments.catalog import prices_import
+from assessments.jobs import chunk_run, chunked, job_request, job_run, job_split
+from assessments.models import Job
+from projects.models import Project
+
+DEBOUNCE_SECONDS = getattr(settings, "EVALUATION_DEBOUNCE_SECONDS", 5)
+
+
+@shared_task(name="assessments.run_assessment")
+def run_assessment(job_id: int):
+    def work(job):
+        return services.assessments_run([job.project_id], job=job)
+
+    with audit_context(source=AuditEvent.Source.TASK, request_id=f"job-{job_id}"):
+        job_run(job_id, work)
+
+
+@shared_task(name="assessments.recalculate_costs")
+def recalculate_costs(job_id: int):
+    def work(job):
+        result = services.estimates_recalculate([job.project_id], job=job)
+        # The assessment reads the latest estimate (budget, break-even): refresh it too.
+        services.assessments_run([job.project_id], job=job)
+        return result
+
+    with audit_context(source=AuditEvent.Source.TASK, request_id=f"job-{job_id}"):
+        job_run(job_id, work)
+
+
+@shared_task(name="assessments.fan_out")
+def fan_out(job_id: int):
+    """Split a price change or the nightly run into chunks of projects, one task per chunk."""
+    job = Job.objects.get(pk=job_id)
+    projects = Project.objects.order_by("pk")
+    if job.kind == Job.Kind.PRICE_FAN_OUT:
+        keys = job.parameters["api_models"]
+        affected = Q(cost_profile__api_model__in=keys)
+        if services.CostProfile._meta.get_field("api_model").default in keys:
+            affected |= Q(cost_profile__isnull=True)
+        projects = projects.filter(affected)
+    chunks = chunked(projects.values_list("pk", flat=True))
+    if job_split(job_id, chunks) is None:
+        return
+    for index, ids in enumerate(chunks):
+        recalculate_chunk.delay(job_id, index, ids)
+
+
+@shared_task(name="assessments.recalculate_chunk")
+def recalculate_chunk(job_id: int, index: int, project_ids: list[int]):
+    job = Job.objects.get(pk=job_id)
+
+    def work():
+        result = services.estimates_recalculate(project_ids, job=job)
+        result.pop("failed", None)
+        if job.kind == Job.Kind.NIGHTLY:
+            assessed = services.assessments_run(project_ids, job=job)
+            result["assessments_stored"] = assessed["stored"]
+        return result
+
+    chunk_run(job_id, index, work)
+
+
+@shared_task(name="assessments.nightly")
+def nightly():
+    """Re-run every project's estimate and assessment (beat, once a night)."""
+    job_request(kind=Job.Kind.NIGHTLY, task=fan_out)
+
+
+@shared_task(name="assessments.import_prices")
+def import_prices():
+    """Import API prices from genai-prices' bundled data; fan out recalculation for changed prices."""
+    result = prices_import()
+    if result.changed_keys:
+        job_request(kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters={"api_models": sorted(result.changed_keys)})
+    return {"created": result.created, "changed": sorted(result.changed_keys)}
+
+
+@shared_task(name="assessments.evaluate_after_edit")
+def evaluate_after_edit(project_id: int, token: str):
+    """Runs the estimate and assessment after a burst of edits: only the last edit's task does the work."""
+    if cache.get(_debounce_key(project_id)) != token:
+        return "superseded"
+    with audit_context(source=AuditEvent.Source.TASK, request_id=f"edit-{token}"):
+        services.project_evaluate(Project.objects.get(pk=project_id))
+    return "evaluated"
+
+
+def schedule_evaluation(project_id: int) -> None:
+    """Debounce: every edit replaces the token; the task scheduled by the last edit of a burst runs."""
+    token = uuid.uuid4().hex
+    cache.set(_debounce_key(project_id), token, timeout=DEBOUNCE_SECONDS * 20)
+    evaluate_after_edit.apply_async_on_commit((project_id, token), countdown=DEBOUNCE_SECONDS)
+
+
+def _debounce_key(project_id):
+    return f"evaluate-after-edit:{project_id}"

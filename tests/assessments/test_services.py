@@ -1,0 +1,145 @@
+"""Assessments and estimates stored from real projects: inputs kept, idempotent, set-based."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from assessments.catalog import latest_prices, prices_import
+from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, TenantDiscount
+from assessments.services import assessments_run, estimates_recalculate, evidence_record, evidence_withdraw
+from projects.models import Project, RequirementsProfile, Stage
+from projects.services.approvals import approval_request_create, policy_save
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+PRICES = {"openai:gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")), "openai:gpt-4o": (D("2.50"), D("1.25"), D("10"))}
+
+
+@pytest.fixture
+def catalog():
+    prices_import(prices=PRICES, source="test prices")
+
+
+def profile(project, **fields):
+    RequirementsProfile.objects.filter(project=project).update(**fields)
+
+
+def test_import_records_changed_prices_as_new_entries_only():
+    first = prices_import(prices=PRICES, source="v1")
+    assert (first.created, first.changed_keys) == (2, frozenset())
+    again = prices_import(prices=PRICES, source="v1")
+    assert (again.created, again.unchanged) == (0, 2)
+    later = timezone.now() + datetime.timedelta(days=1)
+    changed = prices_import(prices={**PRICES, "openai:gpt-4o": (D("2.00"), D("1.00"), D("8"))}, source="v2", now=later)
+    assert changed.changed_keys == {"openai:gpt-4o"}
+    assert ApiModelPrice.objects.filter(model="gpt-4o").count() == 2
+    old = ApiModelPrice.objects.filter(model="gpt-4o").order_by("effective_from").first()
+    assert old.input_per_mtok == D("2.50"), "the old entry is never edited"
+    assert latest_prices(keys={"openai:gpt-4o"})["openai:gpt-4o"].input_per_mtok == D("2.00")
+
+
+def test_the_bundled_data_imports_offline():
+    result = prices_import()
+    assert result.created > 100
+    mini = latest_prices(keys={"openai:gpt-4o-mini"})["openai:gpt-4o-mini"]
+    assert (mini.input_per_mtok, mini.output_per_mtok) == (D("0.15"), D("0.6"))
+    assert "genai-prices" in mini.source
+
+
+def test_reference_fixtures_are_shipped_with_sources():
+    from assessments.models import GpuInstancePrice, HardwareProfile, ThroughputProfile
+
+    g5 = GpuInstancePrice.objects.get(instance_type="g5.xlarge")
+    assert (g5.hourly, g5.gpus, bool(g5.source)) == (D("1.006000"), 1, True)
+    assert ThroughputProfile.objects.filter(size_class="70b", latency_target_ms__isnull=False).count() == 2
+    assert HardwareProfile.objects.filter(gpus=8).exists()
+
+
+def test_estimate_is_stored_with_its_inputs_and_not_duplicated(project, catalog):
+    profile(project, monthly_requests=1_000_000, avg_input_tokens=550, avg_output_tokens=150, cached_input_percent=0)
+    assert estimates_recalculate([project.pk])["stored"] == 1
+    estimate = CostEstimate.objects.get()
+    assert estimate.cloud_api_monthly == D("172.50")
+    assert estimate.inputs["sources"]["api_price"]["key"] == "openai:gpt-4o-mini"
+    assert estimate.inputs["workload"]["monthly_requests"] == 1_000_000
+    assert estimates_recalculate([project.pk])["stored"] == 0, "same inputs, nothing new"
+    TenantDiscount.objects.create(tenant=project.tenant, provider="openai", discount=D("0.2"), valid_from="2020-01-01")
+    assert estimates_recalculate([project.pk])["stored"] == 1
+    assert CostEstimate.objects.latest("pk").cloud_api_monthly == D("138.00")
+
+
+def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catalog):
+    CostProfile.objects.create(tenant=project.tenant, project=project, api_model="acme:unknown-model")
+    result = estimates_recalculate([project.pk])
+    assert result["stored"] == 0
+    assert "acme:unknown-model" in result["failed"][project.pk][0]
+
+
+def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
+    projects = ProjectFactory.create_batch(3, tenant=tenant)
+    with django_assert_num_queries(9) as few:  # projects, 2 prefetches, 5 catalog tables, 1 insert
+        estimates_recalculate([p.pk for p in projects])
+    more = ProjectFactory.create_batch(30, tenant=tenant)
+    with django_assert_num_queries(len(few.captured_queries)):
+        estimates_recalculate([p.pk for p in projects + more])
+    assert CostEstimate.objects.count() == 33
+
+
+def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, people):
+    result = assessments_run([project.pk])
+    assert result["stored"] == 1
+    assessment = Assessment.objects.get()
+    assert assessment.target_stage == Stage.PROOF_OF_CONCEPT
+    assert assessment.status == "blocked"
+    assert assessment.inputs["stage"] == "discovery"
+    assert any("Data classified" in item for item in assessment.result["blocking"])
+    assert assessments_run([project.pk])["stored"] == 0
+    evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
+    assert assessments_run([project.pk])["stored"] == 1
+    assert Assessment.objects.latest("pk").status == "ready"
+
+
+def test_evidence_rules(project, people):
+    with pytest.raises(ValidationError) as error:
+        evidence_record(project=project, actor=people["lead"], item="vibes", note="x")
+    assert "item" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        evidence_record(project=project, actor=people["lead"], item="monitoring", note=" ")
+    assert "note" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        evidence_record(project=project, actor=people["viewer"], item="monitoring", note="Grafana")
+    evidence = evidence_record(project=project, actor=people["lead"], item="monitoring", note="Grafana board")
+    evidence_withdraw(evidence=evidence, actor=people["lead"])
+    assert list(AuditEvent.objects.values_list("action", flat=True).order_by("pk")) == [
+        "gate.evidence_recorded",
+        "gate.evidence_withdrawn",
+    ]
+
+
+def test_the_readiness_gate_refuses_a_request_until_the_assessment_is_ready(project, people, tenant, catalog):
+    policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
+    with pytest.raises(ValidationError, match="needs an assessment"):
+        approval_request_create(project=project, actor=people["lead"])
+    assessments_run([project.pk])
+    with pytest.raises(ValidationError, match="Data classified"):
+        approval_request_create(project=project, actor=people["lead"])
+    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    assessments_run([project.pk])
+    estimates_recalculate([project.pk])
+    request = approval_request_create(project=project, actor=people["lead"])
+    assert request.snapshot["assessment"]["status"] == "ready"
+    assert request.snapshot["assessment"]["id"] == Assessment.objects.latest("pk").pk
+    assert request.snapshot["estimate"]["id"] == CostEstimate.objects.get().pk
+
+
+def test_without_the_gate_a_request_still_keeps_what_it_was_made_with(project, people):
+    assessments_run([project.pk])
+    request = approval_request_create(project=project, actor=people["lead"])
+    assert request.snapshot["assessment"]["status"] == "blocked"
+    assert request.snapshot["estimate"] is None
+    assert Project.objects.get(pk=project.pk).stage == Stage.DISCOVERY
