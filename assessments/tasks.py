@@ -11,7 +11,7 @@ from accounts.audit import audit_context
 from accounts.models import AuditEvent
 from assessments import services
 from assessments.catalog import prices_import
-from assessments.jobs import chunk_run, chunked, job_request, job_run, job_split
+from assessments.jobs import CHUNK_SIZE, chunk_run, chunked, job_request, job_run, job_split
 from assessments.models import Job
 from projects.models import Project
 
@@ -50,7 +50,7 @@ def fan_out(job_id: int):
         if services.CostProfile._meta.get_field("api_model").default in keys:
             affected |= Q(cost_profile__isnull=True)
         projects = projects.filter(affected)
-    chunks = chunked(projects.values_list("pk", flat=True))
+    chunks = chunked(projects.values_list("pk", flat=True), size=job.parameters.get("chunk_size", CHUNK_SIZE))
     if job_split(job_id, chunks) is None:
         return
     for index, ids in enumerate(chunks):

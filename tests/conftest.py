@@ -38,6 +38,7 @@ def celery_worker(transactional_db):
 
     from config.celery_app import app
 
+    app.control.purge()  # nothing left over from an earlier run
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
 
