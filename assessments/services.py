@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from accounts.access import Action, require
-from accounts.audit import audit_record
+from accounts.audit import audit_record, changes, snapshot
 from assessments import costs, readiness
 from assessments.catalog import latest_prices
 from assessments.models import (
@@ -394,3 +394,30 @@ class _Encoder(DjangoJSONEncoder):
         if isinstance(o, frozenset | set):
             return sorted(o)
         return super().default(o)
+
+
+COST_PROFILE_FIELDS = [
+    field.name for field in CostProfile._meta.concrete_fields if field.name not in {"id", "tenant", "project"}
+]
+
+
+@transaction.atomic
+def cost_profile_update(*, project: Project, actor, **fields) -> CostProfile:
+    """How the project would be served under each option (technical: ``Action.CHANGE_TECHNICAL``)."""
+    require(actor, project, Action.CHANGE_TECHNICAL)
+    unknown = set(fields) - set(COST_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the cost profile."))
+    plan = CostProfile.objects.select_for_update().filter(project=project).first() or CostProfile(
+        tenant_id=project.tenant_id, project=project
+    )
+    before = snapshot(plan, COST_PROFILE_FIELDS) if plan.pk else {}
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    before, after = changes(before, snapshot(plan, COST_PROFILE_FIELDS))
+    if after or plan.pk is None:
+        plan.save()
+        audit_record(action="project.cost_profile_updated", obj=project, actor=actor, before=before, after=after)
+        project_inputs_changed.send(sender=Project, project_id=project.pk)
+    return plan

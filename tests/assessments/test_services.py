@@ -143,3 +143,17 @@ def test_without_the_gate_a_request_still_keeps_what_it_was_made_with(project, p
     assert request.snapshot["assessment"]["status"] == "blocked"
     assert request.snapshot["estimate"] is None
     assert Project.objects.get(pk=project.pk).stage == Stage.DISCOVERY
+
+
+def test_cost_profile_update_is_technical_audited_and_validated(project, people):
+    from assessments.services import cost_profile_update
+
+    plan = cost_profile_update(project=project, actor=people["engineer"], api_model="openai:gpt-4o", staff_fte=D("1"))
+    assert (plan.api_model, plan.staff_fte) == ("openai:gpt-4o", D("1"))
+    assert AuditEvent.objects.get().action == "project.cost_profile_updated"
+    with pytest.raises(ValidationError) as error:
+        cost_profile_update(project=project, actor=people["lead"], utilisation_target=D("1.5"))
+    assert "utilisation_target" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        cost_profile_update(project=project, actor=people["viewer"], staff_fte=D("2"))
+    assert AuditEvent.objects.count() == 1

@@ -1,0 +1,136 @@
+from django.contrib import admin
+
+from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
+from assessments.models import (
+    ApiModelPrice,
+    Assessment,
+    CostEstimate,
+    CostProfile,
+    GateEvidence,
+    GpuInstancePrice,
+    HardwareProfile,
+    Job,
+    TenantDiscount,
+    ThroughputProfile,
+)
+from assessments.services import COST_PROFILE_FIELDS, cost_profile_update
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Platform admins keep the catalog. Dated entries are added, not edited: past estimates cite them."""
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiModelPrice)
+class ApiModelPriceAdmin(CatalogAdmin):
+    list_display = [
+        "provider",
+        "model",
+        "input_per_mtok",
+        "cached_input_per_mtok",
+        "output_per_mtok",
+        "effective_from",
+        "source",
+    ]
+    list_filter = ["provider"]
+    search_fields = ["provider", "model"]
+    date_hierarchy = "effective_from"
+
+
+@admin.register(GpuInstancePrice)
+class GpuInstancePriceAdmin(CatalogAdmin):
+    list_display = [
+        "instance_type",
+        "gpu_type",
+        "gpus",
+        "hourly",
+        "reserved_hourly",
+        "region",
+        "effective_from",
+        "source",
+    ]
+    list_filter = ["provider", "gpu_type", "region"]
+
+
+@admin.register(ThroughputProfile)
+class ThroughputProfileAdmin(admin.ModelAdmin):
+    list_display = [
+        "size_class",
+        "gpu_type",
+        "gpus",
+        "engine",
+        "output_tokens_per_second",
+        "latency_target_ms",
+        "measured_on",
+        "source",
+    ]
+    list_filter = ["size_class", "gpu_type"]
+
+
+@admin.register(HardwareProfile)
+class HardwareProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "gpu_type", "gpus", "capital_cost", "kw", "life_months", "as_of", "source"]
+
+
+@admin.register(TenantDiscount)
+class TenantDiscountAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "provider", "discount", "valid_from", "note"]
+    list_filter = ["provider", "tenant"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(CostProfile)
+class CostProfileAdmin(ServiceAdmin):
+    list_display = ["project", "api_model", "size_class", "gpu_instance", "hardware_profile", "staff_fte"]
+    list_select_related = ["project"]
+    search_fields = ["project__code", "api_model"]
+    autocomplete_fields = ["project"]
+    exclude = ["tenant"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["project"] if obj else []
+
+    def run_service(self, request, obj, form, change):
+        project = obj.project if change else form.cleaned_data["project"]
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in COST_PROFILE_FIELDS}
+        return cost_profile_update(project=project, actor=request.user, **fields)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["project", "target_stage", "status", "recommended_hosting", "recommended_deployment", "created_at"]
+    list_filter = ["status", "target_stage", "tenant"]
+    list_select_related = ["project"]
+
+
+@admin.register(CostEstimate)
+class CostEstimateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "project",
+        "chosen_monthly",
+        "cheapest",
+        "cloud_api_monthly",
+        "self_hosted_monthly",
+        "break_even_requests",
+        "created_at",
+    ]
+    list_filter = ["cheapest", "tenant"]
+    list_select_related = ["project"]
+
+
+@admin.register(GateEvidence)
+class GateEvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["project", "item", "recorded_by", "recorded_at"]
+    list_select_related = ["project", "recorded_by"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "status", "project", "created_at", "started_at", "finished_at", "chunks_total"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["project"]
