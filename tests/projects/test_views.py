@@ -84,3 +84,22 @@ def test_tenant_page_lists_only_visible_projects(client):
     response = client.get(reverse("tenant-detail", args=[tenant.slug]))
     assert list(response.context["projects"]) == [shown]
     assert hidden.name not in response.content.decode()
+
+
+def test_project_page_shows_the_latest_assessment_estimate_and_history(client, project, people):
+    from assessments.catalog import prices_import
+    from assessments.services import assessments_run, estimates_recalculate
+    from projects.services.stages import project_pause
+
+    prices_import()
+    estimates_recalculate([project.pk])
+    assessments_run([project.pk])
+    project_pause(project=project, actor=people["lead"], reason="Waiting for data access")
+    client.force_login(people["viewer"])
+    response = client.get(reverse("project-detail", args=[project.pk]))
+    body = response.content.decode()
+    assert "Deployment card" in body
+    assert "Data classified" in body
+    assert "Break-even volume" in body
+    assert "Waiting for data access" in body
+    assert response.context["assessment"].status == "blocked"
