@@ -4,10 +4,8 @@ A re-import records a changed price as a new dated entry and never edits an old 
 past estimate stays explainable by the prices it saw.
 """
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import genai_prices
 from django.db import transaction
@@ -15,8 +13,7 @@ from django.utils import timezone
 from genai_prices.data_snapshot import get_snapshot
 
 from assessments.models import ApiModelPrice, GpuInstancePrice, HardwareProfile, ThroughputProfile
-
-REFERENCE_CATALOG = Path(__file__).resolve().parent / "fixtures" / "reference_catalog.json"
+from assessments.reference import load_reference
 
 
 @dataclass(frozen=True)
@@ -113,38 +110,5 @@ def _base(value):
 
 @transaction.atomic
 def reference_catalog_load() -> None:
-    """Load the shipped GPU prices, throughput and hardware profiles (also done by a migration). Idempotent."""
-    data = json.loads(REFERENCE_CATALOG.read_text())
-    for row in data["gpu_instances"]:
-        GpuInstancePrice.objects.update_or_create(
-            provider="aws",
-            instance_type=row["instance_type"],
-            region="us-east-1",
-            effective_from=data["gpu_instances_date"],
-            defaults={
-                "gpu_type": row["gpu_type"],
-                "gpus": row["gpus"],
-                "hourly": Decimal(row["hourly"]),
-                "reserved_hourly": Decimal(row["reserved_hourly"]) if row["reserved_hourly"] else None,
-                "source": data["gpu_instances_source"],
-            },
-        )
-    for row in data["throughput"]:
-        ThroughputProfile.objects.update_or_create(
-            size_class=row["size_class"],
-            gpu_type=row["gpu_type"],
-            gpus=row["gpus"],
-            engine=row["engine"],
-            defaults={
-                "output_tokens_per_second": Decimal(row["tps"]),
-                "latency_target_ms": row["latency_target_ms"],
-                "measured_on": row["date"],
-                "source": row["source"],
-            },
-        )
-    for row in data["hardware"]:
-        HardwareProfile.objects.update_or_create(
-            name=row["name"],
-            defaults={key: row[key] for key in ("gpu_type", "gpus", "life_months", "as_of", "source")}
-            | {"capital_cost": Decimal(row["capital_cost"]), "kw": Decimal(row["kw"])},
-        )
+    """Load the shipped GPU prices, throughput and hardware profiles (a migration does it too). Idempotent."""
+    load_reference(GpuInstancePrice, ThroughputProfile, HardwareProfile)
