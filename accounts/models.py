@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 
 class Regulation(models.TextChoices):
@@ -38,16 +39,30 @@ class Industry(models.TextChoices):
     OTHER = "other", "Other"
 
 
-def validate_regulations(value):
-    if not isinstance(value, list):
-        raise ValidationError("Regulations must be a list of regulation codes.", code="not_a_list")
-    unknown = sorted(set(value) - set(Regulation.values))
-    if unknown:
-        raise ValidationError(
-            "Unknown regulation code(s): %(codes)s. Allowed: %(allowed)s.",
-            code="unknown_regulation",
-            params={"codes": ", ".join(map(str, unknown)), "allowed": ", ".join(Regulation.values)},
-        )
+@deconstructible
+class ChoiceListValidator:
+    """A JSON list whose every item is one of ``allowed`` (values given, or a TextChoices' values)."""
+
+    def __init__(self, allowed, *, what: str):
+        self.allowed = tuple(allowed)
+        self.what = what
+
+    def __call__(self, value):
+        if not isinstance(value, list):
+            raise ValidationError("Give a list of %(what)s.", code="not_a_list", params={"what": self.what})
+        unknown = sorted(set(map(str, value)) - set(self.allowed))
+        if unknown:
+            raise ValidationError(
+                "Unknown %(what)s: %(codes)s. Allowed: %(allowed)s.",
+                code="unknown_choice",
+                params={"what": self.what, "codes": ", ".join(unknown), "allowed": ", ".join(self.allowed)},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, ChoiceListValidator) and (self.allowed, self.what) == (other.allowed, other.what)
+
+
+validate_regulations = ChoiceListValidator(Regulation.values, what="regulation codes")
 
 
 def validate_time_zone(value):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.models import TenantOwned, validate_regulations
+from accounts.models import ChoiceListValidator, TenantOwned, validate_regulations
 from projects.models.project import Project
 
 
@@ -64,16 +64,7 @@ class Capability(models.TextChoices):
     MATURE = "mature", "Mature"
 
 
-def validate_data_categories(value):
-    if not isinstance(value, list):
-        raise ValidationError("Data categories must be a list.", code="not_a_list")
-    unknown = sorted(set(value) - set(DataCategory.values))
-    if unknown:
-        raise ValidationError(
-            "Unknown data categor(ies): %(codes)s. Allowed: %(allowed)s.",
-            code="unknown_category",
-            params={"codes": ", ".join(map(str, unknown)), "allowed": ", ".join(DataCategory.values)},
-        )
+validate_data_categories = ChoiceListValidator(DataCategory.values, what="data categories")
 
 
 #: Fields an engineer may change (``Action.CHANGE_TECHNICAL``); the rest need ``Action.CHANGE``.

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Role, TenantOwned
+from accounts.models import ChoiceListValidator, Role, TenantOwned
 from projects.models.project import Project, Stage
 
 
@@ -56,17 +56,7 @@ DEFAULT_ELIGIBLE_ROLES = [Role.CUSTOMER_APPROVER.value, Role.CUSTOMER_ADMIN.valu
 PROMOTION_TARGETS = [Stage.PROOF_OF_CONCEPT, Stage.PILOT, Stage.ROLLOUT, Stage.PRODUCTION]
 
 
-def validate_eligible_roles(value):
-    allowed = {choice for choice, _ in ELIGIBLE_ROLE_CHOICES}
-    if not isinstance(value, list):
-        raise ValidationError("Eligible roles must be a list.", code="not_a_list")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ValidationError(
-            "Unknown role(s): %(roles)s. Allowed: %(allowed)s.",
-            code="unknown_role",
-            params={"roles": ", ".join(map(str, unknown)), "allowed": ", ".join(sorted(allowed))},
-        )
+validate_eligible_roles = ChoiceListValidator([choice for choice, _ in ELIGIBLE_ROLE_CHOICES], what="roles")
 
 
 class ApprovalPolicy(TenantOwned):
