@@ -1,10 +1,17 @@
 """Writes on tenants, people and tenant-wide roles. Every role grant is audited."""
 
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.access import Action, require
 from accounts.audit import audit_record, snapshot
-from accounts.models import Membership, Role, Tenant, User
+from accounts.models import ApiToken, Membership, Role, Tenant, User
 
 
 @transaction.atomic
@@ -88,3 +95,69 @@ def service_account_create(*, tenant: Tenant, username: str, role: Role, actor: 
     account.save()
     membership_grant(tenant=tenant, user=account, role=role, actor=actor)
     return account
+
+
+@transaction.atomic
+def token_issue(
+    *, user: User, name: str, scopes=("read",), days: int | None = None, actor: User | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token; returns the record and the token itself, which is shown only this once.
+
+    A person issues their own tokens; a customer admin (or platform admin) issues tokens for the
+    service accounts of their tenant.
+    """
+    actor = actor or user
+    if actor.pk != user.pk:
+        membership = Membership.objects.filter(user=user).select_related("tenant").first()
+        if not user.is_service_account or membership is None:
+            raise PermissionDenied("Tokens for someone else can only be issued for a service account.")
+        require(actor, membership.tenant, Action.MANAGE)
+    unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
+    if unknown or not scopes:
+        raise ValidationError({"scopes": f"Choose from: {', '.join(ApiToken.Scope.values)}."}, code="invalid_choice")
+    days = days or settings.API_TOKEN_DEFAULT_DAYS
+    if not 1 <= days <= 366:
+        raise ValidationError({"days": "A token lives between 1 and 366 days."}, code="out_of_range")
+    prefix = secrets.token_hex(6)
+    token = f"sg_{prefix}_{secrets.token_urlsafe(32)}"
+    record = ApiToken.objects.create(
+        user=user,
+        name=name[:100] or "API token",
+        prefix=prefix,
+        digest=token_digest(token),
+        scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + datetime.timedelta(days=days),
+        created_by=actor,
+    )
+    membership = Membership.objects.filter(user=user).first()
+    audit_record(
+        action="token.issued",
+        obj=record,
+        actor=actor,
+        tenant_id=membership.tenant_id if user.is_service_account and membership else None,
+        after={
+            "user": user.get_username(),
+            "name": record.name,
+            "scopes": record.scopes,
+            "expires_at": record.expires_at,
+        },
+    )
+    return record, token
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    if actor.pk != token.user_id and not actor.is_platform_admin:
+        membership = Membership.objects.filter(user=token.user).select_related("tenant").first()
+        if membership is None:
+            raise PermissionDenied
+        require(actor, membership.tenant, Action.MANAGE)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(action="token.revoked", obj=token, actor=actor, after={"name": token.name})
+    return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

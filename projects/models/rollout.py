@@ -235,6 +235,10 @@ class ApprovalDecision(TenantOwned):
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     side = models.CharField(max_length=8, choices=Side.choices)
     comment = models.TextField(blank=True)
+    #: The service account (e.g. a ticketing tool) that relayed this person's decision, if any.
+    relayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     access_via = "request"

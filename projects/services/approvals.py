@@ -271,7 +271,9 @@ def approval_request_create(
 
 
 @transaction.atomic
-def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comment: str = "") -> ApprovalDecision:
+def approval_decide(
+    *, request: ApprovalRequest, actor: User, verdict: str, comment: str = "", relayed_by: User | None = None
+) -> ApprovalDecision:
     """Record one eligible person's approval or rejection.
 
     Reject needs a comment and closes the request. Approve closes it once the policy is met
@@ -281,6 +283,8 @@ def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comm
     """
     project, request = _lock(request)
     require(actor, project, Action.VIEW)
+    if relayed_by is not None:
+        _require_relay(relayed_by, project)
     _require_open(request)
     if verdict not in ApprovalDecision.Verdict.values:
         raise ValidationError({"verdict": "Choose approve or reject."}, code="invalid_choice")
@@ -309,6 +313,7 @@ def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comm
                 verdict=verdict,
                 side=side,
                 comment=comment,
+                relayed_by=relayed_by,
             )
     except IntegrityError:
         raise ValidationError(
@@ -318,7 +323,12 @@ def approval_decide(*, request: ApprovalRequest, actor: User, verdict: str, comm
         action="approval.decided",
         obj=decision,
         actor=actor,
-        after={"verdict": verdict, "side": side, "comment": comment},
+        after={
+            "verdict": verdict,
+            "side": side,
+            "comment": comment,
+            "relayed_by": relayed_by.get_username() if relayed_by else None,
+        },
     )
     if verdict == ApprovalDecision.Verdict.REJECT:
         _close(request, status=ApprovalRequest.Status.REJECTED, actor=actor, action="approval.rejected")
@@ -412,6 +422,13 @@ def eligibility(*, actor: User, request: ApprovalRequest, project: Project) -> s
 def _lock(request: ApprovalRequest) -> tuple[Project, ApprovalRequest]:
     project = Project.objects.select_for_update().select_related("tenant").get(pk=request.project_id)
     return project, ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _require_relay(relayed_by: User, project: Project) -> None:
+    """Only a service account of the project's tenant may relay a named person's decision."""
+    belongs = Membership.objects.filter(user=relayed_by, tenant_id=project.tenant_id).exists()
+    if not (relayed_by.is_service_account and belongs):
+        raise PermissionDenied("Only this client's service accounts can relay a decision on someone's behalf.")
 
 
 def _require_open(request: ApprovalRequest) -> None:

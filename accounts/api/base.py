@@ -1,0 +1,88 @@
+"""What every Stagegate API view shares: safe retries and optimistic concurrency.
+
+- ``Idempotency-Key`` on POST: the same key with the same body replays the first response; with
+  another body it is a 422; while the first is still running, a 409. Keys belong to the caller.
+- ``ETag`` on reads of one object and ``If-Match`` on PATCH/PUT: a stale tag is a 412.
+"""
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from accounts.api.errors import PreconditionFailed, RetryInProgress, UnprocessableRetry, error_response
+from accounts.models import IdempotencyRecord
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class _Replay(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class SafeRetriesMixin:
+    """For DRF views: idempotent POSTs and ETag / If-Match."""
+
+    def initial(self, request, *args, **kwargs):
+        self._idempotency = None
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        body = request._request.body if request.method == "POST" and key else b""
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST" and key:
+            self._idempotency = self._claim(request, key[:200], body)
+
+    def _claim(self, request, key, body):
+        digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + body).hexdigest()
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    user=request.user, key=key, method=request.method, path=request.path, body_digest=digest
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(user=request.user, key=key)
+        if existing.body_digest != digest:
+            raise UnprocessableRetry
+        if existing.status_code is None:
+            raise RetryInProgress
+        response = Response(existing.response_body, status=existing.status_code, headers=existing.response_headers)
+        response["Idempotent-Replayed"] = "true"
+        raise _Replay(response)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            return exc.response
+        if isinstance(exc, PreconditionFailed | UnprocessableRetry | RetryInProgress):
+            return error_response(exc)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "_idempotency", None)
+        if record is not None:
+            if response.status_code >= 500:
+                record.delete()  # let the client retry a server error
+            else:
+                record.status_code = response.status_code
+                record.response_body = response.data
+                record.response_headers = {k: v for k, v in response.items() if k in {"Location", "ETag"}}
+                record.save(update_fields=["status_code", "response_body", "response_headers"])
+        return response
+
+    # --- ETag / If-Match ---------------------------------------------------------------------
+
+    def etag_for(self, obj) -> str:
+        data = self.get_serializer(obj).data
+        return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+
+    def check_if_match(self, request, obj):
+        expected = request.headers.get("If-Match")
+        if expected and expected != "*" and expected != self.etag_for(obj):
+            raise PreconditionFailed
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        response["ETag"] = self.etag_for(obj)
+        return response

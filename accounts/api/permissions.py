@@ -1,0 +1,24 @@
+"""Token scopes: read for safe methods, write for changes, approve for approval decisions.
+
+Scopes only narrow what the person or service account may do: the permission service
+(``accounts.access``) still decides what they may see and change.
+"""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from accounts.models import ApiToken
+
+
+class TokenScope(BasePermission):
+    message = "This token's scopes do not allow this request."
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True  # a browser session carries the person's full rights
+        needed = getattr(view, "required_scope", None) or (
+            ApiToken.Scope.READ if request.method in SAFE_METHODS else ApiToken.Scope.WRITE
+        )
+        if callable(needed):
+            needed = needed(request)
+        return needed in token.scopes
