@@ -22,7 +22,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header.startswith(f"{self.keyword} "):
             return None
         token = header[len(self.keyword) + 1 :].strip()
-        parts = token.split("_")
+        parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "sg":
             raise exceptions.AuthenticationFailed("Malformed bearer token.")
         record = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

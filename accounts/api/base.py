@@ -25,6 +25,9 @@ class _Replay(Exception):
 class SafeRetriesMixin:
     """For DRF views: idempotent POSTs and ETag / If-Match."""
 
+    #: The token scope an action needs (a scope or a callable of the request); None: read or write by method.
+    required_scope = None
+
     def initial(self, request, *args, **kwargs):
         self._idempotency = None
         key = request.headers.get(IDEMPOTENCY_HEADER)

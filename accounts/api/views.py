@@ -1,0 +1,202 @@
+import csv
+
+import django_filters
+from django.contrib.auth import authenticate
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from accounts.access import Action, restrict
+from accounts.api.base import SafeRetriesMixin
+from accounts.api.throttles import TokenIssueThrottle
+from accounts.models import ApiToken, AuditEvent, Tenant
+from accounts.services import token_issue, token_revoke
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    name = serializers.CharField(required=False, default="API token")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiToken.Scope.choices), required=False, default=["read"]
+    )
+    days = serializers.IntegerField(required=False, min_value=1, max_value=366)
+
+
+class TokenIssuedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    token = serializers.CharField(help_text="Shown once: store it now.")
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at", "created_at"]
+
+
+class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Issue a personal token with username and password; list and revoke your own tokens."""
+
+    serializer_class = TokenSerializer
+    queryset = ApiToken.objects.none()  # per caller: see get_queryset
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def get_permissions(self):
+        return [AllowAny()] if self.action == "create" else super().get_permissions()
+
+    def get_throttles(self):
+        return [TokenIssueThrottle()] if self.action == "create" else super().get_throttles()
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            201: TokenIssuedSerializer,
+            400: OpenApiResponse(description="Invalid input"),
+            401: OpenApiResponse(description="Wrong username or password"),
+            429: None,
+        },
+        auth=[],
+    )
+    def create(self, request, *args, **kwargs):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Wrong username or password.")
+        record, token = token_issue(
+            user=user,
+            name=data.validated_data["name"],
+            scopes=data.validated_data["scopes"],
+            days=data.validated_data.get("days"),
+        )
+        body = {"id": record.pk, "token": token, "scopes": record.scopes, "expires_at": record.expires_at}
+        return Response(TokenIssuedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        token_revoke(token=instance, actor=self.request.user)
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["id", "slug", "name", "industry", "regulations", "residency_region", "time_zone"]
+
+
+class TenantViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TenantSerializer
+    queryset = Tenant.objects.none()  # per caller: see get_queryset
+    search_fields = ["name", "slug"]
+    ordering_fields = ["id", "name"]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return restrict(Tenant.objects.all(), user=self.request.user, action=Action.VIEW)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "tenant",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "project_id",
+            "before",
+            "after",
+            "source",
+            "request_id",
+            "created_at",
+        ]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    tenant = django_filters.CharFilter(field_name="tenant__slug")
+    action = django_filters.CharFilter()
+    project = django_filters.NumberFilter(field_name="project_id")
+    actor = django_filters.CharFilter(field_name="actor_name")
+    source = django_filters.ChoiceFilter(choices=AuditEvent.Source.choices)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["tenant", "action", "project", "actor", "source", "since", "until"]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit log of the tenants the caller manages (customer admins) or every tenant (platform admins)."""
+
+    serializer_class = AuditEventSerializer
+    queryset = AuditEvent.objects.none()  # per caller: see get_queryset
+    filterset_class = AuditEventFilter
+    search_fields = ["object_repr", "actor_name", "request_id"]
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self):
+        managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)
+        events = AuditEvent.objects.select_related("tenant")
+        if not self.request.user.is_platform_admin:
+            events = events.filter(tenant__in=managed)
+        return events
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="The filtered events as CSV.")})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        events = self.filter_queryset(self.get_queryset()).order_by("created_at", "pk")
+        columns = [
+            "id",
+            "created_at",
+            "tenant",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "source",
+            "request_id",
+            "before",
+            "after",
+        ]
+
+        def rows():
+            class Echo:
+                def write(self, value):
+                    return value
+
+            writer = csv.writer(Echo())
+            yield writer.writerow(columns)
+            for event in events.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        event.pk,
+                        event.created_at.isoformat(),
+                        event.tenant.slug if event.tenant else "",
+                        event.actor_name,
+                        event.action,
+                        event.object_type,
+                        event.object_id,
+                        event.object_repr,
+                        event.source,
+                        event.request_id,
+                        event.before,
+                        event.after,
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="stagegate-audit.csv"'
+        return response

@@ -1,0 +1,25 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from assessments.api.views import ApiPriceViewSet, AssessmentViewSet, CostEstimateViewSet, JobViewSet
+
+router = SimpleRouter()
+router.register("jobs", JobViewSet, basename="job")
+router.register("prices", ApiPriceViewSet, basename="price")
+
+runs = {"get": "list", "post": "create"}
+urlpatterns = [
+    path("projects/<int:project_pk>/assessments/", AssessmentViewSet.as_view(runs), name="project-assessments"),
+    path(
+        "projects/<int:project_pk>/assessments/<int:pk>/",
+        AssessmentViewSet.as_view({"get": "retrieve"}),
+        name="project-assessment-detail",
+    ),
+    path("projects/<int:project_pk>/cost-estimates/", CostEstimateViewSet.as_view(runs), name="project-estimates"),
+    path(
+        "projects/<int:project_pk>/cost-estimates/<int:pk>/",
+        CostEstimateViewSet.as_view({"get": "retrieve"}),
+        name="project-estimate-detail",
+    ),
+    *router.urls,
+]

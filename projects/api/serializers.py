@@ -1,0 +1,216 @@
+from rest_framework import serializers
+
+from deployments.models import CustomerCloudEnvironment, RoutingRule
+from projects.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    Project,
+    RequirementsProfile,
+    Stage,
+    StageTransition,
+    TicketReference,
+)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketReference
+        fields = ["system", "key", "url"]
+
+
+class ProjectListSerializer(serializers.ModelSerializer):
+    """Lean, for lists: no nested rows beyond tickets (prefetched)."""
+
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    delivery_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    readiness_status = serializers.CharField(read_only=True, allow_null=True)
+    tickets = TicketSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "tenant",
+            "code",
+            "name",
+            "stage",
+            "deployment_model",
+            "hosting_approach",
+            "workload_type",
+            "delivery_lead",
+            "readiness_status",
+            "tickets",
+            "updated_at",
+        ]
+
+
+class EnvironmentSerializer(serializers.ModelSerializer):
+    access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CustomerCloudEnvironment
+        fields = [
+            "provider",
+            "account_id",
+            "regions",
+            "residency_regions",
+            "access_pattern",
+            "network_isolation",
+            "change_process_reference",
+            "access_approved_by",
+            "access_approved_at",
+            "residency_confirmed_by",
+            "residency_confirmed_at",
+        ]
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "position",
+            "condition_kind",
+            "data_class",
+            "traffic_condition",
+            "destination",
+            "api_model",
+            "share_percent",
+        ]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequirementsProfile
+        exclude = ["id", "tenant", "project"]
+
+
+class DeploymentCardSerializer(serializers.Serializer):
+    where_it_runs = serializers.CharField()
+    who_controls_it = serializers.CharField()
+    stage = serializers.CharField()
+    evidence = serializers.ListField(child=serializers.CharField())
+
+
+class ProjectDetailSerializer(ProjectListSerializer):
+    deployment_card = serializers.SerializerMethodField()
+    description = serializers.CharField(read_only=True)
+    environment = serializers.SerializerMethodField()
+    routing_rules = RoutingRuleSerializer(many=True, read_only=True)
+    profile = ProfileSerializer(read_only=True)
+
+    class Meta(ProjectListSerializer.Meta):
+        fields = [
+            "deployment_card",
+            *ProjectListSerializer.Meta.fields,
+            "description",
+            "environment",
+            "routing_rules",
+            "profile",
+            "stage_changed_at",
+            "created_at",
+        ]
+
+    def get_deployment_card(self, project) -> dict:
+        environment = getattr(project, "environment", None)
+        where = project.get_deployment_model_display()
+        if project.is_customer_cloud and environment is not None:
+            where += (
+                f": {environment.get_provider_display()} {environment.account_id}, {', '.join(environment.regions)}"
+            )
+        return DeploymentCardSerializer(
+            {
+                "where_it_runs": where,
+                "who_controls_it": f"{project.tenant.name}, under its own cloud account"
+                if project.is_customer_cloud
+                else "The delivery organisation operates the application",
+                "stage": project.get_stage_display(),
+                "evidence": [f"{link.get_kind_display()}: {link.title}" for link in project.evidence_links.all()],
+            }
+        ).data
+
+    def get_environment(self, project) -> dict | None:
+        environment = getattr(project, "environment", None)
+        return EnvironmentSerializer(environment).data if environment is not None else None
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    tenant = serializers.SlugField()
+    name = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=20)
+    description = serializers.CharField(required=False, allow_blank=True)
+    workload_type = serializers.CharField(required=False)
+    hosting_approach = serializers.CharField(required=False)
+    profile = serializers.DictField(required=False)
+
+
+class ProjectUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    code = serializers.CharField(max_length=20, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    workload_type = serializers.CharField(required=False)
+    hosting_approach = serializers.CharField(required=False)
+    profile = serializers.DictField(required=False, help_text="Requirements-profile fields to change.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class RollbackSerializer(ReasonSerializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+
+
+class StageTransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StageTransition
+        fields = ["id", "kind", "from_stage", "to_stage", "actor", "reason", "approval_request", "created_at"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    relayed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ApprovalDecision
+        fields = ["id", "approver", "verdict", "side", "comment", "relayed_by", "created_at"]
+
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "tenant",
+            "project",
+            "from_stage",
+            "target_stage",
+            "status",
+            "requested_by",
+            "note",
+            "snapshot",
+            "policy",
+            "expires_at",
+            "closed_at",
+            "decisions",
+            "created_at",
+        ]
+
+
+class ApprovalRequestCreateSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    target_stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecideSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    on_behalf_of = serializers.CharField(
+        required=False, help_text="Username of the approver whose decision a service account relays."
+    )
