@@ -82,10 +82,9 @@ class _ProjectRunViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
         return get_for_user_or_404(Project.objects.all(), user=self.request.user, pk=self.kwargs["project_pk"])
 
     def get_queryset(self):
+        project = self.project()  # another tenant's project is a 404, not an empty list
         model = self.get_serializer_class().Meta.model
-        return restrict(
-            model.objects.filter(project_id=self.kwargs["project_pk"]), user=self.request.user
-        ).select_related("tenant")
+        return restrict(model.objects.filter(project=project), user=self.request.user).select_related("tenant")
 
     @extend_schema(
         request=None,

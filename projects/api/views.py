@@ -98,20 +98,22 @@ class ProjectViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
     @extend_schema(request=RollbackSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
-        data = _valid(RollbackSerializer, request.data)
-        project_rollback(project=self.get_object(), actor=request.user, **data)
+        project = self.get_object()
+        project_rollback(project=project, actor=request.user, **_valid(RollbackSerializer, request.data))
         return self._project(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        project_pause(project=self.get_object(), actor=request.user, **_valid(ReasonSerializer, request.data))
+        project = self.get_object()
+        project_pause(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
         return self._project(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
-        project_retire(project=self.get_object(), actor=request.user, **_valid(ReasonSerializer, request.data))
+        project = self.get_object()
+        project_retire(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
         return self._project(pk)
 
     def _project(self, pk):

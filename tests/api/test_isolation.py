@@ -1,0 +1,85 @@
+"""Every API route with an object in its path answers 404 for another tenant's object.
+
+The routes come from the OpenAPI schema itself, so a new route cannot be forgotten: the first
+test fails until its path parameters are mapped here.
+"""
+
+import re
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import AuditEvent, Role
+from accounts.services import token_issue
+from assessments.jobs import job_request
+from assessments.models import Job
+from assessments.tasks import run_assessment
+from projects.services.approvals import approval_request_create
+from tests.factories import ProjectFactory, TenantFactory, member
+
+pytestmark = pytest.mark.django_db
+
+#: Paths of the global price catalog: not tenant-owned, visible to every signed-in caller.
+GLOBAL = {"/api/v1/prices/{id}/"}
+
+
+def schema_paths():
+    return SchemaGenerator().get_schema(request=None, public=True)["paths"]
+
+
+@pytest.fixture
+def theirs(people):
+    other = TenantFactory(slug="theirs")
+    lead = member(other, Role.DELIVERY_LEAD, username="their-lead")
+    admin = member(other, Role.CUSTOMER_ADMIN, username="their-admin")
+    project = ProjectFactory(tenant=other, code="THEIR-1")
+    request = approval_request_create(project=project, actor=lead)
+    job = job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
+    token, _ = token_issue(user=admin, name="theirs")
+    event = AuditEvent.objects.filter(tenant=other).first()
+    return {
+        "/api/v1/projects/{id}/": project.pk,
+        "/api/v1/projects/{project_pk}/": project.pk,
+        "/api/v1/approval-requests/{id}/": request.pk,
+        "/api/v1/tenants/{slug}/": other.slug,
+        "/api/v1/jobs/{id}/": job.pk,
+        "/api/v1/auth/tokens/{id}/": token.pk,
+        "/api/v1/audit-events/{id}/": event.pk,
+    }
+
+
+def fill(path, objects):
+    for prefix, value in objects.items():
+        head = prefix.rsplit("{", 1)[0]
+        if path.startswith(head):
+            name = prefix.rsplit("{", 1)[1].rstrip("}/")
+            path = path.replace("{" + name + "}", str(value), 1)
+    return path
+
+
+def test_every_object_route_is_mapped(theirs):
+    for path in schema_paths():
+        if "{" not in path or path in GLOBAL:
+            continue
+        filled = fill(path, theirs)
+        leftover = re.findall(r"{(\w+)}", filled)
+        assert leftover in ([], ["id"]) or leftover == [], f"map the parameters of {path}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_another_tenants_objects_are_404_on_every_route(api, people, theirs, role):
+    client = api(member(people["lead"].memberships.first().tenant, role))
+    checked = 0
+    for path, operations in schema_paths().items():
+        if "{" not in path or path in GLOBAL:
+            continue
+        url = fill(path, theirs)
+        if "{id}" in url:  # a nested result id under their project: any id will do
+            url = url.replace("{id}", "1")
+        for method in operations:
+            if method not in {"get", "post", "patch", "put", "delete"}:
+                continue
+            response = getattr(client, method)(url, {}, format="json")
+            assert response.status_code == 404, f"{method.upper()} {url} → {response.status_code}"
+            checked += 1
+    assert checked >= 20
