@@ -42,6 +42,21 @@ def current_request_id() -> str:
     return _current.get().request_id
 
 
+#: Audit actions that are also webhook events, and the event type they are sent as.
+WEBHOOK_EVENTS = {
+    "project.created": "project.created",
+    "project.updated": "project.updated",
+    "project.profile_updated": "project.updated",
+    "project.deployment_model_changed": "project.updated",
+    "project.stage_changed": "project.stage_changed",
+    "approval.requested": "approval.requested",
+    "approval.approved": "approval.approved",
+    "approval.rejected": "approval.rejected",
+    "approval.expired": "approval.expired",
+    "approval.cancelled": "approval.cancelled",
+}
+
+
 def audit_record(*, action: str, obj, actor=None, before=None, after=None, tenant_id=None, project_id=None):
     """Append one event for ``action`` on ``obj``; tenant and project are taken from ``obj`` when it has them."""
     context = _current.get()
@@ -49,7 +64,7 @@ def audit_record(*, action: str, obj, actor=None, before=None, after=None, tenan
         tenant_id = obj.pk if obj._meta.label_lower == "accounts.tenant" else getattr(obj, "tenant_id", None)
     if project_id is None:
         project_id = obj.pk if obj._meta.label_lower == "projects.project" else getattr(obj, "project_id", None)
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         tenant_id=tenant_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=(actor.get_username() if actor is not None and actor.is_authenticated else "system"),
@@ -63,6 +78,23 @@ def audit_record(*, action: str, obj, actor=None, before=None, after=None, tenan
         source=context.source,
         request_id=context.request_id,
     )
+    if action in WEBHOOK_EVENTS:
+        from accounts.webhooks import publish
+
+        publish(
+            tenant_id=tenant_id,
+            event_type=WEBHOOK_EVENTS[action],
+            data={
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "project_id": project_id,
+                "action": action,
+                "actor": event.actor_name,
+                "before": event.before,
+                "after": event.after,
+            },
+        )
+    return event
 
 
 def snapshot(obj, fields=None) -> dict:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.access import Action, require
 from accounts.audit import audit_record, changes, snapshot
+from accounts.webhooks import publish_many
 from assessments import costs, readiness
 from assessments.catalog import latest_prices
 from assessments.models import (
@@ -214,6 +215,21 @@ def estimates_recalculate(project_ids, *, job=None) -> dict:
         result = costs.estimate(**engine_inputs)
         rows.append(_estimate_row(project, result, record, digest, job))
     CostEstimate.objects.bulk_create(rows)
+    publish_many(
+        [
+            (
+                row.tenant_id,
+                "cost.recalculated",
+                {
+                    "project_id": row.project_id,
+                    "estimate_id": row.pk,
+                    "chosen_monthly": row.chosen_monthly,
+                    "cheapest": row.cheapest,
+                },
+            )
+            for row in rows
+        ]
+    )
     return {
         "projects": len(projects),
         "stored": len(rows),
@@ -251,6 +267,21 @@ def assessments_run(project_ids, *, job=None, today=None) -> dict:
             )
         )
     Assessment.objects.bulk_create(rows)
+    publish_many(
+        [
+            (
+                row.tenant_id,
+                "assessment.completed",
+                {
+                    "project_id": row.project_id,
+                    "assessment_id": row.pk,
+                    "status": row.status,
+                    "target_stage": row.target_stage,
+                },
+            )
+            for row in rows
+        ]
+    )
     return {"projects": len(projects), "stored": len(rows), "unchanged": len(projects) - len(rows)}
 
 

@@ -6,15 +6,16 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.access import Action, restrict
 from accounts.api.base import SafeRetriesMixin
 from accounts.api.throttles import TokenIssueThrottle
-from accounts.models import ApiToken, AuditEvent, Tenant
+from accounts.models import ApiToken, AuditEvent, Tenant, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from accounts.services import token_issue, token_revoke
+from accounts.webhooks import endpoint_delete, endpoint_save, redeliver
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -200,3 +201,103 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="stagegate-audit.csv"'
         return response
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", queryset=Tenant.objects.all())
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEventType.choices), required=False, default=list
+    )
+    secret = serializers.CharField(read_only=True, help_text="HMAC key for X-Stagegate-Signature.")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "tenant",
+            "url",
+            "description",
+            "event_types",
+            "is_active",
+            "secret",
+            "consecutive_failures",
+            "disabled_reason",
+            "created_at",
+        ]
+        read_only_fields = ["consecutive_failures", "disabled_reason", "created_at"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    event_type = serializers.CharField(source="event.event_type", read_only=True)
+    event_id = serializers.UUIDField(source="event.uid", read_only=True)
+    delivery_id = serializers.UUIDField(source="uid", read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "tenant",
+            "endpoint",
+            "delivery_id",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
+
+
+class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
+    """A tenant's webhook subscriptions (customer admins and platform admins)."""
+
+    serializer_class = WebhookSerializer
+    queryset = WebhookEndpoint.objects.none()  # per caller: see get_queryset
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)
+        return WebhookEndpoint.objects.filter(tenant__in=managed).select_related("tenant")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        tenant = data.pop("tenant")
+        if not restrict(Tenant.objects.filter(pk=tenant.pk), user=self.request.user, action=Action.VIEW).exists():
+            raise NotFound
+        serializer.instance = endpoint_save(tenant=tenant, actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("tenant", None)
+        endpoint = self.get_object()
+        self.check_if_match(self.request, endpoint)
+        serializer.instance = endpoint_save(tenant=endpoint.tenant, actor=self.request.user, endpoint=endpoint, **data)
+
+    def perform_destroy(self, instance):
+        endpoint_delete(endpoint=instance, actor=self.request.user)
+
+    @extend_schema(responses={200: WebhookDeliverySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        endpoint = self.get_object()
+        page = self.paginate_queryset(
+            WebhookDelivery.objects.filter(endpoint=endpoint).select_related("tenant", "event").order_by("-id")
+        )
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+
+class WebhookDeliveryViewSet(SafeRetriesMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = WebhookDeliverySerializer
+    queryset = WebhookDelivery.objects.none()  # per caller: see get_queryset
+    filterset_fields = ["status", "endpoint"]
+
+    def get_queryset(self):
+        managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)
+        return WebhookDelivery.objects.filter(tenant__in=managed).select_related("tenant", "event")
+
+    @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, pk=None):
+        delivery = redeliver(delivery=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(delivery).data)

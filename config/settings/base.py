@@ -207,7 +207,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-approval-requests": {"task": "projects.expire_approval_requests", "schedule": 300.0},
     "import-prices": {"task": "assessments.import_prices", "schedule": crontab(hour=1, minute=30)},
     "nightly-assessments-and-costs": {"task": "assessments.nightly", "schedule": crontab(hour=2, minute=0)},
+    "send-due-webhooks": {"task": "accounts.send_due_webhooks", "schedule": 60.0},
 }
+# Webhook targets on private, loopback or link-local addresses are refused unless this is on.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 
 # --- Logging ----------------------------------------------------------------------------------
 

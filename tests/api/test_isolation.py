@@ -9,7 +9,7 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Role, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from accounts.services import token_issue
 from assessments.jobs import job_request
 from assessments.models import Job
@@ -37,7 +37,12 @@ def theirs(people):
     job = job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     token, _ = token_issue(user=admin, name="theirs")
     event = AuditEvent.objects.filter(tenant=other).first()
+    endpoint = WebhookEndpoint.objects.create(tenant=other, url="https://hooks.example.org/x", secret="s")
+    webhook_event = WebhookEvent.objects.create(tenant=other, event_type="project.created", body="{}")
+    delivery = WebhookDelivery.objects.create(tenant=other, endpoint=endpoint, event=webhook_event)
     return {
+        "/api/v1/webhooks/{id}/": endpoint.pk,
+        "/api/v1/webhook-deliveries/{id}/": delivery.pk,
         "/api/v1/projects/{id}/": project.pk,
         "/api/v1/projects/{project_pk}/": project.pk,
         "/api/v1/approval-requests/{id}/": request.pk,

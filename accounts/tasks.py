@@ -1,0 +1,18 @@
+from celery import shared_task
+
+from accounts import webhooks
+
+
+@shared_task(name="accounts.deliver_webhook")
+def deliver_webhook(delivery_id: int):
+    delivery = webhooks.attempt(delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(name="accounts.send_due_webhooks")
+def send_due_webhooks():
+    """Beat: every minute, the retries whose time has come."""
+    due = webhooks.due_deliveries()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)
