@@ -23,7 +23,7 @@ class WebhookEventType(models.TextChoices):
 class WebhookEndpoint(TenantOwned):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
-    event_types = models.JSONField(default=list, help_text="Empty: every event type.")
+    event_types = models.JSONField(default=list, blank=True, help_text="Empty: every event type.")
     secret = models.CharField(max_length=128, help_text="Signs every body with HMAC-SHA256.")
     is_active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
