@@ -25,3 +25,6 @@ urlpatterns = [
 admin.site.site_header = "Stagegate operations"
 admin.site.site_title = "Stagegate"
 admin.site.index_title = "Operations"
+
+handler404 = "accounts.api.errors.not_found"
+handler500 = "accounts.api.errors.server_error"

@@ -100,3 +100,24 @@ def _flatten(detail, prefix=""):
             "code": getattr(detail, "code", "invalid"),
             "message": str(detail),
         }
+
+
+def not_found(request, exception=None):
+    """Django's 404 for API paths that match no route: the same JSON shape as every API error."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": []}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 500, "code": "server_error", "message": "Server error.", "fields": []}}
+        return JsonResponse(body, status=500)
+    return html_server_error(request)

@@ -103,7 +103,7 @@ class TenantViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -228,7 +228,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
-    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
     event_id = serializers.UUIDField(source="event.uid", read_only=True)
     delivery_id = serializers.UUIDField(source="uid", read_only=True)

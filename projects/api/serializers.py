@@ -22,7 +22,7 @@ class ProjectListSerializer(serializers.ModelSerializer):
     """Lean, for lists: no nested rows beyond tickets (prefetched)."""
 
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    delivery_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    delivery_lead = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     readiness_status = serializers.CharField(read_only=True, allow_null=True)
     tickets = TicketSerializer(many=True, read_only=True)
 
@@ -45,8 +45,8 @@ class ProjectListSerializer(serializers.ModelSerializer):
 
 
 class EnvironmentSerializer(serializers.ModelSerializer):
-    access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CustomerCloudEnvironment
@@ -162,7 +162,7 @@ class RollbackSerializer(ReasonSerializer):
 
 
 class StageTransitionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = StageTransition
@@ -170,8 +170,8 @@ class StageTransitionSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    relayed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    relayed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApprovalDecision
@@ -180,7 +180,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     decisions = DecisionSerializer(many=True, read_only=True)
 
     class Meta:

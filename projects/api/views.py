@@ -89,7 +89,7 @@ class ProjectViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         return response
 
     @extend_schema(request=None, responses={200: StageTransitionSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="stage-history")
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
     def stage_history(self, request, pk=None):
         project = self.get_object()
         moves = StageTransition.objects.filter(project=project).select_related("actor").order_by("created_at", "pk")
