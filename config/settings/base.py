@@ -157,6 +157,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",
         "CapabilityEnum": "projects.models.profile.Capability",
+        "WeekdayEnum": "projects.models.rollout.FreezeWindow.Weekday",
+        "DeploymentModelEnum": "projects.models.project.DeploymentModel",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)

@@ -3,7 +3,10 @@ from rest_framework import serializers
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import (
     ApprovalDecision,
+    ApprovalPolicy,
     ApprovalRequest,
+    DeploymentModel,
+    FreezeWindow,
     Project,
     RequirementsProfile,
     Stage,
@@ -214,3 +217,78 @@ class DecideSerializer(serializers.Serializer):
     on_behalf_of = serializers.CharField(
         required=False, help_text="Username of the approver whose decision a service account relays."
     )
+
+
+class DeploymentSwitchSerializer(serializers.Serializer):
+    deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
+    environment = serializers.DictField(required=False, help_text="Environment facts to record with the switch.")
+
+
+class RoutingRulesSerializer(serializers.Serializer):
+    rules = serializers.ListField(child=serializers.DictField(), allow_empty=True)
+
+
+class ApprovalPolicySerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    eligible_users = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalPolicy
+        fields = [
+            "id",
+            "tenant",
+            "target_stage",
+            "required_approvals",
+            "eligible_roles",
+            "eligible_users",
+            "require_client_and_delivery",
+            "requester_may_approve",
+            "readiness_gate_required",
+            "expiry_hours",
+            "updated_at",
+        ]
+
+
+class ApprovalPolicyWriteSerializer(serializers.Serializer):
+    tenant = serializers.SlugField()
+    target_stage = serializers.CharField(required=False, allow_blank=True, default="")
+    required_approvals = serializers.IntegerField(required=False)
+    eligible_roles = serializers.ListField(child=serializers.CharField(), required=False)
+    eligible_users = serializers.ListField(child=serializers.CharField(), required=False, help_text="Usernames.")
+    require_client_and_delivery = serializers.BooleanField(required=False)
+    requester_may_approve = serializers.BooleanField(required=False)
+    readiness_gate_required = serializers.BooleanField(required=False)
+    expiry_hours = serializers.IntegerField(required=False)
+
+
+class FreezeWindowSerializer(serializers.ModelSerializer):
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = FreezeWindow
+        fields = [
+            "id",
+            "tenant",
+            "name",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "start_weekday",
+            "start_time",
+            "end_weekday",
+            "end_time",
+            "is_active",
+        ]
+
+
+class FreezeWindowWriteSerializer(serializers.Serializer):
+    tenant = serializers.SlugField(required=False)
+    name = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False)
+    starts_on = serializers.DateTimeField(required=False, allow_null=True)
+    ends_on = serializers.DateTimeField(required=False, allow_null=True)
+    start_weekday = serializers.IntegerField(required=False, allow_null=True)
+    start_time = serializers.TimeField(required=False, allow_null=True)
+    end_weekday = serializers.IntegerField(required=False, allow_null=True)
+    end_time = serializers.TimeField(required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)

@@ -10,21 +10,50 @@ from accounts.access import Action, get_for_user_or_404, restrict
 from accounts.api.base import SafeRetriesMixin
 from accounts.models import ApiToken, Tenant, User
 from assessments.models import Assessment
+from deployments.services import (
+    deployment_model_switch,
+    environment_update,
+    routing_rules_replace,
+)
 from projects.api.filters import ApprovalRequestFilter, ProjectFilter
 from projects.api.serializers import (
+    ApprovalPolicySerializer,
+    ApprovalPolicyWriteSerializer,
     ApprovalRequestCreateSerializer,
     ApprovalRequestSerializer,
     DecideSerializer,
+    DeploymentSwitchSerializer,
+    EnvironmentSerializer,
+    FreezeWindowSerializer,
+    FreezeWindowWriteSerializer,
     ProjectCreateSerializer,
     ProjectDetailSerializer,
     ProjectListSerializer,
     ProjectUpdateSerializer,
     ReasonSerializer,
     RollbackSerializer,
+    RoutingRulesSerializer,
     StageTransitionSerializer,
 )
-from projects.models import ApprovalDecision, ApprovalRequest, EvidenceLink, Project, StageTransition, TicketReference
-from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create
+from projects.models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRequest,
+    EvidenceLink,
+    FreezeWindow,
+    Project,
+    StageTransition,
+    TicketReference,
+)
+from projects.services.approvals import (
+    approval_decide,
+    approval_request_cancel,
+    approval_request_create,
+    freeze_window_delete,
+    freeze_window_save,
+    policy_delete,
+    policy_save,
+)
 from projects.services.projects import profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
 
@@ -35,14 +64,15 @@ ERRORS = {
 }
 
 
-class ProjectViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
+class ProjectViewSet(
+    SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Projects the caller may see. Writes go through the same services as the browser."""
 
     filterset_class = ProjectFilter
     queryset = Project.objects.none()  # per caller: see get_queryset
     search_fields = ["code", "name", "description", "tickets__key"]
     ordering_fields = ["id", "updated_at", "name", "code"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         latest_status = Assessment.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -116,6 +146,35 @@ class ProjectViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         project_retire(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
         return self._project(pk)
 
+    @extend_schema(request=DeploymentSwitchSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="deployment-model")
+    def deployment_model(self, request, pk=None):
+        """Switch between managed application and customer cloud (with the environment's facts)."""
+        project = self.get_object()
+        data = _valid(DeploymentSwitchSerializer, request.data)
+        deployment_model_switch(project=project, actor=request.user, **data)
+        return self._project(pk)
+
+    @extend_schema(request=EnvironmentSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["patch"])
+    def environment(self, request, pk=None):
+        """Record or change the customer-cloud environment's facts."""
+        project = self.get_object()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
+        environment_update(project=project, actor=request.user, **request.data)
+        return self._project(pk)
+
+    @extend_schema(request=RoutingRulesSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["put"], url_path="routing-rules")
+    def routing_rules(self, request, pk=None):
+        """Replace the hybrid routing rules as a whole (shares add up to 100%)."""
+        project = self.get_object()
+        routing_rules_replace(
+            project=project, actor=request.user, rules=_valid(RoutingRulesSerializer, request.data)["rules"]
+        )
+        return self._project(pk)
+
     def _project(self, pk):
         project = self.get_queryset().get(pk=pk)
         return Response(ProjectDetailSerializer(project, context=self.get_serializer_context()).data)
@@ -180,6 +239,86 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
             request=approval, actor=approver, verdict=verdict, comment=data["comment"], relayed_by=relayed_by
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=approval.pk)).data)
+
+
+class _TenantSettingViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
+    """A tenant setting: every member may read it; customer admins change it through the services."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        visible = restrict(Tenant.objects.all(), user=self.request.user, action=Action.VIEW)
+        return self.queryset.model.objects.filter(tenant__in=visible).select_related("tenant")
+
+    def _tenant(self, slug):
+        return get_for_user_or_404(Tenant.objects.all(), user=self.request.user, slug=slug)
+
+    def _answer(self, obj, status_code=200):
+        obj = self.get_queryset().get(pk=obj.pk)
+        response = Response(self.get_serializer(obj).data, status=status_code)
+        response["ETag"] = self.etag_for(obj)
+        return response
+
+
+class ApprovalPolicyViewSet(_TenantSettingViewSet):
+    serializer_class = ApprovalPolicySerializer
+    queryset = ApprovalPolicy.objects.none()  # per caller: see get_queryset
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("eligible_users")
+
+    @extend_schema(request=ApprovalPolicyWriteSerializer, responses={201: ApprovalPolicySerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        data = _valid(ApprovalPolicyWriteSerializer, request.data)
+        tenant = self._tenant(data.pop("tenant"))
+        users = self._users(data.pop("eligible_users", None))
+        return self._answer(policy_save(tenant=tenant, actor=request.user, eligible_users=users, **data), 201)
+
+    @extend_schema(request=ApprovalPolicyWriteSerializer, responses={200: ApprovalPolicySerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        policy = self.get_object()
+        self.check_if_match(request, policy)
+        data = _valid(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
+        data.pop("tenant")
+        data["target_stage"] = policy.target_stage
+        users = self._users(data.pop("eligible_users", None))
+        return self._answer(policy_save(tenant=policy.tenant, actor=request.user, eligible_users=users, **data))
+
+    def perform_destroy(self, instance):
+        policy_delete(policy=instance, actor=self.request.user)
+
+    def _users(self, usernames):
+        if usernames is None:
+            return None
+        users = list(User.objects.filter(username__in=usernames))
+        missing = sorted(set(usernames) - {user.username for user in users})
+        if missing:
+            raise ValidationError({"eligible_users": [f"No such person: {', '.join(missing)}."]})
+        return users
+
+
+class FreezeWindowViewSet(_TenantSettingViewSet):
+    serializer_class = FreezeWindowSerializer
+    queryset = FreezeWindow.objects.none()  # per caller: see get_queryset
+
+    @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        data = _valid(FreezeWindowWriteSerializer, request.data)
+        if "tenant" not in data:
+            raise ValidationError({"tenant": ["This field is required."]})
+        tenant = self._tenant(data.pop("tenant"))
+        return self._answer(freeze_window_save(tenant=tenant, actor=request.user, **data), 201)
+
+    @extend_schema(request=FreezeWindowWriteSerializer, responses={200: FreezeWindowSerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        window = self.get_object()
+        self.check_if_match(request, window)
+        data = _valid(FreezeWindowWriteSerializer, request.data)
+        data.pop("tenant", None)
+        return self._answer(freeze_window_save(tenant=window.tenant, actor=request.user, window=window, **data))
+
+    def perform_destroy(self, instance):
+        freeze_window_delete(window=instance, actor=self.request.user)
 
 
 def _valid(serializer_class, data) -> dict:

@@ -4,6 +4,7 @@ The routes come from the OpenAPI schema itself, so a new route cannot be forgott
 test fails until its path parameters are mapped here.
 """
 
+import datetime
 import re
 
 import pytest
@@ -14,7 +15,7 @@ from accounts.services import token_issue
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
-from projects.services.approvals import approval_request_create
+from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,20 @@ def theirs(people):
     endpoint = WebhookEndpoint.objects.create(tenant=other, url="https://hooks.example.org/x", secret="s")
     webhook_event = WebhookEvent.objects.create(tenant=other, event_type="project.created", body="{}")
     delivery = WebhookDelivery.objects.create(tenant=other, endpoint=endpoint, event=webhook_event)
+    policy = policy_save(tenant=other, actor=admin, required_approvals=2)
+    window = freeze_window_save(
+        tenant=other,
+        actor=admin,
+        name="Theirs",
+        kind="weekly",
+        start_weekday=4,
+        start_time=datetime.time(18),
+        end_weekday=0,
+        end_time=datetime.time(6),
+    )
     return {
+        "/api/v1/approval-policies/{id}/": policy.pk,
+        "/api/v1/freeze-windows/{id}/": window.pk,
         "/api/v1/webhooks/{id}/": endpoint.pk,
         "/api/v1/webhook-deliveries/{id}/": delivery.pk,
         "/api/v1/projects/{id}/": project.pk,
