@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
 from projects.models import (
@@ -29,6 +31,10 @@ class GrantInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        # A permission's label names its content type: fetch both with the grants, not one per row.
+        return super().get_queryset(request).select_related("permission__content_type")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -41,11 +47,17 @@ class ProjectUserPermissionInline(GrantInline):
     fields = readonly_fields = ["user", "permission"]
     verbose_name = "per-project grant to a user"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
 
 class ProjectGroupPermissionInline(GrantInline):
     model = ProjectGroupObjectPermission
     fields = readonly_fields = ["group", "permission"]
     verbose_name = "per-project grant to a group"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group")
 
 
 @admin.register(Project)
@@ -60,17 +72,27 @@ class ProjectAdmin(ServiceAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The tenant is chosen once; stage and deployment model have their own services.
-        return [*self.readonly_fields, "tenant"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "tenant", "requirements"] if obj else self.readonly_fields
+
+    @admin.display(description="requirements profile")
+    def requirements(self, project):
+        profile = RequirementsProfile.objects.filter(project=project).only("pk").first()
+        if profile is None:
+            return "—"
+        url = reverse("admin:projects_requirementsprofile_change", args=[profile.pk])
+        return format_html('<a href="{}">Edit the requirements profile</a>', url)
+
+    def has_delete_permission(self, request, obj=None):
+        # A project leaves the portfolio by retirement (the stage machine, audited); deleting it
+        # here would erase its history with no trace in the audit log.
+        return False
 
     def run_service(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
         if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
             return project_update(project=obj, actor=request.user, **fields)
         fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data}
         return project_create(tenant=form.cleaned_data["tenant"], actor=request.user, **fields)
-
-    def delete_service(self, request, obj):
-        obj.delete()
 
 
 @admin.register(RequirementsProfile)
@@ -94,10 +116,18 @@ class RequirementsProfileAdmin(ServiceAdmin):
 
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(ServiceAdmin):
-    list_display = ["tenant", "target_stage", "required_approvals", "require_client_and_delivery", "expiry_hours"]
+    list_display = [
+        "tenant",
+        "target_stage",
+        "required_approvals",
+        "require_client_and_delivery",
+        "readiness_gate_required",
+        "requester_may_approve",
+        "expiry_hours",
+    ]
     list_filter = ["tenant", "target_stage"]
     list_select_related = ["tenant"]
-    filter_horizontal = ["eligible_users"]
+    autocomplete_fields = ["tenant", "eligible_users"]
 
     def run_service(self, request, obj, form, change):
         data = form.cleaned_data
@@ -123,6 +153,8 @@ class FreezeWindowAdmin(ServiceAdmin):
     list_display = ["name", "tenant", "kind", "starts_on", "ends_on", "start_weekday", "end_weekday", "is_active"]
     list_filter = ["kind", "is_active", "tenant"]
     list_select_related = ["tenant"]
+    search_fields = ["name", "tenant__name"]
+    autocomplete_fields = ["tenant"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["tenant"] if obj else []
@@ -131,7 +163,10 @@ class FreezeWindowAdmin(ServiceAdmin):
         data = form.cleaned_data
         fields = {name: data[name] for name in FREEZE_FIELDS if name in data}
         if change:
-            return freeze_window_save(tenant=obj.tenant, actor=request.user, window=obj, **fields)
+            # The form has already written the new values onto ``obj``; the service must see the
+            # stored window, or it would record no difference and audit nothing.
+            stored = FreezeWindow.objects.get(pk=obj.pk)
+            return freeze_window_save(tenant=obj.tenant, actor=request.user, window=stored, **fields)
         return freeze_window_save(tenant=data["tenant"], actor=request.user, **fields)
 
     def delete_service(self, request, obj):
@@ -140,18 +175,22 @@ class FreezeWindowAdmin(ServiceAdmin):
 
 @admin.register(StageTransition)
 class StageTransitionAdmin(ReadOnlyAdmin):
-    list_display = ["project", "kind", "from_stage", "to_stage", "actor", "created_at"]
+    list_display = ["project", "kind", "from_stage", "to_stage", "actor", "approval_request", "created_at"]
     list_filter = ["kind", "to_stage", "tenant"]
-    list_select_related = ["project", "actor"]
-    search_fields = ["project__code", "reason"]
+    list_select_related = ["project", "actor", "approval_request"]
+    search_fields = ["project__code", "project__name", "reason"]
+    date_hierarchy = "created_at"
 
 
 class DecisionInline(admin.TabularInline):
     model = ApprovalDecision
     extra = 0
     can_delete = False
-    fields = ["approver", "verdict", "side", "comment", "created_at"]
+    fields = ["approver", "verdict", "side", "comment", "relayed_by", "created_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("approver", "relayed_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -159,15 +198,36 @@ class DecisionInline(admin.TabularInline):
 
 @admin.register(ApprovalRequest)
 class ApprovalRequestAdmin(ReadOnlyAdmin):
-    list_display = ["project", "from_stage", "target_stage", "status", "requested_by", "created_at", "expires_at"]
+    list_display = [
+        "project",
+        "from_stage",
+        "target_stage",
+        "status",
+        "requested_by",
+        "created_at",
+        "expires_at",
+        "closed_by",
+        "closed_at",
+    ]
     list_filter = ["status", "target_stage", "tenant"]
-    list_select_related = ["project", "requested_by"]
-    search_fields = ["project__code", "note"]
+    list_select_related = ["project", "requested_by", "closed_by"]
+    search_fields = ["project__code", "project__name", "note"]
+    date_hierarchy = "created_at"
     inlines = [DecisionInline]
 
 
 @admin.register(ApprovalDecision)
 class ApprovalDecisionAdmin(ReadOnlyAdmin):
-    list_display = ["request", "approver", "verdict", "side", "created_at"]
+    list_display = ["project", "target_stage", "approver", "verdict", "side", "relayed_by", "created_at"]
     list_filter = ["verdict", "side", "tenant"]
-    list_select_related = ["request__project", "approver"]
+    list_select_related = ["request__project", "approver", "relayed_by"]
+    search_fields = ["request__project__code", "approver__username", "comment"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="project", ordering="request__project__code")
+    def project(self, decision):
+        return decision.request.project
+
+    @admin.display(description="target stage", ordering="request__target_stage")
+    def target_stage(self, decision):
+        return decision.request.get_target_stage_display()

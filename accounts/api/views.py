@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.access import Action, restrict
 from accounts.api.base import SafeRetriesMixin
+from accounts.api.filters import UtcIsoDateTimeFilter
 from accounts.api.throttles import TokenIssueThrottle
 from accounts.models import ApiToken, AuditEvent, Tenant, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from accounts.services import token_issue, token_revoke
@@ -130,8 +131,8 @@ class AuditEventFilter(django_filters.FilterSet):
     project = django_filters.NumberFilter(field_name="project_id")
     actor = django_filters.CharFilter(field_name="actor_name")
     source = django_filters.ChoiceFilter(choices=AuditEvent.Source.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

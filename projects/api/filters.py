@@ -1,5 +1,6 @@
 import django_filters
 
+from accounts.api.filters import UtcIsoDateTimeFilter
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage
 
 
@@ -12,7 +13,7 @@ class ProjectFilter(django_filters.FilterSet):
     readiness_status = django_filters.ChoiceFilter(
         choices=[("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked")]
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Project

@@ -269,3 +269,9 @@ def test_audit_events_for_admins_with_csv_export(api, people, project):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/?format=json").json()["openapi"].startswith("3.")
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_updated_since_with_any_valid_offset(api, people, project):
+    response = api(people["viewer"]).get("/api/v1/projects/?updated_since=0314-04-02T17:02:18.5-20:36")
+    assert response.status_code == 200
+    assert [p["code"] for p in response.json()["results"]] == ["ACME-1"]
