@@ -105,52 +105,6 @@ def test_engineers_change_only_technical_fields(project, people):
     )
 
 
-@pytest.mark.parametrize(
-    ("fields", "field"),
-    [
-        ({"peak_ratio": D("0.5")}, "peak_ratio"),
-        ({"traffic_pattern": "spiky", "peak_ratio": D("1")}, "peak_ratio"),
-        ({"residency": "strict", "residency_region": ""}, "residency_region"),
-        ({"latency_need": "interactive", "latency_target_ms": None}, "latency_target_ms"),
-        ({"latency_target_ms": 5}, "latency_target_ms"),
-        ({"data_sensitivity": "regulated", "regulations": []}, "regulations"),
-        ({"data_categories": ["health"], "data_sensitivity": "internal"}, "data_sensitivity"),
-        ({"data_categories": ["gossip"]}, "data_categories"),
-        ({"regulations": ["made_up"]}, "regulations"),
-        ({"cached_input_percent": D("101")}, "cached_input_percent"),
-        ({"avg_input_tokens": 0}, "avg_input_tokens"),
-        ({"monthly_requests": -1}, "monthly_requests"),
-        ({"monthly_budget": D("-1")}, "monthly_budget"),
-        ({"connectivity": "satellite"}, "connectivity"),
-        ({"mlops_capability": "expert"}, "mlops_capability"),
-        ({"favourite_colour": "blue"}, "favourite_colour"),
-    ],
-)
-def test_every_profile_rule_names_its_field_and_changes_nothing(project, people, fields, field):
-    unchanged(lambda: profile_update(project=project, actor=people["lead"], **fields), field=field)
-
-
-def test_profile_update_records_the_changed_fields(project, people):
-    profile_update(
-        project=project, actor=people["lead"], residency="strict", residency_region="Thailand", monthly_budget=D("900")
-    )
-    event = AuditEvent.objects.get()
-    assert event.action == "project.profile_updated"
-    assert event.after == {"residency": "strict", "residency_region": "Thailand", "monthly_budget": "900"}
-
-
-def test_engineers_change_only_technical_profile_fields(project, people):
-    profile_update(project=project, actor=people["engineer"], monthly_requests=90_000, peak_ratio=D("2"))
-    unchanged(
-        lambda: profile_update(project=project, actor=people["engineer"], monthly_budget=D("10")),
-        exception=PermissionDenied,
-    )
-    unchanged(
-        lambda: profile_update(project=project, actor=people["engineer"], data_sensitivity="public"),
-        exception=PermissionDenied,
-    )
-
-
 def test_evidence_and_tickets_are_audited(project, people):
     link = evidence_add(
         project=project,
