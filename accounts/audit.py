@@ -6,6 +6,7 @@ committed together or not at all.
 """
 
 import contextlib
+import decimal
 import json
 import uuid
 from contextvars import ContextVar
@@ -104,9 +105,20 @@ def snapshot(obj, fields=None) -> dict:
 
 
 def changes(before: dict, after: dict) -> tuple[dict, dict]:
-    """Only the keys whose value differs, from each side."""
-    changed = [key for key in after if before.get(key) != after.get(key)]
+    """Only the keys whose value differs, from each side (1.5 and 1.50 are the same number)."""
+    changed = [key for key in after if not _same(before.get(key), after.get(key))]
     return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
+
+
+def _same(a, b) -> bool:
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        try:
+            return decimal.Decimal(a) == decimal.Decimal(b)
+        except decimal.InvalidOperation:
+            return False
+    return False
 
 
 def _jsonable(value):
