@@ -32,8 +32,9 @@ class GrantInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        # A permission's label names its content type: fetch both with the grants, not one per row.
-        return super().get_queryset(request).select_related("permission__content_type")
+        # Each row's label names its project and the permission's content type: fetch them with
+        # the grants, not one query per row.
+        return super().get_queryset(request).select_related("content_object", "permission__content_type")
 
     def has_add_permission(self, request, obj=None):
         return False
