@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db
 OBJECT_URLS = {
     "tenant-detail": lambda other: {"slug": other["tenant"].slug},
     "project-detail": lambda other: {"pk": other["project"].pk},
+    "project-profile": lambda other: {"pk": other["project"].pk},
+    "project-evaluate": lambda other: {"pk": other["project"].pk},
+    "project-promotion": lambda other: {"pk": other["project"].pk},
+    "decide": lambda other: {"pk": other["request"].pk, "verdict": "approve"},
+    "job-status": lambda other: {"pk": other["job"].pk},
 }
+#: Views that only answer POST (a GET is a 405 for every id, so it reveals nothing either).
+POST_ONLY = {"project-evaluate", "project-promotion", "decide"}
 # Namespaces whose URLs are not the product's own pages (operators' admin is staff-only).
 OUT_OF_SCOPE_NAMESPACES = {"admin"}
 
@@ -40,11 +47,26 @@ def test_every_url_with_an_object_in_its_path_is_covered():
 
 @pytest.fixture
 def two_tenants():
-    mine, theirs = TenantFactory(slug="mine"), TenantFactory(slug="theirs", name="Theirs Secret Client")
-    return {
-        "mine": {"tenant": mine, "project": ProjectFactory(tenant=mine, name="Our project")},
-        "theirs": {"tenant": theirs, "project": ProjectFactory(tenant=theirs, name="Their secret project")},
-    }
+    from assessments.jobs import job_request
+    from assessments.models import Job
+    from assessments.tasks import run_assessment
+    from projects.services.approvals import approval_request_create
+
+    result = {}
+    for slug, name, project_name in (
+        ("mine", "Mine", "Our project"),
+        ("theirs", "Theirs Secret Client", "Their secret project"),
+    ):
+        tenant = TenantFactory(slug=slug, name=name)
+        project = ProjectFactory(tenant=tenant, name=project_name)
+        lead = member(tenant, Role.DELIVERY_LEAD, username=f"{slug}-lead")
+        result[slug] = {
+            "tenant": tenant,
+            "project": project,
+            "request": approval_request_create(project=ProjectFactory(tenant=tenant), actor=lead),
+            "job": job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project),
+        }
+    return result
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -54,8 +76,9 @@ def test_another_tenants_object_is_404(client, two_tenants, role, url_name):
     other_url = reverse(url_name, kwargs=OBJECT_URLS[url_name](two_tenants["theirs"]))
     own_url = reverse(url_name, kwargs=OBJECT_URLS[url_name](two_tenants["mine"]))
 
-    assert client.get(other_url).status_code == 404
-    assert client.get(own_url).status_code == 200
+    method = client.post if url_name in POST_ONLY else client.get
+    assert method(other_url).status_code == 404
+    assert method(own_url).status_code in {200, 302, 403}
 
 
 @pytest.mark.parametrize("role", list(Role))
