@@ -32,7 +32,7 @@ def run(args, module, **env):
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
     }
     clean.update(env, DJANGO_SETTINGS_MODULE=module)
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=240)
 
 
 def probe(module, **env):

@@ -66,6 +66,8 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AuditLogIsAppendOnly("An audit event cannot be changed.")
+        # Always an INSERT: an unsaved instance carrying a used id must not turn into an UPDATE.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

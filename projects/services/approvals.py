@@ -119,7 +119,7 @@ def policy_save(
             action="policy.created" if creating else "policy.updated",
             obj=policy,
             actor=actor,
-            before=before,
+            before=None if creating else before,
             after=after,
         )
     return policy
@@ -182,8 +182,11 @@ def freeze_window_save(*, tenant: Tenant, actor: User, window: FreezeWindow | No
     creating = window is None
     if creating:
         window = FreezeWindow(tenant=tenant)
-    elif window.tenant_id != tenant.pk:
-        raise ValidationError({"window": "This window belongs to another client."})
+    else:
+        # The stored row, locked: the caller's copy may already carry the changes.
+        window = FreezeWindow.objects.select_for_update().get(pk=window.pk)
+        if window.tenant_id != tenant.pk:
+            raise ValidationError({"window": "This window belongs to another client."})
     before = {} if creating else snapshot(window, FREEZE_FIELDS)
     for name, value in fields.items():
         setattr(window, name, value)
@@ -195,7 +198,7 @@ def freeze_window_save(*, tenant: Tenant, actor: User, window: FreezeWindow | No
             action="freeze.created" if creating else "freeze.updated",
             obj=window,
             actor=actor,
-            before=before,
+            before=None if creating else before,
             after=after,
         )
     return window
