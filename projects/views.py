@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,6 +75,8 @@ def project_detail(request, pk):
 @login_required
 def project_new(request):
     tenants = tenant_list(user=request.user, action=Action.CHANGE)
+    if not tenants.exists():
+        raise PermissionDenied("You cannot create projects for any client.")
     form = ProjectCreateForm(request.POST or None, tenants=tenants)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -90,7 +92,9 @@ def project_new(request):
 
 @login_required
 def project_profile(request, pk):
-    project = get_for_user_or_404(Project.objects.select_related("tenant", "profile"), user=request.user, pk=pk)
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
     form = ProfileForm(request.POST or None, instance=project.profile)
     if request.method == "POST" and form.is_valid():
         try:

@@ -88,7 +88,7 @@ def test_pages_without_object_never_show_another_tenant(client, two_tenants, rol
         if pattern.pattern.regex.groupindex or pattern.name in {"logout"}:
             continue
         response = client.get(reverse(pattern.name), follow=True)
-        assert response.status_code == 200, pattern.name
+        assert response.status_code in {200, 403}, pattern.name
         body = response.content.decode()
         assert "Their secret project" not in body
         assert "Theirs Secret Client" not in body

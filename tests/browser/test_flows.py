@@ -94,6 +94,7 @@ def test_a_viewer_sees_no_edit_controls_and_another_tenant_gets_404(page_as, liv
     expect(viewer.get_by_role("button", name="Run assessment and costs")).to_have_count(0)
     expect(viewer.get_by_role("button", name="Request promotion")).to_have_count(0)
     expect(viewer.get_by_role("link", name="Edit requirements")).to_have_count(0)
+    expect(viewer.get_by_role("link", name="New project")).to_have_count(0)
 
     outsider = page_as("meridian-approver")
     response = outsider.goto(f"{live_server.url}/projects/{project.pk}/")

@@ -57,7 +57,7 @@ def test_home_query_count_does_not_grow_with_projects(client, django_assert_num_
     lead = member(tenant, Role.DELIVERY_LEAD)
     ProjectFactory.create_batch(2, tenant=tenant, delivery_lead=lead)
     client.force_login(lead)
-    with django_assert_num_queries(5) as few:  # session, user, tenants, projects, pending requests
+    with django_assert_num_queries(6) as few:  # session, user, tenants, projects, pending requests, nav
         client.get(reverse("home"))
     ProjectFactory.create_batch(40, tenant=tenant, delivery_lead=UserFactory())
     with django_assert_num_queries(len(few.captured_queries)):

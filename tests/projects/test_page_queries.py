@@ -1,0 +1,56 @@
+"""Every page runs the same number of queries with 2 projects as with 30."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects.services.approvals import approval_request_create
+from projects.services.stages import project_pause
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "home": lambda project: reverse("home"),
+    "tenant": lambda project: reverse("tenant-detail", args=[project.tenant.slug]),
+    "inbox": lambda project: reverse("inbox"),
+    "project": lambda project: reverse("project-detail", args=[project.pk]),
+    "requirements": lambda project: reverse("project-profile", args=[project.pk]),
+    "new project": lambda project: reverse("project-new"),
+}
+
+
+LEAD_ONLY = {"requirements", "new project"}
+CASES = [
+    (page, who) for page in sorted(PAGES) for who in ("lead", "approver") if who == "lead" or page not in LEAD_ONLY
+]
+
+
+@pytest.mark.parametrize(("page", "who"), CASES)
+def test_page_queries_do_not_grow_with_projects(client, tenant, people, project, page, who):
+    def grow(count):
+        for _ in range(count):
+            other = ProjectFactory(tenant=tenant)
+            approval_request_create(project=other, actor=people["lead2"])
+            project_pause(project=ProjectFactory(tenant=tenant), actor=people["lead"], reason="hold")
+
+    client.force_login(people[who])
+    url = PAGES[page](project)
+    grow(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    grow(28)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["approver", "viewer"])
+def test_pages_refuse_what_a_role_may_not_do(client, people, project, who):
+    client.force_login(people[who])
+    assert client.get(reverse("project-profile", args=[project.pk])).status_code == 403
+    assert client.get(reverse("project-new")).status_code == 403
+    assert client.post(reverse("project-evaluate", args=[project.pk])).status_code == 403
+    assert client.post(reverse("project-promotion", args=[project.pk])).status_code == 403
