@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate demo clean
+.PHONY: run test lint format install migrate demo screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: demo
 ## The whole test suite; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
 test: install
 	$(BIN)/python -m pytest
+
+## PNGs of the main pages, from the running product with the demo data (needs Debian's chromium).
+screenshots: demo
+	$(BIN)/python manage.py take_screenshots --out docs/screenshots
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -1,0 +1,88 @@
+"""Refresh the README's screenshots from the running product: ``make screenshots``.
+
+Starts the development server on the current database (load the demo data first), signs in as
+demo accounts in headless Chromium and saves PNGs of the main pages.
+"""
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from projects.models import Project
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PORT = 8765
+
+
+class Command(BaseCommand):
+    help = "Take PNG screenshots of the main pages with the demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", default="docs/screenshots")
+        parser.add_argument("--chromium", default="/usr/bin/chromium")
+
+    def handle(self, *args, out, chromium, **options):
+        from playwright.sync_api import sync_playwright
+
+        if not Path(chromium).exists():
+            raise CommandError(f"No Chromium at {chromium}: apt-get install chromium")
+        project = Project.objects.filter(code="LOT-SOCIAL").first()
+        if project is None:
+            raise CommandError("Load the demo data first: python manage.py seed_demo")
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        base = f"http://127.0.0.1:{PORT}"
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for(f"{base}/accounts/login/")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+                shots = [
+                    ("lead", "/", "dashboard.png"),
+                    ("lead", f"/projects/{project.pk}/", "project.png"),
+                    ("lotus-approver", "/inbox/", "approval-inbox.png"),
+                ]
+                for username, path, name in shots:
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    page.goto(f"{base}/accounts/login/")
+                    page.get_by_label("Username").fill(username)
+                    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+                    page.get_by_role("button", name="Sign in").click()
+                    page.wait_for_url(f"{base}/")
+                    page.goto(f"{base}{path}")
+                    page.screenshot(path=str(out / name), full_page=True)
+                    context.close()
+                    self.stdout.write(f"  {out / name}")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_for(url, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise CommandError(f"The server did not answer at {url}")
