@@ -12,5 +12,6 @@ urlpatterns = [
     path("projects/<int:pk>/requirements/", views.project_profile, name="project-profile"),
     path("projects/<int:pk>/evaluate/", views.project_evaluate, name="project-evaluate"),
     path("projects/<int:pk>/promotion/", views.promotion_request, name="project-promotion"),
+    path("projects/<int:pk>/stage/<str:move>/", views.stage_move, name="project-stage-move"),
     path("jobs/<int:pk>/", views.job_status, name="job-status"),
 ]

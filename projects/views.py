@@ -17,6 +17,7 @@ from projects.models import ApprovalRequest, Project
 from projects.selectors import approval_inbox, project_list, stage_history, tenant_list
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.projects import profile_update, project_create
+from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
 
 TIMELINE_LENGTH = 25
 
@@ -67,6 +68,7 @@ def project_detail(request, pk):
             "estimate": estimates[0] if estimates else None,
             "estimates": estimates,
             "pending": pending,
+            "rollback_targets": rollback_targets(project),
             "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk)[:TIMELINE_LENGTH],
         },
     )
@@ -141,6 +143,32 @@ def promotion_request(request, pk):
             messages.error(request, message)
     else:
         messages.success(request, f"Promotion to {approval.get_target_stage_display()} requested.")
+    return redirect("project-detail", project.pk)
+
+
+@login_required
+@require_POST
+def stage_move(request, pk, move):
+    """Roll back, pause or retire: the delivery lead's direct moves, each with a reason."""
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.PROMOTE, pk=pk)
+    reason = request.POST.get("reason", "")
+    try:
+        if move == "rollback":
+            project_rollback(
+                project=project, actor=request.user, to_stage=request.POST.get("to_stage", ""), reason=reason
+            )
+        elif move == "pause":
+            project_pause(project=project, actor=request.user, reason=reason)
+        elif move == "retire":
+            project_retire(project=project, actor=request.user, reason=reason)
+        else:
+            raise Http404
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        project.refresh_from_db()
+        messages.success(request, f"{project.code} is now {project.get_stage_display().lower()}.")
     return redirect("project-detail", project.pk)
 
 

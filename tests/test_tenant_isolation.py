@@ -21,9 +21,10 @@ OBJECT_URLS = {
     "project-promotion": lambda other: {"pk": other["project"].pk},
     "decide": lambda other: {"pk": other["request"].pk, "verdict": "approve"},
     "job-status": lambda other: {"pk": other["job"].pk},
+    "project-stage-move": lambda other: {"pk": other["project"].pk, "move": "pause"},
 }
 #: Views that only answer POST (a GET is a 405 for every id, so it reveals nothing either).
-POST_ONLY = {"project-evaluate", "project-promotion", "decide"}
+POST_ONLY = {"project-evaluate", "project-promotion", "decide", "project-stage-move"}
 # Namespaces whose URLs are not the product's own pages (operators' admin is staff-only).
 OUT_OF_SCOPE_NAMESPACES = {"admin"}
 

@@ -103,3 +103,23 @@ def test_project_page_shows_the_latest_assessment_estimate_and_history(client, p
     assert "Break-even volume" in body
     assert "Waiting for data access" in body
     assert response.context["assessment"].status == "blocked"
+
+
+def test_lead_pauses_and_rolls_back_from_the_project_page(client, project, people):
+    from projects.models import Project, Stage
+
+    Project.objects.filter(pk=project.pk).update(stage=Stage.PILOT)
+    client.force_login(people["lead"])
+    page = client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    assert "Roll back to" in page
+    response = client.post(reverse("project-stage-move", args=[project.pk, "pause"]), {"reason": ""}, follow=True)
+    assert "A reason is required" in response.content.decode()
+    client.post(reverse("project-stage-move", args=[project.pk, "pause"]), {"reason": "Budget review"})
+    client.post(
+        reverse("project-stage-move", args=[project.pk, "rollback"]), {"to_stage": "discovery", "reason": "Redo"}
+    )
+    project.refresh_from_db()
+    assert project.stage == Stage.DISCOVERY
+    client.force_login(people["viewer"])
+    assert "Roll back to" not in client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    assert client.post(reverse("project-stage-move", args=[project.pk, "retire"]), {"reason": "x"}).status_code == 403
