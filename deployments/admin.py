@@ -34,7 +34,7 @@ class CustomerCloudEnvironmentAdmin(admin.ModelAdmin):
     list_display = ["project", "tenant", "provider", "account_id", "access_approved_at", "residency_confirmed_at"]
     list_filter = ["provider", "network_isolation", "tenant"]
     list_select_related = ["project", "tenant"]
-    search_fields = ["project__code", "project__name", "account_id"]
+    search_fields = ["project__code", "project__name", "tenant__name", "account_id"]
 
     def has_add_permission(self, request):
         return False  # an environment is created with its project's switch to customer cloud
@@ -54,6 +54,7 @@ class CustomerCloudEnvironmentAdmin(admin.ModelAdmin):
 class RoutingRuleAdmin(ReadOnlyAdmin):
     list_display = [
         "project",
+        "tenant",
         "position",
         "condition_kind",
         "data_class",
@@ -63,5 +64,5 @@ class RoutingRuleAdmin(ReadOnlyAdmin):
         "share_percent",
     ]
     list_filter = ["destination", "condition_kind", "tenant"]
-    list_select_related = ["project"]
-    search_fields = ["project__code", "api_model"]
+    list_select_related = ["project", "tenant"]
+    search_fields = ["project__code", "project__name", "tenant__name", "api_model"]

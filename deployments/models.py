@@ -4,11 +4,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from accounts.models import TenantOwned
 from projects.models import DataCategory, DataSensitivity, Project
+
+REGION_MAX_LENGTH = 64
+
+#: ``provider:model``, the same key cost profiles use, e.g. ``openai:gpt-4o-mini`` or
+#: ``bedrock:anthropic.claude-3-5-sonnet-20240620-v1:0``.
+api_model_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9._-]*:\S+$", "Name the model as provider:model, e.g. openai:gpt-4o-mini.", code="invalid"
+)
 
 
 def validate_region_list(value):
@@ -17,7 +25,13 @@ def validate_region_list(value):
     cleaned = [item.strip() for item in value]
     if any(not item for item in cleaned):
         raise ValidationError("A region name cannot be empty.", code="empty_region")
-    if len(set(cleaned)) != len(cleaned):
+    if any(len(item) > REGION_MAX_LENGTH for item in cleaned):
+        raise ValidationError(
+            "A region name has at most %(limit)d characters.", code="max_length", params={"limit": REGION_MAX_LENGTH}
+        )
+    # "EU" and "eu" in one list are a typo, not two regions.
+    folded = [item.casefold() for item in cleaned]
+    if len(set(folded)) != len(folded):
         raise ValidationError("Each region may appear only once.", code="duplicate_region")
 
 
@@ -65,9 +79,40 @@ class CustomerCloudEnvironment(TenantOwned):
     def __str__(self):
         return f"{self.get_provider_display() or 'Cloud'} {self.account_id}".strip()
 
+    def clean(self):
+        errors = {}
+        if self.project_id is not None and self.tenant_id != self.project.tenant_id:
+            errors["tenant"] = ValidationError("The environment belongs to its project's tenant.", code="invalid")
+        for by_field, at_field in (
+            ("access_approved_by", "access_approved_at"),
+            ("residency_confirmed_by", "residency_confirmed_at"),
+        ):
+            if (getattr(self, f"{by_field}_id") is None) != (getattr(self, at_field) is None):
+                errors[at_field] = ValidationError("A sign-off records both who and when.", code="incomplete")
+        if errors:
+            raise ValidationError(errors)
+
     def missing_facts(self, *, strict_residency: bool = False) -> list[str]:
+        """The facts a switch to customer cloud needs that are not recorded (field names)."""
         required = self.REQUIRED + (("residency_regions",) if strict_residency else ())
         return [name for name in required if not getattr(self, name)]
+
+    def needs_residency_confirmation(self, *, strict_residency: bool = False) -> bool:
+        """Residency is confirmed once there is something to confirm: agreed regions, or a strict requirement."""
+        return bool(self.residency_regions) or strict_residency
+
+    def missing_for_customer_cloud(self, *, strict_residency: bool = False) -> list[str]:
+        """Everything a customer-cloud project still lacks (field names), sign-offs included.
+
+        Non-empty means "customer cloud in name only": a missing fact is named by its field, a
+        missing sign-off by its ``*_by`` field.
+        """
+        missing = self.missing_facts(strict_residency=strict_residency)
+        if not self.access_signed_off:
+            missing.append("access_approved_by")
+        if self.needs_residency_confirmation(strict_residency=strict_residency) and not self.residency_signed_off:
+            missing.append("residency_confirmed_by")
+        return missing
 
     @property
     def access_signed_off(self) -> bool:
@@ -102,7 +147,9 @@ class RoutingRule(TenantOwned):
     data_class = models.CharField(max_length=16, choices=DATA_CLASSES, blank=True)
     traffic_condition = models.CharField(max_length=16, choices=TrafficCondition.choices, blank=True)
     destination = models.CharField(max_length=16, choices=Destination.choices)
-    api_model = models.CharField(max_length=200, blank=True, help_text="provider:model, for a cloud API.")
+    api_model = models.CharField(
+        max_length=200, blank=True, validators=[api_model_validator], help_text="provider:model, for a cloud API."
+    )
     share_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -121,6 +168,8 @@ class RoutingRule(TenantOwned):
 
     def clean(self):
         errors = {}
+        if self.project_id is not None and self.tenant_id != self.project.tenant_id:
+            errors["tenant"] = ValidationError("A routing rule belongs to its project's tenant.", code="invalid")
         if self.condition_kind == self.ConditionKind.DATA_CLASS:
             if not self.data_class:
                 errors["data_class"] = ValidationError("A data-class rule needs the data class.", code="required")

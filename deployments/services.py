@@ -1,9 +1,20 @@
 """Writes on where a project runs: its deployment model, its customer-cloud environment, the
-client's sign-offs and the hybrid routing rules. One transaction and one audit event each.
+client's sign-offs and the hybrid routing rules.
 
-Validation errors are keyed by field name; environment fields given to
-``deployment_model_switch`` keep their own names (``account_id``), routing rules are keyed
-``rules[<index>].<field>``.
+Each service runs in one transaction with the project row locked, checks the actor's rights with
+``accounts.access.require``, and records exactly one audit event per state change (none when it
+refuses, none when nothing changes).
+
+Validation errors are keyed by where the bad value was given:
+
+- an environment fact by its field name, whether it came to ``environment_update`` or inside
+  ``deployment_model_switch(environment=...)`` (``account_id``, never ``environment.account_id``);
+  the argument ``environment`` itself when it is not an object;
+- a routing rule's field as ``rules[<index>].<field>``, ``<index>`` being the rule's 0-based
+  place in the list given; ``rules[<index>]`` when the rule is not an object; ``rules`` for the
+  set as a whole (the shares' total);
+- the call's own arguments and the project facts that forbid it by their names
+  (``deployment_model``, ``kind``, ``hosting_approach``).
 """
 
 import contextlib
@@ -30,9 +41,7 @@ ENVIRONMENT_FIELDS = [
     "network_isolation",
     "change_process_reference",
 ]
-#: Changing one of these withdraws the sign-off that depended on it.
-ACCESS_FACTS = {"provider", "account_id", "access_pattern", "network_isolation"}
-RESIDENCY_FACTS = {"regions", "residency_regions"}
+LIST_FIELDS = frozenset({"regions", "residency_regions"})
 RULE_FIELDS = [
     "position",
     "condition_kind",
@@ -42,39 +51,63 @@ RULE_FIELDS = [
     "api_model",
     "share_percent",
 ]
+#: kind -> (who field, when field, the fact that must be recorded before it can be signed)
 SIGN_OFFS = {
     "access_pattern": ("access_approved_by", "access_approved_at", "access_pattern"),
     "data_residency": ("residency_confirmed_by", "residency_confirmed_at", "residency_regions"),
 }
+#: Changing one of these withdraws the sign-off that vouched for it. The access approval covers
+#: who gets into which account and how it is reached; the residency confirmation covers where
+#: the workloads and the data are.
+SIGN_OFF_FACTS = {
+    "access_pattern": frozenset({"provider", "account_id", "access_pattern", "network_isolation"}),
+    "data_residency": frozenset({"regions", "residency_regions"}),
+}
+#: Tenant roles whose holders speak for the client.
+SIGNING_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CUSTOMER_APPROVER})
 
 
 @transaction.atomic
 def environment_update(*, project: Project, actor: User, **fields) -> CustomerCloudEnvironment:
-    """Record or change the client's cloud environment (technical details: engineers too)."""
+    """Record or change the client's cloud environment (created on first use).
+
+    Every environment fact is technical (``Action.CHANGE_TECHNICAL``: engineers too). Changing a
+    fact a sign-off vouched for withdraws that sign-off, and the event says so.
+    """
     project = lock_project(project)
     require(actor, project, Action.CHANGE_TECHNICAL)
-    environment, before, after = _apply_environment(project, fields)
+    environment, before = _environment_with(project, fields)
+    _raise_if(_validation_errors(environment))
+    before, after = _environment_changes(environment, before)
     if after:
-        environment.save()
-        audit_record(action="environment.updated", obj=environment, actor=actor, before=before, after=after)
-        project_inputs_changed.send(sender=Project, project_id=project.pk)
+        _environment_save(environment, actor=actor, before=before, after=after)
     return environment
 
 
 @transaction.atomic
 def environment_sign_off(*, project: Project, actor: User, kind: str) -> CustomerCloudEnvironment:
-    """The client signs off the access pattern or confirms data residency. Client-side people only."""
+    """The client approves the access pattern (``kind="access_pattern"``) or confirms data residency
+    (``kind="data_residency"``).
+
+    Only a person who speaks for the client may: a customer admin or approver of the project's
+    tenant, or a platform admin; never a service account. The fact being signed must be recorded.
+    """
     project = lock_project(project)
     require(actor, project, Action.VIEW)
     if kind not in SIGN_OFFS:
-        raise ValidationError({"kind": "Sign off 'access_pattern' or 'data_residency'."}, code="invalid_choice")
-    role = Membership.objects.filter(user=actor, tenant_id=project.tenant_id).values_list("role", flat=True).first()
-    if not actor.is_platform_admin and role not in {Role.CUSTOMER_ADMIN, Role.CUSTOMER_APPROVER}:
+        raise ValidationError({"kind": f"Sign off one of: {', '.join(SIGN_OFFS)}."}, code="invalid_choice")
+    if not _speaks_for_client(actor, project):
         raise PermissionDenied("Only the client's admins or approvers can sign off their environment.")
-    environment = CustomerCloudEnvironment.objects.filter(project=project).first()
+    environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     by_field, at_field, fact = SIGN_OFFS[kind]
     if environment is None or not getattr(environment, fact):
         raise ValidationError({fact: "Record this before it can be signed off."}, code="required")
+    previous_by = getattr(environment, by_field)
+    before = {
+        "kind": kind,
+        "by": previous_by.get_username() if previous_by is not None else None,
+        "at": getattr(environment, at_field),
+    }
     setattr(environment, by_field, actor)
     setattr(environment, at_field, timezone.now())
     environment.save(update_fields=[by_field, at_field, "updated_at"])
@@ -82,7 +115,13 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
         action="environment.signed_off",
         obj=environment,
         actor=actor,
-        after={"kind": kind, "by": actor.get_username(), "signed": snapshot(environment, [fact])[fact]},
+        before=before,
+        after={
+            "kind": kind,
+            "by": actor.get_username(),
+            "at": getattr(environment, at_field),
+            "signed": snapshot(environment, [fact])[fact],
+        },
     )
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return environment
@@ -94,9 +133,14 @@ def deployment_model_switch(
 ) -> Project:
     """Switch between managed application and customer cloud (``Action.CHANGE``).
 
-    Customer cloud needs the environment's required facts (given here or already stored),
-    residency regions too when the project's residency is strict. Switching back keeps the
-    environment row as history. One audit event, with the environment changes in it.
+    Customer cloud needs the environment's required facts (``CustomerCloudEnvironment.REQUIRED``,
+    plus residency regions when the project's residency is strict), given in ``environment`` or
+    already stored; otherwise every missing one is named and nothing changes. Switching back to
+    managed keeps the environment row as history. One event, ``project.deployment_model_changed``,
+    carries the environment changes too.
+
+    Asking for the model the project already has switches nothing and records no switch; facts
+    given alongside are still applied, and recorded as what they are (``environment.updated``).
     """
     project = lock_project(project)
     require(actor, project, Action.CHANGE)
@@ -104,29 +148,41 @@ def deployment_model_switch(
         raise ValidationError(
             {"deployment_model": f"Choose one of: {', '.join(DeploymentModel.values)}."}, code="invalid_choice"
         )
-    if deployment_model == project.deployment_model and not environment:
+    if environment is None:
+        environment = {}
+    if not isinstance(environment, dict):
+        raise ValidationError({"environment": "Give the environment's facts as an object."}, code="invalid")
+    switching = deployment_model != project.deployment_model
+    to_customer_cloud = deployment_model == DeploymentModel.CUSTOMER_CLOUD
+    if not switching and not environment:
         return project
-    env_before = env_after = {}
-    stored = None
-    if deployment_model == DeploymentModel.CUSTOMER_CLOUD or environment:
-        stored, env_before, env_after = _apply_environment(project, environment or {})
-    if deployment_model == DeploymentModel.CUSTOMER_CLOUD:
-        strict = project.profile.residency == Residency.STRICT
-        missing = stored.missing_facts(strict_residency=strict)
-        if missing:
-            raise ValidationError(dict.fromkeys(missing, "Required for a customer-cloud project."), code="required")
-    before = {"deployment_model": project.deployment_model}
+
+    stored, env_before, env_after = None, {}, {}
+    if to_customer_cloud or environment:
+        stored, env_before = _environment_with(project, environment)
+        errors = _validation_errors(stored)
+        if to_customer_cloud:
+            strict = project.profile.residency == Residency.STRICT
+            for name in stored.missing_facts(strict_residency=strict):
+                errors.setdefault(name, []).append("Required for a customer-cloud project.")
+        _raise_if(errors)
+        env_before, env_after = _environment_changes(stored, env_before)
+
+    if not switching:
+        if env_after:
+            _environment_save(stored, actor=actor, before=env_before, after=env_after)
+        return project
+
+    before = {"deployment_model": project.deployment_model, "environment": env_before}
     project.deployment_model = deployment_model
     project.save(update_fields=["deployment_model", "updated_at"])
-    if stored is not None and env_after:
+    if env_after:
         stored.save()
-    if before["deployment_model"] == deployment_model and not env_after:
-        return project
     audit_record(
         action="project.deployment_model_changed",
         obj=project,
         actor=actor,
-        before={**before, "environment": env_before},
+        before=before,
         after={"deployment_model": deployment_model, "environment": env_after},
     )
     project_inputs_changed.send(sender=Project, project_id=project.pk)
@@ -135,40 +191,24 @@ def deployment_model_switch(
 
 @transaction.atomic
 def routing_rules_replace(*, project: Project, actor: User, rules: list[dict]) -> list[RoutingRule]:
-    """Replace the hybrid project's ordered rules at once; their shares must add up to 100%."""
+    """Replace a hybrid project's routing rules as a whole (``Action.CHANGE_TECHNICAL``).
+
+    Rules are kept in the order given (``position`` 1, 2, ... unless given). Only a hybrid project
+    has rules, though any project may have its rules emptied; the shares add up to exactly 100%.
+    """
     project = lock_project(project)
     require(actor, project, Action.CHANGE_TECHNICAL)
+    if not isinstance(rules, list):
+        raise ValidationError({"rules": "Give a list of rules."}, code="invalid")
     if rules and project.hosting_approach != HostingApproach.HYBRID:
         raise ValidationError({"hosting_approach": "Routing rules apply only to hybrid hosting."}, code="not_hybrid")
-    built, errors = [], {}
-    for index, data in enumerate(rules):
-        unknown = set(data) - set(RULE_FIELDS)
-        for name in sorted(unknown):
-            errors[f"rules[{index}].{name}"] = ["Not a field of a routing rule."]
-        rule = RoutingRule(
-            tenant_id=project.tenant_id,
-            project=project,
-            **{name: value for name, value in data.items() if name in RULE_FIELDS},
-        )
-        if rule.position is None:
-            rule.position = index + 1
-        with contextlib.suppress(ArithmeticError, ValueError):  # if not a number, full_clean names the field
-            rule.share_percent = Decimal(str(rule.share_percent)).quantize(Decimal("0.01"))
-        try:
-            rule.full_clean(exclude=["project"], validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                errors[f"rules[{index}].{name}"] = messages
-        built.append(rule)
-    positions = [rule.position for rule in built]
-    if len(set(positions)) != len(positions):
-        errors["rules"] = ["Each rule needs its own position."]
+    built, errors = _rules_built(project, rules)
     if built and not errors:
-        total = sum((Decimal(rule.share_percent) for rule in built), Decimal("0"))
+        total = sum((rule.share_percent for rule in built), Decimal("0"))
         if total != 100:
-            errors["rules"] = [f"Shares must add up to 100%; these add up to {total.normalize()}%."]
-    if errors:
-        raise ValidationError(errors)
+            errors["rules"] = [f"Shares must add up to 100%; these add up to {_percent(total)}%."]
+    _raise_if(errors)
+
     current = list(RoutingRule.objects.filter(project=project).order_by("position"))
     before = [snapshot(rule, RULE_FIELDS) for rule in current]
     after = [snapshot(rule, RULE_FIELDS) for rule in sorted(built, key=lambda rule: rule.position)]
@@ -181,26 +221,120 @@ def routing_rules_replace(*, project: Project, actor: User, rules: list[dict]) -
     return list(RoutingRule.objects.filter(project=project).order_by("position"))
 
 
-def _apply_environment(project, fields):
-    """Set ``fields`` on the project's environment (created if missing), validated, not yet saved."""
+def _environment_with(project, fields):
+    """The project's environment (a new one if it has none) with ``fields`` set, not validated
+    or saved, and the snapshot of its facts from before."""
     unknown = set(fields) - set(ENVIRONMENT_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the environment."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the environment."), code="unknown")
     environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     if environment is None:
         environment = CustomerCloudEnvironment(tenant_id=project.tenant_id, project=project)
-    before = snapshot(environment, ENVIRONMENT_FIELDS) if environment.pk else {}
+    else:
+        environment.project = project  # the locked row, already loaded
+    before = snapshot(environment, ENVIRONMENT_FIELDS)
     for name, value in fields.items():
-        setattr(environment, name, value)
-    environment.full_clean(exclude=["project"], validate_unique=False)
+        setattr(environment, name, _normalised(name, value))
+    return environment, before
+
+
+def _normalised(name, value):
+    """Blank means empty: ``None`` clears a fact, and surrounding spaces are not part of a name."""
+    if value is None:
+        return [] if name in LIST_FIELDS else ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return [item.strip() if isinstance(item, str) else item for item in value]
+    return value
+
+
+def _environment_changes(environment, before):
+    """The facts that changed, from each side, with the sign-offs the change withdraws."""
     before, after = changes(before, snapshot(environment, ENVIRONMENT_FIELDS))
     withdrawn = []
-    if environment.access_approved_at and ACCESS_FACTS & set(after):
-        environment.access_approved_by = environment.access_approved_at = None
-        withdrawn.append("access_pattern")
-    if environment.residency_confirmed_at and RESIDENCY_FACTS & set(after):
-        environment.residency_confirmed_by = environment.residency_confirmed_at = None
-        withdrawn.append("data_residency")
+    for kind, facts in SIGN_OFF_FACTS.items():
+        by_field, at_field, _ = SIGN_OFFS[kind]
+        if getattr(environment, at_field) is not None and facts & set(after):
+            before |= snapshot(environment, [by_field, at_field])
+            setattr(environment, by_field, None)
+            setattr(environment, at_field, None)
+            after |= {by_field: None, at_field: None}
+            withdrawn.append(kind)
     if withdrawn:
         after["sign_offs_withdrawn"] = withdrawn
-    return environment, before, after
+    return before, after
+
+
+def _environment_save(environment, *, actor, before, after):
+    environment.save()
+    audit_record(action="environment.updated", obj=environment, actor=actor, before=before, after=after)
+    project_inputs_changed.send(sender=Project, project_id=environment.project_id)
+
+
+def _speaks_for_client(actor, project) -> bool:
+    if actor.is_service_account:
+        return False  # a sign-off is a person's word
+    if actor.is_platform_admin:
+        return True
+    return Membership.objects.filter(user=actor, tenant_id=project.tenant_id, role__in=SIGNING_ROLES).exists()
+
+
+def _rules_built(project, rules):
+    """Unsaved, validated rules, and the errors keyed ``rules[<index>].<field>``."""
+    built, errors, positions = [], {}, {}
+    for index, data in enumerate(rules):
+        key = f"rules[{index}]"
+        if not isinstance(data, dict):
+            errors[key] = ["A rule is an object of rule fields."]
+            continue
+        for name in sorted(set(data) - set(RULE_FIELDS)):
+            errors[f"{key}.{name}"] = ["Not a field of a routing rule."]
+        rule = RoutingRule(
+            tenant_id=project.tenant_id,
+            project=project,
+            **{name: value for name, value in data.items() if name in RULE_FIELDS},
+        )
+        if rule.position is None:
+            rule.position = index + 1
+        rule.share_percent = _cents(rule.share_percent)
+        try:
+            rule.full_clean(exclude=["project"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{key}.{name}"] = messages
+        if rule.position in positions:
+            errors.setdefault(f"{key}.position", []).append(
+                f"Rule {positions[rule.position]} already has position {rule.position}."
+            )
+        positions.setdefault(rule.position, index)
+        built.append(rule)
+    return built, errors
+
+
+def _cents(value):
+    """A share as a two-place Decimal, so 50, "50" and 50.00 are the same rule; anything else
+    (not a number, or finer than a hundredth) is left for the field's validation to name."""
+    with contextlib.suppress(ArithmeticError, ValueError, TypeError):
+        number = Decimal(str(value))
+        cents = number.quantize(Decimal("0.01"))
+        if cents == number:
+            return cents
+    return value
+
+
+def _percent(total: Decimal) -> str:
+    return f"{total.normalize():f}"
+
+
+def _validation_errors(obj) -> dict:
+    try:
+        obj.full_clean(exclude=["project"], validate_unique=False)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
