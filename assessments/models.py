@@ -280,3 +280,31 @@ class GateEvidence(TenantOwned):
     class Meta:
         ordering = ["item"]
         constraints = [models.UniqueConstraint(fields=["project", "item"], name="one_evidence_per_gate_item")]
+
+
+class ProjectStanding(TenantOwned):
+    """Where a project stands now: its latest assessment and cost estimate, one row per project.
+
+    Kept by the services that store assessments and estimates, in the same transaction, so that
+    portfolio pages and lists read one row per project instead of searching each project's history.
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True, related_name="standing")
+    assessment = models.ForeignKey(Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    readiness_status = models.CharField(max_length=8, choices=Assessment.Status.choices, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessment_digest = models.CharField(max_length=64, blank=True)
+    estimate = models.ForeignKey(CostEstimate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    chosen_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    cheapest = models.CharField(max_length=32, blank=True)
+    break_even_requests = models.BigIntegerField(null=True, blank=True)
+    estimated_at = models.DateTimeField(null=True, blank=True)
+    estimate_digest = models.CharField(max_length=64, blank=True)
+
+    access_via = "project"
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "readiness_status"], name="standing_tenant_readiness")]
+
+    def __str__(self):
+        return f"standing of project {self.project_id}"

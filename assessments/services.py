@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from accounts.access import Action, require
@@ -29,6 +29,7 @@ from assessments.models import (
     GateEvidence,
     GpuInstancePrice,
     HardwareProfile,
+    ProjectStanding,
     TenantDiscount,
     ThroughputProfile,
 )
@@ -44,8 +45,6 @@ GATE_ITEMS = dict(readiness.gate_keys())
 
 def projects_for_evaluation(project_ids):
     """Projects with everything the engines need, in a fixed number of queries."""
-    latest_estimate = CostEstimate.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
-    latest_assessment = Assessment.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
     return list(
         Project.objects.filter(pk__in=project_ids)
         .select_related("tenant", "profile", "environment", "cost_profile")
@@ -54,10 +53,10 @@ def projects_for_evaluation(project_ids):
             Prefetch("gate_evidence", queryset=GateEvidence.objects.only("project_id", "item")),
         )
         .annotate(
-            latest_estimate_digest=Subquery(latest_estimate.values("inputs_digest")[:1]),
-            latest_chosen_monthly=Subquery(latest_estimate.values("chosen_monthly")[:1]),
-            latest_break_even=Subquery(latest_estimate.values("break_even_requests")[:1]),
-            latest_assessment_digest=Subquery(latest_assessment.values("inputs_digest")[:1]),
+            latest_estimate_digest=F("standing__estimate_digest"),
+            latest_chosen_monthly=F("standing__chosen_monthly"),
+            latest_break_even=F("standing__break_even_requests"),
+            latest_assessment_digest=F("standing__assessment_digest"),
         )
         .order_by("pk")
     )
@@ -198,6 +197,7 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
 # --- Running ----------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def estimates_recalculate(project_ids, *, job=None) -> dict:
     """Recalculate the cost estimates of these projects, set-based. Returns counts."""
     projects = [project for project in projects_for_evaluation(project_ids) if hasattr(project, "profile")]
@@ -215,6 +215,17 @@ def estimates_recalculate(project_ids, *, job=None) -> dict:
         result = costs.estimate(**engine_inputs)
         rows.append(_estimate_row(project, result, record, digest, job))
     CostEstimate.objects.bulk_create(rows)
+    _standings_update(
+        rows,
+        lambda row: {
+            "estimate_id": row.pk,
+            "chosen_monthly": row.chosen_monthly,
+            "cheapest": row.cheapest,
+            "break_even_requests": row.break_even_requests,
+            "estimated_at": row.created_at,
+            "estimate_digest": row.inputs_digest,
+        },
+    )
     publish_many(
         [
             (
@@ -238,6 +249,7 @@ def estimates_recalculate(project_ids, *, job=None) -> dict:
     }
 
 
+@transaction.atomic
 def assessments_run(project_ids, *, job=None, today=None) -> dict:
     """Assess these projects for their next stage, set-based. Returns counts."""
     today = today or timezone.localdate()
@@ -267,6 +279,15 @@ def assessments_run(project_ids, *, job=None, today=None) -> dict:
             )
         )
     Assessment.objects.bulk_create(rows)
+    _standings_update(
+        rows,
+        lambda row: {
+            "assessment_id": row.pk,
+            "readiness_status": row.status,
+            "assessed_at": row.created_at,
+            "assessment_digest": row.inputs_digest,
+        },
+    )
     publish_many(
         [
             (
@@ -357,6 +378,16 @@ def _throughput(profiles, size_class, gpu_type, latency_target_ms):
     ]
     pool = within or [p for p in candidates if p.latency_target_ms is None] or candidates
     return max(pool, key=lambda p: (p.output_tokens_per_second, -p.pk), default=None)
+
+
+def _standings_update(rows, columns) -> None:
+    """Point each project's standing at its newly stored assessment or estimate (one upsert)."""
+    if not rows:
+        return
+    standings = [ProjectStanding(tenant_id=row.tenant_id, project_id=row.project_id, **columns(row)) for row in rows]
+    ProjectStanding.objects.bulk_create(
+        standings, update_conflicts=True, unique_fields=["project"], update_fields=list(columns(rows[0]))
+    )
 
 
 def _estimate_row(project, result: costs.Estimate, record, digest, job) -> CostEstimate:

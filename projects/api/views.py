@@ -1,5 +1,6 @@
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch, Value
+from django.db.models.functions import NullIf
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +10,6 @@ from rest_framework.response import Response
 from accounts.access import Action, get_for_user_or_404, restrict
 from accounts.api.base import SafeRetriesMixin
 from accounts.models import ApiToken, Tenant, User
-from assessments.models import Assessment
 from deployments.services import (
     deployment_model_switch,
     environment_update,
@@ -75,11 +75,10 @@ class ProjectViewSet(
     ordering_fields = ["id", "updated_at", "name", "code"]
 
     def get_queryset(self):
-        latest_status = Assessment.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
         projects = restrict(Project.objects.all(), user=self.request.user, action=Action.VIEW).select_related(
             "tenant", "delivery_lead"
         )
-        projects = projects.annotate(readiness_status=Subquery(latest_status.values("status")[:1]))
+        projects = projects.annotate(readiness_status=NullIf("standing__readiness_status", Value("")))
         projects = projects.prefetch_related(Prefetch("tickets", queryset=TicketReference.objects.order_by("pk")))
         if self.action != "list":
             projects = projects.select_related("profile", "environment").prefetch_related(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from assessments.catalog import latest_prices, prices_import
-from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, TenantDiscount
+from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, ProjectStanding, TenantDiscount
 from assessments.services import assessments_run, estimates_recalculate, evidence_record, evidence_withdraw
 from projects.models import Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_request_create, policy_save
@@ -82,7 +82,8 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
-    with django_assert_num_queries(10) as few:  # projects, 2 prefetches, 5 catalog tables, insert, webhooks
+    # projects, 2 prefetches, 5 catalog tables, insert, standings upsert, webhooks, and a savepoint around them
+    with django_assert_num_queries(13) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -102,6 +103,28 @@ def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, peo
     evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
     assert assessments_run([project.pk])["stored"] == 1
     assert Assessment.objects.latest("pk").status == "ready"
+
+
+def test_the_standing_follows_the_latest_assessment_and_estimate(project, people, catalog):
+    estimates_recalculate([project.pk])
+    standing = ProjectStanding.objects.get(project=project)
+    estimate = CostEstimate.objects.get(project=project)
+    assert (standing.estimate_id, standing.chosen_monthly, standing.readiness_status) == (
+        estimate.pk,
+        estimate.chosen_monthly,
+        "",
+    )
+    assessments_run([project.pk])
+    evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
+    assessments_run([project.pk])
+    standing.refresh_from_db()
+    latest = Assessment.objects.latest("pk")
+    assert (standing.assessment_id, standing.readiness_status, standing.estimate_id) == (
+        latest.pk,
+        latest.status,
+        estimate.pk,
+    )
+    assert Assessment.objects.filter(project=project).count() == 2
 
 
 def test_evidence_rules(project, people):
