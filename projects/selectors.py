@@ -1,17 +1,29 @@
 """Reads on projects and approvals. Visibility always comes from ``accounts.access``."""
 
-from django.db.models import Exists, OuterRef, Prefetch
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from accounts.access import Action, restrict
 from accounts.models import Membership, Tenant
 from projects.approval_rules import Approver, refusal
-from projects.models import ApprovalDecision, ApprovalRequest, Project, StageTransition
+from projects.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    DeploymentModel,
+    HostingApproach,
+    Project,
+    Stage,
+    StageTransition,
+)
 
 
 def project_list(*, user, action: Action = Action.VIEW, tenant: Tenant | None = None):
     """Projects ``user`` may act on, with tenant, lead, environment and pending request: fixed query count."""
     projects = restrict(
-        Project.objects.select_related("tenant", "delivery_lead", "environment"), user=user, action=action
+        Project.objects.select_related("tenant", "delivery_lead", "environment", "standing"), user=user, action=action
     ).prefetch_related(
         Prefetch(
             "approval_requests",
@@ -63,3 +75,75 @@ def approval_inbox(*, user) -> list[ApprovalRequest]:
         if refusal(policy=request.policy, approver=approver, requested_by_id=request.requested_by_id) is None:
             inbox.append(request)
     return inbox
+
+
+# --- Portfolio ------------------------------------------------------------------------------------
+
+NOT_ASSESSED = "not_assessed"
+READINESS_CHOICES = [("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked"), (NOT_ASSESSED, "Not assessed")]
+COST_GROUPS_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The figures of the portfolio dashboard, for the projects one person may see."""
+
+    projects: int
+    by_stage_and_model: dict[str, dict[str, int]]
+    by_readiness: dict[str, int]
+    monthly_total: Decimal
+    estimated_projects: int
+    monthly_by_client: list[tuple[str, str, Decimal]]
+    monthly_by_hosting: dict[str, Decimal]
+    pending_total: int
+    pending_oldest: list[ApprovalRequest] = field(default_factory=list)
+
+
+def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> Portfolio:
+    """Counts and cost totals over the visible projects: five aggregate queries, whatever their number."""
+    projects = restrict(Project.objects.all(), user=user)
+    if tenant is not None:
+        projects = projects.filter(tenant=tenant)
+
+    grid = {stage: dict.fromkeys(DeploymentModel.values, 0) for stage in Stage.values}
+    for row in projects.values("stage", "deployment_model").annotate(n=Count("pk")).order_by():
+        grid[row["stage"]][row["deployment_model"]] = row["n"]
+
+    readiness = {value: 0 for value, _ in READINESS_CHOICES}
+    status = Coalesce(NullIf("standing__readiness_status", Value("")), Value(NOT_ASSESSED))
+    for row in projects.annotate(readiness=status).values("readiness").annotate(n=Count("pk")).order_by():
+        readiness[row["readiness"]] = row["n"]
+
+    costed = projects.filter(standing__chosen_monthly__isnull=False)
+    by_hosting = dict.fromkeys(HostingApproach.values, Decimal("0"))
+    estimated, total = 0, Decimal("0")
+    for row in (
+        costed.values("hosting_approach").annotate(n=Count("pk"), monthly=Sum("standing__chosen_monthly")).order_by()
+    ):
+        by_hosting[row["hosting_approach"]] = row["monthly"]
+        estimated += row["n"]
+        total += row["monthly"]
+    by_client = [
+        (row["tenant__slug"], row["tenant__name"], row["monthly"])
+        for row in costed.values("tenant__slug", "tenant__name")
+        .annotate(monthly=Sum("standing__chosen_monthly"))
+        .order_by("-monthly", "tenant__name")[:COST_GROUPS_SHOWN]
+    ]
+
+    pending = restrict(ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING), user=user)
+    if tenant is not None:
+        pending = pending.filter(tenant=tenant)
+    oldest = list(
+        pending.select_related("project", "tenant", "requested_by").order_by("created_at", "pk")[:pending_shown]
+    )
+    return Portfolio(
+        projects=sum(sum(row.values()) for row in grid.values()),
+        by_stage_and_model=grid,
+        by_readiness=readiness,
+        monthly_total=total,
+        estimated_projects=estimated,
+        monthly_by_client=by_client,
+        monthly_by_hosting=by_hosting,
+        pending_total=pending.count(),
+        pending_oldest=oldest,
+    )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from deployments import views as deployment_views
 from projects import views
 
 urlpatterns = [
@@ -7,6 +8,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/<str:verdict>/", views.decide, name="decide"),
     path("tenants/<slug:slug>/", views.tenant_detail, name="tenant-detail"),
+    path("projects/", views.project_list_page, name="project-list"),
     path("projects/new/", views.project_new, name="project-new"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/requirements/", views.project_profile, name="project-profile"),
@@ -14,4 +16,20 @@ urlpatterns = [
     path("projects/<int:pk>/promotion/", views.promotion_request, name="project-promotion"),
     path("projects/<int:pk>/stage/<str:move>/", views.stage_move, name="project-stage-move"),
     path("jobs/<int:pk>/", views.job_status, name="job-status"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project-edit"),
+    path("projects/<int:pk>/evidence/", views.project_evidence, name="project-evidence"),
+    path(
+        "projects/<int:pk>/evidence/<int:link_pk>/remove/",
+        views.project_evidence_remove,
+        name="project-evidence-remove",
+    ),
+    path("projects/<int:pk>/tickets/", views.project_tickets, name="project-tickets"),
+    path(
+        "projects/<int:pk>/tickets/<int:ticket_pk>/remove/", views.project_ticket_remove, name="project-ticket-remove"
+    ),
+    path("projects/<int:pk>/deployment-model/", deployment_views.deployment_model, name="project-deployment-model"),
+    path("projects/<int:pk>/environment/", deployment_views.environment, name="project-environment"),
+    path("projects/<int:pk>/sign-off/<str:kind>/", deployment_views.sign_off, name="project-sign-off"),
+    path("projects/<int:pk>/routing/", deployment_views.routing_rules, name="project-routing"),
+    path("projects/<int:pk>/routing/row/", deployment_views.routing_rule_row, name="project-routing-row"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,37 +9,85 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Action, allowed_actions, get_for_user_or_404
 from accounts.models import AuditEvent, Tenant
+from assessments.charts import cost_chart
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.selectors import assessment_history, estimate_history, job_for
 from assessments.tasks import recalculate_costs
-from projects.forms import DecisionForm, ProfileForm, ProjectCreateForm
-from projects.models import ApprovalRequest, Project
-from projects.selectors import approval_inbox, project_list, stage_history, tenant_list
+from deployments.forms import SIGN_OFF_LABELS, environment_labels
+from deployments.models import CustomerCloudEnvironment
+from deployments.selectors import environment_for, routing_rules_for
+from deployments.services import _speaks_for_client as speaks_for_client
+from projects.charts import dashboard_charts
+from projects.filters import ProjectListFilter
+from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
+from projects.models import (
+    ApprovalRequest,
+    DeploymentModel,
+    EvidenceLink,
+    HostingApproach,
+    Project,
+    Residency,
+    TicketReference,
+)
+from projects.selectors import approval_inbox, portfolio, project_list, stage_history, tenant_list
 from projects.services.approvals import approval_decide, approval_request_create
-from projects.services.projects import profile_update, project_create
+from projects.services.projects import (
+    evidence_add,
+    evidence_remove,
+    profile_update,
+    project_create,
+    project_update,
+    ticket_link,
+    ticket_unlink,
+)
 from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
 
 TIMELINE_LENGTH = 25
+PAGE_SIZE = 25
 
 
 @login_required
 def home(request):
-    return render(
-        request,
-        "projects/home.html",
-        {"tenants": tenant_list(user=request.user), "projects": project_list(user=request.user)},
-    )
+    return _dashboard(request, tenant=None)
 
 
 @login_required
 def tenant_detail(request, slug):
     tenant = get_for_user_or_404(Tenant.objects.all(), user=request.user, slug=slug)
+    return _dashboard(request, tenant=tenant)
+
+
+def _dashboard(request, *, tenant):
+    figures = portfolio(user=request.user, tenant=tenant)
     return render(
         request,
-        "projects/tenant_detail.html",
-        {"tenant": tenant, "projects": project_list(user=request.user, tenant=tenant)},
+        "projects/dashboard.html",
+        {
+            "tenant": tenant,
+            "portfolio": figures,
+            "charts": dashboard_charts(figures),
+            "deployment_legend": DeploymentModel.choices,
+            "waiting_for_me": len(approval_inbox(user=request.user)),
+        },
     )
+
+
+@login_required
+def project_list_page(request):
+    tenants = tenant_list(user=request.user)
+    filters = ProjectListFilter(request.GET or None, queryset=project_list(user=request.user), tenants=tenants)
+    if not filters.is_bound:
+        projects = filters.queryset
+    elif filters.is_valid():
+        projects = filters.qs
+    else:
+        projects = filters.queryset.none()  # the form names the field and the rule
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "query": _query_without_page(request)}
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "projects/_project_results.html", context)
+    return render(request, "projects/project_list.html", context)
 
 
 @login_required
@@ -67,9 +116,11 @@ def project_detail(request, pk):
             "assessments": assessments,
             "estimate": estimates[0] if estimates else None,
             "estimates": estimates,
+            "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
             "pending": pending,
             "rollback_targets": rollback_targets(project),
             "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk)[:TIMELINE_LENGTH],
+            **_deployment_card(request.user, project),
         },
     )
 
@@ -193,6 +244,151 @@ def decide(request, pk, verdict):
     return redirect(reverse("inbox"))
 
 
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _form_errors(form, error: ValidationError):
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+def project_edit(request, pk):
+    """Name, code, lead, workload and hosting; someone with technical rights only edits the hosting."""
+    project = get_for_user_or_404(Project.objects.select_related("tenant"), user=request.user, pk=pk)
+    actions = allowed_actions(request.user, project)
+    if Action.CHANGE_TECHNICAL not in actions:
+        raise PermissionDenied
+    form = ProjectEditForm(request.POST or None, project=project, technical_only=Action.CHANGE not in actions)
+    if request.method == "POST" and form.is_valid():
+        changed = form.service_fields()
+        try:
+            saved = project_update(project=project, actor=request.user, **changed)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, f"{saved.code} saved.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("project-detail", project.pk)
+    return render(request, "projects/edit_project.html", {"form": form, "project": project})
+
+
+@login_required
+def project_evidence(request, pk):
+    """The evidence and ticket page; a POST here adds evidence."""
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
+    form = EvidenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = evidence_add(project=project, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"Evidence added: {link.title}.")
+            return redirect("project-detail", project.pk)
+    return _evidence_page(request, project, evidence_form=form, ticket_form=TicketForm())
+
+
+@login_required
+def project_tickets(request, pk):
+    """The evidence and ticket page; a POST here links a ticket."""
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
+    form = TicketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = ticket_link(project=project, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"Ticket linked: {ticket}.")
+            return redirect("project-detail", project.pk)
+    return _evidence_page(request, project, evidence_form=EvidenceForm(), ticket_form=form)
+
+
+@login_required
+@require_POST
+def project_evidence_remove(request, pk, link_pk):
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
+    link = get_for_user_or_404(EvidenceLink.objects.filter(project=project), user=request.user, pk=link_pk)
+    evidence_remove(link=link, actor=request.user)
+    messages.success(request, f"Evidence removed: {link.title}.")
+    return redirect("project-detail", project.pk)
+
+
+@login_required
+@require_POST
+def project_ticket_remove(request, pk, ticket_pk):
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
+    ticket = get_for_user_or_404(TicketReference.objects.filter(project=project), user=request.user, pk=ticket_pk)
+    ticket_unlink(ticket=ticket, actor=request.user)
+    messages.success(request, f"Ticket unlinked: {ticket}.")
+    return redirect("project-detail", project.pk)
+
+
+def _evidence_page(request, project, *, evidence_form, ticket_form):
+    return render(
+        request,
+        "projects/edit_evidence.html",
+        {
+            "project": project,
+            "can_edit": True,
+            "evidence_form": evidence_form,
+            "ticket_form": ticket_form,
+            "evidence": list(project.evidence_links.all()),
+            "tickets": list(project.tickets.all()),
+        },
+    )
+
+
+def _deployment_card(user, project) -> dict:
+    """What the deployment card shows beyond the project row, in a constant number of queries:
+    the client's environment and sign-offs, the routing rules, the evidence and the tickets."""
+    card = {
+        "evidence": list(project.evidence_links.all()),
+        "tickets": list(project.tickets.all()),
+        "routing_rules": routing_rules_for(user=user, project=project)
+        if project.hosting_approach == HostingApproach.HYBRID
+        else [],
+        "evidence_form": EvidenceForm(),
+        "ticket_form": TicketForm(),
+    }
+    if project.is_customer_cloud:
+        environment = environment_for(user=user, project=project)
+        strict = project.profile.residency == Residency.STRICT
+        recorded = environment or CustomerCloudEnvironment()
+        card["environment_record"] = environment
+        card["still_missing"] = environment_labels(recorded.missing_for_customer_cloud(strict_residency=strict))
+        card["sign_offs"] = [
+            {
+                "kind": "access_pattern",
+                "label": SIGN_OFF_LABELS["access_pattern"],
+                "button": "Approve the access pattern",
+                "waiting": "Can be approved once the access pattern is recorded.",
+                "needed": True,
+                "ready": bool(recorded.access_pattern),
+                "by": recorded.access_approved_by if recorded.access_signed_off else None,
+                "at": recorded.access_approved_at,
+            },
+            {
+                "kind": "data_residency",
+                "label": SIGN_OFF_LABELS["data_residency"],
+                "button": "Confirm data residency",
+                "waiting": "Can be confirmed once the agreed residency regions are recorded.",
+                "needed": recorded.needs_residency_confirmation(strict_residency=strict),
+                "ready": bool(recorded.residency_regions),
+                "by": recorded.residency_confirmed_by if recorded.residency_signed_off else None,
+                "at": recorded.residency_confirmed_at,
+            },
+        ]
+        # The sign-off service's own rule, so the buttons appear exactly for those it accepts.
+        card["may_sign_off"] = speaks_for_client(user, project)
+    return card

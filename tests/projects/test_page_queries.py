@@ -15,13 +15,28 @@ PAGES = {
     "home": lambda project: reverse("home"),
     "tenant": lambda project: reverse("tenant-detail", args=[project.tenant.slug]),
     "inbox": lambda project: reverse("inbox"),
+    "project list": lambda project: reverse("project-list"),
+    "filtered project list": lambda project: reverse("project-list") + "?q=PRJ&pending=false&sort=-monthly_cost",
     "project": lambda project: reverse("project-detail", args=[project.pk]),
     "requirements": lambda project: reverse("project-profile", args=[project.pk]),
     "new project": lambda project: reverse("project-new"),
+    "edit project": lambda project: reverse("project-edit", args=[project.pk]),
+    "deployment model": lambda project: reverse("project-deployment-model", args=[project.pk]),
+    "environment": lambda project: reverse("project-environment", args=[project.pk]),
+    "routing rules": lambda project: reverse("project-routing", args=[project.pk]),
+    "evidence and tickets": lambda project: reverse("project-evidence", args=[project.pk]),
 }
 
 
-LEAD_ONLY = {"requirements", "new project"}
+LEAD_ONLY = {
+    "requirements",
+    "new project",
+    "edit project",
+    "deployment model",
+    "environment",
+    "routing rules",
+    "evidence and tickets",
+}
 CASES = [
     (page, who) for page in sorted(PAGES) for who in ("lead", "approver") if who == "lead" or page not in LEAD_ONLY
 ]

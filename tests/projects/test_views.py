@@ -33,7 +33,7 @@ def test_wrong_password_is_refused_with_a_message(client):
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_home_lists_the_tenants_and_projects_the_user_can_see(client):
+def test_project_list_shows_only_what_the_user_can_see(client):
     acme, globex, initech = TenantFactory(name="Acme"), TenantFactory(name="Globex"), TenantFactory(name="Initech")
     ProjectFactory(tenant=acme, name="Acme chatbot")
     granted = ProjectFactory(tenant=globex, name="Globex search")
@@ -43,26 +43,13 @@ def test_home_lists_the_tenants_and_projects_the_user_can_see(client):
     project_access_grant(project=granted, user=user, role=Role.CUSTOMER_VIEWER)
     client.force_login(user)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("project-list"))
 
-    assert [t.name for t in response.context["tenants"]] == ["Acme", "Globex"]
-    assert [p.name for p in response.context["projects"]] == ["Acme chatbot", "Globex search"]
+    assert [p.name for p in response.context["page"].object_list] == ["Acme chatbot", "Globex search"]
+    assert [t.name for t in response.context["filters"].filters["tenant"].queryset] == ["Acme", "Globex"]
     body = response.content.decode()
     assert "Globex hidden" not in body
     assert "Initech" not in body
-
-
-def test_home_query_count_does_not_grow_with_projects(client, django_assert_num_queries):
-    tenant = TenantFactory()
-    lead = member(tenant, Role.DELIVERY_LEAD)
-    ProjectFactory.create_batch(2, tenant=tenant, delivery_lead=lead)
-    client.force_login(lead)
-    with django_assert_num_queries(6) as few:  # session, user, tenants, projects, pending requests, nav
-        client.get(reverse("home"))
-    ProjectFactory.create_batch(40, tenant=tenant, delivery_lead=UserFactory())
-    with django_assert_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("home"))
-    assert len(response.context["projects"]) == 42
 
 
 def test_project_page_shows_the_users_rights(client):
@@ -75,15 +62,16 @@ def test_project_page_shows_the_users_rights(client):
     assert response.context["actions"] == {"view", "approve"}
 
 
-def test_tenant_page_lists_only_visible_projects(client):
+def test_client_dashboard_counts_only_visible_projects(client):
     tenant = TenantFactory()
-    shown, hidden = ProjectFactory(tenant=tenant, name="Shown"), ProjectFactory(tenant=tenant, name="Hidden")
+    shown = ProjectFactory(tenant=tenant, name="Shown")
+    ProjectFactory(tenant=tenant, name="Hidden")
     outsider = UserFactory()
     project_access_grant(project=shown, user=outsider, role=Role.CUSTOMER_VIEWER)
     client.force_login(outsider)
     response = client.get(reverse("tenant-detail", args=[tenant.slug]))
-    assert list(response.context["projects"]) == [shown]
-    assert hidden.name not in response.content.decode()
+    assert response.context["portfolio"].projects == 1
+    assert response.context["tenant"] == tenant
 
 
 def test_project_page_shows_the_latest_assessment_estimate_and_history(client, project, people):
