@@ -34,7 +34,12 @@ class ProjectListFilter(django_filters.FilterSet):
     readiness = django_filters.ChoiceFilter(
         choices=READINESS_CHOICES, method="by_readiness", label="Readiness", empty_label="Any readiness"
     )
-    pending = django_filters.BooleanFilter(method="by_pending", label="Waiting for approval")
+    pending = django_filters.ChoiceFilter(
+        choices=[("true", "Waiting"), ("false", "Not waiting")],
+        method="by_pending",
+        label="Approval",
+        empty_label="Waiting or not",
+    )
     sort = NullsLastOrderingFilter(
         fields=(
             ("name", "name"),
@@ -76,4 +81,4 @@ class ProjectListFilter(django_filters.FilterSet):
 
     def by_pending(self, queryset, name, value):
         pending = ApprovalRequest.objects.filter(project=OuterRef("pk"), status=ApprovalRequest.Status.PENDING)
-        return queryset.filter(Exists(pending) if value else ~Exists(pending))
+        return queryset.filter(Exists(pending) if value == "true" else ~Exists(pending))

@@ -25,6 +25,18 @@ FLAGS = [
     "--no-first-run",
 ]
 PORT = 8765
+WIDE, NARROW = 1280, 390
+
+
+def shots(project):
+    """What to take: (account, path, file, viewport width)."""
+    return [
+        ("lead", "/", "dashboard.png", WIDE),
+        ("lead", "/projects/", "project-list.png", WIDE),
+        ("lead", f"/projects/{project.pk}/", "project.png", WIDE),
+        ("lotus-approver", "/inbox/", "approval-inbox.png", WIDE),
+        ("lead", "/", "dashboard-narrow.png", NARROW),
+    ]
 
 
 class Command(BaseCommand):
@@ -54,13 +66,8 @@ class Command(BaseCommand):
             _wait_for(f"{base}/accounts/login/")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-                shots = [
-                    ("lead", "/", "dashboard.png"),
-                    ("lead", f"/projects/{project.pk}/", "project.png"),
-                    ("lotus-approver", "/inbox/", "approval-inbox.png"),
-                ]
-                for username, path, name in shots:
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                for username, path, name, width in shots(project):
+                    context = browser.new_context(viewport={"width": width, "height": 900})
                     page = context.new_page()
                     page.goto(f"{base}/accounts/login/")
                     page.get_by_label("Username").fill(username)
