@@ -1,7 +1,18 @@
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
-from projects.models import HostingApproach, RequirementsProfile, WorkloadType
-from projects.services.projects import PROFILE_FIELDS
+from accounts.access import Action, roles_allowing
+from accounts.models import Membership, User
+from projects.models import (
+    EvidenceLink,
+    HostingApproach,
+    ProjectGroupObjectPermission,
+    ProjectUserObjectPermission,
+    RequirementsProfile,
+    TicketReference,
+    WorkloadType,
+)
+from projects.services.projects import EDITABLE_FIELDS, PROFILE_FIELDS, TECHNICAL_PROJECT_FIELDS
 
 
 class ProjectCreateForm(forms.Form):
@@ -30,3 +41,79 @@ class ProfileForm(forms.ModelForm):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+def lead_candidates(project):
+    """The people who may lead ``project``, as one query: the tenant's delivery leads whose role
+    covers all its projects, anyone granted a lead's rights on this project (directly or through
+    a group), and whoever leads it now. Service accounts and deactivated people never lead."""
+    lead_roles = roles_allowing(Action.PROMOTE)
+    full_memberships = Membership.objects.filter(
+        user=OuterRef("pk"), tenant_id=project.tenant_id, role__in=lead_roles, all_projects=True
+    )
+    codename = f"{Action.PROMOTE}_project"
+    user_grants = ProjectUserObjectPermission.objects.filter(
+        user=OuterRef("pk"), content_object=project, permission__codename=codename
+    )
+    group_grants = ProjectGroupObjectPermission.objects.filter(
+        group__user=OuterRef("pk"), content_object=project, permission__codename=codename
+    )
+    may_lead = Q(Exists(full_memberships)) | Q(Exists(user_grants)) | Q(Exists(group_grants))
+    return (
+        User.objects.filter(is_active=True, kind=User.Kind.PERSON)
+        .filter(may_lead | Q(pk=project.delivery_lead_id))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class ProjectEditForm(forms.Form):
+    """The project's identity and hosting. Someone with technical rights only sees the technical fields."""
+
+    name = forms.CharField(max_length=200)
+    code = forms.CharField(max_length=20, help_text="2 to 20 capital letters, digits or hyphens, e.g. CLM-01.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    delivery_lead = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Nobody yet",
+        help_text="One of the client's delivery leads.",
+    )
+    workload_type = forms.ChoiceField(choices=WorkloadType.choices)
+    hosting_approach = forms.ChoiceField(
+        choices=HostingApproach.choices,
+        label="Model hosting",
+        help_text="Hybrid hosting splits traffic by routing rules, edited on their own page.",
+    )
+
+    def __init__(self, *args, project, technical_only=False, **kwargs):
+        initial = {name: getattr(project, name) for name in EDITABLE_FIELDS if name != "delivery_lead"}
+        initial["delivery_lead"] = project.delivery_lead_id
+        super().__init__(*args, initial=initial, **kwargs)
+        if technical_only:
+            for name in set(self.fields) - TECHNICAL_PROJECT_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["delivery_lead"].queryset = lead_candidates(project)
+
+    def service_fields(self) -> dict:
+        """The fields the person changed, for ``project_update``."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class EvidenceForm(forms.Form):
+    prefix = "evidence"
+
+    kind = forms.ChoiceField(choices=EvidenceLink.Kind.choices)
+    title = forms.CharField(max_length=200)
+    url = forms.URLField(max_length=500, required=False, label="Web address", assume_scheme="https")
+    reference = forms.CharField(
+        max_length=200, required=False, help_text="A contract number or document id, when there is no link."
+    )
+
+
+class TicketForm(forms.Form):
+    prefix = "ticket"
+
+    system = forms.ChoiceField(choices=TicketReference.System.choices)
+    key = forms.CharField(max_length=64, label="Ticket key", help_text="As the ticketing tool shows it, e.g. OPS-123.")
+    url = forms.URLField(max_length=500, required=False, label="Ticket's web address", assume_scheme="https")

@@ -1,0 +1,182 @@
+"""Pages that change where a project runs: its deployment model, the client's cloud environment,
+the client's sign-offs and the hybrid routing rules. Each fetches the project through
+``accounts.access``, parses with a form and leaves every rule to ``deployments.services``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import Action, get_for_user_or_404
+from deployments.forms import (
+    MAX_RULES,
+    DeploymentModelForm,
+    EnvironmentForm,
+    RoutingRuleForm,
+    RoutingRuleFormSet,
+    environment_labels,
+    rule_initial,
+    sign_off_label,
+    withdrawal_notes,
+)
+from deployments.models import CustomerCloudEnvironment
+from deployments.selectors import environment_for, routing_rules_for
+from deployments.services import (
+    SIGN_OFF_FACTS,
+    deployment_model_switch,
+    environment_sign_off,
+    environment_update,
+    routing_rules_replace,
+)
+from projects.models import DeploymentModel, HostingApproach, Project, Residency
+
+
+@login_required
+def deployment_model(request, pk):
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE, pk=pk
+    )
+    environment = environment_for(user=request.user, project=project)
+    form = DeploymentModelForm(request.POST or None, project=project, environment=environment)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["deployment_model"]
+        # Facts typed while choosing managed are not applied: the environment stays as it was.
+        facts = form.environment_fields() if target == DeploymentModel.CUSTOMER_CLOUD else None
+        switching = target != project.deployment_model
+        try:
+            deployment_model_switch(project=project, actor=request.user, deployment_model=target, environment=facts)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if switching:
+                messages.success(request, f"{project.code} now runs as {DeploymentModel(target).label.lower()}.")
+            elif facts:
+                messages.success(request, "Environment saved; the deployment model stays as it was.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("project-detail", project.pk)
+    strict = project.profile.residency == Residency.STRICT
+    required = [*CustomerCloudEnvironment.REQUIRED, *(["residency_regions"] if strict else [])]
+    return render(
+        request,
+        "deployments/deployment_model_form.html",
+        {
+            "project": project,
+            "form": form,
+            "strict_residency": strict,
+            "required_facts": environment_labels(required),
+        },
+    )
+
+
+@login_required
+def environment(request, pk):
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
+    stored = environment_for(user=request.user, project=project)
+    signed_before = {
+        "access_pattern": bool(stored and stored.access_signed_off),
+        "data_residency": bool(stored and stored.residency_signed_off),
+    }
+    form = EnvironmentForm(request.POST or None, environment=stored)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = environment_update(project=project, actor=request.user, **form.environment_fields())
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            signed_after = {"access_pattern": saved.access_signed_off, "data_residency": saved.residency_signed_off}
+            withdrawn = [kind for kind in signed_before if signed_before[kind] and not signed_after[kind]]
+            messages.success(request, "Environment saved.")
+            for kind in withdrawn:
+                messages.warning(
+                    request,
+                    f"{sign_off_label(kind)}: withdrawn, because facts it covered changed. Ask the client again.",
+                )
+            return redirect("project-detail", project.pk)
+    return render(
+        request,
+        "deployments/environment_form.html",
+        {"project": project, "form": form, "environment": stored, "withdrawals": withdrawal_notes(SIGN_OFF_FACTS)},
+    )
+
+
+@login_required
+@require_POST
+def sign_off(request, pk, kind):
+    """The client's admins and approvers sign off; the service refuses (403) anyone else."""
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, pk=pk)
+    try:
+        environment_sign_off(project=project, actor=request.user, kind=kind)
+    except ValidationError as error:
+        for field, field_messages in error.message_dict.items():
+            for message in field_messages:
+                messages.error(request, f"{environment_labels([field])[0]}: {message}")
+    else:
+        messages.success(request, f"{sign_off_label(kind)}: recorded in your name.")
+    return redirect("project-detail", project.pk)
+
+
+@login_required
+def routing_rules(request, pk):
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
+    stored = routing_rules_for(user=request.user, project=project)
+    if request.method == "POST":
+        data = request.POST
+        adding = "add_row" in data
+        if adding:
+            # Without JavaScript, "Add a rule" sends the rows typed so far and gets one more back.
+            data = data.copy()
+            total = data.get("rules-TOTAL_FORMS", "")
+            if total.isdigit():
+                data["rules-TOTAL_FORMS"] = str(min(int(total) + 1, MAX_RULES))
+        formset = RoutingRuleFormSet(data)
+        if not adding and formset.is_valid():
+            try:
+                routing_rules_replace(project=project, actor=request.user, rules=formset.rules())
+            except ValidationError as error:
+                formset.add_service_errors(error)
+            else:
+                messages.success(request, "Routing rules saved.")
+                return redirect("project-detail", project.pk)
+    else:
+        formset = RoutingRuleFormSet(initial=[rule_initial(rule) for rule in stored])
+    return render(
+        request,
+        "deployments/routing_form.html",
+        {
+            "project": project,
+            "formset": formset,
+            "is_hybrid": project.hosting_approach == HostingApproach.HYBRID,
+            "max_rules": MAX_RULES,
+        },
+    )
+
+
+@login_required
+@require_GET
+def routing_rule_row(request, pk):
+    """One more empty rule row for the routing form (htmx), numbered after the rows shown."""
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
+    index = request.GET.get("index", "")
+    if not index.isdigit() or int(index) >= MAX_RULES:
+        return HttpResponseBadRequest("No more rows.")
+    index = int(index)
+    form = RoutingRuleForm(prefix=f"rules-{index}", use_required_attribute=False)
+    form.fields["condition_kind"].widget.attrs["autofocus"] = True  # htmx moves the keyboard focus to the new row
+    return render(
+        request,
+        "deployments/_routing_row_added.html",
+        {"project": project, "form": form, "index": index, "next_index": index + 1, "max_rules": MAX_RULES},
+    )
+
+
+def _form_errors(form, error: ValidationError):
+    """The service's errors on the fields they name; the rest above the form."""
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
