@@ -1,7 +1,19 @@
 """Reads on assessments, estimates, evidence, jobs and the catalog; visibility from ``accounts.access``."""
 
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
 from accounts.access import Action, restrict
-from assessments.models import Assessment, CostEstimate, GateEvidence, Job
+from assessments.models import (
+    ApiModelPrice,
+    Assessment,
+    CostEstimate,
+    GateEvidence,
+    GpuInstancePrice,
+    HardwareProfile,
+    Job,
+    ThroughputProfile,
+)
 from projects.models import Project
 
 
@@ -35,3 +47,59 @@ def evidence_for(*, user, project: Project):
 
 def job_for(*, user, job_id: int) -> Job | None:
     return restrict(Job.objects.filter(pk=job_id), user=user).first()
+
+
+# --- The price catalog (platform admins) ------------------------------------------------------
+
+
+def prices_in_force(*, search: str = "", at=None):
+    """The API price each ``provider:model`` is charged at now (or at ``at``), as one query.
+
+    An entry is in force from its date until the model's next dated entry; a future-dated entry
+    waits its turn. ``search`` matches the model or the provider.
+    """
+    at = at or timezone.now()
+    newer = ApiModelPrice.objects.filter(
+        provider=OuterRef("provider"),
+        model=OuterRef("model"),
+        effective_from__gt=OuterRef("effective_from"),
+        effective_from__lte=at,
+    )
+    prices = ApiModelPrice.objects.filter(effective_from__lte=at).exclude(Exists(newer))
+    if search:
+        prices = prices.filter(Q(model__icontains=search) | Q(provider__icontains=search))
+    return prices.order_by("provider", "model")
+
+
+def price_history(*, provider: str, model: str):
+    """Every dated price of one API model, newest first (future-dated entries included)."""
+    return ApiModelPrice.objects.filter(provider=provider, model=model).order_by("-effective_from", "-pk")
+
+
+def gpu_prices_in_force(*, at=None):
+    """Each GPU instance's hourly price in force, per provider and region."""
+    at = at or timezone.now().date()
+    newer = GpuInstancePrice.objects.filter(
+        provider=OuterRef("provider"),
+        instance_type=OuterRef("instance_type"),
+        region=OuterRef("region"),
+        effective_from__gt=OuterRef("effective_from"),
+        effective_from__lte=at,
+    )
+    return (
+        GpuInstancePrice.objects.filter(effective_from__lte=at)
+        .exclude(Exists(newer))
+        .order_by("provider", "gpu_type", "instance_type", "region")
+    )
+
+
+def throughput_profiles():
+    return ThroughputProfile.objects.order_by("size_class", "gpu_type", "gpus", "latency_target_ms", "engine")
+
+
+def hardware_profiles():
+    return HardwareProfile.objects.order_by("gpu_type", "name")
+
+
+def price_import_jobs():
+    return Job.objects.filter(kind=Job.Kind.PRICE_IMPORT).select_related("requested_by")

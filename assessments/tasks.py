@@ -1,11 +1,14 @@
 """Background work on assessments, costs and prices. Tasks take ids and call the services."""
 
+import datetime
 import uuid
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.models import AuditEvent
@@ -79,12 +82,49 @@ def nightly():
 
 
 @shared_task(name="assessments.import_prices")
-def import_prices():
-    """Import API prices from genai-prices' bundled data; fan out recalculation for changed prices."""
+def import_prices(job_id: int | None = None):
+    """Import API prices from genai-prices' bundled data; fan out recalculation for changed prices.
+
+    With a job (asked for from the catalog page), its progress and result are recorded on it.
+    """
+    if job_id is None:
+        return _import_and_fan_out()
+    with audit_context(source=AuditEvent.Source.TASK, request_id=f"job-{job_id}"):
+        job_run(job_id, lambda job: _import_and_fan_out())
+
+
+def price_import_request(*, actor) -> Job:
+    """Queue an import of the bundled prices (platform admins only).
+
+    While one asked for in the last hour is queued or running, asking again returns that one: a
+    second import at the same time would record the same new prices twice under two dates. An
+    older unfinished one is taken as lost and does not block a new import.
+    """
+    if not actor.is_platform_admin:
+        raise PermissionDenied("Only platform admins may import prices.")
+    unfinished = Job.objects.filter(
+        kind=Job.Kind.PRICE_IMPORT,
+        status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+        created_at__gte=timezone.now() - datetime.timedelta(hours=1),
+    )
+    return unfinished.order_by("-created_at", "-pk").first() or job_request(
+        kind=Job.Kind.PRICE_IMPORT, task=import_prices, requested_by=actor
+    )
+
+
+def _import_and_fan_out() -> dict:
     result = prices_import()
+    recalculation = None
     if result.changed_keys:
-        job_request(kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters={"api_models": sorted(result.changed_keys)})
-    return {"created": result.created, "changed": sorted(result.changed_keys)}
+        recalculation = job_request(
+            kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters={"api_models": sorted(result.changed_keys)}
+        )
+    return {
+        "created": result.created,
+        "unchanged": result.unchanged,
+        "changed": sorted(result.changed_keys),
+        "recalculation_job": recalculation.pk if recalculation else None,
+    }
 
 
 @shared_task(name="assessments.evaluate_after_edit")

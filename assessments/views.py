@@ -1,0 +1,96 @@
+"""The price catalog pages, for platform admins: API prices in force and their history, GPU prices
+and throughput, on-premises hardware, and importing the bundled prices as a job the page follows.
+
+Everyone else is refused (403) and sees no link to them.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assessments.forms import CatalogSearchForm
+from assessments.selectors import (
+    gpu_prices_in_force,
+    hardware_profiles,
+    price_history,
+    price_import_jobs,
+    prices_in_force,
+    throughput_profiles,
+)
+from assessments.tasks import price_import_request
+
+PAGE_SIZE = 50
+
+
+def platform_admin_required(view):
+    @wraps(view)
+    @login_required
+    def checked(request, *args, **kwargs):
+        if not request.user.is_platform_admin:
+            raise PermissionDenied("The price catalog is for platform admins.")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@platform_admin_required
+def catalog(request):
+    form = CatalogSearchForm(request.GET)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(prices_in_force(search=search), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/catalog.html",
+        {"form": form, "search": search, "page": page, "job": price_import_jobs().first()},
+    )
+
+
+@platform_admin_required
+def price_history_page(request, provider, model):
+    prices = list(price_history(provider=provider, model=model))
+    if not prices:
+        raise Http404("No such model in the price catalog.")
+    in_force = prices_in_force().filter(provider=provider, model=model).first()
+    return render(
+        request,
+        "assessments/price_history.html",
+        {"provider": provider, "model": model, "prices": prices, "in_force": in_force, "now": timezone.now()},
+    )
+
+
+@platform_admin_required
+def gpus(request):
+    return render(
+        request,
+        "assessments/gpus.html",
+        {"gpus": gpu_prices_in_force(), "throughput": throughput_profiles()},
+    )
+
+
+@platform_admin_required
+def hardware(request):
+    return render(request, "assessments/hardware.html", {"servers": hardware_profiles()})
+
+
+@platform_admin_required
+@require_POST
+def price_import(request):
+    """Queue an import of the bundled prices; with htmx the page follows the job in place."""
+    job = price_import_request(actor=request.user)
+    if request.htmx:
+        return render(request, "assessments/_import_job.html", {"job": job})
+    messages.info(request, "Import of the bundled prices asked for; this page shows how it went.")
+    return redirect("catalog")
+
+
+@platform_admin_required
+def price_import_status(request, pk):
+    job = get_object_or_404(price_import_jobs(), pk=pk)
+    return render(request, "assessments/_import_job.html", {"job": job})
