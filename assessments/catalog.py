@@ -47,7 +47,8 @@ def prices_import(*, prices: dict | None = None, source: str | None = None, now=
     source = source or f"genai-prices {genai_prices.__version__} (bundled data)"
     latest = latest_prices(keys=None)
     new_rows, changed = [], set()
-    for key, (input_price, cached, output_price) in sorted(prices.items()):
+    for key, given in sorted(prices.items()):
+        input_price, cached, output_price = (_base(price) for price in given)
         current = latest.get(key)
         if current is not None and (current.input_per_mtok, current.cached_input_per_mtok, current.output_per_mtok) == (
             input_price,
@@ -102,10 +103,15 @@ def _price_in_force(prices, today):
     return chosen
 
 
+PRICE_PLACES = Decimal("0.000001")  # the price columns' six decimal places
+
+
 def _base(value):
+    """A price as stored: rounded to the column's places, so float leftovers (0.18000000000000002)
+    compare equal to the stored value and a re-import records no false change."""
     if value is None:
         return None
-    return Decimal(str(getattr(value, "base", value)))
+    return Decimal(str(getattr(value, "base", value))).quantize(PRICE_PLACES)
 
 
 @transaction.atomic

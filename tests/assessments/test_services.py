@@ -49,6 +49,14 @@ def test_the_bundled_data_imports_offline():
     mini = latest_prices(keys={"openai:gpt-4o-mini"})["openai:gpt-4o-mini"]
     assert (mini.input_per_mtok, mini.output_per_mtok) == (D("0.15"), D("0.6"))
     assert "genai-prices" in mini.source
+    again = prices_import()
+    assert (again.created, again.changed_keys) == (0, frozenset())
+
+
+def test_prices_compare_at_the_stored_precision():
+    prices_import(prices={"acme:model": (0.18000000000000002, None, 0.6)}, source="test")
+    assert latest_prices(keys={"acme:model"})["acme:model"].input_per_mtok == D("0.18")
+    assert prices_import(prices={"acme:model": (D("0.18"), None, D("0.6"))}, source="test").created == 0
 
 
 def test_reference_fixtures_are_shipped_with_sources():
