@@ -160,13 +160,11 @@ def routing_rules(request, pk):
 
 @login_required
 @require_GET
-def routing_rule_row(request, pk):
-    """One more empty rule row for the routing form (htmx), numbered after the rows shown."""
+def routing_rule_row(request, pk, index):
+    """One more empty rule row for the routing form (htmx): row ``index``, counted from 0."""
     project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
-    index = request.GET.get("index", "")
-    if not index.isdigit() or int(index) >= MAX_RULES:
-        return HttpResponseBadRequest("No more rows.")
-    index = int(index)
+    if index >= MAX_RULES:
+        return HttpResponseBadRequest(f"A project has at most {MAX_RULES} rules.")
     form = RoutingRuleForm(prefix=f"rules-{index}", use_required_attribute=False)
     form.fields["condition_kind"].widget.attrs["autofocus"] = True  # htmx moves the keyboard focus to the new row
     return render(

@@ -31,5 +31,5 @@ urlpatterns = [
     path("projects/<int:pk>/environment/", deployment_views.environment, name="project-environment"),
     path("projects/<int:pk>/sign-off/<str:kind>/", deployment_views.sign_off, name="project-sign-off"),
     path("projects/<int:pk>/routing/", deployment_views.routing_rules, name="project-routing"),
-    path("projects/<int:pk>/routing/row/", deployment_views.routing_rule_row, name="project-routing-row"),
+    path("projects/<int:pk>/routing/row/<int:index>/", deployment_views.routing_rule_row, name="project-routing-row"),
 ]

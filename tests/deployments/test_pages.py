@@ -43,7 +43,7 @@ def state(project):
         project.hosting_approach,
         list(CustomerCloudEnvironment.objects.order_by("pk").values()),
         list(RoutingRule.objects.order_by("pk").values()),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),  # sign-ins are not changes
     )
 
 
@@ -452,18 +452,17 @@ def test_rules_for_a_project_that_is_not_hybrid_are_refused(client, project, peo
 def test_add_a_rule_returns_one_more_row_for_htmx(client, project, people):
     hybrid(project)
     client.force_login(people["lead"])
-    response = client.get(reverse("project-routing-row", args=[project.pk]), {"index": "3"}, HTTP_HX_REQUEST="true")
+    response = client.get(reverse("project-routing-row", args=[project.pk, 3]), HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
     assert "<legend>Rule 4</legend>" in body
     assert 'name="rules-3-share_percent"' in body
     assert 'name="rules-3-DELETE"' not in body
     assert re.search(r'name="rules-TOTAL_FORMS" value="4"[^>]*hx-swap-oob="true"', body)
-    assert "index=4" in body
-    last = client.get(reverse("project-routing-row", args=[project.pk]), {"index": "29"}).content.decode()
+    assert f'hx-get="{reverse("project-routing-row", args=[project.pk, 4])}"' in body
+    last = client.get(reverse("project-routing-row", args=[project.pk, 29])).content.decode()
     assert "at most 30 rules" in last
-    assert client.get(reverse("project-routing-row", args=[project.pk]), {"index": "30"}).status_code == 400
-    assert client.get(reverse("project-routing-row", args=[project.pk]), {"index": "x"}).status_code == 400
+    assert client.get(reverse("project-routing-row", args=[project.pk, 30])).status_code == 400
 
 
 def test_add_a_rule_without_javascript_keeps_the_rows_and_saves_nothing(client, project, people):
@@ -489,7 +488,7 @@ def test_readers_may_not_edit_routing_rules(client, project, people, who):
     assert url not in page(client, project)
     before = state(project)
     assert client.get(url).status_code == 403
-    assert client.get(reverse("project-routing-row", args=[project.pk]), {"index": "1"}).status_code == 403
+    assert client.get(reverse("project-routing-row", args=[project.pk, 1])).status_code == 403
     assert client.post(url, rule_rows({**TO_API, "share_percent": "100"})).status_code == 403
     assert state(project) == before
 
@@ -506,7 +505,7 @@ def test_another_tenants_project_is_not_found_on_any_deployment_page(client, peo
         for name in ("project-deployment-model", "project-environment", "project-routing"):
             assert client.get(reverse(name, args=[other.pk])).status_code == 404
             assert client.post(reverse(name, args=[other.pk]), FACTS).status_code == 404
-        assert client.get(reverse("project-routing-row", args=[other.pk]), {"index": "1"}).status_code == 404
+        assert client.get(reverse("project-routing-row", args=[other.pk, 1])).status_code == 404
         assert client.post(reverse("project-sign-off", args=[other.pk, "access_pattern"])).status_code == 404
     assert state(other) == before
 
