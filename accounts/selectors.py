@@ -1,0 +1,253 @@
+"""Reads behind a tenant's settings: members and their grants, policies, freezes, webhooks, tokens.
+
+Every function takes a tenant the caller has already been allowed to manage
+(``get_for_user_or_404(..., action=Action.MANAGE)``) and answers in a fixed number of queries,
+whatever the number of rows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.access import Action, restrict
+from accounts.models import ApiToken, Membership, Tenant, User, WebhookDelivery, WebhookEndpoint
+from projects.models import ApprovalPolicy, FreezeWindow, ProjectGroupObjectPermission, ProjectUserObjectPermission
+from projects.models.rollout import ELIGIBLE_ROLE_CHOICES, PROMOTION_TARGETS
+
+#: How a per-project right reads on the members page.
+ACTION_WORDS = {
+    Action.VIEW: "view",
+    Action.CHANGE: "edit",
+    Action.CHANGE_TECHNICAL: "edit technical details",
+    Action.PROMOTE: "promote",
+    Action.APPROVE: "approve",
+}
+
+
+def managed_tenants(*, user) -> QuerySet:
+    """The tenants whose settings ``user`` runs: customer admins theirs, platform admins every one."""
+    return restrict(Tenant.objects.all(), user=user, action=Action.MANAGE).order_by("name", "pk")
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ProjectGrant:
+    project_id: int
+    code: str
+    name: str
+    actions: list[str]
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(self.actions)
+
+
+@dataclass
+class GrantHolder:
+    """Someone with per-project rights in the tenant but no tenant-wide role there."""
+
+    user: User
+    grants: list[ProjectGrant] = field(default_factory=list)
+
+
+def member_list(*, tenant: Tenant) -> tuple[list[Membership], list[GrantHolder]]:
+    """Every membership of ``tenant`` with its per-project grants (``membership.project_grants``),
+    and the people who reach single projects of the tenant without a membership. Two queries."""
+    memberships = list(Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__username", "pk"))
+    grants = _project_grants(tenant)
+    for membership in memberships:
+        membership.project_grants = grants.pop(membership.user_id, {}).get("grants", [])
+    holders = [GrantHolder(user=entry["user"], grants=entry["grants"]) for entry in grants.values()]
+    holders.sort(key=lambda holder: holder.user.get_username())
+    return memberships, holders
+
+
+def _project_grants(tenant: Tenant) -> dict[int, dict]:
+    """Per user id: the user and their grants, one per project (in project-code order)."""
+    rows = (
+        ProjectUserObjectPermission.objects.filter(content_object__tenant=tenant)
+        .select_related("user", "content_object", "permission")
+        .order_by("content_object__code", "pk")
+    )
+    known = {f"{action}_project": action for action in ACTION_WORDS}
+    people, projects, rights = {}, {}, defaultdict(set)
+    for row in rows:
+        action = known.get(row.permission.codename)
+        if action is None:
+            continue
+        people[row.user_id] = row.user
+        projects[row.content_object_id] = row.content_object
+        rights[(row.user_id, row.content_object_id)].add(action)
+    by_user = {user_id: {"user": user, "grants": []} for user_id, user in people.items()}
+    for (user_id, project_id), actions in rights.items():
+        project = projects[project_id]
+        by_user[user_id]["grants"].append(
+            ProjectGrant(
+                project_id=project_id,
+                code=project.code,
+                name=project.name,
+                actions=[words for action, words in ACTION_WORDS.items() if action in actions],
+            )
+        )
+    return by_user
+
+
+def membership_get(*, tenant: Tenant, pk: int) -> Membership | None:
+    return Membership.objects.filter(tenant=tenant, pk=pk).select_related("user").first()
+
+
+def membership_of(*, tenant: Tenant, user: User) -> Membership | None:
+    return Membership.objects.filter(tenant=tenant, user=user).first()
+
+
+def person_find(*, identifier: str) -> User:
+    """The one active person whose username or e-mail address is ``identifier`` (any case).
+
+    Service accounts are not found: each belongs to the one tenant it was created in.
+    """
+    identifier = identifier.strip()
+    matches = list(
+        User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier), kind=User.Kind.PERSON)[:3]
+    )
+    exact = [user for user in matches if user.get_username() == identifier]
+    if exact:
+        matches = exact
+    if not matches:
+        raise ValidationError(
+            {"person": "Nobody has this username or e-mail address. They need an account first."}, code="not_found"
+        )
+    if len(matches) > 1:
+        raise ValidationError(
+            {"person": "Several accounts share this e-mail address: give the username instead."}, code="ambiguous"
+        )
+    if not matches[0].is_active:
+        raise ValidationError({"person": "This account is switched off."}, code="inactive")
+    return matches[0]
+
+
+# --- Approval policies and freeze windows -----------------------------------------------------
+
+
+def policy_list(*, tenant: Tenant) -> list[ApprovalPolicy]:
+    """The tenant's policies with their named approvers: the default first, then in pipeline order."""
+    order = {"": 0, **{stage.value: position for position, stage in enumerate(PROMOTION_TARGETS, start=1)}}
+    policies = list(
+        ApprovalPolicy.objects.filter(tenant=tenant).prefetch_related(
+            Prefetch("eligible_users", queryset=User.objects.order_by("username"))
+        )
+    )
+    roles = dict(ELIGIBLE_ROLE_CHOICES)
+    for policy in policies:
+        policy.eligible_role_labels = [str(roles.get(role, role)) for role in policy.eligible_roles]
+    return sorted(policies, key=lambda policy: order.get(policy.target_stage, len(order)))
+
+
+def policy_targets_taken(*, tenant: Tenant) -> list[str]:
+    """The target stages the tenant has written a policy for ("" for its default)."""
+    return list(ApprovalPolicy.objects.filter(tenant=tenant).values_list("target_stage", flat=True))
+
+
+def policy_get(*, tenant: Tenant, pk: int) -> ApprovalPolicy | None:
+    return ApprovalPolicy.objects.filter(tenant=tenant, pk=pk).prefetch_related("eligible_users").first()
+
+
+def policy_candidates(*, tenant: Tenant, policy: ApprovalPolicy | None = None) -> QuerySet:
+    """People who may be named as approvers: the tenant's members and the people granted one of its
+    projects (directly or through a group), platform admins, and whoever the policy already names."""
+    user = OuterRef("pk")
+    condition = (
+        Q(Exists(Membership.objects.filter(tenant=tenant, user=user)))
+        | Q(Exists(ProjectUserObjectPermission.objects.filter(user=user, content_object__tenant=tenant)))
+        | Q(Exists(ProjectGroupObjectPermission.objects.filter(group__user=user, content_object__tenant=tenant)))
+        | Q(is_platform_admin=True)
+    )
+    candidates = Q(condition, is_active=True, kind=User.Kind.PERSON)
+    if policy is not None and policy.pk:
+        candidates |= Q(pk__in=policy.eligible_users.values("pk"))
+    return User.objects.filter(candidates).order_by("username")
+
+
+def freeze_window_list(*, tenant: Tenant) -> QuerySet:
+    return FreezeWindow.objects.filter(tenant=tenant).order_by("-is_active", "name", "pk")
+
+
+def freeze_window_get(*, tenant: Tenant, pk: int) -> FreezeWindow | None:
+    return FreezeWindow.objects.filter(tenant=tenant, pk=pk).first()
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+def webhook_endpoint_list(*, tenant: Tenant) -> QuerySet:
+    return WebhookEndpoint.objects.filter(tenant=tenant).order_by("pk")
+
+
+def webhook_endpoint_get(*, tenant: Tenant, pk: int) -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(tenant=tenant, pk=pk).select_related("tenant").first()
+
+
+def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet:
+    """An endpoint's delivery log, newest first."""
+    return (
+        WebhookDelivery.objects.filter(tenant_id=endpoint.tenant_id, endpoint=endpoint)
+        .select_related("event")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def webhook_delivery_get(*, tenant: Tenant, pk: int) -> WebhookDelivery | None:
+    return WebhookDelivery.objects.filter(tenant=tenant, pk=pk).select_related("endpoint__tenant").first()
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    """What the log shows of a delivery's attempts, read from its list of attempts."""
+
+    tries: int
+    last_status_code: int | None
+    last_error: str
+    last_attempt_at: str | None
+
+
+def delivery_summary(delivery: WebhookDelivery) -> DeliverySummary:
+    sent = [entry for entry in delivery.attempts if "redelivery_by" not in entry]
+    last = sent[-1] if sent else {}
+    return DeliverySummary(
+        tries=len(sent),
+        last_status_code=last.get("status_code"),
+        last_error=last.get("error", ""),
+        last_attempt_at=last.get("at"),
+    )
+
+
+# --- Service accounts and tokens --------------------------------------------------------------
+
+
+def service_account_list(*, tenant: Tenant) -> list[Membership]:
+    """The tenant's service accounts (as their memberships, for the role), each with every token
+    it was issued (``membership.user.tokens``), newest first. Two queries."""
+    return list(
+        Membership.objects.filter(tenant=tenant, user__kind=User.Kind.SERVICE_ACCOUNT)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch("user__api_tokens", queryset=ApiToken.objects.order_by("-created_at", "-pk"), to_attr="tokens")
+        )
+        .order_by("user__username", "pk")
+    )
+
+
+def service_account_get(*, tenant: Tenant, pk: int) -> User | None:
+    return User.objects.filter(pk=pk, kind=User.Kind.SERVICE_ACCOUNT, memberships__tenant=tenant).first()
+
+
+def service_token_get(*, tenant: Tenant, pk: int) -> ApiToken | None:
+    """A token of one of the tenant's service accounts (never a person's own token)."""
+    return (
+        ApiToken.objects.filter(pk=pk, user__kind=User.Kind.SERVICE_ACCOUNT, user__memberships__tenant=tenant)
+        .select_related("user")
+        .first()
+    )
