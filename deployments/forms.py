@@ -109,17 +109,17 @@ class RoutingRuleForm(forms.Form):
     share_percent = forms.DecimalField(max_digits=5, decimal_places=2, label="Share of traffic (%)")
 
     def rule(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name in self.fields and name != "DELETE"}
+        """The row as ``routing_rules_replace`` takes one rule."""
+        return {name: self.cleaned_data[name] for name in self.base_fields}
 
 
 class BaseRoutingRuleFormSet(forms.BaseFormSet):
     """The rules in the order shown; blank extra rows are left out, saved rows are dropped with
     their "Remove" box."""
 
-    def __init__(self, *args, extra=EMPTY_RULE_ROWS, **kwargs):
-        kwargs.setdefault("prefix", "rules")
-        super().__init__(*args, **kwargs)
-        self.extra = extra
+    @classmethod
+    def get_default_prefix(cls):
+        return "rules"
 
     def add_fields(self, form, index):
         super().add_fields(form, index)

@@ -12,13 +12,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, Role, User
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import environment_sign_off, environment_update, routing_rules_replace
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency
-from tests.browser.conftest import browser, page_as  # noqa: F401 (fixtures for the browser test)
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
 from tests.factories import ProjectFactory, TenantFactory, member
 
@@ -548,44 +546,3 @@ def test_pages_run_as_many_queries_with_many_rules_as_with_few(client, project, 
     assert len(many.captured_queries) == len(few.captured_queries)
     if name in ("project-detail", "project-routing"):
         assert response.content.decode().count("openai:gpt-4o-mini") >= 12
-
-
-# --- In a real browser ------------------------------------------------------------------------
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_routing_rules_in_the_browser_with_htmx(request, live_server, tenant):
-    member(tenant, Role.DELIVERY_LEAD, username="lead")
-    project = ProjectFactory(tenant=tenant, code="ACME-9", hosting_approach=HostingApproach.HYBRID)
-    lead = request.getfixturevalue("page_as")("lead")
-    lead.set_viewport_size({"width": 360, "height": 800})  # a phone: the rows stack
-    lead.goto(f"{live_server.url}{reverse('project-detail', args=[project.pk])}")
-    lead.get_by_role("link", name="Edit routing rules").click()
-
-    for number in (3, 4):  # two empty rows come with the page
-        lead.get_by_role("button", name="Add a rule").click()
-        expect(lead.get_by_role("group", name=f"Rule {number}")).to_be_visible()
-    expect(lead.locator("#id_rules-3-condition_kind")).to_be_focused()
-    expect(lead.locator("#id_rules-TOTAL_FORMS")).to_have_value("4")
-
-    first, fourth = lead.get_by_role("group", name="Rule 1"), lead.get_by_role("group", name="Rule 4")
-    first.get_by_label("Rule applies to").select_option(label="Data class")
-    first.get_by_label("Data class").select_option(label="Regulated")
-    first.get_by_label("Goes to").select_option(label="Self-hosted models")
-    first.get_by_label("Share of traffic (%)").fill("60")
-    fourth.get_by_label("Rule applies to").select_option(label="Traffic condition")
-    fourth.get_by_label("Traffic condition").select_option(label="All other traffic")
-    fourth.get_by_label("Goes to").select_option(label="Cloud API")
-    fourth.get_by_label("Cloud API model").fill("openai:gpt-4o-mini")
-    fourth.get_by_label("Share of traffic (%)").fill("30")
-    lead.get_by_role("button", name="Save routing rules").click()
-
-    expect(lead.locator("#rules-errors")).to_contain_text("these add up to 90%")
-    assert not RoutingRule.objects.exists()
-    lead.get_by_role("group", name="Rule 4").get_by_label("Share of traffic (%)").fill("40")
-    lead.get_by_role("button", name="Save routing rules").click()
-
-    expect(lead.get_by_text("Routing rules saved.")).to_be_visible()
-    expect(lead.locator(".rules-list li")).to_have_count(2)
-    assert [rule.share_percent for rule in RoutingRule.objects.order_by("position")] == [D("60"), D("40")]
