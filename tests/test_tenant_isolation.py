@@ -4,6 +4,8 @@ Every URL pattern that takes an object in its path must be listed in ``OBJECT_UR
 first test fails when a new one is added without being covered here.
 """
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -22,9 +24,55 @@ OBJECT_URLS = {
     "decide": lambda other: {"pk": other["request"].pk, "verdict": "approve"},
     "job-status": lambda other: {"pk": other["job"].pk},
     "project-stage-move": lambda other: {"pk": other["project"].pk, "move": "pause"},
+    "project-edit": lambda other: {"pk": other["project"].pk},
+    "project-evidence": lambda other: {"pk": other["project"].pk},
+    "project-evidence-remove": lambda other: {"pk": other["project"].pk, "link_pk": other["evidence"].pk},
+    "project-tickets": lambda other: {"pk": other["project"].pk},
+    "project-ticket-remove": lambda other: {"pk": other["project"].pk, "ticket_pk": other["ticket"].pk},
+    "project-deployment-model": lambda other: {"pk": other["project"].pk},
+    "project-environment": lambda other: {"pk": other["project"].pk},
+    "project-sign-off": lambda other: {"pk": other["project"].pk, "kind": "access_pattern"},
+    "project-routing": lambda other: {"pk": other["project"].pk},
+    "project-routing-row": lambda other: {"pk": other["project"].pk, "index": 2},
+    # Tenant settings: the other tenant's slug, and its objects.
+    "settings-tenant": lambda other: {"slug": other["tenant"].slug},
+    "settings-members": lambda other: {"slug": other["tenant"].slug},
+    "settings-member-change": lambda other: {"slug": other["tenant"].slug, "pk": other["membership"].pk},
+    "settings-member-remove": lambda other: {"slug": other["tenant"].slug, "pk": other["membership"].pk},
+    "settings-policies": lambda other: {"slug": other["tenant"].slug},
+    "settings-policy-new": lambda other: {"slug": other["tenant"].slug},
+    "settings-policy-edit": lambda other: {"slug": other["tenant"].slug, "pk": other["policy"].pk},
+    "settings-policy-delete": lambda other: {"slug": other["tenant"].slug, "pk": other["policy"].pk},
+    "settings-freezes": lambda other: {"slug": other["tenant"].slug},
+    "settings-freeze-new": lambda other: {"slug": other["tenant"].slug},
+    "settings-freeze-edit": lambda other: {"slug": other["tenant"].slug, "pk": other["window"].pk},
+    "settings-freeze-delete": lambda other: {"slug": other["tenant"].slug, "pk": other["window"].pk},
+    "settings-webhooks": lambda other: {"slug": other["tenant"].slug},
+    "settings-webhook-new": lambda other: {"slug": other["tenant"].slug},
+    "settings-webhook-edit": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
+    "settings-webhook-delete": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
+    "settings-webhook-deliveries": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
+    "settings-delivery-redeliver": lambda other: {"slug": other["tenant"].slug, "pk": other["delivery"].pk},
+    "settings-service-accounts": lambda other: {"slug": other["tenant"].slug},
+    "settings-token-new": lambda other: {"slug": other["tenant"].slug, "pk": other["account"].pk},
+    "settings-token-revoke": lambda other: {"slug": other["tenant"].slug, "pk": other["token"].pk},
+}
+#: Platform-admin pages with something in their path that is no tenant's: every tenant role gets 403.
+PLATFORM_ONLY = {
+    "catalog-price-history": {"provider": "openai", "model": "gpt-4o-mini"},
+    "catalog-import-status": {"pk": 1},
 }
 #: Views that only answer POST (a GET is a 405 for every id, so it reveals nothing either).
-POST_ONLY = {"project-evaluate", "project-promotion", "decide", "project-stage-move"}
+POST_ONLY = {
+    "project-evaluate",
+    "project-promotion",
+    "decide",
+    "project-stage-move",
+    "project-evidence-remove",
+    "project-ticket-remove",
+    "project-sign-off",
+    "settings-delivery-redeliver",
+}
 # Namespaces whose URLs are not the product's own pages (operators' admin is staff-only).
 OUT_OF_SCOPE_NAMESPACES = {"admin"}
 
@@ -43,15 +91,27 @@ def _named_patterns(resolver=None, namespace=None):
 
 def test_every_url_with_an_object_in_its_path_is_covered():
     with_arguments = {pattern.name for pattern in _named_patterns() if pattern.pattern.regex.groupindex}
-    assert with_arguments == set(OBJECT_URLS)
+    assert with_arguments == set(OBJECT_URLS) | set(PLATFORM_ONLY)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_platform_pages_refuse_every_tenant_role(client, role):
+    client.force_login(member(TenantFactory(), role))
+    for url_name, kwargs in PLATFORM_ONLY.items():
+        assert client.get(reverse(url_name, kwargs=kwargs)).status_code == 403, url_name
 
 
 @pytest.fixture
-def two_tenants():
+def two_tenants(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # nothing is sent; the endpoint only has to be accepted
+    from accounts import webhooks
+    from accounts.models import Membership, WebhookDelivery
+    from accounts.services import service_account_create, token_issue
     from assessments.jobs import job_request
     from assessments.models import Job
     from assessments.tasks import run_assessment
-    from projects.services.approvals import approval_request_create
+    from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+    from projects.services.projects import evidence_add, ticket_link
 
     result = {}
     for slug, name, project_name in (
@@ -66,6 +126,28 @@ def two_tenants():
             "project": project,
             "request": approval_request_create(project=ProjectFactory(tenant=tenant), actor=lead),
             "job": job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project),
+            "evidence": evidence_add(project=project, actor=lead, kind="press", title="Launch article"),
+            "ticket": ticket_link(project=project, actor=lead, system="jira", key=f"{slug.upper()}-1"),
+        }
+        admin = member(tenant, Role.CUSTOMER_ADMIN, username=f"{slug}-admin")
+        endpoint = webhooks.endpoint_save(tenant=tenant, actor=admin, url="http://127.0.0.1:9/hook", event_types=[])
+        webhooks.publish(tenant_id=tenant.pk, event_type="project.created", data={})
+        account = service_account_create(tenant=tenant, username=f"{slug}-bot", role=Role.CUSTOMER_VIEWER, actor=admin)
+        result[slug] |= {
+            "membership": Membership.objects.get(tenant=tenant, user=lead),
+            "policy": policy_save(tenant=tenant, actor=admin, target_stage="pilot", required_approvals=1),
+            "window": freeze_window_save(
+                tenant=tenant,
+                actor=admin,
+                name="Year-end",
+                kind="one_off",
+                starts_on=datetime.datetime(2030, 12, 20, tzinfo=datetime.UTC),
+                ends_on=datetime.datetime(2031, 1, 5, tzinfo=datetime.UTC),
+            ),
+            "endpoint": endpoint,
+            "delivery": WebhookDelivery.objects.get(endpoint=endpoint),
+            "account": account,
+            "token": token_issue(user=account, actor=admin, name="Bot")[0],
         }
     return result
 
