@@ -5,12 +5,32 @@ from accounts.access import Action
 from accounts.models import User
 from projects.selectors import tenant_list
 
+#: The navigation section each page belongs to, by the start of its URL name.
+SECTIONS = {
+    "home": "portfolio",
+    "tenant-detail": "portfolio",
+    "inbox": "inbox",
+    "decide": "inbox",
+    "project-new": "new",
+    "project": "projects",
+    "settings": "settings",
+    "catalog": "catalog",
+}
+
+
+def section_of(url_name: str | None) -> str:
+    for prefix, section in SECTIONS.items():
+        if url_name and (url_name == prefix or url_name.startswith(f"{prefix}-")):
+            return section
+    return ""
+
 
 def navigation(request):
     """What the navigation may offer: links to what the person cannot do are left out."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    match = getattr(request, "resolver_match", None)
     # Both flags come from one query, run only if the page asks for one of them.
     rights = SimpleLazyObject(
         lambda: (
@@ -25,6 +45,7 @@ def navigation(request):
         )
     )
     return {
+        "nav_section": section_of(match.url_name if match else None),
         "can_create_projects": SimpleLazyObject(lambda: rights["create_projects"]),
         "can_manage_tenants": SimpleLazyObject(lambda: rights["manage_tenants"]),
     }

@@ -46,7 +46,7 @@ def test_from_new_project_to_an_approved_promotion(page_as, live_server, client_
     lead.get_by_label("Name").fill("Festival card generator")
     lead.get_by_label("Code").fill("lower case")
     lead.get_by_role("button", name="Create project").click()
-    expect(lead.locator(".error").first).to_contain_text("capital letters")
+    expect(lead.locator("#id_code_error")).to_contain_text("capital letters")
     lead.get_by_label("Code").fill("LOT-FEST")
     lead.get_by_role("button", name="Create project").click()
 
@@ -54,7 +54,7 @@ def test_from_new_project_to_an_approved_promotion(page_as, live_server, client_
     lead.get_by_label("Monthly requests").fill("400000")
     lead.get_by_label("Peak-to-average ratio").fill("0.5")
     lead.get_by_role("button", name="Save requirements").click()
-    expect(lead.locator("#id_peak_ratio-error")).to_be_visible()
+    expect(lead.locator("#id_peak_ratio_error")).to_be_visible()
     lead.get_by_label("Peak-to-average ratio").fill("4")
     lead.get_by_role("button", name="Save requirements").click()
     expect(lead.get_by_role("heading", name="Deployment card")).to_be_visible()

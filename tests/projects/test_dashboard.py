@@ -136,3 +136,14 @@ def test_project_list_pages_and_answers_htmx_with_the_results_only(client, tenan
     assert "<html" not in body
     assert "<table>" in body
     assert "30 projects" in body
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [("/", "Portfolio"), ("/projects/", "Projects"), ("/inbox/", "Approval inbox"), ("/projects/new/", "New project")],
+)
+def test_the_navigation_marks_the_current_section(client, people, project, url, current):
+    client.force_login(people["lead"])
+    body = client.get(url).content.decode()
+    assert body.count('aria-current="page"') == 1
+    assert f'aria-current="page">{current}</a>' in body
