@@ -35,6 +35,8 @@ def shots(project):
         ("lead", "/projects/", "project-list.png", WIDE),
         ("lead", f"/projects/{project.pk}/", "project.png", WIDE),
         ("lotus-approver", "/inbox/", "approval-inbox.png", WIDE),
+        ("lotus-admin", "/settings/lotus/members/", "settings-members.png", WIDE),
+        ("admin", "/catalog/", "price-catalog.png", WIDE),
         ("lead", "/", "dashboard-narrow.png", NARROW),
     ]
 
