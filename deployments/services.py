@@ -96,7 +96,7 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
     require(actor, project, Action.VIEW)
     if kind not in SIGN_OFFS:
         raise ValidationError({"kind": f"Sign off one of: {', '.join(SIGN_OFFS)}."}, code="invalid_choice")
-    if not _speaks_for_client(actor, project):
+    if not speaks_for_client(actor, project):
         raise PermissionDenied("Only the client's admins or approvers can sign off their environment.")
     environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     by_field, at_field, fact = SIGN_OFFS[kind]
@@ -272,7 +272,9 @@ def _environment_save(environment, *, actor, before, after):
     project_inputs_changed.send(sender=Project, project_id=environment.project_id)
 
 
-def _speaks_for_client(actor, project) -> bool:
+def speaks_for_client(actor, project) -> bool:
+    """Whether ``actor`` may sign off the client's environment: a person among the client's admins and
+    approvers (or a platform admin). Pages use it to offer the sign-off buttons only to them."""
     if actor.is_service_account:
         return False  # a sign-off is a person's word
     if actor.is_platform_admin:

@@ -1,17 +1,13 @@
 from django import forms
-from django.db.models import Exists, OuterRef, Q
 
-from accounts.access import Action, roles_allowing
-from accounts.models import Membership, User
 from projects.models import (
     EvidenceLink,
     HostingApproach,
-    ProjectGroupObjectPermission,
-    ProjectUserObjectPermission,
     RequirementsProfile,
     TicketReference,
     WorkloadType,
 )
+from projects.selectors import lead_candidates
 from projects.services.projects import EDITABLE_FIELDS, PROFILE_FIELDS, TECHNICAL_PROJECT_FIELDS
 
 
@@ -41,29 +37,6 @@ class ProfileForm(forms.ModelForm):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-def lead_candidates(project):
-    """The people who may lead ``project``, as one query: the tenant's delivery leads whose role
-    covers all its projects, anyone granted a lead's rights on this project (directly or through
-    a group), and whoever leads it now. Service accounts and deactivated people never lead."""
-    lead_roles = roles_allowing(Action.PROMOTE)
-    full_memberships = Membership.objects.filter(
-        user=OuterRef("pk"), tenant_id=project.tenant_id, role__in=lead_roles, all_projects=True
-    )
-    codename = f"{Action.PROMOTE}_project"
-    user_grants = ProjectUserObjectPermission.objects.filter(
-        user=OuterRef("pk"), content_object=project, permission__codename=codename
-    )
-    group_grants = ProjectGroupObjectPermission.objects.filter(
-        group__user=OuterRef("pk"), content_object=project, permission__codename=codename
-    )
-    may_lead = Q(Exists(full_memberships)) | Q(Exists(user_grants)) | Q(Exists(group_grants))
-    return (
-        User.objects.filter(is_active=True, kind=User.Kind.PERSON)
-        .filter(may_lead | Q(pk=project.delivery_lead_id))
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 class ProjectEditForm(forms.Form):

@@ -17,7 +17,7 @@ from assessments.tasks import recalculate_costs
 from deployments.forms import SIGN_OFF_LABELS, environment_labels
 from deployments.models import CustomerCloudEnvironment
 from deployments.selectors import environment_for, routing_rules_for
-from deployments.services import _speaks_for_client as speaks_for_client
+from deployments.services import speaks_for_client
 from projects.charts import dashboard_charts
 from projects.filters import ProjectListFilter
 from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm

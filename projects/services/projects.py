@@ -15,6 +15,7 @@ from projects.models import (
     RequirementsProfile,
     TicketReference,
 )
+from projects.selectors import lead_candidates
 from projects.signals import project_inputs_changed
 
 # The actions that exist as per-project permissions (``<action>_project``).
@@ -59,6 +60,15 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     project = Project.objects.select_for_update().get(pk=project.pk)
+    lead = fields.get("delivery_lead")
+    if (
+        lead is not None
+        and lead.pk != project.delivery_lead_id
+        and not lead_candidates(project).filter(pk=lead.pk).exists()
+    ):
+        raise ValidationError(
+            {"delivery_lead": "Choose a delivery lead of this client, or someone granted that role here."}
+        )
     before = snapshot(project, fields=list(fields))
     for name, value in fields.items():
         setattr(project, name, value)

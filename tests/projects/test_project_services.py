@@ -168,6 +168,17 @@ def test_update_refuses_fields_with_their_own_rules(project, people, field):
     unchanged(lambda: project_update(project=project, actor=people["lead"], **{field: "x"}), field=field)
 
 
+def test_the_delivery_lead_must_be_one_who_may_lead_the_project(project, people):
+    for someone in (people["outsider"], people["approver"], UserFactory()):
+        unchanged(
+            lambda someone=someone: project_update(project=project, actor=people["lead"], delivery_lead=someone),
+            field="delivery_lead",
+        )
+    project_update(project=project, actor=people["lead"], delivery_lead=people["lead2"])
+    project.refresh_from_db()
+    assert project.delivery_lead == people["lead2"]
+
+
 def test_update_validates_the_new_values(project, people):
     unchanged(lambda: project_update(project=project, actor=people["lead"], code="bad code"), field="code")
     twin = project_create(tenant=project.tenant, actor=people["lead"], name="Twin", code="TWIN-1")
