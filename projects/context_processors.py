@@ -18,6 +18,11 @@ SECTIONS = {
 }
 
 
+#: The pages the navigation links to: there it marks the link as the current page, elsewhere in
+#: the section as merely current (``aria-current="true"``).
+NAV_TARGETS = {"home", "project-list", "inbox", "project-new", "settings", "catalog"}
+
+
 def section_of(url_name: str | None) -> str:
     for prefix, section in SECTIONS.items():
         if url_name and (url_name == prefix or url_name.startswith(f"{prefix}-")):
@@ -46,6 +51,7 @@ def navigation(request):
     )
     return {
         "nav_section": section_of(match.url_name if match else None),
+        "nav_current": "page" if match and match.url_name in NAV_TARGETS else "true",
         "can_create_projects": SimpleLazyObject(lambda: rights["create_projects"]),
         "can_manage_tenants": SimpleLazyObject(lambda: rights["manage_tenants"]),
     }

@@ -147,3 +147,10 @@ def test_the_navigation_marks_the_current_section(client, people, project, url, 
     body = client.get(url).content.decode()
     assert body.count('aria-current="page"') == 1
     assert f'aria-current="page">{current}</a>' in body
+
+
+def test_inside_a_section_the_navigation_marks_it_current_but_not_as_the_page(client, people, project):
+    client.force_login(people["lead"])
+    body = client.get(f"/projects/{project.pk}/").content.decode()
+    assert 'aria-current="true">Projects</a>' in body
+    assert 'aria-current="page"' not in body
