@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate demo screenshots clean
+.PHONY: run test lint format install migrate demo screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: install
 ## PNGs of the main pages, from the running product with the demo data (needs Debian's chromium).
 screenshots: demo
 	$(BIN)/python manage.py take_screenshots --out docs/screenshots
+
+## Stagegate at scale: a generated portfolio on the local PostgreSQL and Redis, gunicorn and one Celery
+## worker; prints the table and writes docs/performance.md. Options: make bench BENCH_ARGS="--help".
+bench: install
+	$(BIN)/python -m pip install --quiet -r requirements/production.txt
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .
