@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.audit.AuditContextMiddleware",
+    # Inside the audit context: one log line per request, carrying its request id.
+    "config.logging.RequestLogMiddleware",
     # Last: refuses sign-in attempts from a locked-out username and address.
     "axes.middleware.AxesMiddleware",
 ]
@@ -267,17 +269,32 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", defa
 
 # --- Logging ----------------------------------------------------------------------------------
 
+# Plain lines for a person at a terminal (the embedded default); LOG_FORMAT=json in production writes
+# one JSON object per line. Every record carries its request id or Celery task id (config/logging.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # One line per task is noise in the embedded mode, where tasks run in process.
     "loggers": {
+        # One line per task is noise in the embedded mode, where tasks run in process.
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
         # Lock-outs are warnings; axes' per-sign-in notes are noise.
         "axes": {"level": env("AXES_LOG_LEVEL", default="WARNING")},
+        # One line per request (runserver prints its own in development; set WARNING to keep errors only).
+        "stagegate.request": {"level": env("REQUEST_LOG_LEVEL", default="INFO")},
     },
 }
 
