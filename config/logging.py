@@ -51,7 +51,9 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
-            record.request_id = _request_id()
+            # Django logs a 4xx/5xx response ("django.request") after the middleware has finished,
+            # outside the request's context, but hands the request along with the record.
+            record.request_id = getattr(getattr(record, "request", None), "request_id", "") or _request_id()
         if not getattr(record, "task_id", ""):
             record.task_id = _task_id()
         return True

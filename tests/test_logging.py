@@ -73,6 +73,9 @@ def test_every_request_gets_its_own_generated_id_and_refusals_are_logged_as_warn
     assert [line["request_id"] for line in lines] == [first["X-Request-ID"], second["X-Request-ID"]]
     assert first["X-Request-ID"] != second["X-Request-ID"]
     assert {line["level"] for line in lines} == {"WARNING"}
+    # Django's own note about the refusal is written after the middleware, and still carries the id.
+    django_lines = json_lines("django.request")
+    assert [line["request_id"] for line in django_lines] == [first["X-Request-ID"], second["X-Request-ID"]]
 
 
 @pytest.mark.django_db
