@@ -39,7 +39,7 @@ screenshots: demo
 ## worker; prints the table and writes docs/performance.md. Options: make bench BENCH_ARGS="--help".
 bench: install
 	$(BIN)/python -m pip install --quiet -r requirements/production.txt
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

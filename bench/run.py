@@ -23,33 +23,22 @@ for inspection and dropped by the next run.
 
 import argparse
 import contextlib
-import datetime
-import http.client
 import os
-import platform
 import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # also as ``python bench/run.py``
 
-START_MARK = "<!-- bench:results:start -->"
-END_MARK = "<!-- bench:results:end -->"
-#: The issue's targets.
-MEDIAN_FACTOR = 3
-LIST_P95_MS = 100
-RECALCULATION_PER_SECOND = 1000
+from bench import report  # noqa: E402
+from bench.load import HttpTarget, Measurement, Scenario  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -101,162 +90,12 @@ def _arguments(argv):
     return parser.parse_args(argv)
 
 
-# --- Measuring HTTP ---------------------------------------------------------------------------
-
-
-@dataclass
-class Scenario:
-    name: str
-    who: str
-    path: str
-    headers: dict = field(default_factory=dict)
-    #: Held to the list target (p95) as well as the median one.
-    is_list: bool = False
-    #: For the query count: ("token", token) or ("session", user) or None.
-    auth: tuple | None = None
-
-
-@dataclass
-class Measurement:
-    scenario: Scenario
-    latencies_ms: list[float]
-    seconds: float
-    errors: dict[str, int]
-    bytes_per_response: int
-    queries: int | None = None
-    sql_ms: float | None = None
-    #: The same request once, alone, through the test client in this process.
-    alone_ms: float | None = None
-    slowest: list[tuple[float, str]] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.latencies_ms, 95)
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds if self.seconds else 0.0
-
-
-def percentile(values, rank) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, -(-rank * len(ordered) // 100) - 1))
-    return ordered[index]
-
-
-class HttpTarget:
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-
-    def connection(self):
-        return http.client.HTTPConnection(self.host, self.port, timeout=120)
-
-    @staticmethod
-    def fetch(connection, method, path, headers, body=None) -> tuple[int, bytes, http.client.HTTPResponse]:
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            connection.close()  # a worker closed the kept-alive connection: once more on a new one
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-        payload = response.read()
-        if response.will_close:
-            connection.close()
-        return response.status, payload, response
-
-    def measure(self, scenario: Scenario, *, requests: int, seconds: float, concurrency: int, warmup: int):
-        connections = [self.connection() for _ in range(concurrency)]
-        # Warm-up: the same load, not recorded (the workers' first requests import and connect).
-        self._run(connections, scenario, requests=warmup, seconds=seconds / 3)
-        latencies, errors, sizes, wall = self._run(connections, scenario, requests=requests, seconds=seconds)
-        for connection in connections:
-            connection.close()
-        return Measurement(
-            scenario=scenario,
-            latencies_ms=latencies,
-            seconds=wall,
-            errors=errors,
-            bytes_per_response=int(statistics.mean(sizes)) if sizes else 0,
-        )
-
-    def _run(self, connections, scenario, *, requests, seconds):
-        """Up to ``requests`` requests, or until ``seconds`` have passed, one client thread per connection."""
-        lock = threading.Lock()
-        issued = 0
-        latencies, errors, sizes = [], {}, []
-        deadline = time.monotonic() + seconds
-
-        def client(connection):
-            nonlocal issued
-            while True:
-                with lock:
-                    if issued >= requests or time.monotonic() > deadline:
-                        return
-                    issued += 1
-                begun = time.perf_counter()
-                try:
-                    status, payload, _ = self.fetch(connection, "GET", scenario.path, scenario.headers)
-                except OSError as error:
-                    status, payload = type(error).__name__, b""
-                elapsed = (time.perf_counter() - begun) * 1000
-                with lock:
-                    if status == 200:
-                        latencies.append(elapsed)
-                        sizes.append(len(payload))
-                    else:
-                        errors[str(status)] = errors.get(str(status), 0) + 1
-
-        threads = [threading.Thread(target=client, args=(connection,)) for connection in connections]
-        begun = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return latencies, errors, sizes, time.perf_counter() - begun
-
-    def login(self, username: str, password: str) -> str:
-        """Sign in through the login form, as a browser does; returns the session cookie's value."""
-        connection = self.connection()
-        status, page, response = self.fetch(connection, "GET", "/accounts/login/", {})
-        csrf_cookie = _cookie(response, "csrftoken")
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or not csrf_cookie or not match:
-            raise RuntimeError(f"The login page did not offer a form (HTTP {status}).")
-        form = urlencode(
-            {"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": password, "next": "/"}
-        )
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}"}
-        status, _, response = self.fetch(connection, "POST", "/accounts/login/", headers, body=form)
-        connection.close()
-        session = _cookie(response, "sessionid")
-        if status != 302 or not session:
-            raise RuntimeError(f"Signing in as {username} failed (HTTP {status}).")
-        return session
-
-
-def _cookie(response, name) -> str | None:
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie" and value.startswith(f"{name}="):
-            return value.split(";", 1)[0].split("=", 1)[1]
-    return None
-
-
 # --- The run ----------------------------------------------------------------------------------
 
 
 class BenchRun:
+    """One benchmark: each step in order, what it measured, and the processes it started."""
+
     def __init__(self, options):
         self.options = options
         self.processes: dict[str, subprocess.Popen] = {}
@@ -284,7 +123,7 @@ class BenchRun:
         self.step("recalculation", self.measure_recalculation)
         self.facts["load_after"] = os.getloadavg()
         self.stop_processes()
-        self.report()
+        self.write_report()
 
     def step(self, name, work):
         print(f"== {name}", flush=True)
@@ -457,6 +296,7 @@ class BenchRun:
         from accounts.models import User
         from accounts.services import token_issue
         from projects.models import Project
+        from projects.portfolio import DEFAULT_PASSWORD
 
         users = {name: User.objects.get(username=f"bench-{name}") for name in ("lead", "viewer", "admin", "approver")}
         tokens = {name: token_issue(user=user, name="benchmark")[1] for name, user in users.items()}
@@ -468,7 +308,7 @@ class BenchRun:
         leads_clients = users["lead"].memberships.count()
         self.facts["detail_project"] = project.pk
         sessions = {
-            name: self.target.login(users[name].username, "stagegate-bench") for name in ("lead", "admin", "approver")
+            name: self.target.login(users[name].username, DEFAULT_PASSWORD) for name in ("lead", "admin", "approver")
         }
 
         def api(name):
@@ -653,164 +493,9 @@ class BenchRun:
         )
         return row
 
-    # --- Report -------------------------------------------------------------------------------
-
-    def report(self):
-        text = self.render()
+    def write_report(self):
+        text = report.write(self, self.options.output)
         print("\n" + text)
-        output = self.options.output
-        existing = output.read_text() if output.exists() else ""
-        if START_MARK in existing and END_MARK in existing:
-            before, rest = existing.split(START_MARK, 1)
-            after = rest.split(END_MARK, 1)[1]
-        else:
-            before, after = "# Performance\n\n", "\n"
-        output.write_text(f"{before}{START_MARK}\n{text}\n{END_MARK}{after}")
-
-    def render(self) -> str:
-        import django
-
-        baseline = self.measurements[0].median
-        lines = [
-            f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
-            f"(`python bench/run.py{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}`), at commit {_commit()}.",
-            "",
-            f"- Machine: {_cpu()}, {os.cpu_count()} cores, {_memory()} memory; {platform.system()} "
-            f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
-            f"PostgreSQL {self.facts['postgresql']}, Redis {self.facts['redis']}.",
-            f"- Load average (1, 5, 15 min) before: {_load(self.facts['load_before'])}; after: "
-            f"{_load(self.facts['load_after'])}. Others were using this machine at the same time, so the "
-            "numbers carry noise; compare runs, not single figures.",
-            f"- Server: gunicorn, {self.options.workers} gthread workers × {self.options.threads} threads, "
-            f"production settings over plain HTTP; one Celery worker (solo pool). Clients: {self.options.concurrency} "
-            f"concurrent keep-alive connections, {self.options.warmup} warm-up requests, then up to "
-            f"{self.options.requests} requests or {self.options.seconds:.0f} s per row.",
-            f"- Portfolio: `{self.facts['generate_command']}` in {self.timings['generate portfolio']:.0f} s; then "
-            f"`VACUUM ANALYZE` ({self.timings['vacuum analyze']:.0f} s).",
-            "",
-            "| table | rows |",
-            "| --- | ---: |",
-            *(f"| {name} | {count:,} |" for name, count in self.facts["portfolio"].items()),
-            "",
-            "## Requests",
-            "",
-            "| request | as | n | median ms | p95 ms | req/s | alone ms | queries | SQL ms | KB | target | |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-        ]
-        for index, m in enumerate(self.measurements):
-            if index == 0:
-                target, verdict = "baseline", ""
-            else:
-                checks = [m.median <= MEDIAN_FACTOR * baseline]
-                target = f"median ≤ {MEDIAN_FACTOR * baseline:.1f} ms"
-                if m.scenario.is_list:
-                    checks.append(m.p95 < LIST_P95_MS)
-                    target += f", p95 < {LIST_P95_MS} ms"
-                verdict = "pass" if all(checks) and not m.errors else "**miss**"
-            errors = f" ({', '.join(f'{k}: {v}' for k, v in m.errors.items())} errors)" if m.errors else ""
-            lines.append(
-                f"| {m.scenario.name}{errors} | {m.scenario.who} | {m.count} | {m.median:.1f} | {m.p95:.1f} | "
-                f"{m.rate:.1f} | {m.alone_ms:.1f} | {m.queries} | "
-                f"{m.sql_ms:.1f} | {m.bytes_per_response / 1024:.1f} | {target} | {verdict} |"
-            )
-        lines += [
-            "",
-            "Alone ms, queries and SQL ms: one request of the kind sent once more through Django's test client "
-            "in the benchmark process, against the same database, with none of the benchmark's load running: "
-            "the work one request costs, without the queueing of the concurrent run.",
-            "",
-            "## Background recalculation (one worker)",
-            "",
-            "| run | projects | finished | chunks | seconds | projects/s | target | |",
-            "| --- | ---: | ---: | --- | ---: | ---: | --- | --- |",
-        ]
-        for row in self.recalculations:
-            verdict = "pass" if row["rate"] >= RECALCULATION_PER_SECOND else "**miss**"
-            lines.append(
-                f"| {row['name']} | {row['projects']:,} | {row['done']:,} | {row['chunks']} | {row['seconds']:.1f} | "
-                f"{row['rate']:.0f} | ≥ {RECALCULATION_PER_SECOND} /s | {verdict} |"
-            )
-        nightly = self.recalculations[-1]
-        if nightly["done"] < nightly["projects"]:
-            lines += [
-                "",
-                f"The nightly run was followed for {self.options.nightly_seconds:.0f} s and its rate taken from the "
-                "chunks finished by then; the rest was discarded.",
-            ]
-        lines += ["", "## Targets (issue #7)", ""]
-        lines += self.targets(baseline)
-        lines += ["", "## Slowest queries, with their plans", ""]
-        if not self.plans:
-            lines.append("No query took 5 ms or more.")
-        for where, ms, query, plan in sorted(self.plans, key=lambda item: -item[1]):
-            lines += [
-                f"<details><summary>{where}: {ms:.1f} ms</summary>",
-                "",
-                "```sql",
-                query if len(query) < 4000 else query[:4000] + " …",
-                "```",
-                "",
-                "```",
-                plan,
-                "```",
-                "</details>",
-                "",
-            ]
-        lines.append(f"Phases (s): {', '.join(f'{name} {seconds:.0f}' for name, seconds in self.timings.items())}.")
-        return "\n".join(lines)
-
-    def targets(self, baseline) -> list[str]:
-        lines = []
-        slow = [m for m in self.measurements[1:] if m.median > MEDIAN_FACTOR * baseline]
-        lines.append(
-            f"- Every listed request's median within {MEDIAN_FACTOR}× the trivial endpoint's "
-            f"({baseline:.1f} ms → {MEDIAN_FACTOR * baseline:.1f} ms): "
-            + ("**pass**" if not slow else f"**miss** for {len(slow)} of {len(self.measurements) - 1}")
-            + "."
-        )
-        lists = [m for m in self.measurements if m.scenario.is_list]
-        slow_lists = [m for m in lists if m.p95 >= LIST_P95_MS]
-        lines.append(
-            f"- p95 under {LIST_P95_MS} ms for the list endpoints: "
-            + ("**pass**" if not slow_lists else f"**miss** for {len(slow_lists)} of {len(lists)}")
-            + f" ({', '.join(f'{m.scenario.who}: {m.p95:.0f} ms' for m in lists)})."
-        )
-        rates = [row for row in self.recalculations if "again" not in row["name"]]
-        observed = ", ".join("{}: {:.0f}/s".format(row["name"], row["rate"]) for row in rates)
-        lines.append(
-            f"- Recalculation at least {RECALCULATION_PER_SECOND} projects per second per worker: "
-            + ("**pass**" if all(row["rate"] >= RECALCULATION_PER_SECOND for row in rates) else "**miss**")
-            + f" ({observed})."
-        )
-        return lines
-
-
-def _commit() -> str:
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return f"`{commit}`" + (" with local changes" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
-def _cpu() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
-
-
-def _memory() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    return "unknown"
-
-
-def _load(values) -> str:
-    return ", ".join(f"{value:.2f}" for value in values)
 
 
 if __name__ == "__main__":
