@@ -7,15 +7,30 @@ idempotent: a finished job or chunk is not run again.
 
 import traceback
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from assessments.models import Job, JobChunk
 
 CHUNK_SIZE = 500
 
 
+class QueueUnavailable(Exception):
+    """The task queue (Redis) could not be reached: the job was recorded as failed, nothing runs."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        super().__init__("The task queue is unavailable right now, so the work was not started. Try again shortly.")
+
+
 def job_request(*, kind: str, task, project=None, tenant=None, requested_by=None, parameters=None) -> Job:
+    """Record a job and enqueue its task once the transaction commits.
+
+    If the broker cannot be reached within a few seconds, the job is marked failed and
+    ``QueueUnavailable`` is raised: callers answer at once instead of waiting on a dead queue.
+    """
     job = Job.objects.create(
         kind=kind,
         project=project,
@@ -23,8 +38,17 @@ def job_request(*, kind: str, task, project=None, tenant=None, requested_by=None
         requested_by=requested_by,
         parameters=parameters or {},
     )
-    task.delay_on_commit(job.pk)
+    transaction.on_commit(lambda: _enqueue(task, job))
     return job
+
+
+def _enqueue(task, job: Job) -> None:
+    try:
+        task.apply_async((job.pk,), retry=True, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
+    except BrokerUnreachable as error:
+        _finish(job, status=Job.Status.FAILED, error=f"Could not reach the task queue: {error}")
+        job.refresh_from_db()
+        raise QueueUnavailable(job) from error
 
 
 def job_run(job_id: int, work) -> Job:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.forms import CatalogSearchForm
+from assessments.jobs import QueueUnavailable
 from assessments.selectors import (
     gpu_prices_in_force,
     hardware_profiles,
@@ -83,7 +84,10 @@ def hardware(request):
 @require_POST
 def price_import(request):
     """Queue an import of the bundled prices; with htmx the page follows the job in place."""
-    job = price_import_request(actor=request.user)
+    try:
+        job = price_import_request(actor=request.user)
+    except QueueUnavailable as unavailable:
+        job = unavailable.job
     if request.htmx:
         return render(request, "assessments/_import_job.html", {"job": job})
     messages.info(request, "Import of the bundled prices asked for; this page shows how it went.")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import Action, allowed_actions, get_for_user_or_404
 from accounts.models import AuditEvent, Tenant
 from assessments.charts import cost_chart
-from assessments.jobs import job_request
+from assessments.jobs import QueueUnavailable, job_request
 from assessments.models import Job
 from assessments.selectors import assessment_history, estimate_history, job_for
 from assessments.tasks import recalculate_costs
@@ -165,7 +165,11 @@ def project_profile(request, pk):
 def project_evaluate(request, pk):
     """Ask for a cost recalculation and assessment; the page follows the job without reloading."""
     project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
-    job = job_request(kind=Job.Kind.COST, task=recalculate_costs, project=project, requested_by=request.user)
+    try:
+        job = job_request(kind=Job.Kind.COST, task=recalculate_costs, project=project, requested_by=request.user)
+    except QueueUnavailable as unavailable:
+        # htmx swaps only successful answers: the failed job says what happened.
+        return render(request, "projects/_job.html", {"job": unavailable.job, "project": project})
     return render(request, "projects/_job.html", {"job": job, "project": project})
 
 

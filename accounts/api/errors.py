@@ -30,13 +30,23 @@ class RetryInProgress(exceptions.APIException):
     default_code = "idempotency_in_progress"
 
 
+class QueueUnavailableError(exceptions.APIException):
+    status_code = 503
+    default_code = "queue_unavailable"
+    default_detail = "The task queue is unavailable right now. Try again shortly."
+
+
 def exception_handler(exc, context):
+    from assessments.jobs import QueueUnavailable
+
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, QueueUnavailable):
+        exc = QueueUnavailableError(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -99,6 +99,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stagegate",
+            # A cache that does not answer fails fast instead of holding a request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -257,6 +259,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueueing gives up after about two seconds when Redis is down, so a request answers with a
+# clear error instead of hanging (the job is recorded as failed).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Run exactly one beat process: it is the only scheduler (far-future ETAs are lost on Redis restarts).
 CELERY_BEAT_SCHEDULE = {
     "expire-approval-requests": {"task": "projects.expire_approval_requests", "schedule": 300.0},

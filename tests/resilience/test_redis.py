@@ -1,0 +1,83 @@
+"""Redis unreachable: the web keeps serving reads, and asking for background work fails at once
+with a clear error (the job recorded as failed) instead of hanging."""
+
+import socket
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from accounts.services import token_issue
+from assessments.models import Job
+from config.celery_app import app
+
+pytestmark = pytest.mark.django_db(transaction=True)  # enqueueing happens on commit
+
+
+def _reset_broker_pools():
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Point the cache and the broker at an address where nothing listens."""
+    if not django_settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL): without it tasks run in process")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dead = f"redis://127.0.0.1:{port}/0"
+    settings.CACHES = {
+        "default": {
+            **django_settings.CACHES["default"],
+            "LOCATION": dead,
+        }
+    }
+    saved = app.conf.broker_url
+    app.conf.broker_url = dead
+    _reset_broker_pools()
+    yield
+    app.conf.broker_url = saved
+    _reset_broker_pools()
+
+
+def test_reads_are_served_while_redis_is_down(client, tenant, people, project, redis_down):
+    _, token = token_issue(user=people["viewer"], name="reads")
+    response = client.get("/api/v1/projects/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert [p["code"] for p in response.json()["results"]] == ["ACME-1"]
+    client.force_login(people["viewer"])
+    assert client.get(reverse("project-detail", args=[project.pk])).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_asking_for_work_fails_fast_with_a_clear_error(client, tenant, people, project, redis_down):
+    _, token = token_issue(user=people["lead"], name="work", scopes=("read", "write"))
+    started = time.monotonic()
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/assessments/",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        content_type="application/json",
+    )
+    assert time.monotonic() - started < 10
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "queue_unavailable"
+    failed = Job.objects.get(project=project)
+    assert failed.status == Job.Status.FAILED
+    assert "Could not reach the task queue" in failed.error
+
+    client.force_login(people["lead"])
+    page = client.post(reverse("project-evaluate", args=[project.pk]), HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    assert "The run failed: Could not reach the task queue" in page.content.decode()
+
+
+def test_with_redis_back_work_is_queued_again(client, people, project, celery_worker):
+    client.force_login(people["lead"])
+    client.post(reverse("project-evaluate", args=[project.pk]), HTTP_HX_REQUEST="true")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Job.objects.get(project=project).status != Job.Status.DONE:
+        time.sleep(0.2)
+    assert Job.objects.get(project=project).status == Job.Status.DONE
