@@ -190,3 +190,25 @@ def test_the_worker_delivers_after_commit(celery_worker, receiver, tenant, peopl
     while WebhookDelivery.objects.get().status != "delivered" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_hanging_receiver_does_not_block_the_worker(celery_worker, receiver, tenant, people, project):
+    from assessments.jobs import job_request
+    from assessments.models import Job
+    from assessments.tasks import run_assessment
+
+    receiver.answers = ["hang", "hang", "hang"]
+    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
+    project_update(project=project, actor=people["lead"], name="Hanging receiver")
+    job = job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
+    deadline = time.monotonic() + 30
+    while Job.objects.get(pk=job.pk).status != Job.Status.DONE and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Job.objects.get(pk=job.pk).status == Job.Status.DONE  # the worker moved on
+    first = WebhookDelivery.objects.order_by("pk").first()
+    while not WebhookDelivery.objects.get(pk=first.pk).attempts and time.monotonic() < deadline:
+        time.sleep(0.1)
+    delivery = WebhookDelivery.objects.get(pk=first.pk)
+    assert delivery.status != "delivered"
+    assert "timed out" in delivery.attempts[0]["error"].lower()
+    assert delivery.next_attempt_at is not None  # to be tried again by the sweep
