@@ -15,6 +15,8 @@ END_MARK = "<!-- bench:results:end -->"
 MEDIAN_FACTOR = 3
 LIST_P95_MS = 100
 RECALCULATION_PER_SECOND = 1000
+#: Slow queries shown with their plans, slowest first.
+PLANS_SHOWN = 6
 
 
 def write(run, output: Path) -> str:
@@ -88,10 +90,14 @@ def render(run) -> str:
         "| --- | ---: | ---: | --- | ---: | ---: | --- | --- |",
     ]
     for row in run.recalculations:
-        verdict = "pass" if row["rate"] >= RECALCULATION_PER_SECOND else "**miss**"
+        if row["floor"]:
+            target, verdict = "the floor: nothing to store", ""
+        else:
+            target = f"≥ {RECALCULATION_PER_SECOND} /s"
+            verdict = "pass" if row["rate"] >= RECALCULATION_PER_SECOND else "**miss**"
         lines.append(
             f"| {row['name']} | {row['projects']:,} | {row['done']:,} | {row['chunks']} | {row['seconds']:.1f} | "
-            f"{row['rate']:.0f} | ≥ {RECALCULATION_PER_SECOND} /s | {verdict} |"
+            f"{row['rate']:.0f} | {target} | {verdict} |"
         )
     nightly = run.recalculations[-1]
     if nightly["done"] < nightly["projects"]:
@@ -105,7 +111,7 @@ def render(run) -> str:
     lines += ["", "## Slowest queries, with their plans", ""]
     if not run.plans:
         lines.append("No query took 5 ms or more.")
-    for where, ms, query, plan in sorted(run.plans, key=lambda item: -item[1]):
+    for where, ms, query, plan in sorted(run.plans, key=lambda item: -item[1])[:PLANS_SHOWN]:
         lines += [
             f"<details><summary>{where}: {ms:.1f} ms</summary>",
             "",
@@ -139,7 +145,7 @@ def targets(run, baseline) -> list[str]:
         + ("**pass**" if not slow_lists else f"**miss** for {len(slow_lists)} of {len(lists)}")
         + f" ({', '.join(f'{m.scenario.who}: {m.p95:.0f} ms' for m in lists)})."
     )
-    rates = [row for row in run.recalculations if "again" not in row["name"]]
+    rates = [row for row in run.recalculations if not row["floor"]]
     observed = ", ".join("{}: {:.0f}/s".format(row["name"], row["rate"]) for row in rates)
     lines.append(
         f"- Recalculation at least {RECALCULATION_PER_SECOND} projects per second per worker: "
