@@ -62,9 +62,12 @@ def approval_inbox(*, user) -> list[ApprovalRequest]:
         .select_related("project", "tenant", "requested_by")
         .order_by("expires_at", "pk")
     )
+    candidates = list(candidates)
     roles_by_tenant = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
-    approvable = set(restrict(Project.objects.all(), user=user, action=Action.APPROVE).values_list("pk", flat=True))
-    promotable = set(restrict(Project.objects.all(), user=user, action=Action.PROMOTE).values_list("pk", flat=True))
+    # Rights are looked up for the candidates' projects only, not for every project the user can see.
+    projects = Project.objects.filter(pk__in={request.project_id for request in candidates}).order_by()
+    approvable = set(restrict(projects, user=user, action=Action.APPROVE).values_list("pk", flat=True))
+    promotable = set(restrict(projects, user=user, action=Action.PROMOTE).values_list("pk", flat=True))
     inbox = []
     for request in candidates:
         approver = Approver(
