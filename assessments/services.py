@@ -197,10 +197,20 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
 # --- Running ----------------------------------------------------------------------------------
 
 
+def _evaluable(project_ids, loaded):
+    """The projects with a profile, loaded unless the caller already has them."""
+    loaded = projects_for_evaluation(project_ids) if loaded is None else loaded
+    return [project for project in loaded if hasattr(project, "profile")]
+
+
 @transaction.atomic
-def estimates_recalculate(project_ids, *, job=None) -> dict:
-    """Recalculate the cost estimates of these projects, set-based. Returns counts."""
-    projects = [project for project in projects_for_evaluation(project_ids) if hasattr(project, "profile")]
+def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
+    """Recalculate the cost estimates of these projects, set-based. Returns counts.
+
+    ``loaded``: the projects from ``projects_for_evaluation``, when the caller has them already;
+    each stored estimate is written back onto them, so an assessment run on the same objects reads it.
+    """
+    projects = _evaluable(project_ids, loaded)
     catalog = Catalog(projects)
     rows, failed = [], {}
     for project in projects:
@@ -213,7 +223,10 @@ def estimates_recalculate(project_ids, *, job=None) -> dict:
         if digest == project.latest_estimate_digest:
             continue
         result = costs.estimate(**engine_inputs)
-        rows.append(_estimate_row(project, result, record, digest, job))
+        row = _estimate_row(project, result, record, digest, job)
+        rows.append(row)
+        project.latest_estimate_digest = digest
+        project.latest_chosen_monthly, project.latest_break_even = row.chosen_monthly, row.break_even_requests
     CostEstimate.objects.bulk_create(rows)
     _standings_update(
         rows,
@@ -250,10 +263,10 @@ def estimates_recalculate(project_ids, *, job=None) -> dict:
 
 
 @transaction.atomic
-def assessments_run(project_ids, *, job=None, today=None) -> dict:
+def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
     """Assess these projects for their next stage, set-based. Returns counts."""
     today = today or timezone.localdate()
-    projects = [project for project in projects_for_evaluation(project_ids) if hasattr(project, "profile")]
+    projects = _evaluable(project_ids, loaded)
     rows = []
     for project in projects:
         facts = facts_for(project, today=today)
@@ -308,9 +321,15 @@ def assessments_run(project_ids, *, job=None, today=None) -> dict:
 
 def project_evaluate(project: Project, *, job=None) -> dict:
     """Estimate first (the assessment reads the estimate), then assess."""
+    return evaluate_many([project.pk], job=job)
+
+
+def evaluate_many(project_ids, *, job=None) -> dict:
+    """Estimates, then assessments, of these projects, loading them once for both."""
+    loaded = projects_for_evaluation(project_ids)
     return {
-        "estimate": estimates_recalculate([project.pk], job=job),
-        "assessment": assessments_run([project.pk], job=job),
+        "estimate": estimates_recalculate(project_ids, job=job, loaded=loaded),
+        "assessment": assessments_run(project_ids, job=job, loaded=loaded),
     }
 
 

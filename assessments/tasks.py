@@ -65,11 +65,13 @@ def recalculate_chunk(job_id: int, index: int, project_ids: list[int]):
     job = Job.objects.get(pk=job_id)
 
     def work():
-        result = services.estimates_recalculate(project_ids, job=job)
-        result.pop("failed", None)
         if job.kind == Job.Kind.NIGHTLY:
-            assessed = services.assessments_run(project_ids, job=job)
-            result["assessments_stored"] = assessed["stored"]
+            both = services.evaluate_many(project_ids, job=job)
+            result = both["estimate"]
+            result["assessments_stored"] = both["assessment"]["stored"]
+        else:
+            result = services.estimates_recalculate(project_ids, job=job)
+        result.pop("failed", None)
         return result
 
     chunk_run(job_id, index, work)

@@ -135,6 +135,21 @@ def test_the_standing_follows_the_latest_assessment_and_estimate(project, people
     assert Assessment.objects.filter(project=project).count() == 2
 
 
+def test_evaluating_many_at_once_assesses_with_the_estimate_just_stored(project, catalog):
+    from assessments.services import evaluate_many
+
+    profile(project, monthly_requests=2_000_000)
+    result = evaluate_many([project.pk])
+    assert (result["estimate"]["stored"], result["assessment"]["stored"]) == (1, 1)
+    estimate, assessment = CostEstimate.objects.get(), Assessment.objects.get()
+    assert D(str(assessment.inputs["chosen_monthly_cost"])) == estimate.chosen_monthly > 0
+    assert assessment.inputs["break_even_requests"] == estimate.break_even_requests
+    assert evaluate_many([project.pk]) == {
+        "estimate": {"projects": 1, "stored": 0, "unchanged": 1, "failed": {}},
+        "assessment": {"projects": 1, "stored": 0, "unchanged": 1},
+    }
+
+
 def test_evidence_rules(project, people):
     with pytest.raises(ValidationError) as error:
         evidence_record(project=project, actor=people["lead"], item="vibes", note="x")
