@@ -32,6 +32,7 @@ from accounts.forms import (
     ServiceAccountForm,
     TokenForm,
     WebhookForm,
+    show_service_errors,
 )
 from accounts.models import Tenant
 from accounts.services import membership_grant, membership_revoke, service_account_create, token_issue, token_revoke
@@ -69,15 +70,6 @@ def _found(obj):
     if obj is None:
         raise Http404
     return obj
-
-
-def _form_errors(form, error: ValidationError):
-    """Show a service's refusal on the field it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, messages_ in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages_)
 
 
 def _confirm(request, tenant, section, *, title, question, consequence, button, cancel_url):
@@ -141,7 +133,7 @@ def members(request, tenant):
                 tenant=tenant, user=person, role=data["role"], all_projects=data["all_projects"], actor=request.user
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{person} is now a {membership.get_role_display().lower()} of {tenant.name}.")
             return redirect("settings-members", tenant.slug)
@@ -173,7 +165,7 @@ def member_change(request, tenant, pk):
                 actor=request.user,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()}.")
             return _after_own_change(request, tenant)
@@ -249,7 +241,7 @@ def policy_new(request, tenant):
         try:
             policy = policy_save(tenant=tenant, actor=request.user, **form.service_fields())
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{policy} saved.")
             return redirect("settings-policies", tenant.slug)
@@ -278,7 +270,7 @@ def policy_edit(request, tenant, pk):
                 tenant=tenant, actor=request.user, target_stage=policy.target_stage, **form.service_fields()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{policy} saved.")
             return redirect("settings-policies", tenant.slug)
@@ -336,7 +328,7 @@ def _freeze_form(request, tenant, *, window):
         try:
             saved = freeze_window_save(tenant=tenant, actor=request.user, window=window, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Freeze window “{saved.name}” saved.")
             return redirect("settings-freezes", tenant.slug)
@@ -379,7 +371,7 @@ def webhook_new(request, tenant):
         try:
             endpoint = endpoint_save(tenant=tenant, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Webhook to {endpoint.url} created.")
             return _secret_page(request, "accounts/webhook_created.html", tenant, "webhooks", endpoint=endpoint)
@@ -396,7 +388,7 @@ def webhook_edit(request, tenant, pk):
             fresh = selectors.webhook_endpoint_get(tenant=tenant, pk=pk)
             endpoint_save(tenant=tenant, actor=request.user, endpoint=fresh, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Webhook to {fresh.url} saved.")
             return redirect("settings-webhooks", tenant.slug)
@@ -454,7 +446,7 @@ def service_accounts(request, tenant):
         try:
             account = service_account_create(tenant=tenant, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Service account {account.get_username()} created. Issue it a token next.")
             return redirect("settings-service-accounts", tenant.slug)
@@ -476,7 +468,7 @@ def token_new(request, tenant, pk):
         try:
             record, secret = token_issue(user=account, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Token “{record.name}” issued to {account.get_username()}.")
             return _secret_page(

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import Action, get_for_user_or_404
+from accounts.forms import show_service_errors
 from deployments.forms import (
     MAX_RULES,
     DeploymentModelForm,
@@ -48,7 +49,7 @@ def deployment_model(request, pk):
         try:
             deployment_model_switch(project=project, actor=request.user, deployment_model=target, environment=facts)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             if switching:
                 messages.success(request, f"{project.code} now runs as {DeploymentModel(target).label.lower()}.")
@@ -86,7 +87,7 @@ def environment(request, pk):
         try:
             saved = environment_update(project=project, actor=request.user, **form.environment_fields())
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             signed_after = {"access_pattern": saved.access_signed_off, "data_residency": saved.residency_signed_off}
             withdrawn = [kind for kind in signed_before if signed_before[kind] and not signed_after[kind]]
@@ -172,9 +173,3 @@ def routing_rule_row(request, pk, index):
         "deployments/_routing_row_added.html",
         {"project": project, "form": form, "index": index, "next_index": index + 1, "max_rules": MAX_RULES},
     )
-
-
-def _form_errors(form, error: ValidationError):
-    """The service's errors on the fields they name; the rest above the form."""
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import Action, allowed_actions, get_for_user_or_404
+from accounts.forms import show_service_errors
 from accounts.models import AuditEvent, Tenant
 from assessments.charts import cost_chart
 from assessments.jobs import QueueUnavailable, job_request
@@ -136,7 +137,7 @@ def project_new(request):
         try:
             project = project_create(tenant=data.pop("tenant"), actor=request.user, **data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"{project.code} created. Fill in its requirements next.")
             return redirect("project-profile", project.pk)
@@ -153,7 +154,7 @@ def project_profile(request, pk):
         try:
             profile_update(project=project, actor=request.user, **form.service_fields())
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "Requirements saved.")
             return redirect("project-detail", project.pk)
@@ -254,11 +255,6 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-def _form_errors(form, error: ValidationError):
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 @login_required
 def project_edit(request, pk):
     """Name, code, lead, workload and hosting; someone with technical rights only edits the hosting."""
@@ -272,7 +268,7 @@ def project_edit(request, pk):
         try:
             saved = project_update(project=project, actor=request.user, **changed)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             if changed:
                 messages.success(request, f"{saved.code} saved.")
@@ -293,7 +289,7 @@ def project_evidence(request, pk):
         try:
             link = evidence_add(project=project, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Evidence added: {link.title}.")
             return redirect("project-detail", project.pk)
@@ -311,7 +307,7 @@ def project_tickets(request, pk):
         try:
             ticket = ticket_link(project=project, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Ticket linked: {ticket}.")
             return redirect("project-detail", project.pk)
