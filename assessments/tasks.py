@@ -1,14 +1,18 @@
 """Background work on assessments, costs and prices. Tasks take ids and call the services."""
 
 import datetime
+import logging
 import uuid
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from redis.exceptions import RedisError
 
 from accounts.audit import audit_context
 from accounts.models import AuditEvent
@@ -17,6 +21,8 @@ from assessments.catalog import prices_import
 from assessments.jobs import CHUNK_SIZE, chunk_run, chunked, job_request, job_run, job_split
 from assessments.models import Job
 from projects.models import Project
+
+logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = getattr(settings, "EVALUATION_DEBOUNCE_SECONDS", 5)
 
@@ -140,10 +146,30 @@ def evaluate_after_edit(project_id: int, token: str):
 
 
 def schedule_evaluation(project_id: int) -> None:
-    """Debounce: every edit replaces the token; the task scheduled by the last edit of a burst runs."""
+    """Debounce: every edit replaces the token; the task scheduled by the last edit of a burst runs.
+
+    A side effect of an edit, never a reason to refuse it: with Redis unreachable the edit is kept,
+    a warning is logged, and the nightly run brings the project's assessment and estimate up to date.
+    """
     token = uuid.uuid4().hex
-    cache.set(_debounce_key(project_id), token, timeout=DEBOUNCE_SECONDS * 20)
-    evaluate_after_edit.apply_async_on_commit((project_id, token), countdown=DEBOUNCE_SECONDS)
+    try:
+        cache.set(_debounce_key(project_id), token, timeout=DEBOUNCE_SECONDS * 20)
+    except RedisError:
+        logger.warning("Re-evaluation of project %s after an edit skipped: the cache is unreachable.", project_id)
+        return
+    transaction.on_commit(lambda: _enqueue_evaluation(project_id, token))
+
+
+def _enqueue_evaluation(project_id: int, token: str) -> None:
+    try:
+        evaluate_after_edit.apply_async(
+            (project_id, token),
+            countdown=DEBOUNCE_SECONDS,
+            retry=True,
+            retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
+        )
+    except BrokerUnreachable:
+        logger.warning("Re-evaluation of project %s after an edit skipped: the task queue is unreachable.", project_id)
 
 
 def _debounce_key(project_id):
