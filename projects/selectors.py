@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from accounts.access import Action, restrict, roles_allowing
+from accounts.access import Action, holders, restrict
 from accounts.models import Membership, Tenant, User
 from projects.approval_rules import Approver, refusal
 from projects.models import (
@@ -15,8 +15,6 @@ from projects.models import (
     DeploymentModel,
     HostingApproach,
     Project,
-    ProjectGroupObjectPermission,
-    ProjectUserObjectPermission,
     Stage,
     StageTransition,
 )
@@ -155,23 +153,11 @@ def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> 
 
 
 def lead_candidates(project):
-    """The people who may lead ``project``, as one query: the tenant's delivery leads whose role
-    covers all its projects, anyone granted a lead's rights on this project (directly or through
-    a group), and whoever leads it now. Service accounts and deactivated people never lead."""
-    lead_roles = roles_allowing(Action.PROMOTE)
-    full_memberships = Membership.objects.filter(
-        user=OuterRef("pk"), tenant_id=project.tenant_id, role__in=lead_roles, all_projects=True
-    )
-    codename = f"{Action.PROMOTE}_project"
-    user_grants = ProjectUserObjectPermission.objects.filter(
-        user=OuterRef("pk"), content_object=project, permission__codename=codename
-    )
-    group_grants = ProjectGroupObjectPermission.objects.filter(
-        group__user=OuterRef("pk"), content_object=project, permission__codename=codename
-    )
-    may_lead = Q(Exists(full_memberships)) | Q(Exists(user_grants)) | Q(Exists(group_grants))
+    """The people who may lead ``project``, as one query: whoever may promote it through a role in its
+    tenant or a grant on it, and whoever leads it now. Service accounts and deactivated people never lead."""
+    may_lead = holders(project, Action.PROMOTE).values("pk")
     return (
         User.objects.filter(is_active=True, kind=User.Kind.PERSON)
-        .filter(may_lead | Q(pk=project.delivery_lead_id))
+        .filter(Q(pk__in=may_lead) | Q(pk=project.delivery_lead_id))
         .order_by("first_name", "last_name", "username")
     )

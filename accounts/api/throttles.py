@@ -1,5 +1,6 @@
 import logging
 
+from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from accounts.models import ApiToken
@@ -14,7 +15,7 @@ class FailOpenMixin:
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except Exception:  # the cache backend's connection errors differ by client library
+        except RedisError:
             logger.warning("Throttle %s skipped: the cache is unreachable.", self.scope, exc_info=True)
             return True
 

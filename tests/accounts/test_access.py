@@ -7,7 +7,7 @@ from django.http import Http404
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
 
-from accounts.access import Action, allowed_actions, can, get_for_user_or_404, restrict
+from accounts.access import Action, allowed_actions, can, get_for_user_or_404, holders, restrict
 from accounts.models import Membership, Role, Tenant, User
 from accounts.services import membership_grant, membership_revoke, service_account_create
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -242,3 +242,28 @@ def test_restrict_is_one_query_however_many_projects(portfolio, django_assert_nu
         project_access_grant(project=project, user=approver, role=Role.CUSTOMER_VIEWER)
     with django_assert_num_queries(1):
         assert len(list(Project.objects.restrict(approver, Action.VIEW))) == 29
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_holders_are_exactly_the_users_restrict_lets_act(action, django_assert_num_queries):
+    tenant, other = TenantFactory(), TenantFactory()
+    project = ProjectFactory(tenant=tenant)
+    people = [member(tenant, role) for role in Role]
+    narrowed = UserFactory()
+    Membership.objects.create(tenant=tenant, user=narrowed, role=Role.DELIVERY_LEAD, all_projects=False)
+    granted, through_group = UserFactory(), UserFactory()
+    project_access_grant(project=project, user=granted, role=Role.ENGINEER)
+    group = Group.objects.create(name="Reviewers")
+    through_group.groups.add(group)
+    assign_perm(f"projects.{Action.VIEW}_project", group, project)
+    switched_off = member(tenant, Role.DELIVERY_LEAD, is_active=False)
+    outsiders = [member(other, Role.DELIVERY_LEAD), UserFactory(is_platform_admin=True)]
+    everyone = [*people, narrowed, granted, through_group, switched_off, *outsiders]
+
+    with django_assert_num_queries(1):
+        found = set(holders(project, action))
+    expected = {
+        user for user in everyone if user.is_active and not user.is_platform_admin and can(user, project, action)
+    }
+    assert found == expected
+    assert narrowed not in found  # narrowed to granted projects, and none granted here

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.services import token_issue
 from assessments.models import Job
 from config.celery_app import app
+from projects.services.projects import profile_update
 
 pytestmark = pytest.mark.django_db(transaction=True)  # enqueueing happens on commit
 
@@ -74,28 +75,11 @@ def test_asking_for_work_fails_fast_with_a_clear_error(client, tenant, people, p
     assert "The run failed: Could not reach the task queue" in page.content.decode()
 
 
-def test_an_edit_is_kept_when_its_re_evaluation_cannot_be_queued(client, people, project, redis_down, caplog):
-    client.force_login(people["lead"])
-    response = client.post(
-        reverse("project-profile", args=[project.pk]), _profile_form(project, monthly_requests=12345)
-    )
-    assert response.status_code == 302
+def test_an_edit_is_kept_when_its_re_evaluation_cannot_be_queued(people, project, redis_down, caplog):
+    profile_update(project=project, actor=people["lead"], monthly_requests=12345)
     project.profile.refresh_from_db()
     assert project.profile.monthly_requests == 12345
     assert "Re-evaluation of project" in caplog.text
-
-
-def _profile_form(project, **changes):
-    from projects.forms import ProfileForm
-
-    form = ProfileForm(instance=project.profile)
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        data[name] = value if not isinstance(value, list | tuple) else list(value)
-    return {**data, **changes}
 
 
 def test_with_redis_back_work_is_queued_again(client, people, project, celery_worker):
