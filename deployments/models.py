@@ -92,10 +92,14 @@ class CustomerCloudEnvironment(TenantOwned):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def required_facts(cls, *, strict_residency: bool = False) -> tuple[str, ...]:
+        """The facts (field names) a customer-cloud project needs recorded."""
+        return cls.REQUIRED + (("residency_regions",) if strict_residency else ())
+
     def missing_facts(self, *, strict_residency: bool = False) -> list[str]:
         """The facts a switch to customer cloud needs that are not recorded (field names)."""
-        required = self.REQUIRED + (("residency_regions",) if strict_residency else ())
-        return [name for name in required if not getattr(self, name)]
+        return [name for name in self.required_facts(strict_residency=strict_residency) if not getattr(self, name)]
 
     def needs_residency_confirmation(self, *, strict_residency: bool = False) -> bool:
         """Residency is confirmed once there is something to confirm: agreed regions, or a strict requirement."""

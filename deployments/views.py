@@ -59,7 +59,6 @@ def deployment_model(request, pk):
                 messages.info(request, "Nothing changed.")
             return redirect("project-detail", project.pk)
     strict = project.profile.residency == Residency.STRICT
-    required = [*CustomerCloudEnvironment.REQUIRED, *(["residency_regions"] if strict else [])]
     return render(
         request,
         "deployments/deployment_model_form.html",
@@ -67,7 +66,7 @@ def deployment_model(request, pk):
             "project": project,
             "form": form,
             "strict_residency": strict,
-            "required_facts": environment_labels(required),
+            "required_facts": environment_labels(CustomerCloudEnvironment.required_facts(strict_residency=strict)),
         },
     )
 
