@@ -8,9 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from assessments import services
 from assessments.catalog import latest_prices, prices_import
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, ProjectStanding, TenantDiscount
-from assessments.services import assessments_run, estimates_recalculate, evidence_record, evidence_withdraw
+from assessments.services import (
+    assessments_run,
+    estimates_recalculate,
+    evaluate_many,
+    evidence_record,
+    evidence_withdraw,
+)
+from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_request_create, policy_save
 from tests.factories import ProjectFactory
@@ -18,6 +26,16 @@ from tests.factories import ProjectFactory
 pytestmark = pytest.mark.django_db
 
 PRICES = {"openai:gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")), "openai:gpt-4o": (D("2.50"), D("1.25"), D("10"))}
+ROUTING = [
+    {"condition_kind": "data_class", "data_class": "regulated", "destination": "self_hosted", "share_percent": D("70")},
+    {
+        "condition_kind": "traffic",
+        "traffic_condition": "other",
+        "destination": "cloud_api",
+        "api_model": "openai:gpt-4o-mini",
+        "share_percent": D("30"),
+    },
+]
 
 
 @pytest.fixture
@@ -90,13 +108,58 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
-    # projects, 2 prefetches, 5 catalog tables, insert, standings upsert, webhooks, and a savepoint around them
-    with django_assert_num_queries(13) as few:
+    # projects, 5 catalog tables, ids for the new rows, their COPY, standings upsert, webhooks, and a
+    # savepoint around them
+    with django_assert_num_queries(12) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):
         estimates_recalculate([p.pk for p in projects + more])
     assert CostEstimate.objects.count() == 33
+
+
+@pytest.mark.postgres
+def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, people, catalog, monkeypatch):
+    projects = ProjectFactory.create_batch(3, tenant=tenant)
+    profile(projects[0], monthly_requests=2_000_000, peak_ratio=D("3"), monthly_budget=D("900"))
+    CostProfile.objects.create(tenant=tenant, project=projects[1], api_model="openai:gpt-4o", hardware_profile="none")
+    Project.objects.filter(pk=projects[1].pk).update(hosting_approach="hybrid")
+    projects[1].refresh_from_db()
+    routing_rules_replace(project=projects[1], actor=people["engineer"], rules=ROUTING)
+    evidence_record(project=projects[2], actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
+    project_ids = [project.pk for project in projects]
+
+    def stored():
+        rows = {
+            model: [
+                {name: value for name, value in row.items() if name not in {"id", "created_at"}}
+                for row in model.objects.filter(project_id__in=project_ids).order_by("project_id").values()
+            ]
+            for model in (CostEstimate, Assessment)
+        }
+        for standing in ProjectStanding.objects.filter(project_id__in=project_ids):
+            estimate, assessment = (
+                CostEstimate.objects.get(project=standing.project_id),
+                Assessment.objects.get(project=standing.project_id),
+            )
+            assert (standing.estimate_id, standing.estimated_at) == (estimate.pk, estimate.created_at)
+            assert (standing.assessment_id, standing.assessed_at) == (assessment.pk, assessment.created_at)
+        skipped = {"estimate_id", "estimated_at", "assessment_id", "assessed_at"}
+        rows[ProjectStanding] = [
+            {name: value for name, value in row.items() if name not in skipped}
+            for row in ProjectStanding.objects.filter(project_id__in=project_ids).order_by("project_id").values()
+        ]
+        return rows
+
+    assert evaluate_many(project_ids)["assessment"]["stored"] == 3
+    by_copy = stored()
+    assert len(by_copy[CostEstimate]) == len(by_copy[ProjectStanding]) == 3
+    ProjectStanding.objects.all().delete()
+    CostEstimate.objects.all().delete()
+    Assessment.objects.all().delete()
+    monkeypatch.setattr(services, "_copy_available", lambda: False)
+    assert evaluate_many(project_ids)["assessment"]["stored"] == 3
+    assert stored() == by_copy
 
 
 def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, people):
