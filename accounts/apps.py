@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tenants and people"
 
     def ready(self):
-        from accounts import signals  # noqa: F401 - connects the sign-in audit receivers
+        from accounts import freshness, signals  # noqa: F401 - signals connects the sign-in audit receivers
+
+        freshness.connect()

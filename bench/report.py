@@ -50,8 +50,8 @@ def render(run) -> str:
         f"production settings over plain HTTP; one Celery worker (solo pool). Clients: {run.options.concurrency} "
         f"concurrent keep-alive connections, {run.options.warmup} warm-up requests, then up to "
         f"{run.options.requests} requests or {run.options.seconds:.0f} s per row.",
-        f"- Portfolio: `{run.facts['generate_command']}` in {run.timings['generate portfolio']:.0f} s; then "
-        f"`VACUUM ANALYZE` ({run.timings['vacuum analyze']:.0f} s).",
+        f"- Portfolio: `{run.facts['generate_command']}` in {run.timings.get('generate portfolio', 0):.0f} s; then "
+        f"`VACUUM ANALYZE` ({run.timings.get('vacuum analyze', 0):.0f} s).",
         "",
         "| table | rows |",
         "| --- | ---: |",

@@ -87,6 +87,12 @@ def _arguments(argv):
     for name in ("tenants", "projects", "permission-rows", "audit-events", "approval-requests", "lead-tenants"):
         parser.add_argument(f"--{name}", type=int)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database an earlier run left (no fresh portfolio): for trying a change, not for the report",
+    )
+    parser.add_argument("--web-only", action="store_true", help="skip the recalculation runs")
     return parser.parse_args(argv)
 
 
@@ -111,19 +117,28 @@ class BenchRun:
     def execute(self):
         self.facts["load_before"] = os.getloadavg()
         self.step("services", self.check_services)
-        self.step("fresh database", self.fresh_database)
+        if self.options.reuse:
+            self.step("the database as it is", self.existing_database)
+        else:
+            self.step("fresh database", self.fresh_database)
         self.step("migrate", lambda: self.manage("migrate", "--noinput"))
         self.step("collectstatic", lambda: self.manage("collectstatic", "--noinput"))
-        self.step("generate portfolio", self.generate)
-        self.step("vacuum analyze", self.vacuum)
+        if not self.options.reuse:
+            self.step("generate portfolio", self.generate)
+            self.step("vacuum analyze", self.vacuum)
         self.step("django", self.setup_django)
         self.step("start gunicorn and the worker", self.start_processes)
         self.step("web requests", self.measure_web)
         self.step("queries per request", self.count_queries)
-        self.step("recalculation", self.measure_recalculation)
+        if not self.options.web_only:
+            self.step("recalculation", self.measure_recalculation)
         self.facts["load_after"] = os.getloadavg()
         self.stop_processes()
-        self.write_report()
+        if self.options.reuse or self.options.web_only:
+            print("\n(--reuse / --web-only: a trial run; docs/performance.md is left as it is)")
+            print(report.render(self))
+        else:
+            self.write_report()
 
     def step(self, name, work):
         print(f"== {name}", flush=True)
@@ -156,6 +171,15 @@ class BenchRun:
         with psycopg.connect(f"{self.options.server}/postgres", autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.environment()
+
+    def existing_database(self):
+        self.facts["generate_command"] = "(an earlier run's portfolio, --reuse)"
+        self.facts["portfolio"] = {}
+        self.environment()
+
+    def environment(self):
+        name = self.options.database
         os.environ.update(
             DJANGO_SETTINGS_MODULE="config.settings.production",
             DATABASE_URL=f"{self.options.server}/{name}",

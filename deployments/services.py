@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import freshness
 from accounts.access import Action, require
 from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Role, User
@@ -216,6 +217,7 @@ def routing_rules_replace(*, project: Project, actor: User, rules: list[dict]) -
         return current
     RoutingRule.objects.filter(project=project).delete()
     RoutingRule.objects.bulk_create(built)
+    freshness.tenants_changed([project.tenant_id])
     audit_record(action="routing.replaced", obj=project, actor=actor, before={"rules": before}, after={"rules": after})
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return list(RoutingRule.objects.filter(project=project).order_by("position"))

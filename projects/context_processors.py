@@ -1,6 +1,7 @@
 from django.db.models import Exists
 from django.utils.functional import SimpleLazyObject
 
+from accounts import freshness
 from accounts.access import Action
 from accounts.models import User
 from projects.selectors import tenant_list
@@ -36,22 +37,18 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
-    # Both flags come from one query, run only if the page asks for one of them.
-    rights = SimpleLazyObject(
-        lambda: (
-            User.objects.filter(pk=user.pk)
-            .annotate(
-                create_projects=Exists(tenant_list(user=user, action=Action.CHANGE)),
-                manage_tenants=Exists(tenant_list(user=user, action=Action.MANAGE)),
-            )
-            .values("create_projects", "manage_tenants")
-            .first()
-            or {"create_projects": False, "manage_tenants": False}
-        )
-    )
+    # Both flags from one query (or the cache), run only if the page asks for one of them.
+    rights = SimpleLazyObject(lambda: freshness.cached(user, "navigation", [], lambda: _rights(user)))
     return {
         "nav_section": section_of(match.url_name if match else None),
         "nav_current": "page" if match and match.url_name in NAV_TARGETS else "true",
         "can_create_projects": SimpleLazyObject(lambda: rights["create_projects"]),
         "can_manage_tenants": SimpleLazyObject(lambda: rights["manage_tenants"]),
     }
+
+
+def _rights(user) -> dict:
+    return User.objects.filter(pk=user.pk).annotate(
+        create_projects=Exists(tenant_list(user=user, action=Action.CHANGE)),
+        manage_tenants=Exists(tenant_list(user=user, action=Action.MANAGE)),
+    ).values("create_projects", "manage_tenants").first() or {"create_projects": False, "manage_tenants": False}

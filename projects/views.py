@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import freshness
 from accounts.access import Action, allowed_actions, get_for_user_or_404
 from accounts.forms import show_service_errors
 from accounts.models import AuditEvent, Tenant
@@ -60,7 +61,10 @@ def tenant_detail(request, slug):
 
 
 def _dashboard(request, *, tenant):
-    figures = portfolio(user=request.user, tenant=tenant)
+    user = request.user
+    figures = freshness.cached(
+        user, "dashboard", [tenant.pk if tenant else "all"], lambda: portfolio(user=user, tenant=tenant)
+    )
     return render(
         request,
         "projects/dashboard.html",
@@ -69,9 +73,13 @@ def _dashboard(request, *, tenant):
             "portfolio": figures,
             "charts": dashboard_charts(figures),
             "deployment_legend": DeploymentModel.choices,
-            "waiting_for_me": len(approval_inbox(user=request.user)),
+            "waiting_for_me": len(_inbox(user)),
         },
     )
+
+
+def _inbox(user):
+    return freshness.cached(user, "inbox", [], lambda: approval_inbox(user=user))
 
 
 @login_required
@@ -84,11 +92,22 @@ def project_list_page(request):
         projects = filters.qs
     else:
         projects = filters.queryset.none()  # the form names the field and the rule
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _cached_page(request, projects)
     context = {"filters": filters, "page": page, "query": _query_without_page(request)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "projects/_project_results.html", context)
     return render(request, "projects/project_list.html", context)
+
+
+def _cached_page(request, projects) -> Page:
+    """The asked-for page of ``projects``, its rows and the total kept until what they show changes."""
+
+    def rows():
+        page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+        return page.number, page.paginator.count, list(page.object_list)
+
+    number, count, object_list = freshness.cached(request.user, "projects.page", [request.GET.urlencode()], rows)
+    return Page(object_list, number, Paginator(range(count), PAGE_SIZE))
 
 
 @login_required
@@ -230,7 +249,7 @@ def stage_move(request, pk, move):
 
 @login_required
 def inbox(request):
-    return render(request, "projects/inbox.html", {"requests": approval_inbox(user=request.user)})
+    return render(request, "projects/inbox.html", {"requests": _inbox(request.user)})
 
 
 @login_required

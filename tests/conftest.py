@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts import freshness
 from accounts.models import Role
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
@@ -25,6 +26,12 @@ def pytest_runtest_setup(item):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (STAGEGATE_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cached_reads():
+    """No test sees another's cached reads (ids are reused after a rollback; the cache is not rolled back)."""
+    freshness.reset()
 
 
 @pytest.fixture

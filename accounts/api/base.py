@@ -76,8 +76,7 @@ class SafeRetriesMixin:
     # --- ETag / If-Match ---------------------------------------------------------------------
 
     def etag_for(self, obj) -> str:
-        data = self.get_serializer(obj).data
-        return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+        return etag_of(self.get_serializer(obj).data)
 
     def check_if_match(self, request, obj):
         expected = request.headers.get("If-Match")
@@ -85,7 +84,10 @@ class SafeRetriesMixin:
             raise PreconditionFailed
 
     def retrieve(self, request, *args, **kwargs):
-        obj = self.get_object()
-        response = Response(self.get_serializer(obj).data)
-        response["ETag"] = self.etag_for(obj)
-        return response
+        data = self.get_serializer(self.get_object()).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+def etag_of(data) -> str:
+    """The ETag of an object's representation."""
+    return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'

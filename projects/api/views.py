@@ -7,8 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts import freshness
 from accounts.access import Action, get_for_user_or_404, restrict
-from accounts.api.base import SafeRetriesMixin
+from accounts.api.base import SafeRetriesMixin, etag_of
 from accounts.models import ApiToken, Tenant, User
 from deployments.services import (
     deployment_model_switch,
@@ -90,6 +91,26 @@ class ProjectViewSet(
         if self.action == "list":
             return ProjectListSerializer
         return ProjectDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        """Cached per caller and address until a project of a client they see, or their access, changes."""
+        data = freshness.cached(
+            request.user,
+            "api.projects",
+            [request.build_absolute_uri()],
+            lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs).data,
+        )
+        return Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        """Cached like the list; the ETag comes with the representation it tags."""
+
+        def representation():
+            data = self.get_serializer(self.get_object()).data
+            return data, etag_of(data)
+
+        data, etag = freshness.cached(request.user, "api.project", [request.build_absolute_uri()], representation)
+        return Response(data, headers={"ETag": etag})
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import freshness
 from accounts.models import User
 from assessments.catalog import latest_prices, prices_import, reference_catalog_load
 from assessments.models import ApiModelPrice, CostProfile, GpuInstancePrice, ProjectStanding
@@ -119,7 +120,10 @@ def portfolio_generate(
     _ensure_catalog()
     with transaction.atomic():
         generator = Generator(spec, now=now, log=log or (lambda message: None))
-        return generator.run()
+        generated = generator.run()
+        # Rows went in by COPY, past the signals that keep cached reads fresh.
+        transaction.on_commit(freshness.reset)
+    return generated
 
 
 def _ensure_catalog() -> None:
