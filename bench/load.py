@@ -30,8 +30,13 @@ class Measurement:
     bytes_per_response: int
     queries: int | None = None
     sql_ms: float | None = None
-    #: The same request once, alone, through the test client in this process.
+    #: The same request once, alone, through the test client in this process, its cached reads warm.
     alone_ms: float | None = None
+    #: And once with nothing cached (``freshness.reset()`` first): what a first visit, or the first
+    #: read after a change, costs.
+    cold_ms: float | None = None
+    cold_queries: int | None = None
+    cold_sql_ms: float | None = None
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
     @property

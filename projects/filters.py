@@ -21,8 +21,8 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
 class ProjectListFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", help_text="Code, name or ticket key.")
-    tenant = django_filters.ModelChoiceFilter(
-        field_name="tenant", to_field_name="slug", queryset=None, label="Client", empty_label="All clients"
+    tenant = django_filters.ChoiceFilter(
+        field_name="tenant__slug", choices=[], label="Client", empty_label="All clients"
     )
     stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
     deployment_model = django_filters.ChoiceFilter(
@@ -63,9 +63,10 @@ class ProjectListFilter(django_filters.FilterSet):
         model = Project
         fields = ["q", "tenant", "stage", "deployment_model", "hosting_approach", "readiness", "pending"]
 
-    def __init__(self, *args, tenants, **kwargs):
+    def __init__(self, *args, tenants: list[tuple[str, str]], **kwargs):
+        """``tenants``: the (slug, name) of each client the person may pick."""
         super().__init__(*args, **kwargs)
-        self.filters["tenant"].queryset = tenants
+        self.filters["tenant"].extra["choices"] = tenants
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -84,8 +84,11 @@ def _inbox(user):
 
 @login_required
 def project_list_page(request):
-    tenants = tenant_list(user=request.user)
-    filters = ProjectListFilter(request.GET or None, queryset=project_list(user=request.user), tenants=tenants)
+    user = request.user
+    tenants = freshness.cached(
+        user, "tenant-choices", [], lambda: list(tenant_list(user=user).values_list("slug", "name"))
+    )
+    filters = ProjectListFilter(request.GET or None, queryset=project_list(user=user), tenants=tenants)
     if not filters.is_bound:
         projects = filters.queryset
     elif filters.is_valid():
