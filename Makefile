@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate demo screenshots bench clean
+.PHONY: run test lint audit format install migrate demo screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ screenshots: demo
 bench: install
 	$(BIN)/python -m pip install --quiet -r requirements/production.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## pip-audit over the installed packages: fails on a known vulnerability, warns about any it could not audit.
+audit: install
+	.ci/audit
 
 lint: install
 	$(BIN)/ruff format --check .
