@@ -78,14 +78,28 @@ def _bump_now_and_on_commit(keys: list[str]) -> None:
 
 def _bump(keys: list[str]) -> None:
     try:
-        for key in keys:
-            try:
-                cache.incr(key)
-            except ValueError:  # not set yet: any fresh start is above every earlier value
-                if not cache.add(key, time.time_ns(), timeout=None):
-                    cache.incr(key)
+        _start_or_increment(keys, increment=True)
     except _FAILURES:
         logger.warning("Cache unavailable: versions %s not bumped", keys[:5], exc_info=True)
+
+
+def _start_or_increment(keys: list[str], *, increment: bool) -> None:
+    """Start each missing version from the clock (above any value it can have had); then, if
+    ``increment``, add one to each. On Redis one round trip, whatever the number of keys."""
+    start = time.time_ns()
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        with backend._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+            for key in keys:
+                made = backend.make_key(key)
+                pipe.set(made, start, nx=True)
+                if increment:
+                    pipe.incr(made)
+            pipe.execute()
+        return
+    for key in keys:
+        if not cache.add(key, start, timeout=None) and increment:
+            cache.incr(key)
 
 
 # --- Readers ----------------------------------------------------------------------------------
@@ -149,11 +163,13 @@ def _versions(keys: list[str]) -> list[int]:
     missing = [key for key, value in zip(keys, values, strict=True) if value is None]
     if not missing:
         return values
-    start = time.time_ns()
-    for key in missing:
-        cache.add(key, start, timeout=None)
+    _start_or_increment(missing, increment=False)
     found = dict(zip(missing, _get_many(missing), strict=True))
-    return [found.get(key) or start if value is None else value for key, value in zip(keys, values, strict=True)]
+    # A version still missing (evicted at once) is a value never seen before: a miss, never a stale hit.
+    return [
+        value if value is not None else found[key] if found[key] is not None else time.time_ns()
+        for key, value in zip(keys, values, strict=True)
+    ]
 
 
 def _get_many(keys: list[str]) -> list:

@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import freshness
 from accounts.access import Action, require
 from accounts.audit import audit_record, changes, snapshot
 from accounts.webhooks import publish_many
@@ -436,6 +437,7 @@ def _standings_update(rows, columns) -> None:
         ProjectStanding.objects.bulk_create(
             standings, update_conflicts=True, unique_fields=["project"], update_fields=list(columns(rows[0]))
         )
+    freshness.tenants_changed({row.tenant_id for row in rows})
 
 
 def _estimate_row(project, result: costs.Estimate, inputs: "_Json", digest, job) -> CostEstimate:
