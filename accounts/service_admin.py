@@ -6,9 +6,10 @@ always rolled back, so a refusal shows up as form errors and saves nothing; when
 valid, ``save_model`` runs it for real.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
 
 
 class _DryRun(Exception):
@@ -48,12 +49,12 @@ class ServiceAdmin(admin.ModelAdmin):
                 if not hasattr(error, "error_dict"):
                     self.add_error(None, error)
                     return
-                for field, messages in error.message_dict.items():
+                for field, field_messages in error.message_dict.items():
                     if field in self.fields:
-                        self.add_error(field, messages)
+                        self.add_error(field, field_messages)
                     else:
                         label = "" if field == NON_FIELD_ERRORS else f"{field}: "
-                        self.add_error(None, [f"{label}{message}" for message in messages])
+                        self.add_error(None, [f"{label}{message}" for message in field_messages])
 
         return ServiceForm
 
@@ -69,6 +70,25 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         self.delete_service(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._refused_as_message(
+            request, lambda: super(ServiceAdmin, self).delete_view(request, object_id, extra_context)
+        )
+
+    def changelist_view(self, request, extra_context=None):  # its bulk delete action
+        return self._refused_as_message(
+            request, lambda: super(ServiceAdmin, self).changelist_view(request, extra_context)
+        )
+
+    def _refused_as_message(self, request, view):
+        """A deletion the service refuses deletes nothing and says why, instead of failing the page."""
+        try:
+            with transaction.atomic():
+                return view()
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -52,6 +52,8 @@ def membership_grant(
     if actor is not None:
         require(actor, tenant, Action.MANAGE)
     existing = Membership.objects.select_for_update().filter(tenant=tenant, user=user).first()
+    if existing is not None and Role(role) != Role.CUSTOMER_ADMIN:
+        _keep_a_customer_admin(existing)
     before = snapshot(existing, ["role", "all_projects"]) if existing else None
     membership, _ = Membership.objects.update_or_create(
         tenant=tenant, user=user, defaults={"role": Role(role), "all_projects": all_projects}
@@ -75,6 +77,7 @@ def membership_revoke(*, tenant: Tenant, user: User, actor: User | None = None) 
     membership = Membership.objects.select_for_update().filter(tenant=tenant, user=user).first()
     if membership is None:
         return
+    _keep_a_customer_admin(membership)
     audit_record(
         action="access.role_revoked",
         obj=membership,
@@ -82,6 +85,26 @@ def membership_revoke(*, tenant: Tenant, user: User, actor: User | None = None) 
         before={**snapshot(membership, ["role", "all_projects"]), "user": user.get_username()},
     )
     membership.delete()
+
+
+def _keep_a_customer_admin(leaving: Membership) -> None:
+    """Refuse to take away the last customer admin (a person) of a tenant: nobody could manage it any more.
+
+    The tenant's admin memberships are locked first, so two admins removing each other at the same
+    time cannot both succeed."""
+    if leaving.role != Role.CUSTOMER_ADMIN:
+        return
+    admins = Membership.objects.select_for_update(of=("self",)).filter(
+        tenant_id=leaving.tenant_id, role=Role.CUSTOMER_ADMIN, user__is_active=True, user__kind=User.Kind.PERSON
+    )
+    if not any(admin.pk != leaving.pk for admin in admins):
+        raise ValidationError(
+            {
+                "user": f"{leaving.user.get_username()} is the last customer admin of this client: make someone else "
+                "customer admin first."
+            },
+            code="last_customer_admin",
+        )
 
 
 @transaction.atomic

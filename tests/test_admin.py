@@ -492,6 +492,7 @@ def test_a_tenant_created_in_the_admin_is_audited(client, operator):
 
 
 def test_membership_changes_in_the_admin_are_audited(client, operator, tenant):
+    member(tenant, Role.CUSTOMER_ADMIN, username="resident-admin")
     person = UserFactory(username="newcomer")
     response = client.post(
         url(Membership, "add"),
@@ -512,6 +513,23 @@ def test_membership_changes_in_the_admin_are_audited(client, operator, tenant):
     assert not Membership.objects.filter(user=person).exists()
     assert writes().filter(action="access.role_revoked").count() == 1
     assert set(writes().values_list("source", flat=True)) == {"admin"}
+
+
+def test_the_admin_refuses_to_remove_a_clients_last_customer_admin_and_says_why(client, operator, tenant):
+    only = member(tenant, Role.CUSTOMER_ADMIN, username="only-admin")
+    viewer = member(tenant, Role.CUSTOMER_VIEWER, username="a-viewer")
+    membership = Membership.objects.get(user=only)
+    response = client.post(url(Membership, "delete", membership.pk), {"post": "yes"}, follow=True)
+    assert "Only-admin is the last customer admin of this client" in response.content.decode()
+    ids = list(Membership.objects.filter(user__in=[only, viewer]).values_list("pk", flat=True))
+    response = client.post(
+        url(Membership, "changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        follow=True,
+    )
+    assert "Only-admin is the last customer admin of this client" in response.content.decode()
+    assert Membership.objects.filter(pk__in=ids).count() == 2  # the bulk delete is refused as a whole
+    assert not writes().filter(action="access.role_revoked").exists()
 
 
 def test_a_bulk_membership_delete_revokes_each_through_the_service(client, operator, tenant):

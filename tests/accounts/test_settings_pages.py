@@ -6,13 +6,14 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import freshness, webhooks
 from accounts.models import ApiToken, AuditEvent, Membership, Role, User, WebhookDelivery, WebhookEndpoint
-from accounts.services import membership_grant, service_account_create, token_digest, token_issue
+from accounts.services import membership_grant, membership_revoke, service_account_create, token_digest, token_issue
 from projects.models import ApprovalPolicy, FreezeWindow
 from projects.services.approvals import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
@@ -350,12 +351,29 @@ def test_remove_a_member_after_confirming(client, people, tenant):
 
 
 def test_an_admin_who_gives_up_their_own_right_to_manage_is_sent_home(client, people, tenant):
+    member(tenant, Role.CUSTOMER_ADMIN, username="second-admin")
     own = Membership.objects.get(tenant=tenant, user=people["admin"])
     client.force_login(people["admin"])
     assert "This is your own role" in body(client.get(url("settings-member-change", own.pk)))
     response = client.post(url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"})
     assert response["Location"] == reverse("home")
     assert client.get(url("settings-members")).status_code == 403
+
+
+def test_the_last_customer_admin_cannot_give_up_the_role_or_be_removed(client, people, tenant):
+    own = Membership.objects.get(tenant=tenant, user=people["admin"])
+    client.force_login(people["admin"])
+    response = client.post(url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"})
+    assert response.status_code == 200
+    assert "the last customer admin of this client" in body(response)
+    own.refresh_from_db()
+    assert own.role == Role.CUSTOMER_ADMIN
+    with pytest.raises(ValidationError) as refused:
+        membership_revoke(tenant=tenant, user=people["admin"], actor=people["platform"])
+    assert refused.value.message_dict == {
+        "user": ["cadmin is the last customer admin of this client: make someone else customer admin first."]
+    }
+    assert Membership.objects.filter(tenant=tenant, user=people["admin"], role=Role.CUSTOMER_ADMIN).exists()
 
 
 # --- Approval policies -------------------------------------------------------------------------
