@@ -103,32 +103,39 @@ class Portfolio:
 
 
 def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> Portfolio:
-    """Counts and cost totals over the visible projects: five aggregate queries, whatever their number."""
+    """Counts and cost totals over the visible projects: two grouped passes over them (the counts and
+    totals in one, the costliest clients in the other) and two over the pending requests, whatever
+    their number."""
     projects = restrict(Project.objects.all(), user=user)
     if tenant is not None:
         projects = projects.filter(tenant=tenant)
 
     grid = {stage: dict.fromkeys(DeploymentModel.values, 0) for stage in Stage.values}
-    for row in projects.values("stage", "deployment_model").annotate(n=Count("pk")).order_by():
-        grid[row["stage"]][row["deployment_model"]] = row["n"]
-
     readiness = {value: 0 for value, _ in READINESS_CHOICES}
-    status = Coalesce(NullIf("standing__readiness_status", Value("")), Value(NOT_ASSESSED))
-    for row in projects.annotate(readiness=status).values("readiness").annotate(n=Count("pk")).order_by():
-        readiness[row["readiness"]] = row["n"]
-
-    costed = projects.filter(standing__chosen_monthly__isnull=False)
     by_hosting = dict.fromkeys(HostingApproach.values, Decimal("0"))
     estimated, total = 0, Decimal("0")
-    for row in (
-        costed.values("hosting_approach").annotate(n=Count("pk"), monthly=Sum("standing__chosen_monthly")).order_by()
-    ):
-        by_hosting[row["hosting_approach"]] = row["monthly"]
-        estimated += row["n"]
-        total += row["monthly"]
+    status = Coalesce(NullIf("standing__readiness_status", Value("")), Value(NOT_ASSESSED))
+    groups = (
+        projects.annotate(readiness=status)
+        .values("stage", "deployment_model", "readiness", "hosting_approach")
+        .annotate(
+            n=Count("pk"),
+            costed=Count("pk", filter=Q(standing__chosen_monthly__isnull=False)),
+            monthly=Sum("standing__chosen_monthly"),
+        )
+        .order_by()
+    )
+    for row in groups:
+        grid[row["stage"]][row["deployment_model"]] += row["n"]
+        readiness[row["readiness"]] += row["n"]
+        if row["costed"]:
+            by_hosting[row["hosting_approach"]] += row["monthly"]
+            estimated += row["costed"]
+            total += row["monthly"]
     by_client = [
         (row["tenant__slug"], row["tenant__name"], row["monthly"])
-        for row in costed.values("tenant__slug", "tenant__name")
+        for row in projects.filter(standing__chosen_monthly__isnull=False)
+        .values("tenant__slug", "tenant__name")
         .annotate(monthly=Sum("standing__chosen_monthly"))
         .order_by("-monthly", "tenant__name")[:COST_GROUPS_SHOWN]
     ]
