@@ -34,7 +34,7 @@ def test_a_read_is_computed_once_per_reader_and_parts_until_what_it_shows_change
     assert freshness.cached(viewer, "read", ["a"], compute) == 1
     assert freshness.cached(viewer, "read", ["a"], compute) == 1
     assert freshness.cached(viewer, "read", ["b"], compute) == 2
-    assert freshness.cached(viewer, "other read", ["a"], compute) == 3
+    assert freshness.cached(viewer, "other-read", ["a"], compute) == 3
     assert freshness.cached(people["approver"], "read", ["a"], compute) == 4
     project_update(project=project, actor=people["lead"], name="Renamed")
     assert freshness.cached(viewer, "read", ["a"], compute) == 5
