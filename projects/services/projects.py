@@ -41,6 +41,7 @@ def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict |
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
     project = Project(tenant=tenant, **fields)
+    _refuse_a_used_code(project)
     project.full_clean()
     if project.delivery_lead is None and actor is not None and not actor.is_platform_admin:
         project.delivery_lead = actor
@@ -77,6 +78,7 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
     if not after:
         return project
     require(actor, project, Action.CHANGE_TECHNICAL if set(after) <= TECHNICAL_PROJECT_FIELDS else Action.CHANGE)
+    _refuse_a_used_code(project)
     project.full_clean()
     project.save()
     audit_record(action="project.updated", obj=project, actor=actor, before=before, after=after)
@@ -134,6 +136,9 @@ def evidence_remove(*, link: EvidenceLink, actor: User) -> None:
 def ticket_link(*, project: Project, actor: User, system: str, key: str, url: str = "") -> TicketReference:
     require(actor, project, Action.CHANGE_TECHNICAL)
     ticket = TicketReference(tenant_id=project.tenant_id, project=project, system=system, key=key.strip(), url=url)
+    linked = TicketReference.objects.filter(tenant_id=project.tenant_id, system=system, key=ticket.key)
+    if ticket.key and linked.exists():
+        raise ValidationError({"key": f"{ticket.key} is linked to a project of this client already."}, code="unique")
     ticket.full_clean()
     ticket.save()
     audit_record(action="ticket.linked", obj=ticket, actor=actor, after=snapshot(ticket, ["system", "key", "url"]))
@@ -173,6 +178,15 @@ def project_access_revoke(*, project: Project, user: User, actor: User | None = 
 def _remove_project_permissions(project, user) -> int:
     deleted, _ = ProjectUserObjectPermission.objects.filter(user=user, content_object=project).delete()
     return deleted
+
+
+def _refuse_a_used_code(project: Project) -> None:
+    """A code is unique within its client: said on the code field, not as an error of the whole form."""
+    taken = Project.objects.filter(tenant_id=project.tenant_id, code=project.code).exclude(pk=project.pk)
+    if project.code and taken.exists():
+        raise ValidationError(
+            {"code": f"This client has a project {project.code} already: choose another code."}, code="unique"
+        )
 
 
 def _profile_fields(profile: dict) -> dict:

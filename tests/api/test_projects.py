@@ -144,6 +144,7 @@ def test_create_project_through_the_api(api, people, tenant):
     assert response.json()["profile"]["monthly_requests"] == 1000
     duplicate = client.post("/api/v1/projects/", {"tenant": "acme", "name": "Again", "code": "CLM-9"}, format="json")
     assert duplicate.status_code == 400
+    assert [item["field"] for item in duplicate.json()["error"]["fields"]] == ["code"]
     assert (
         client.post("/api/v1/projects/", {"tenant": "nope", "name": "N", "code": "NN-1"}, format="json").status_code
         == 404

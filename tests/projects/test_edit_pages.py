@@ -107,7 +107,8 @@ def test_a_code_another_project_has_is_refused_and_changes_nothing(client, tenan
     before = row(project)
     response = client.post(reverse("project-edit", args=[project.pk]), edit_data(project, code="TAKEN"))
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert response.context["form"].errors["code"] == ["This client has a project TAKEN already: choose another code."]
+    assert "This client has a project TAKEN already" in response.content.decode()
     assert row(project) == before
 
 
@@ -236,7 +237,8 @@ def test_a_ticket_key_the_client_already_uses_is_refused(client, tenant, project
         reverse("project-tickets", args=[project.pk]), {"ticket-system": "jira", "ticket-key": "OPS-7"}
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert response.context["ticket_form"].errors["key"] == ["OPS-7 is linked to a project of this client already."]
+    assert "OPS-7 is linked to a project of this client already." in response.content.decode()
     assert TicketReference.objects.count() == 1
 
 

@@ -110,8 +110,10 @@ def test_create_refuses_bad_fields(tenant, people, fields, field):
 
 
 def test_codes_are_unique_within_a_tenant_only(tenant, people, project):
-    error = unchanged(lambda: project_create(tenant=tenant, actor=people["lead"], name="Again", code=project.code))
-    assert "Code already exists" in str(error)
+    error = unchanged(
+        lambda: project_create(tenant=tenant, actor=people["lead"], name="Again", code=project.code), field="code"
+    )
+    assert error.message_dict["code"] == [f"This client has a project {project.code} already: choose another code."]
     other = TenantFactory(slug="other")
     again = project_create(tenant=other, actor=people["platform"], name="Same code elsewhere", code=project.code)
     assert (again.code, again.tenant) == (project.code, other)
@@ -182,8 +184,8 @@ def test_the_delivery_lead_must_be_one_who_may_lead_the_project(project, people)
 def test_update_validates_the_new_values(project, people):
     unchanged(lambda: project_update(project=project, actor=people["lead"], code="bad code"), field="code")
     twin = project_create(tenant=project.tenant, actor=people["lead"], name="Twin", code="TWIN-1")
-    error = unchanged(lambda: project_update(project=twin, actor=people["lead"], code=project.code))
-    assert "Code already exists" in str(error)
+    error = unchanged(lambda: project_update(project=twin, actor=people["lead"], code=project.code), field="code")
+    assert error.message_dict["code"] == [f"This client has a project {project.code} already: choose another code."]
 
 
 # --- Evidence and tickets ---------------------------------------------------------------------------
