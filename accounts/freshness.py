@@ -28,10 +28,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
+
+from accounts.cache import redis_get_many, redis_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -87,16 +88,14 @@ def _start_or_increment(keys: list[str], *, increment: bool) -> None:
     """Start each missing version from the clock (above any value it can have had); then, if
     ``increment``, add one to each. On Redis one round trip, whatever the number of keys."""
     start = time.time_ns()
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        with backend._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+    with redis_pipeline() as (pipeline, make_key):
+        if pipeline is not None:
             for key in keys:
-                made = backend.make_key(key)
-                pipe.set(made, start, nx=True)
+                pipeline.set(make_key(key), start, nx=True)
                 if increment:
-                    pipe.incr(made)
-            pipe.execute()
-        return
+                    pipeline.incr(make_key(key))
+            pipeline.execute()
+            return
     for key in keys:
         if not cache.add(key, start, timeout=None) and increment:
             cache.incr(key)
@@ -173,16 +172,10 @@ def _versions(keys: list[str]) -> list[int]:
 
 
 def _get_many(keys: list[str]) -> list:
-    """The values of ``keys`` in order, None where missing: one round trip.
-
-    On Redis this skips the cache API's per-key validation and mapping, which for a reader of
-    many tenants cost more than the round trip itself.
-    """
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        made = [backend.make_key(key) for key in keys]
-        found = backend._cache.get_many(made)  # Django's RedisCacheClient: made keys, values decoded
-        return [found.get(key) for key in made]
+    """The values of ``keys`` in order, None where missing: one round trip."""
+    values = redis_get_many(keys)
+    if values is not None:
+        return values
     found = cache.get_many(keys)
     return [found.get(key) for key in keys]
 

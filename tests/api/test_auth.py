@@ -54,6 +54,17 @@ def test_token_endpoint_is_throttled_per_address(tenant, settings):
     cache.clear()
 
 
+def test_a_token_over_its_budget_is_refused_until_the_window_ends(api, people, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "per_token": "3/day"}}
+    client, other = api(people["viewer"]), api(people["viewer"])
+    responses = [client.get("/api/v1/projects/") for _ in range(5)]
+    assert [response.status_code for response in responses] == [200, 200, 200, 429, 429]
+    assert 0 < int(responses[-1]["Retry-After"]) <= 24 * 3600
+    assert "throttled" in responses[-1].json()["error"]["message"].lower()
+    assert other.get("/api/v1/projects/").status_code == 200  # the budget is the token's own
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [("Bearer nonsense", "Malformed"), ("Bearer sg_abc_def", "Unknown")],
