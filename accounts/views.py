@@ -9,6 +9,7 @@ tenant's time zone.
 """
 
 import functools
+import secrets
 import zoneinfo
 
 from django.contrib import messages
@@ -90,6 +91,36 @@ def _secret_page(request, template, tenant, section, **context):
     """A page that shows a secret once: never cached, never kept anywhere."""
     response = _page(request, template, tenant, section, **context)
     add_never_cache_headers(response)
+    return response
+
+
+# A form whose answer shows a secret carries a one-time number: reloading that answer sends the
+# form again with a spent number, which is refused instead of issuing a second secret.
+ONCE = "once"
+ONCE_KEPT = 20
+
+
+def _once(request) -> str:
+    """The number for the form on this page: the one it was sent with, while unspent, or a new one."""
+    sent = request.POST.get(ONCE)
+    if sent and _once_unspent(request):
+        return sent
+    number = secrets.token_urlsafe(16)
+    request.session[ONCE] = [*request.session.get(ONCE, [])[-(ONCE_KEPT - 1) :], number]
+    return number
+
+
+def _once_unspent(request) -> bool:
+    return request.POST.get(ONCE, "") in request.session.get(ONCE, [])
+
+
+def _once_spend(request) -> None:
+    request.session[ONCE] = [number for number in request.session.get(ONCE, []) if number != request.POST.get(ONCE)]
+
+
+def _sent_already(request, tenant, section, *, back_url):
+    response = _page(request, "accounts/sent_once.html", tenant, section, back_url=back_url)
+    response.status_code = 409
     return response
 
 
@@ -366,6 +397,8 @@ def webhooks(request, tenant):
 
 @tenant_settings
 def webhook_new(request, tenant):
+    if request.method == "POST" and not _once_unspent(request):
+        return _sent_already(request, tenant, "webhooks", back_url=reverse("settings-webhooks", args=[tenant.slug]))
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,9 +406,12 @@ def webhook_new(request, tenant):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
+            _once_spend(request)
             messages.success(request, f"Webhook to {endpoint.url} created.")
             return _secret_page(request, "accounts/webhook_created.html", tenant, "webhooks", endpoint=endpoint)
-    return _page(request, "accounts/webhook_form.html", tenant, "webhooks", form=form, endpoint=None)
+    return _page(
+        request, "accounts/webhook_form.html", tenant, "webhooks", form=form, endpoint=None, once=_once(request)
+    )
 
 
 @tenant_settings
@@ -463,6 +499,9 @@ def service_accounts(request, tenant):
 @tenant_settings
 def token_new(request, tenant, pk):
     account = _found(selectors.service_account_get(tenant=tenant, pk=pk))
+    if request.method == "POST" and not _once_unspent(request):
+        back_url = reverse("settings-service-accounts", args=[tenant.slug])
+        return _sent_already(request, tenant, "service_accounts", back_url=back_url)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -470,6 +509,7 @@ def token_new(request, tenant, pk):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
+            _once_spend(request)
             messages.success(request, f"Token “{record.name}” issued to {account.get_username()}.")
             return _secret_page(
                 request,
@@ -480,7 +520,9 @@ def token_new(request, tenant, pk):
                 record=record,
                 secret=secret,
             )
-    return _page(request, "accounts/token_form.html", tenant, "service_accounts", form=form, account=account)
+    return _page(
+        request, "accounts/token_form.html", tenant, "service_accounts", form=form, account=account, once=_once(request)
+    )
 
 
 @tenant_settings

@@ -592,17 +592,20 @@ def test_edit_and_delete_a_freeze(client, people, objects):
 # --- Webhooks ----------------------------------------------------------------------------------
 
 
+def with_once(client, address, data):
+    """``data`` with the one-time number of the form at ``address``, as a browser sends it."""
+    return {**data, "once": client.get(address).context["once"]}
+
+
 def test_a_new_webhook_shows_its_secret_once(client, people, tenant):
     client.force_login(people["admin"])
-    response = client.post(
-        url("settings-webhook-new"),
-        {
-            "url": "http://127.0.0.1:9/jira",
-            "description": "Jira",
-            "event_types": ["approval.approved"],
-            "is_active": "on",
-        },
-    )
+    data = {
+        "url": "http://127.0.0.1:9/jira",
+        "description": "Jira",
+        "event_types": ["approval.approved"],
+        "is_active": "on",
+    }
+    response = client.post(url("settings-webhook-new"), with_once(client, url("settings-webhook-new"), data))
 
     endpoint = WebhookEndpoint.objects.get(tenant=tenant)
     assert endpoint.event_types == ["approval.approved"]
@@ -621,7 +624,8 @@ def test_a_new_webhook_shows_its_secret_once(client, people, tenant):
 def test_a_private_target_is_refused_on_the_url_field(client, people, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     client.force_login(people["admin"])
-    response = client.post(url("settings-webhook-new"), {"url": "http://10.1.2.3/hook", "is_active": "on"})
+    data = {"url": "http://10.1.2.3/hook", "is_active": "on"}
+    response = client.post(url("settings-webhook-new"), with_once(client, url("settings-webhook-new"), data))
     error = re.search(r'id="id_url_error">(.*?)</div>', body(response), re.S)
     assert error
     assert "private or reserved address" in error.group(1)
@@ -731,9 +735,9 @@ def test_the_service_accounts_page_lists_every_token(client, people, objects):
 def test_issue_a_token_shows_it_once_and_it_is_the_one_stored(client, people, objects):
     account = objects["account"]
     client.force_login(people["admin"])
-    response = client.post(
-        url("settings-token-new", account.pk), {"name": "Jira prod", "scopes": ["read", "approve"], "days": 30}
-    )
+    address = url("settings-token-new", account.pk)
+    data = with_once(client, address, {"name": "Jira prod", "scopes": ["read", "approve"], "days": 30})
+    response = client.post(address, data)
     record = ApiToken.objects.get(name="Jira prod")
     secret = re.search(r'id="token-secret"[^>]*value="([^"]+)"', body(response)).group(1)
     assert record.digest == token_digest(secret)
@@ -742,6 +746,33 @@ def test_issue_a_token_shows_it_once_and_it_is_the_one_stored(client, people, ob
     assert "no-store" in response["Cache-Control"]
     assert secret not in body(client.get(url("settings-service-accounts")))
     assert audited("token.issued") == 2
+
+    reloaded = client.post(address, data)  # the browser's reload of the answer sends the form again
+    assert reloaded.status_code == 409
+    assert "This form was sent already" in body(reloaded)
+    assert secret not in body(reloaded)
+    assert ApiToken.objects.filter(name="Jira prod").count() == 1
+    assert audited("token.issued") == 2
+
+
+def test_reloading_a_new_webhooks_answer_makes_no_second_webhook(client, people, tenant):
+    client.force_login(people["admin"])
+    data = with_once(client, url("settings-webhook-new"), {"url": "http://127.0.0.1:9/jira", "is_active": "on"})
+    assert client.post(url("settings-webhook-new"), data).status_code == 200
+    reloaded = client.post(url("settings-webhook-new"), data)
+    assert reloaded.status_code == 409
+    assert WebhookEndpoint.objects.filter(tenant=tenant).count() == 1
+    assert client.post(url("settings-webhook-new"), {"url": "http://127.0.0.1:9/other"}).status_code == 409
+
+
+def test_a_refused_form_keeps_its_number_for_the_corrected_sending(client, people, objects):
+    client.force_login(people["admin"])
+    address = url("settings-token-new", objects["account"].pk)
+    refused = client.post(address, with_once(client, address, {"name": "x", "scopes": ["read"], "days": 400}))
+    assert refused.status_code == 200
+    corrected = {"name": "x", "scopes": ["read"], "days": 30, "once": refused.context["once"]}
+    assert client.post(address, corrected).status_code == 200
+    assert ApiToken.objects.filter(name="x").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -753,7 +784,8 @@ def test_issue_a_token_shows_it_once_and_it_is_the_one_stored(client, people, ob
 )
 def test_a_token_the_service_refuses_shows_why(client, people, objects, data, field, message):
     client.force_login(people["admin"])
-    response = client.post(url("settings-token-new", objects["account"].pk), data)
+    address = url("settings-token-new", objects["account"].pk)
+    response = client.post(address, with_once(client, address, data))
     error = re.search(rf'id="id_{field}_error">(.*?)</div>', body(response), re.S)
     assert error
     assert message in error.group(1)
