@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -109,8 +110,9 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
     # projects and their 3 one-to-ones, 5 catalog tables, ids for the new rows, their COPY, standings
-    # upsert, webhooks, and a savepoint around them
-    with django_assert_num_queries(15) as few:
+    # upsert, webhooks, and a savepoint around them; elsewhere than PostgreSQL, one bulk insert
+    # instead of the ids and their COPY
+    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 14) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):
