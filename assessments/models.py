@@ -12,18 +12,6 @@ from projects.models import Project
 USD = {"max_digits": 14, "decimal_places": 6}
 
 
-class ResultJSONField(models.JSONField):
-    """A stored result's JSON (kilobytes per row, thousands of rows per recalculation chunk).
-
-    Its own placeholder keeps Django's bulk insert on multi-row ``VALUES``: the ``UNNEST`` path it
-    takes otherwise sends each column as one array literal, which the client quotes character by
-    character, about twice as slow for these documents (measured on the benchmark portfolio).
-    """
-
-    def get_placeholder(self, value, compiler, connection):
-        return "%s"
-
-
 SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
@@ -242,9 +230,9 @@ class Assessment(TenantOwned):
     status = models.CharField(max_length=8, choices=Status.choices)
     recommended_hosting = models.CharField(max_length=32)
     recommended_deployment = models.CharField(max_length=32)
-    inputs = ResultJSONField()
+    inputs = models.JSONField()
     inputs_digest = models.CharField(max_length=64)
-    result = ResultJSONField()
+    result = models.JSONField()
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -266,9 +254,9 @@ class CostEstimate(TenantOwned):
     chosen_monthly = models.DecimalField(max_digits=16, decimal_places=2)
     cheapest = models.CharField(max_length=32)
     break_even_requests = models.BigIntegerField(null=True, blank=True)
-    inputs = ResultJSONField()
+    inputs = models.JSONField()
     inputs_digest = models.CharField(max_length=64)
-    result = ResultJSONField()
+    result = models.JSONField()
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
