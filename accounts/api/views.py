@@ -155,7 +155,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
             events = events.filter(tenant__in=managed)
         return events
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="The filtered events as CSV.")})
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="The filtered events as CSV (UTF-8).")})
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         events = self.filter_queryset(self.get_queryset()).order_by("created_at", "pk")
@@ -199,7 +199,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
                     ]
                 )
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="stagegate-audit.csv"'
         return response
 

@@ -251,15 +251,17 @@ def test_run_an_assessment_returns_202_and_a_job(api, people, project):
 
 
 def test_audit_events_for_admins_with_csv_export(api, people, project):
-    api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", {"name": "Audited"}, format="json")
+    api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", {"name": "Audité 監査"}, format="json")
     admin = api(people["admin"])
     events = admin.get("/api/v1/audit-events/?action=project.updated").json()["results"]
     assert [event["action"] for event in events] == ["project.updated"]
     export = admin.get("/api/v1/audit-events/export/?action=project.updated")
-    assert export["Content-Type"] == "text/csv"
-    lines = b"".join(export.streaming_content).decode().splitlines()
+    # The charset is declared: without it a spreadsheet guesses (often Latin-1) and garbles names.
+    assert export["Content-Type"] == "text/csv; charset=utf-8"
+    lines = b"".join(export.streaming_content).decode("utf-8").splitlines()
     assert lines[0].startswith("id,created_at,tenant")
     assert len(lines) == 2
+    assert "Audité 監査" in lines[1]
     assert api(people["viewer"]).get("/api/v1/audit-events/").json()["results"] == []
 
 
