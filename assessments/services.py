@@ -369,10 +369,14 @@ def evidence_record(*, project: Project, actor, item: str, note: str, url: str =
         raise ValidationError({"item": f"Not a checklist item. Choose one of: {', '.join(GATE_ITEMS)}."})
     if not note.strip():
         raise ValidationError({"note": "Say what the evidence is."})
-    evidence = GateEvidence.objects.filter(project=project, item=item).first() or GateEvidence(
-        tenant_id=project.tenant_id, project=project, item=item
+    # Created under the (project, item) constraint, then locked: two people recording the same item
+    # at once both succeed, the second changing what the first recorded.
+    evidence, created = GateEvidence.objects.get_or_create(
+        project=project, item=item, defaults={"tenant_id": project.tenant_id, "note": note, "recorded_by": actor}
     )
-    before = {"note": evidence.note, "url": evidence.url} if evidence.pk else None
+    if not created:
+        evidence = GateEvidence.objects.select_for_update().get(pk=evidence.pk)
+    before = None if created else {"note": evidence.note, "url": evidence.url}
     evidence.note, evidence.url, evidence.recorded_by = note, url, actor
     evidence.full_clean()
     evidence.save()

@@ -94,10 +94,7 @@ def policy_save(
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of an approval policy."))
-    policy = ApprovalPolicy.objects.select_for_update().filter(tenant=tenant, target_stage=target_stage).first()
-    creating = policy is None
-    if creating:
-        policy = ApprovalPolicy(tenant=tenant, target_stage=target_stage)
+    policy, creating = _policy_locked(tenant=tenant, target_stage=target_stage)
     before = (
         {}
         if creating
@@ -123,6 +120,26 @@ def policy_save(
             after=after,
         )
     return policy
+
+
+def _policy_locked(*, tenant: Tenant, target_stage: str) -> tuple[ApprovalPolicy, bool]:
+    """The tenant's policy for ``target_stage``, locked, and whether this call created it.
+
+    ``select_for_update`` locks nothing while the row does not exist, so two first saves would
+    both insert; the row is created under its unique constraint instead (``get_or_create`` waits
+    for a concurrent insert and then finds its row), so the second save changes the first's policy.
+    """
+    try:  # checked before the row is written, so a bad key is a field error, not a database error
+        ApprovalPolicy._meta.get_field("target_stage").clean(target_stage, None)
+    except ValidationError as error:
+        raise ValidationError({"target_stage": error.error_list}) from None
+    policy = ApprovalPolicy.objects.select_for_update().filter(tenant=tenant, target_stage=target_stage).first()
+    if policy is not None:
+        return policy, False
+    policy, created = ApprovalPolicy.objects.get_or_create(tenant=tenant, target_stage=target_stage)
+    if not created:
+        policy = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
+    return policy, created
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from projects.services.approvals import (
     approval_requests_expire,
     policy_save,
 )
+from tests.factories import member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6
@@ -191,3 +192,38 @@ def test_twenty_threads_deciding_leave_a_consistent_state(project, people, tenan
     assert request.decisions.count() == 5
     assert promotions(request) == 1
     assert timezone.now() > request.closed_at
+
+
+def test_two_admins_creating_the_same_policy_at_once(project, people, tenant):
+    from projects.models import ApprovalPolicy
+
+    people["admin2"] = member(tenant, "customer_admin", username="cadmin2")
+    for round_ in range(ROUNDS):
+        ApprovalPolicy.objects.filter(tenant=tenant).delete()
+        outcomes = race(
+            lambda: policy_save(tenant=tenant, actor=people["admin"], target_stage="production", required_approvals=2),
+            lambda: policy_save(tenant=tenant, actor=people["admin2"], target_stage="production", expiry_hours=24),
+        )
+        assert outcomes == ["ok", "ok"], round_
+        policy = ApprovalPolicy.objects.get(tenant=tenant, target_stage="production")
+        # The second save changed the policy the first one created: both changes stand.
+        assert (policy.required_approvals, policy.expiry_hours) == (2, 24)
+        audit = AuditEvent.objects.filter(object_type="projects.approvalpolicy", object_id=str(policy.pk))
+        assert sorted(audit.values_list("action", flat=True)) == ["policy.created", "policy.updated"]
+
+
+def test_two_people_recording_the_same_evidence_at_once(project, people):
+    from assessments.models import GateEvidence
+    from assessments.services import evidence_record
+
+    for round_ in range(ROUNDS):
+        GateEvidence.objects.filter(project=project).delete()
+        outcomes = race(
+            lambda: evidence_record(project=project, actor=people["lead"], item="monitoring", note="first"),
+            lambda: evidence_record(project=project, actor=people["engineer"], item="monitoring", note="second"),
+        )
+        assert outcomes == ["ok", "ok"], round_
+        evidence = GateEvidence.objects.get(project=project, item="monitoring")
+        assert evidence.note in {"first", "second"}
+        recorded = AuditEvent.objects.filter(action="gate.evidence_recorded", object_id=str(evidence.pk))
+        assert sorted(event.before is None for event in recorded) == [False, True]
