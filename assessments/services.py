@@ -596,7 +596,10 @@ def cost_profile_update(*, project: Project, actor, **fields) -> CostProfile:
     unknown = set(fields) - set(COST_PROFILE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the cost profile."))
-    plan = CostProfile.objects.select_for_update().filter(project=project).first() or CostProfile(
+    # The project row is locked first: the cost profile may not exist yet, and a lock on no row
+    # would let two first saves both insert.
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    plan = CostProfile.objects.filter(project=project).first() or CostProfile(
         tenant_id=project.tenant_id, project=project
     )
     before = snapshot(plan, COST_PROFILE_FIELDS) if plan.pk else {}

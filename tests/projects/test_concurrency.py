@@ -227,3 +227,18 @@ def test_two_people_recording_the_same_evidence_at_once(project, people):
         assert evidence.note in {"first", "second"}
         recorded = AuditEvent.objects.filter(action="gate.evidence_recorded", object_id=str(evidence.pk))
         assert sorted(event.before is None for event in recorded) == [False, True]
+
+
+def test_two_first_saves_of_a_cost_profile_at_once(project, people):
+    from assessments.models import CostProfile
+    from assessments.services import cost_profile_update
+
+    for round_ in range(ROUNDS):
+        CostProfile.objects.filter(project=project).delete()
+        outcomes = race(
+            lambda: cost_profile_update(project=project, actor=people["lead"], min_replicas=3),
+            lambda: cost_profile_update(project=project, actor=people["engineer"], staff_fte="0.5"),
+        )
+        assert outcomes == ["ok", "ok"], round_
+        plan = CostProfile.objects.get(project=project)
+        assert (plan.min_replicas, str(plan.staff_fte)) == (3, "0.50")
