@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.access import Action, require
 from accounts.audit import audit_record, snapshot
-from accounts.models import ApiToken, Membership, Role, Tenant, User
+from accounts.models import ApiToken, IdempotencyRecord, Membership, Role, Tenant, User
 
 
 @transaction.atomic
@@ -184,3 +184,9 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def idempotency_records_expire() -> int:
+    """Remove the Idempotency-Key records that no longer hold their key (beat, hourly). Returns how many."""
+    deleted, _ = IdempotencyRecord.objects.stale().delete()
+    return deleted

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from accounts import webhooks
+from accounts import services, webhooks
 
 
 @shared_task(name="accounts.deliver_webhook")
@@ -16,3 +16,9 @@ def send_due_webhooks():
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(name="accounts.expire_idempotency_records")
+def expire_idempotency_records():
+    """Beat: every hour, forget the Idempotency-Keys past their time (``IDEMPOTENCY_KEY_TTL_HOURS``)."""
+    return services.idempotency_records_expire()

@@ -7,12 +7,15 @@
 
 import hashlib
 import json
+import logging
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from rest_framework.response import Response
 
 from accounts.api.errors import PreconditionFailed, RetryInProgress, UnprocessableRetry, error_response
 from accounts.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -38,13 +41,19 @@ class SafeRetriesMixin:
 
     def _claim(self, request, key, body):
         digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + body).hexdigest()
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    user=request.user, key=key, method=request.method, path=request.path, body_digest=digest
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(user=request.user, key=key)
+        for _ in range(3):
+            try:
+                with transaction.atomic():
+                    return IdempotencyRecord.objects.create(
+                        user=request.user, key=key, method=request.method, path=request.path, body_digest=digest
+                    )
+            except IntegrityError:
+                existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            # Released or stale (expired, or a claim whose process died): the key is free again.
+            if existing is not None and not IdempotencyRecord.objects.filter(pk=existing.pk).stale().delete()[0]:
+                break
+        else:
+            raise RetryInProgress  # claimed and freed again each time: concurrent retries of one key
         if existing.body_digest != digest:
             raise UnprocessableRetry
         if existing.status_code is None:
@@ -58,14 +67,31 @@ class SafeRetriesMixin:
             return exc.response
         if isinstance(exc, PreconditionFailed | UnprocessableRetry | RetryInProgress):
             return error_response(exc)
-        return super().handle_exception(exc)
+        try:
+            return super().handle_exception(exc)
+        except BaseException:
+            # Unhandled: DRF re-raises and never calls finalize_response, so free the key here.
+            self._release_claim()
+            raise
+
+    def _release_claim(self):
+        """Free this request's Idempotency-Key so the client can retry a request that failed."""
+        record, self._idempotency = getattr(self, "_idempotency", None), None
+        if record is None:
+            return
+        try:
+            IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+        except DatabaseError:
+            # The enclosing transaction failed and will roll the claim back with it; if not, the
+            # claim is taken over after IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS.
+            logger.warning("Idempotency-Key %r not released: the database refused", record.key, exc_info=True)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         record = getattr(self, "_idempotency", None)
         if record is not None:
             if response.status_code >= 500:
-                record.delete()  # let the client retry a server error
+                self._release_claim()  # let the client retry a server error
             else:
                 record.status_code = response.status_code
                 record.response_body = response.data

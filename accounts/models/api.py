@@ -1,5 +1,8 @@
 """API access: bearer tokens and the records that make POSTs safe to retry."""
 
+import datetime
+
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -37,8 +40,25 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class IdempotencyRecordQuerySet(models.QuerySet):
+    def stale(self, *, now=None):
+        """Records that no longer hold their key: older than ``IDEMPOTENCY_KEY_TTL_HOURS``, or claims
+        still unfinished after ``IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS`` (longer than any request may
+        run, so the process that made them died before it answered)."""
+        now = now or timezone.now()
+        expired = now - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+        abandoned = now - datetime.timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS)
+        return self.filter(
+            models.Q(created_at__lt=expired) | models.Q(status_code__isnull=True, created_at__lt=abandoned)
+        )
+
+
 class IdempotencyRecord(models.Model):
-    """The first response to a POST with an ``Idempotency-Key``, replayed for retries of the same request."""
+    """The first response to a POST with an ``Idempotency-Key``, replayed for retries of the same request.
+
+    A record holds its key while the request runs and, once it answered (below 500), for
+    ``IDEMPOTENCY_KEY_TTL_HOURS``; a stale one is treated as absent and removed by beat.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
@@ -49,6 +69,8 @@ class IdempotencyRecord(models.Model):
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IdempotencyRecordQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]

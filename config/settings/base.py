@@ -274,7 +274,13 @@ CELERY_BEAT_SCHEDULE = {
     "import-prices": {"task": "assessments.import_prices", "schedule": crontab(hour=1, minute=30)},
     "nightly-assessments-and-costs": {"task": "assessments.nightly", "schedule": crontab(hour=2, minute=0)},
     "send-due-webhooks": {"task": "accounts.send_due_webhooks", "schedule": 60.0},
+    "expire-idempotency-records": {"task": "accounts.expire_idempotency_records", "schedule": 3600.0},
 }
+# An Idempotency-Key is remembered this long after its request (docs/integration.md, "Retries");
+# a claim still unanswered after IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS (well over the web server's
+# request timeout) belonged to a process that died, and a retry takes it over.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = 300
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 
