@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Action, require
+from accounts.deferred import enqueue_on_commit
 from accounts.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 
 #: After this many failed deliveries in a row an endpoint is disabled.
@@ -149,7 +150,7 @@ def publish_many(events: list[tuple[int, str, dict]]) -> int:
     from accounts.tasks import deliver_webhook
 
     for delivery in deliveries:
-        deliver_webhook.delay_on_commit(delivery.pk)
+        enqueue_on_commit(deliver_webhook, delivery.pk, kind="webhook deliveries")
     return len(deliveries)
 
 
@@ -256,7 +257,7 @@ def redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     delivery.attempts = [*delivery.attempts, {"at": timezone.now().isoformat(), "redelivery_by": actor.get_username()}]
     delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
     audit_record(action="webhook.redelivered", obj=delivery, actor=actor, after={"delivery": str(delivery.uid)})
-    deliver_webhook.delay_on_commit(delivery.pk)
+    enqueue_on_commit(deliver_webhook, delivery.pk, kind="webhook deliveries")
     return delivery
 
 

@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import RedisError
 
 from accounts.audit import audit_context
+from accounts.deferred import enqueue, work_deferred
 from accounts.models import AuditEvent
 from assessments import services
 from assessments.catalog import prices_import
@@ -146,30 +146,35 @@ def evaluate_after_edit(project_id: int, token: str):
 
 
 def schedule_evaluation(project_id: int) -> None:
-    """Debounce: every edit replaces the token; the task scheduled by the last edit of a burst runs.
+    """Debounce: every committed edit replaces the token; the task scheduled by the last edit of a burst runs.
+
+    The token is written when the edit commits, not when it is made: an edit that rolls back must
+    not replace the token of a committed one, whose evaluation would then never run.
 
     A side effect of an edit, never a reason to refuse it: with Redis unreachable the edit is kept,
-    a warning is logged, and the nightly run brings the project's assessment and estimate up to date.
+    a warning is logged, the answer says the re-evaluation waits (``accounts.deferred``), and the
+    nightly run brings the project's assessment and estimate up to date.
     """
+    transaction.on_commit(lambda: _debounce_and_enqueue(project_id))
+
+
+def _debounce_and_enqueue(project_id: int) -> None:
     token = uuid.uuid4().hex
     try:
         cache.set(_debounce_key(project_id), token, timeout=DEBOUNCE_SECONDS * 20)
     except RedisError:
         logger.warning("Re-evaluation of project %s after an edit skipped: the cache is unreachable.", project_id)
+        work_deferred("re-evaluation")
         return
-    transaction.on_commit(lambda: _enqueue_evaluation(project_id, token))
-
-
-def _enqueue_evaluation(project_id: int, token: str) -> None:
-    try:
-        evaluate_after_edit.apply_async(
-            (project_id, token),
-            countdown=DEBOUNCE_SECONDS,
-            retry=True,
-            retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
-        )
-    except BrokerUnreachable:
-        logger.warning("Re-evaluation of project %s after an edit skipped: the task queue is unreachable.", project_id)
+    enqueue(
+        evaluate_after_edit,
+        project_id,
+        token,
+        kind="re-evaluation",
+        countdown=DEBOUNCE_SECONDS,
+        retry=True,
+        retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
+    )
 
 
 def _debounce_key(project_id):

@@ -149,3 +149,30 @@ def test_a_worker_killed_mid_run_is_redelivered_and_the_work_completes_once(tena
 def _database_url():
     settings = connection.settings_dict
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.postgres
+def test_an_edit_that_rolls_back_does_not_cancel_the_evaluation_of_a_committed_one(
+    celery_worker, project, people, priced
+):
+    from django.db import transaction
+
+    from projects.services.projects import profile_update
+
+    profile_update(project=project, actor=people["lead"], monthly_requests=4321)  # committed
+
+    def edit_then_roll_back():
+        with transaction.atomic():
+            profile_update(project=project, actor=people["lead"], monthly_requests=9999)
+            raise _RolledBack
+
+    with pytest.raises(_RolledBack):
+        edit_then_roll_back()
+    assert wait_for(lambda: CostEstimate.objects.filter(project=project).exists(), timeout=30)
+    estimate = CostEstimate.objects.get(project=project)
+    assert estimate.inputs["workload"]["monthly_requests"] == 4321
+    assert Assessment.objects.filter(project=project).count() == 1

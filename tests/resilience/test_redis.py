@@ -8,9 +8,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from accounts import webhooks
+from accounts.models import WebhookDelivery, WebhookEndpoint
 from accounts.services import token_issue
 from assessments.models import Job
 from config.celery_app import app
+from projects.models import ApprovalRequest
 from projects.services.projects import profile_update
 
 pytestmark = pytest.mark.django_db(transaction=True)  # enqueueing happens on commit
@@ -89,3 +92,46 @@ def test_with_redis_back_work_is_queued_again(client, people, project, celery_wo
     while time.monotonic() < deadline and Job.objects.get(project=project).status != Job.Status.DONE:
         time.sleep(0.2)
     assert Job.objects.get(project=project).status == Job.Status.DONE
+
+
+def test_a_write_whose_follow_up_work_cannot_be_queued_stands_and_says_so(
+    client, tenant, people, project, redis_down, caplog
+):
+    """The queue is reached only after COMMIT: the write stands, the answer is a 2xx naming what waits,
+    and the sweeps catch up (pending deliveries are due for the minute-by-minute beat task)."""
+    WebhookEndpoint.objects.create(tenant=tenant, url="https://hooks.example.org/in", secret="s" * 64)
+    _, token = token_issue(user=people["lead"], name="work", scopes=("read", "write"))
+    response = client.post(
+        "/api/v1/approval-requests/",
+        {"project": project.pk, "note": "Go"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201, response.content
+    assert response["Stagegate-Deferred"] == "webhook deliveries"
+    assert ApprovalRequest.objects.filter(project=project, status="pending").exists()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert webhooks.due_deliveries() == [delivery.pk]
+    assert "Queueing accounts.deliver_webhook (webhook deliveries) failed" in caplog.text
+
+    edit = client.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"profile": {"monthly_requests": 777}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert edit.status_code == 200, edit.content
+    assert "re-evaluation" in edit["Stagegate-Deferred"].split(", ")
+
+
+def test_an_answer_without_deferred_work_says_nothing(client, tenant, people, project):
+    _, token = token_issue(user=people["lead"], name="work", scopes=("read", "write"))
+    response = client.post(
+        "/api/v1/approval-requests/",
+        {"project": project.pk, "note": "Go"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201
+    assert "Stagegate-Deferred" not in response
