@@ -96,6 +96,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # estimate crosses jit_above_cost, which the filter's OR'd subqueries do on large portfolios
     # (make bench, docs/performance.md). Short OLTP queries never gain from it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a small team: without these, concurrent writes answer "database
+    # is locked" (20 simultaneous approvals gave 16 server errors). WAL lets reads go on during a
+    # write; IMMEDIATE takes the write lock when a transaction begins, so two transactions never
+    # both read and then deadlock on upgrading to write; a writer waits up to `timeout` seconds for
+    # the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
