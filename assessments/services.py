@@ -358,6 +358,30 @@ def evaluate_many(project_ids, *, job=None) -> dict:
     }
 
 
+def readiness_now(*, project: Project, target_stage: str, today=None) -> readiness.Assessment | None:
+    """``project``'s readiness for ``target_stage`` from its data as it is at this moment: the pure
+    engines on freshly loaded facts, nothing stored. The approval gate asks this, not the stored
+    assessment, which the debounced re-evaluation brings up to date only seconds after an edit, and
+    which for a paused project has no target stage at all. The cost figures the gate reads
+    (budget, break-even) are estimated now too, unless the catalog cannot price the project, when
+    the latest stored estimate's stand. None: the project has no requirements profile to assess."""
+    projects = _evaluable([project.pk], None)
+    if not projects:
+        return None
+    _assessment_inputs_load(projects)
+    current = projects[0]
+    try:
+        engine_inputs, _ = cost_inputs(current, Catalog(projects))
+    except ValidationError:
+        pass
+    else:
+        estimate = costs.estimate(**engine_inputs)
+        chosen = estimate.options.get(current.hosting_approach) or estimate.options["cloud_api"]
+        current.latest_chosen_monthly, current.latest_break_even = chosen.monthly, estimate.break_even_requests
+    facts = facts_for(current, today=today or timezone.localdate())
+    return readiness.assess(facts, target_stage=target_stage)
+
+
 # --- Evidence ---------------------------------------------------------------------------------
 
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from accounts.access import Action, allowed_actions, require, restrict
 from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Tenant, User
+from assessments.models import Assessment
 from assessments.selectors import latest_assessment, latest_estimate
+from assessments.services import readiness_now
 from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES, Approver, policy_met, refusal
 from projects.models import (
     ApprovalDecision,
@@ -94,7 +96,21 @@ def policy_save(
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of an approval policy."))
-    policy, creating = _policy_locked(tenant=tenant, target_stage=target_stage)
+    try:
+        with transaction.atomic():
+            return _policy_write(tenant, actor, target_stage, eligible_users, fields)
+    except IntegrityError:
+        # ``select_for_update`` locks nothing while the row does not exist, so a concurrent first
+        # save can insert it first (ours then waits and fails on the unique constraint): change
+        # the policy it created, now there and locked.
+        return _policy_write(tenant, actor, target_stage, eligible_users, fields)
+
+
+def _policy_write(tenant, actor, target_stage, eligible_users, fields) -> ApprovalPolicy:
+    policy = ApprovalPolicy.objects.select_for_update().filter(tenant=tenant, target_stage=target_stage).first()
+    creating = policy is None
+    if creating:
+        policy = ApprovalPolicy(tenant=tenant, target_stage=target_stage)
     before = (
         {}
         if creating
@@ -105,7 +121,8 @@ def policy_save(
     users = (
         list(eligible_users) if eligible_users is not None else ([] if creating else list(policy.eligible_users.all()))
     )
-    policy.full_clean()
+    # Its one constraint (a policy per tenant and stage) is the database's to keep: see policy_save.
+    policy.full_clean(validate_constraints=False)
     _validate_policy_people(policy, users)
     policy.save()
     policy.eligible_users.set(users)
@@ -120,26 +137,6 @@ def policy_save(
             after=after,
         )
     return policy
-
-
-def _policy_locked(*, tenant: Tenant, target_stage: str) -> tuple[ApprovalPolicy, bool]:
-    """The tenant's policy for ``target_stage``, locked, and whether this call created it.
-
-    ``select_for_update`` locks nothing while the row does not exist, so two first saves would
-    both insert; the row is created under its unique constraint instead (``get_or_create`` waits
-    for a concurrent insert and then finds its row), so the second save changes the first's policy.
-    """
-    try:  # checked before the row is written, so a bad key is a field error, not a database error
-        ApprovalPolicy._meta.get_field("target_stage").clean(target_stage, None)
-    except ValidationError as error:
-        raise ValidationError({"target_stage": error.error_list}) from None
-    policy = ApprovalPolicy.objects.select_for_update().filter(tenant=tenant, target_stage=target_stage).first()
-    if policy is not None:
-        return policy, False
-    policy, created = ApprovalPolicy.objects.get_or_create(tenant=tenant, target_stage=target_stage)
-    if not created:
-        policy = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
-    return policy, created
 
 
 @transaction.atomic
@@ -483,25 +480,35 @@ def _close(request, *, status, actor, action, now=None) -> None:
 
 
 def _readiness_evidence(project: Project, target: Stage, *, gate_required: bool) -> tuple[dict | None, dict | None]:
-    """The latest assessment and estimate the request is made with; with the readiness gate on,
-    refuse unless the latest assessment for ``target`` says ready."""
-    assessment = latest_assessment(project=project, target_stage=target)
+    """The readiness and estimate the request is made with. Readiness for ``target`` is evaluated
+    now, from the project's data as it is (``readiness_now``), never read from a stored assessment
+    that may predate the last edit; with the readiness gate on, the request is refused unless it
+    says ready. ``id`` names the latest stored assessment for ``target``, for reference."""
+    live = readiness_now(project=project, target_stage=target)
+    stored = latest_assessment(project=project, target_stage=target)
     estimate = latest_estimate(project=project)
     if gate_required:
-        if assessment is None:
+        if live is None:
+            label = target.label.lower()
             raise ValidationError(
-                {"target_stage": f"The readiness gate needs an assessment for {target.label.lower()}: run one first."},
+                {"target_stage": f"The readiness gate for {label} needs the requirements: record them first."},
                 code="readiness_gate",
             )
-        if assessment.status != "ready":
-            blocking = "; ".join(assessment.result.get("blocking", [])) or assessment.get_status_display()
+        if live.status != "ready":
+            blocking = "; ".join(live.blocking) or dict(Assessment.Status.choices)[live.status]
             raise ValidationError(
                 {"target_stage": f"The readiness gate for {target.label.lower()} is not passed: {blocking}"},
                 code="readiness_gate",
             )
     return (
-        {"id": assessment.pk, "status": assessment.status, "created_at": assessment.created_at.isoformat()}
-        if assessment
+        {
+            "id": stored.pk if stored else None,
+            "status": live.status,
+            "target_stage": target.value,
+            "blocking": live.blocking,
+            "assessed_at": timezone.now().isoformat(),
+        }
+        if live
         else None,
         {
             "id": estimate.pk,

@@ -21,7 +21,7 @@ from assessments.services import (
 )
 from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
-from projects.services.approvals import approval_request_create, policy_save
+from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create, policy_save
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,11 +232,8 @@ def test_evidence_rules(project, people):
     ]
 
 
-def test_the_readiness_gate_refuses_a_request_until_the_assessment_is_ready(project, people, tenant, catalog):
+def test_the_readiness_gate_refuses_a_request_until_the_project_is_ready(project, people, tenant, catalog):
     policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
-    with pytest.raises(ValidationError, match="needs an assessment"):
-        approval_request_create(project=project, actor=people["lead"])
-    assessments_run([project.pk])
     with pytest.raises(ValidationError, match="Data classified"):
         approval_request_create(project=project, actor=people["lead"])
     evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
@@ -244,8 +241,49 @@ def test_the_readiness_gate_refuses_a_request_until_the_assessment_is_ready(proj
     estimates_recalculate([project.pk])
     request = approval_request_create(project=project, actor=people["lead"])
     assert request.snapshot["assessment"]["status"] == "ready"
+    assert request.snapshot["assessment"]["target_stage"] == "proof_of_concept"
     assert request.snapshot["assessment"]["id"] == Assessment.objects.latest("pk").pk
     assert request.snapshot["estimate"]["id"] == CostEstimate.objects.get().pk
+
+
+# In these tests nothing commits, so the debounced re-evaluation after an edit never runs: the
+# stored assessment is as stale as it is for the seconds after an edit in production.
+
+
+def test_the_readiness_gate_sees_an_edit_the_stored_assessment_does_not_yet(project, people, tenant, catalog):
+    policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
+    assessments_run([project.pk])
+    assert Assessment.objects.get().status == "blocked"
+    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    request = approval_request_create(project=project, actor=people["lead"])  # the stored one still says blocked
+    assert request.snapshot["assessment"]["status"] == "ready"
+    assert request.snapshot["assessment"]["id"] == Assessment.objects.get().pk
+    approval_request_cancel(request=request, actor=people["lead"])
+
+    assessments_run([project.pk])
+    assert Assessment.objects.latest("pk").status == "ready"
+    evidence_withdraw(evidence=project.gate_evidence.get(), actor=people["lead"])
+    with pytest.raises(ValidationError, match="not passed: Data classified"):
+        approval_request_create(project=project, actor=people["lead"])  # the stored one still says ready
+
+
+def test_a_paused_project_can_resume_under_a_gated_policy(project, people, tenant, catalog):
+    from projects.services.stages import project_pause
+
+    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    project_pause(project=project, actor=people["lead"], reason="Budget review")
+    project.refresh_from_db()
+    assessments_run([project.pk])
+    assert Assessment.objects.get().target_stage == ""  # a paused project has no next stage of its own
+    policy_save(
+        tenant=tenant, actor=people["admin"], readiness_gate_required=True, eligible_roles=["customer_approver"]
+    )
+    request = approval_request_create(project=project, actor=people["lead"])
+    assert request.target_stage == Stage.DISCOVERY
+    assert request.snapshot["assessment"]["status"] == "ready"
+    approval_decide(request=request, actor=people["approver"], verdict="approve")
+    project.refresh_from_db()
+    assert project.stage == Stage.DISCOVERY
 
 
 def test_without_the_gate_a_request_still_keeps_what_it_was_made_with(project, people):
