@@ -76,16 +76,30 @@ def job_split(job_id: int, chunks: list) -> Job | None:
     return job
 
 
-def chunk_run(job_id: int, index: int, work) -> None:
-    """Run one chunk of a split job unless it already finished; the last chunk closes the job."""
+def chunk_run(job_id: int, index: int, work, *, last_attempt: bool = True) -> None:
+    """Run one chunk of a split job unless it already finished; the last chunk to end closes the job.
+
+    A failed attempt that will be retried (``last_attempt`` False) leaves a note on the job, which
+    keeps running; a chunk ends when it succeeds or its last attempt fails. The job is then done if
+    every chunk succeeded, failed (naming the chunks) if any did not.
+    """
     if JobChunk.objects.filter(job_id=job_id, index=index).exists():
         return
     try:
         result = work()
     except Exception as error:
-        job = Job.objects.get(pk=job_id)
-        _finish(job, status=Job.Status.FAILED, error=f"chunk {index}: {error}")
+        reason = "".join(traceback.format_exception_only(error)).strip()
+        if not last_attempt:
+            Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+                error=f"chunk {index} failed, retrying: {reason}"[:4000]
+            )
+            raise
+        _chunk_end(job_id, index, {"error": reason})
         raise
+    _chunk_end(job_id, index, result)
+
+
+def _chunk_end(job_id: int, index: int, result: dict) -> None:
     try:
         with transaction.atomic():
             JobChunk.objects.create(job_id=job_id, index=index, result=result)
@@ -93,13 +107,19 @@ def chunk_run(job_id: int, index: int, work) -> None:
         return  # a redelivered copy finished first
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        if job.status == Job.Status.RUNNING and job.chunks.count() >= job.chunks_total:
-            totals = {}
-            for chunk_result in job.chunks.values_list("result", flat=True):
-                for key, value in chunk_result.items():
-                    if isinstance(value, int):
-                        totals[key] = totals.get(key, 0) + value
-            _finish(job, status=Job.Status.DONE, result={"chunks": job.chunks_total, **totals})
+        if job.status != Job.Status.RUNNING or job.chunks.count() < job.chunks_total:
+            return
+        results = list(job.chunks.order_by("index").values_list("index", "result"))
+        failed = [f"chunk {i}: {r['error']}" for i, r in results if "error" in r]
+        if failed:
+            _finish(job, status=Job.Status.FAILED, error="\n".join(failed))
+            return
+        totals = {}
+        for _index, chunk_result in results:
+            for key, value in chunk_result.items():
+                if isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
+        _finish(job, status=Job.Status.DONE, result={"chunks": job.chunks_total, **totals})
 
 
 def chunked(ids, size=CHUNK_SIZE):

@@ -25,6 +25,9 @@ from projects.models import Project
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = getattr(settings, "EVALUATION_DEBOUNCE_SECONDS", 5)
+#: A failed recalculation chunk is tried this many more times, after 2, 4, 8 … seconds.
+CHUNK_RETRIES = 3
+CHUNK_RETRY_BACKOFF_SECONDS = 2
 
 
 @shared_task(name="assessments.run_assessment")
@@ -66,8 +69,17 @@ def fan_out(job_id: int):
         recalculate_chunk.delay(job_id, index, ids)
 
 
-@shared_task(name="assessments.recalculate_chunk")
-def recalculate_chunk(job_id: int, index: int, project_ids: list[int]):
+@shared_task(
+    name="assessments.recalculate_chunk",
+    bind=True,
+    autoretry_for=(Exception,),
+    max_retries=CHUNK_RETRIES,
+    retry_backoff=CHUNK_RETRY_BACKOFF_SECONDS,
+    retry_jitter=False,
+)
+def recalculate_chunk(self, job_id: int, index: int, project_ids: list[int]):
+    """One chunk of a fan-out or nightly job. A failed chunk is retried (2, 4, 8 s later; the work
+    is idempotent) before it counts as failed; the job's state is settled when every chunk ended."""
     job = Job.objects.get(pk=job_id)
 
     def work():
@@ -80,7 +92,7 @@ def recalculate_chunk(job_id: int, index: int, project_ids: list[int]):
         result.pop("failed", None)
         return result
 
-    chunk_run(job_id, index, work)
+    chunk_run(job_id, index, work, last_attempt=self.request.retries >= CHUNK_RETRIES)
 
 
 @shared_task(name="assessments.nightly")

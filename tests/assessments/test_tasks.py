@@ -176,3 +176,39 @@ def test_an_edit_that_rolls_back_does_not_cancel_the_evaluation_of_a_committed_o
     estimate = CostEstimate.objects.get(project=project)
     assert estimate.inputs["workload"]["monthly_requests"] == 4321
     assert Assessment.objects.filter(project=project).count() == 1
+
+
+def _break_the_estimate_of(project):
+    """Data no form accepts (over the validated maximum of requests): the project's estimate overflows
+    the stored columns, so its chunk fails at the database until the data is put right."""
+    RequirementsProfile.objects.filter(project=project).update(monthly_requests=9 * 10**18)
+
+
+@pytest.mark.postgres
+def test_a_chunk_that_fails_once_is_retried_and_the_job_ends_done(celery_worker, tenant, priced):
+    projects = ProjectFactory.create_batch(6, tenant=tenant)
+    RequirementsProfile.objects.update(monthly_requests=100_000)
+    _break_the_estimate_of(projects[4])
+    job = job_request(kind=Job.Kind.NIGHTLY, task=fan_out, parameters={"chunk_size": 3})
+    assert wait_for(lambda: "chunk 1 failed, retrying" in Job.objects.get(pk=job.pk).error, timeout=30)
+    assert Job.objects.get(pk=job.pk).status == Job.Status.RUNNING
+    RequirementsProfile.objects.filter(project=projects[4]).update(monthly_requests=100_000)
+    assert wait_for(lambda: job_done(job), timeout=60)
+    assert job.status == Job.Status.DONE, job.error
+    assert job.error == ""
+    assert job.result["chunks"] == 2
+    assert CostEstimate.objects.count() == 6
+
+
+@pytest.mark.postgres
+def test_a_chunk_that_keeps_failing_fails_the_job_once_every_chunk_ended(celery_worker, tenant, priced):
+    projects = ProjectFactory.create_batch(6, tenant=tenant)
+    RequirementsProfile.objects.update(monthly_requests=100_000)
+    _break_the_estimate_of(projects[4])
+    job = job_request(kind=Job.Kind.NIGHTLY, task=fan_out, parameters={"chunk_size": 3})
+    assert wait_for(lambda: job_done(job), timeout=60)  # 1 attempt and 3 retries, 2 + 4 + 8 s apart
+    assert job.status == Job.Status.FAILED
+    assert job.error.startswith("chunk 1: ")
+    assert "chunk 0" not in job.error
+    assert job.chunks.count() == 2
+    assert set(CostEstimate.objects.values_list("project_id", flat=True)) == {p.pk for p in projects[:3]}
