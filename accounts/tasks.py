@@ -11,7 +11,8 @@ def deliver_webhook(delivery_id: int):
 
 @shared_task(name="accounts.send_due_webhooks")
 def send_due_webhooks():
-    """Beat: every minute, the retries whose time has come."""
+    """Beat: every minute, the retries whose time has come; replaced secrets past their grace are erased."""
+    webhooks.previous_secrets_forget()
     due = webhooks.due_deliveries()
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<slug:slug>/webhooks/new/", views.webhook_new, name="settings-webhook-new"),
     path("<slug:slug>/webhooks/<int:pk>/", views.webhook_edit, name="settings-webhook-edit"),
     path("<slug:slug>/webhooks/<int:pk>/delete/", views.webhook_remove, name="settings-webhook-delete"),
+    path("<slug:slug>/webhooks/<int:pk>/rotate-secret/", views.webhook_rotate, name="settings-webhook-rotate"),
     path("<slug:slug>/webhooks/<int:pk>/deliveries/", views.webhook_deliveries, name="settings-webhook-deliveries"),
     path("<slug:slug>/deliveries/<int:pk>/redeliver/", views.delivery_redeliver, name="settings-delivery-redeliver"),
     path("<slug:slug>/service-accounts/", views.service_accounts, name="settings-service-accounts"),

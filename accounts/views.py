@@ -37,7 +37,7 @@ from accounts.forms import (
 )
 from accounts.models import Tenant
 from accounts.services import membership_grant, membership_revoke, service_account_create, token_issue, token_revoke
-from accounts.webhooks import endpoint_delete, endpoint_save, redeliver
+from accounts.webhooks import endpoint_delete, endpoint_save, endpoint_secret_rotate, redeliver, secret_grace_period
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
 from projects.services.approvals import (
     BUILT_IN_POLICY,
@@ -451,6 +451,32 @@ def webhook_remove(request, tenant, pk):
 
 
 @tenant_settings
+def webhook_rotate(request, tenant, pk):
+    """Replace a webhook's signing secret: asked first, then the new one shown once."""
+    endpoint = _found(selectors.webhook_endpoint_get(tenant=tenant, pk=pk))
+    back_url = reverse("settings-webhooks", args=[tenant.slug])
+    if request.method == "POST":
+        if not _once_unspent(request):
+            return _sent_already(request, tenant, "webhooks", back_url=back_url)
+        endpoint = endpoint_secret_rotate(endpoint=endpoint, actor=request.user)
+        _once_spend(request)
+        messages.success(request, f"The webhook to {endpoint.url} has a new signing secret.")
+        return _secret_page(
+            request, "accounts/webhook_created.html", tenant, "webhooks", endpoint=endpoint, rotated=True
+        )
+    return _page(
+        request,
+        "accounts/webhook_rotate.html",
+        tenant,
+        "webhooks",
+        endpoint=endpoint,
+        grace_hours=round(secret_grace_period().total_seconds() / 3600),
+        once=_once(request),
+        cancel_url=back_url,
+    )
+
+
+@tenant_settings
 def webhook_deliveries(request, tenant, pk):
     endpoint = _found(selectors.webhook_endpoint_get(tenant=tenant, pk=pk))
     page = Paginator(selectors.webhook_delivery_list(endpoint=endpoint), DELIVERIES_PER_PAGE).get_page(
@@ -465,8 +491,12 @@ def webhook_deliveries(request, tenant, pk):
 @tenant_settings
 def delivery_redeliver(request, tenant, pk):
     delivery = _found(selectors.webhook_delivery_get(tenant=tenant, pk=pk))
-    redeliver(delivery=delivery, actor=request.user)
-    messages.success(request, f"The {delivery.event.get_event_type_display().lower()} event will be sent again.")
+    try:
+        redeliver(delivery=delivery, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The {delivery.event.get_event_type_display().lower()} event will be sent again.")
     url = reverse("settings-webhook-deliveries", args=[tenant.slug, delivery.endpoint_id])
     page = request.POST.get("page", "")
     return redirect(f"{url}?page={page}" if page.isdigit() else url)

@@ -51,6 +51,7 @@ OBJECT_URLS = {
     "settings-webhook-new": lambda other: {"slug": other["tenant"].slug},
     "settings-webhook-edit": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
     "settings-webhook-delete": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
+    "settings-webhook-rotate": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
     "settings-webhook-deliveries": lambda other: {"slug": other["tenant"].slug, "pk": other["endpoint"].pk},
     "settings-delivery-redeliver": lambda other: {"slug": other["tenant"].slug, "pk": other["delivery"].pk},
     "settings-service-accounts": lambda other: {"slug": other["tenant"].slug},

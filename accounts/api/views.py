@@ -6,17 +6,18 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.access import Action, restrict
 from accounts.api.base import SafeRetriesMixin
 from accounts.api.filters import UtcIsoDateTimeFilter
+from accounts.api.references import VisibleRelatedField, target, visible
 from accounts.api.throttles import TokenIssueThrottle
 from accounts.models import ApiToken, AuditEvent, Tenant, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from accounts.services import token_issue, token_revoke
-from accounts.webhooks import endpoint_delete, endpoint_save, redeliver
+from accounts.webhooks import endpoint_delete, endpoint_save, endpoint_secret_rotate, redeliver
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -205,11 +206,18 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    tenant = serializers.SlugRelatedField(slug_field="slug", queryset=Tenant.objects.all())
+    """A webhook as read and changed: never its signing secret (shown only on creation and rotation)."""
+
+    tenant = VisibleRelatedField(Tenant, slug_field="slug", action=Action.MANAGE)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEventType.choices), required=False, default=list
     )
-    secret = serializers.CharField(read_only=True, help_text="HMAC key for X-Stagegate-Signature.")
+    previous_secret_valid_until = serializers.DateTimeField(
+        source="previous_secret_expires_at",
+        read_only=True,
+        allow_null=True,
+        help_text="After a rotation: until when deliveries are also signed with the replaced secret.",
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -220,12 +228,23 @@ class WebhookSerializer(serializers.ModelSerializer):
             "description",
             "event_types",
             "is_active",
-            "secret",
             "consecutive_failures",
             "disabled_reason",
+            "previous_secret_valid_until",
             "created_at",
         ]
         read_only_fields = ["consecutive_failures", "disabled_reason", "created_at"]
+
+
+class WebhookSecretSerializer(WebhookSerializer):
+    """The answer to creating a webhook or rotating its secret: the only answers carrying the secret."""
+
+    secret = serializers.CharField(
+        read_only=True, help_text="HMAC key for X-Stagegate-Signature-256 and X-Stagegate-Signature. Shown once."
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -248,10 +267,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "next_attempt_at",
             "created_at",
         ]
+        read_only_fields = fields
 
 
 class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
-    """A tenant's webhook subscriptions (customer admins and platform admins)."""
+    """A tenant's webhook subscriptions (customer admins and platform admins).
+
+    The signing secret is in the answer of ``create`` and ``rotate-secret`` only.
+    """
 
     serializer_class = WebhookSerializer
     queryset = WebhookEndpoint.objects.none()  # per caller: see get_queryset
@@ -261,12 +284,21 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)
         return WebhookEndpoint.objects.filter(tenant__in=managed).select_related("tenant")
 
-    def perform_create(self, serializer):
+    def _with_secret(self, endpoint, status_code=status.HTTP_200_OK):
+        return Response(
+            WebhookSecretSerializer(endpoint, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    @extend_schema(responses={201: WebhookSecretSerializer})
+    def create(self, request, *args, **kwargs):
+        # The client the webhook is made under: 404 unseen (unknown or another's alike), 403 not managed.
+        tenant = target(request, field="tenant", queryset=Tenant.objects.all(), lookup="slug", action=Action.MANAGE)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        tenant = data.pop("tenant")
-        if not restrict(Tenant.objects.filter(pk=tenant.pk), user=self.request.user, action=Action.VIEW).exists():
-            raise NotFound
-        serializer.instance = endpoint_save(tenant=tenant, actor=self.request.user, **data)
+        data.pop("tenant")
+        endpoint = endpoint_save(tenant=tenant, actor=request.user, **data)
+        return self._with_secret(endpoint, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -278,6 +310,12 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         endpoint_delete(endpoint=instance, actor=self.request.user)
 
+    @extend_schema(request=None, responses={200: WebhookSecretSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new signing secret, shown in this answer only; the old one also signs for a grace period."""
+        return self._with_secret(endpoint_secret_rotate(endpoint=self.get_object(), actor=request.user))
+
     @extend_schema(responses={200: WebhookDeliverySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
@@ -288,10 +326,28 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
+def managed_webhooks(request):
+    """The webhooks of the clients the request's user manages (a django-filter ``queryset`` callable)."""
+    managed = visible(Tenant, Action.MANAGE)(request)
+    return WebhookEndpoint.objects.filter(tenant__in=managed)
+
+
+class WebhookDeliveryFilter(django_filters.FilterSet):
+    """``endpoint`` names a webhook the reader manages; any other id, unknown or another client's, is
+    the same "Select a valid choice"."""
+
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    endpoint = django_filters.ModelChoiceFilter(queryset=managed_webhooks, label="Webhook (id)")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status", "endpoint"]
+
+
 class WebhookDeliveryViewSet(SafeRetriesMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = WebhookDeliverySerializer
     queryset = WebhookDelivery.objects.none()  # per caller: see get_queryset
-    filterset_fields = ["status", "endpoint"]
+    filterset_class = WebhookDeliveryFilter
 
     def get_queryset(self):
         managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)

@@ -24,7 +24,11 @@ class WebhookEndpoint(TenantOwned):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, blank=True, help_text="Empty: every event type.")
-    secret = models.CharField(max_length=128, help_text="Signs every body with HMAC-SHA256.")
+    secret = models.CharField(max_length=128, help_text="Signs every delivery with HMAC-SHA256.")
+    # After a rotation the replaced secret still signs deliveries (beside the new one) until
+    # ``previous_secret_expires_at``, so a receiver can switch over without losing any.
+    previous_secret = models.CharField(max_length=128, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_reason = models.CharField(max_length=200, blank=True)
@@ -38,6 +42,13 @@ class WebhookEndpoint(TenantOwned):
 
     def wants(self, event_type: str) -> bool:
         return self.is_active and (not self.event_types or event_type in self.event_types)
+
+    def signing_secrets(self, *, now) -> list[str]:
+        """The secrets a delivery sent at ``now`` is signed with: the current one, then the one it
+        replaced while that one's grace period lasts."""
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookEvent(TenantOwned):
@@ -62,6 +73,7 @@ class WebhookDelivery(TenantOwned):
         PENDING = "pending", "Pending"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent: webhook switched off"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")

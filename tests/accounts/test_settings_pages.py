@@ -103,6 +103,8 @@ def every_page(objects):
         ("post", url("settings-webhook-edit", o["endpoint"])),
         ("get", url("settings-webhook-delete", o["endpoint"])),
         ("post", url("settings-webhook-delete", o["endpoint"])),
+        ("get", url("settings-webhook-rotate", o["endpoint"])),
+        ("post", url("settings-webhook-rotate", o["endpoint"])),
         ("get", url("settings-webhook-deliveries", o["endpoint"])),
         ("post", url("settings-delivery-redeliver", o["delivery"])),
         ("get", url("settings-service-accounts")),
@@ -118,7 +120,7 @@ def nothing_changed(objects):
     """Every object of ``objects`` is still there, unchanged where a refused write could have reached."""
     assert ApprovalPolicy.objects.get(pk=objects["policy"].pk).required_approvals == 2
     assert FreezeWindow.objects.filter(pk=objects["window"].pk).exists()
-    assert WebhookEndpoint.objects.filter(pk=objects["endpoint"].pk).exists()
+    assert WebhookEndpoint.objects.filter(pk=objects["endpoint"].pk, previous_secret="").exists()
     assert ApiToken.objects.get(pk=objects["token"].pk).revoked_at is None
     assert Membership.objects.get(pk=objects["membership"].pk).role == Role.CUSTOMER_VIEWER
     assert WebhookDelivery.objects.get(pk=objects["delivery"].pk).status == "pending"
@@ -177,6 +179,7 @@ def test_objects_of_another_tenant_are_404_under_ones_own_settings(client, peopl
         ("post", url("settings-freeze-delete", foreign_window.pk)),
         ("post", url("settings-webhook-edit", foreign_endpoint.pk)),
         ("post", url("settings-webhook-delete", foreign_endpoint.pk)),
+        ("post", url("settings-webhook-rotate", foreign_endpoint.pk)),
         ("get", url("settings-webhook-deliveries", foreign_endpoint.pk)),
         ("post", url("settings-delivery-redeliver", foreign_delivery.pk)),
         ("post", url("settings-token-new", foreign_account.pk)),
@@ -188,7 +191,7 @@ def test_objects_of_another_tenant_are_404_under_ones_own_settings(client, peopl
         assert response.status_code == 404, (method, address, response.status_code)
     assert ApprovalPolicy.objects.get(pk=foreign_policy.pk).required_approvals == 3
     assert FreezeWindow.objects.filter(pk=foreign_window.pk).exists()
-    assert WebhookEndpoint.objects.filter(pk=foreign_endpoint.pk).exists()
+    assert WebhookEndpoint.objects.filter(pk=foreign_endpoint.pk, previous_secret="").exists()
     assert ApiToken.objects.filter(revoked_at__isnull=False).count() == 0
     assert Membership.objects.filter(pk=foreign_membership.pk).exists()
 
@@ -690,6 +693,51 @@ def test_the_delivery_log_pages_newest_first_and_delivers_again(client, people, 
     assert failed.attempts[-1]["redelivery_by"] == "cadmin"
     assert "will be sent again" in body(response)
     assert audited("webhook.redelivered") == 1
+
+
+def test_a_webhooks_secret_is_replaced_on_its_own_page_and_shown_once(client, people, objects):
+    endpoint = objects["endpoint"]
+    old = endpoint.secret
+    client.force_login(people["admin"])
+    address = url("settings-webhook-rotate", endpoint.pk)
+    assert address in body(client.get(url("settings-webhooks")))
+    asked = client.get(address)
+    assert "signed with both the new and the current secret" in body(asked)
+    assert "24 hours" in body(asked)
+    assert old not in body(asked)
+
+    data = with_once(client, address, {})
+    response = client.post(address, data)
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old
+    assert endpoint.previous_secret == old
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert endpoint.secret in body(response)
+    assert old not in body(response)
+    assert "New signing secret" in body(response)
+    assert audited("webhook.secret_rotated") == 1
+    for page in ("settings-webhooks", "settings-webhook-edit", "settings-webhook-deliveries"):
+        shown = body(client.get(url(page, endpoint.pk) if page != "settings-webhooks" else url(page)))
+        assert endpoint.secret not in shown
+        assert old not in shown
+
+    reloaded = client.post(address, data)  # the browser's reload of the answer
+    assert reloaded.status_code == 409
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == endpoint.secret
+    assert audited("webhook.secret_rotated") == 1
+
+
+def test_a_switched_off_webhooks_delivery_is_not_delivered_again_by_hand(client, people, tenant, objects):
+    endpoint, delivery = objects["endpoint"], objects["delivery"]
+    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], endpoint=endpoint, is_active=False)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="skipped", next_attempt_at=None)
+    client.force_login(people["admin"])
+    response = client.post(url("settings-delivery-redeliver", delivery.pk), follow=True)
+    assert "switch it on before delivering again" in body(response)
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "skipped"
+    assert audited("webhook.redelivered") == 0
 
 
 # --- Service accounts and tokens ---------------------------------------------------------------
