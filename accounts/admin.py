@@ -1,14 +1,18 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
 
+from accounts.audit import audit_record
 from accounts.models import AuditEvent, Membership, Tenant, User
-from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
-from accounts.services import membership_grant, membership_revoke, tenant_create
+from accounts.service_admin import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
+from accounts.services import TENANT_FIELDS, membership_grant, membership_revoke, tenant_create, tenant_update
 
 
 @admin.register(Tenant)
 class TenantAdmin(ServiceAdmin):
-    """New clients are created through ``tenant_create``, so the creation is audited."""
+    """Clients are created through ``tenant_create`` and changed through ``tenant_update``, so both are audited."""
 
     list_display = ["name", "slug", "industry", "residency_region", "time_zone", "is_active"]
     list_filter = ["industry", "is_active"]
@@ -21,9 +25,13 @@ class TenantAdmin(ServiceAdmin):
 
     def run_service(self, request, obj, form, change):
         if change:
-            # There is no service for editing a client's details yet: they are saved as entered.
-            obj.save()
-            return obj
+            # The form has already written the new values onto ``obj``: the service must start from
+            # the stored client, or it would see no difference and audit nothing.
+            return tenant_update(
+                tenant=Tenant.objects.get(pk=obj.pk),
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in form.changed_data if name in TENANT_FIELDS},
+            )
         data = form.cleaned_data
         return tenant_create(
             name=data["name"],
@@ -37,10 +45,37 @@ class TenantAdmin(ServiceAdmin):
 
 
 @admin.register(User)
-class StagegateUserAdmin(UserAdmin):
+class StagegateUserAdmin(AuditedAdmin, UserAdmin):
+    """People and their rights. Every addition, change (platform admin, staff, superuser, active,
+    groups, permissions, names), password change and deletion is audited."""
+
     list_display = ["username", "email", "first_name", "last_name", "kind", "is_platform_admin", "is_active"]
     list_filter = ["kind", "is_platform_admin", "is_staff", "is_active"]
     fieldsets = (*UserAdmin.fieldsets, ("Stagegate", {"fields": ["kind", "is_platform_admin"]}))
+    # Bookkeeping, not rights: shown, not edited (the form would also drop their microseconds on every save).
+    readonly_fields = ["last_login", "date_joined"]
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            # Saved: a redirect to the person's page (a refused form redirects back to itself, unsaved).
+            if request.method == "POST" and response.status_code == 302 and response.url != request.get_full_path():
+                user = User.objects.get(pk=id)
+                audit_record(
+                    action="user.password_changed",
+                    obj=user,
+                    actor=request.user,
+                    after={"usable_password": user.has_usable_password()},
+                )
+        return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StagegateGroupAdmin(AuditedAdmin, GroupAdmin):
+    """Groups and their permissions: every change is audited."""
 
 
 @admin.register(Membership)
@@ -87,3 +122,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_actions(self, request):
         return {}
+
+
+# django-axes' sign-in records: deleting an attempt lifts a lock-out, deleting a log erases who signed
+# in. Its own admin pages stay, with each deletion audited.
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        _axes_admin = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(_model, type(f"Audited{_axes_admin.__name__}", (AuditedAdmin, _axes_admin), {}))

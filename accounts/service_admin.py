@@ -4,12 +4,18 @@ same audit trail as everyone else.
 A ``ServiceAdmin`` runs its service once while the form is validated, inside a savepoint that is
 always rolled back, so a refusal shows up as form errors and saves nothing; when the form is
 valid, ``save_model`` runs it for real.
+
+An ``AuditedAdmin`` is for records no workflow writes (the price catalog, discounts, people's
+rights, groups): the admin saves them itself and records each addition, change and deletion in
+the audit log, in the same transaction.
 """
 
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+
+from accounts.audit import audit_record, changes, snapshot
 
 
 class _DryRun(Exception):
@@ -106,3 +112,75 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Adds, changes and deletions written by the admin itself, each with its audit event
+    (``<model>.created``, ``<model>.updated``, ``<model>.deleted``) in the same transaction.
+
+    The event carries the form's fields that changed, before and after (many-to-many fields as the
+    names of their members); never a password hash.
+    """
+
+    #: Never copied into the log.
+    audit_exclude = frozenset({"password"})
+
+    def audit_action(self, verb: str) -> str:
+        return f"{self.model._meta.model_name}.{verb}"
+
+    def audited_fields(self, form, change) -> list[str]:
+        """The form's model fields; of a change, those the form changed (a value the form only
+        reformats, such as a time shown without its microseconds, is not a change)."""
+        meta = self.model._meta
+        model_fields = {field.name for field in [*meta.concrete_fields, *meta.many_to_many]}
+        names = [name for name in form.fields if name in model_fields and name not in self.audit_exclude]
+        return [name for name in names if name in form.changed_data] if change else names
+
+    def audit_values(self, obj, names) -> dict:
+        values = {}
+        plain = []
+        for name in names:
+            field = self.model._meta.get_field(name)
+            if field.many_to_many:
+                values[name] = sorted(str(member) for member in getattr(obj, name).all())
+            elif field.is_relation:
+                related = getattr(obj, name)
+                values[name] = None if related is None else str(related)
+            else:
+                plain.append(name)
+        return {**snapshot(obj, plain), **values}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            stored = self.model._default_manager.get(pk=obj.pk)
+            form.audit_before = self.audit_values(stored, self.audited_fields(form, change))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        after = self.audit_values(form.instance, self.audited_fields(form, change))
+        if not change:
+            audit_record(action=self.audit_action("created"), obj=form.instance, actor=request.user, after=after)
+            return
+        before, after = changes(form.audit_before, after)
+        if after:
+            audit_record(
+                action=self.audit_action("updated"), obj=form.instance, actor=request.user, before=before, after=after
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit_deletion(request, obj)
+            super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request, obj):
+        names = [field.name for field in self.model._meta.concrete_fields if field.name not in self.audit_exclude]
+        audit_record(
+            action=self.audit_action("deleted"), obj=obj, actor=request.user, before=self.audit_values(obj, names)
+        )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Action, require
-from accounts.audit import audit_record, snapshot
+from accounts.audit import audit_record, changes, snapshot
 from accounts.models import ApiToken, IdempotencyRecord, Membership, Role, Tenant, User
 
 
@@ -41,6 +41,31 @@ def tenant_create(
         actor=actor,
         after=snapshot(tenant, ["name", "slug", "industry", "regulations", "residency_region", "time_zone"]),
     )
+    return tenant
+
+
+#: A client's details that can be changed after its creation (its tenant-owned rows keep pointing at it).
+TENANT_FIELDS = ["name", "slug", "industry", "regulations", "residency_region", "time_zone", "is_active"]
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, actor: User | None = None, **fields) -> Tenant:
+    """Change a client's details (platform admins only: a client cannot rename or deactivate itself);
+    the event records the fields that changed, before and after."""
+    if actor is not None and not actor.is_platform_admin:
+        raise PermissionDenied("Only platform admins change a client's details.")
+    unknown = sorted(set(fields) - set(TENANT_FIELDS))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."), code="not_editable")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = snapshot(tenant, TENANT_FIELDS)
+    for name, value in fields.items():
+        setattr(tenant, name, list(value) if name == "regulations" else value)
+    tenant.full_clean()
+    before, after = changes(before, snapshot(tenant, TENANT_FIELDS))
+    if after:
+        tenant.save(update_fields=list(after))
+        audit_record(action="tenant.updated", obj=tenant, actor=actor, before=before, after=after)
     return tenant
 
 

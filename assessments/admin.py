@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
+from accounts.service_admin import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 from assessments.models import (
     ApiModelPrice,
     Assessment,
@@ -16,8 +16,9 @@ from assessments.models import (
 from assessments.services import COST_PROFILE_FIELDS, cost_profile_update
 
 
-class CatalogAdmin(admin.ModelAdmin):
-    """Platform admins keep the catalog. Dated entries are added, not edited: past estimates cite them."""
+class CatalogAdmin(AuditedAdmin):
+    """Platform admins keep the catalog. Dated entries are added, not edited: past estimates cite them.
+    Every entry added is audited."""
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -58,7 +59,7 @@ class GpuInstancePriceAdmin(CatalogAdmin):
 
 
 @admin.register(ThroughputProfile)
-class ThroughputProfileAdmin(admin.ModelAdmin):
+class ThroughputProfileAdmin(AuditedAdmin):
     list_display = [
         "size_class",
         "gpu_type",
@@ -73,12 +74,14 @@ class ThroughputProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(HardwareProfile)
-class HardwareProfileAdmin(admin.ModelAdmin):
+class HardwareProfileAdmin(AuditedAdmin):
     list_display = ["name", "gpu_type", "gpus", "capital_cost", "kw", "life_months", "as_of", "source"]
 
 
 @admin.register(TenantDiscount)
-class TenantDiscountAdmin(admin.ModelAdmin):
+class TenantDiscountAdmin(AuditedAdmin):
+    """A client's negotiated discount changes its estimates: every addition, change and removal is audited."""
+
     list_display = ["tenant", "provider", "discount", "valid_from", "note"]
     list_filter = ["provider", "tenant"]
     list_select_related = ["tenant"]

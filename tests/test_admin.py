@@ -612,3 +612,234 @@ def test_money_in_a_profile_round_trips_through_the_form(client, operator, proje
     assert data["monthly_budget"] == "1500.50"
     assert client.post(url(RequirementsProfile, "change", profile.pk), data).status_code == 302
     assert nothing_written()
+
+
+# --- Every admin write is audited ------------------------------------------------------------------------
+
+
+def test_every_admin_that_writes_goes_through_a_service_or_the_audit():
+    """A new admin page cannot save records silently: it writes through a service, audits itself, or is read-only."""
+    from accounts.service_admin import AuditedAdmin, ServiceAdmin
+    from deployments.admin import CustomerCloudEnvironmentAdmin
+
+    through_a_service = {
+        CustomerCloudEnvironmentAdmin
+    }  # save_model calls environment_update; adds nothing, deletes nothing
+    for model, model_admin in admin.site._registry.items():
+        if isinstance(model_admin, ServiceAdmin | AuditedAdmin) or type(model_admin) in through_a_service:
+            continue
+        request = type("Request", (), {"user": UserFactory.build(is_superuser=True, is_active=True, is_staff=True)})()
+        writes_anything = (
+            (
+                model_admin.has_add_permission(request)
+                if "obj" not in model_admin.has_add_permission.__code__.co_varnames
+                else model_admin.has_add_permission(request, None)
+            )
+            or model_admin.has_change_permission(request)
+            or model_admin.has_delete_permission(request)
+        )
+        assert not writes_anything, f"{model._meta.label}: {type(model_admin).__name__} writes without an audit event"
+
+
+TENANT_FORM = {
+    "name": "Acme",
+    "slug": "acme",
+    "industry": "other",
+    "regulations": "[]",
+    "residency_region": "",
+    "time_zone": "Asia/Bangkok",
+    "is_active": "on",
+}
+
+
+def test_a_tenant_changed_in_the_admin_is_audited_through_the_service(client, operator, tenant):
+    data = form_data(client.get(url(Tenant, "change", tenant.pk)))
+    assert client.post(url(Tenant, "change", tenant.pk), data).status_code == 302
+    assert nothing_written(), "saving the form unchanged changes nothing"
+    changed = {**data, "name": "Acme Holdings", "regulations": '["gdpr"]'}
+    changed.pop("is_active")  # unticked: the client is deactivated
+    response = client.post(url(Tenant, "change", tenant.pk), changed)
+    assert response.status_code == 302, errors(response)
+    event = writes().get()
+    assert (event.action, event.tenant_id, event.source, event.actor) == (
+        "tenant.updated",
+        tenant.pk,
+        "admin",
+        operator,
+    )
+    assert event.before == {"name": "Acme", "regulations": [], "is_active": True}
+    assert event.after == {"name": "Acme Holdings", "regulations": ["gdpr"], "is_active": False}
+    tenant.refresh_from_db()
+    assert (tenant.name, tenant.is_active) == ("Acme Holdings", False)
+
+
+def test_a_refused_tenant_change_shows_the_field_error_and_saves_nothing(client, operator, tenant):
+    data = form_data(client.get(url(Tenant, "change", tenant.pk)))
+    response = client.post(url(Tenant, "change", tenant.pk), {**data, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "time_zone" in errors(response)
+    tenant.refresh_from_db()
+    assert tenant.time_zone == "Asia/Bangkok"
+    assert nothing_written()
+
+
+def test_making_someone_a_platform_admin_in_the_user_admin_is_audited(client, operator):
+    from django.contrib.auth.models import Permission
+
+    person = UserFactory(username="promoted")
+    reviewers = Group.objects.create(name="Reviewers")
+    permission = Permission.objects.get(codename="view_project")
+    data = form_data(client.get(url(User, "change", person.pk)))
+    assert client.post(url(User, "change", person.pk), data).status_code == 302
+    assert nothing_written(), "saving the form unchanged changes nothing"
+    response = client.post(
+        url(User, "change", person.pk),
+        {
+            **data,
+            "is_platform_admin": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [reviewers.pk],
+            "user_permissions": [permission.pk],
+        },
+    )
+    assert response.status_code == 302, errors(response)
+    event = writes().get()
+    assert (event.action, event.object_id, event.source, event.actor) == (
+        "user.updated",
+        str(person.pk),
+        "admin",
+        operator,
+    )
+    assert event.before == {
+        "is_platform_admin": False,
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": [],
+        "user_permissions": [],
+    }
+    assert event.after == {
+        "is_platform_admin": True,
+        "is_staff": True,
+        "is_superuser": True,
+        "groups": ["Reviewers"],
+        "user_permissions": [str(permission)],
+    }
+    person.refresh_from_db()
+    assert person.is_platform_admin
+
+    data = form_data(client.get(url(User, "change", person.pk)))
+    data.pop("is_active")
+    assert client.post(url(User, "change", person.pk), data).status_code == 302
+    deactivated = writes().order_by("pk").last()
+    assert (deactivated.action, deactivated.before, deactivated.after) == (
+        "user.updated",
+        {"is_active": True},
+        {"is_active": False},
+    )
+
+
+def test_adding_a_user_changing_a_password_and_deleting_are_audited(client, operator):
+    response = client.post(
+        url(User, "add"),
+        {
+            "username": "newcomer",
+            "usable_password": "true",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    assert response.status_code == 302
+    person = User.objects.get(username="newcomer")
+    created = writes().get()
+    assert (created.action, created.object_id, created.source) == ("user.created", str(person.pk), "admin")
+    assert created.after == {"username": "newcomer"}
+
+    password_url = reverse("admin:auth_user_password_change", args=[person.pk])
+    response = client.post(
+        password_url, {"password1": "another-long-phrase", "password2": "another-long-phrase", "set-password": ""}
+    )
+    assert response.status_code == 302
+    changed = writes().get(action="user.password_changed")
+    assert (changed.object_id, changed.actor, changed.after) == (str(person.pk), operator, {"usable_password": True})
+
+    assert client.post(url(User, "delete", person.pk), {"post": "yes"}).status_code == 302
+    deleted = writes().get(action="user.deleted")
+    assert deleted.before["username"] == "newcomer"
+    assert "password" not in deleted.before
+    assert set(writes().values_list("source", flat=True)) == {"admin"}
+
+
+def test_group_changes_in_the_admin_are_audited(client, operator):
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(codename="view_project")
+    response = client.post(url(Group, "add"), {"name": "Auditors", "permissions": [permission.pk]})
+    assert response.status_code == 302, errors(response)
+    group = Group.objects.get(name="Auditors")
+    event = writes().get()
+    assert (event.action, event.after) == ("group.created", {"name": "Auditors", "permissions": [str(permission)]})
+    response = client.post(url(Group, "change", group.pk), {"name": "Auditors", "permissions": []})
+    assert response.status_code == 302, errors(response)
+    assert writes().get(action="group.updated").after == {"permissions": []}
+    ids = [group.pk]
+    response = client.post(
+        url(Group, "changelist"), {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert writes().get(action="group.deleted").before["name"] == "Auditors"
+
+
+def test_catalog_entries_and_discounts_written_in_the_admin_are_audited(client, operator, tenant):
+    from assessments.models import ApiModelPrice, TenantDiscount
+
+    response = client.post(
+        url(ApiModelPrice, "add"),
+        {
+            "provider": "acme-ai",
+            "model": "large",
+            "input_per_mtok": "3.00",
+            "cached_input_per_mtok": "",
+            "output_per_mtok": "15.00",
+            "effective_from_0": "2026-01-01",
+            "effective_from_1": "00:00",
+            "source": "price list",
+        },
+    )
+    assert response.status_code == 302, errors(response)
+    price = writes().get()
+    assert (price.action, price.after["model"], price.after["output_per_mtok"]) == (
+        "apimodelprice.created",
+        "large",
+        "15.00",
+    )
+
+    response = client.post(
+        url(TenantDiscount, "add"),
+        {"tenant": tenant.pk, "provider": "acme-ai", "discount": "0.10", "valid_from": "2026-01-01", "note": ""},
+    )
+    assert response.status_code == 302, errors(response)
+    discount = TenantDiscount.objects.get()
+    added = writes().get(action="tenantdiscount.created")
+    assert added.tenant_id == tenant.pk
+    data = form_data(client.get(url(TenantDiscount, "change", discount.pk)))
+    response = client.post(url(TenantDiscount, "change", discount.pk), {**data, "discount": "0.15"})
+    assert response.status_code == 302, errors(response)
+    updated = writes().get(action="tenantdiscount.updated")
+    assert (set(updated.before), updated.tenant_id) == ({"discount"}, tenant.pk)
+    assert (D(updated.before["discount"]), D(updated.after["discount"])) == (D("0.10"), D("0.15"))
+    assert client.post(url(TenantDiscount, "delete", discount.pk), {"post": "yes"}).status_code == 302
+    assert D(writes().get(action="tenantdiscount.deleted").before["discount"]) == D("0.15")
+    assert not TenantDiscount.objects.exists()
+
+
+def test_lifting_a_sign_in_lock_out_in_the_admin_is_audited(client, operator):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username="locked", ip_address="10.0.0.9", user_agent="x", failures_since_start=9, get_data="", post_data=""
+    )
+    assert client.post(url(AccessAttempt, "delete", attempt.pk), {"post": "yes"}).status_code == 302
+    event = writes().get()
+    assert (event.action, event.source, event.before["username"]) == ("accessattempt.deleted", "admin", "locked")
+    assert not AccessAttempt.objects.exists()

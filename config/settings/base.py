@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path, query string or headers (sessions, audit): NUL is refused.
+    "accounts.api.middleware.UnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +180,11 @@ REST_FRAMEWORK = {
         "accounts.api.permissions.TokenScope",
     ],
     "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.StableCursorPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "accounts.api.parsers.JSONParser",
+        "accounts.api.parsers.FormParser",
+        "accounts.api.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
