@@ -2,14 +2,19 @@
 
 - ``Idempotency-Key`` on POST: the same key with the same body replays the first response; with
   another body it is a 422; while the first is still running, a 409. Keys belong to the caller.
-- ``ETag`` on reads of one object and ``If-Match`` on PATCH/PUT: a stale tag is a 412.
+- ``ETag`` on reads of one object and ``If-Match`` on every write to one object (PATCH, PUT,
+  DELETE and the POST actions on it): a stale tag is a 412, as RFC 9110 says (lists, ``*``, strong
+  comparison).
 """
 
 import hashlib
 import json
 import logging
+import re
 
 from django.db import DatabaseError, IntegrityError, transaction
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from accounts.api.errors import PreconditionFailed, RetryInProgress, UnprocessableRetry, error_response
@@ -18,6 +23,9 @@ from accounts.models import IdempotencyRecord
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IF_MATCH_HEADER = "If-Match"
+#: Longest Idempotency-Key accepted (the stored column's length): a longer one is refused, never cut.
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
 
 class _Replay(Exception):
@@ -37,7 +45,7 @@ class SafeRetriesMixin:
         body = request._request.body if request.method == "POST" and key else b""
         super().initial(request, *args, **kwargs)
         if request.method == "POST" and key:
-            self._idempotency = self._claim(request, key[:200], body)
+            self._idempotency = self._claim(request, idempotency_key_checked(key), body)
 
     def _claim(self, request, key, body):
         digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + body).hexdigest()
@@ -45,7 +53,7 @@ class SafeRetriesMixin:
             try:
                 with transaction.atomic():
                     return IdempotencyRecord.objects.create(
-                        user=request.user, key=key, method=request.method, path=request.path, body_digest=digest
+                        user=request.user, key=key, method=request.method, path=request.path[:500], body_digest=digest
                     )
             except IntegrityError:
                 existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
@@ -101,12 +109,44 @@ class SafeRetriesMixin:
 
     # --- ETag / If-Match ---------------------------------------------------------------------
 
+    def dispatch(self, request, *args, **kwargs):
+        """A write carrying If-Match runs in one transaction: the object's row is locked when it is
+        loaded (``get_object``), so the tag is compared with what the write will change, and a
+        concurrent write with the same tag waits and then gets its 412. A refused write changes nothing."""
+        self._precondition_checked = request.method in SAFE_METHODS or IF_MATCH_HEADER not in request.headers
+        if self._precondition_checked:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+    def get_object(self):
+        obj = super().get_object()
+        if not getattr(self, "_precondition_checked", True):
+            # Lock, then read again: the representation the tag is compared with cannot change under us.
+            list(type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+            obj = super().get_object()
+            self.check_if_match(self.request, obj)
+        return obj
+
     def etag_for(self, obj) -> str:
         return etag_of(self.get_serializer(obj).data)
 
     def check_if_match(self, request, obj):
-        expected = request.headers.get("If-Match")
-        if expected and expected != "*" and expected != self.etag_for(obj):
+        """RFC 9110 §13.1.1, for every write on one object (``get_object`` calls it): ``*`` matches
+        any current object; otherwise one of the listed tags must equal the object's current ETag by
+        strong comparison (a weak ``W/`` tag never matches). Else 412 and nothing changes."""
+        self._precondition_checked = True
+        header = request.headers.get(IF_MATCH_HEADER)
+        if header is None:
+            return
+        tags = if_match_tags(header)
+        if tags is None:
+            return
+        current = self.etag_for(obj)
+        if not any(not weak and tag == current for weak, tag in tags):
             raise PreconditionFailed
 
     def retrieve(self, request, *args, **kwargs):
@@ -117,3 +157,45 @@ class SafeRetriesMixin:
 def etag_of(data) -> str:
     """The ETag of an object's representation."""
     return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+
+
+_ENTITY_TAG = re.compile(r'(W/)?("[\x21\x23-\x7e\x80-\xff]*")')
+_IF_MATCH_RULE = 'Give "*" or a comma-separated list of quoted entity tags, as sent in the ETag header.'
+
+
+def if_match_tags(header: str) -> list[tuple[bool, str]] | None:
+    """The (weak, tag) pairs of an If-Match header, None for ``*``; a malformed header is a 400
+    naming it (ignoring it would write without the precondition the client asked for)."""
+    if header.strip() == "*":
+        return None
+    tags, position = [], 0
+    while True:
+        while position < len(header) and header[position] in " \t,":
+            position += 1
+        if position == len(header):
+            break
+        match = _ENTITY_TAG.match(header, position)
+        if match is None:
+            break
+        tags.append((bool(match.group(1)), match.group(2)))
+        position = match.end()
+        while position < len(header) and header[position] in " \t":
+            position += 1
+        if position < len(header) and header[position] != ",":
+            tags = []
+            break
+    if not tags or position != len(header):
+        raise ValidationError({IF_MATCH_HEADER: [ErrorDetail(_IF_MATCH_RULE, code="invalid_header")]})
+    return tags
+
+
+def idempotency_key_checked(key: str) -> str:
+    """The key as given, or a 400 naming the header: at most ``IDEMPOTENCY_KEY_MAX_LENGTH`` visible
+    ASCII characters and spaces (an IETF draft's sf-string), so two keys never collide by truncation."""
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        rule = f"At most {IDEMPOTENCY_KEY_MAX_LENGTH} characters; this one has {len(key)}."
+    elif not all(" " <= char <= "~" for char in key):
+        rule = "Only visible ASCII characters and spaces."
+    else:
+        return key
+    raise ValidationError({IDEMPOTENCY_HEADER: [ErrorDetail(rule, code="invalid_header")]})

@@ -37,6 +37,7 @@ ERRORS = {
     "406": "Not acceptable.",
     "409": "A request with this Idempotency-Key is still being processed.",
     "412": "If-Match does not match the current ETag.",
+    "413": "The request body is over the size limit (the message names it).",
     "415": "Unsupported media type.",
     "422": "This Idempotency-Key was used for a different request.",
     "429": "Too many requests.",

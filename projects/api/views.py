@@ -196,8 +196,10 @@ class ProjectViewSet(
         return self._project(pk)
 
     def _project(self, pk):
+        """The project after a write, with its new ETag (for the next write's If-Match)."""
         project = self.get_queryset().get(pk=pk)
-        return Response(ProjectDetailSerializer(project, context=self.get_serializer_context()).data)
+        data = ProjectDetailSerializer(project, context=self.get_serializer_context()).data
+        return Response(data, headers={"ETag": etag_of(data)})
 
 
 def _approve_scope(request):

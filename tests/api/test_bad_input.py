@@ -1,0 +1,314 @@
+"""Bad input gets a clear 4xx in the API's error shape, names what was wrong and changes nothing: never a 500.
+
+Deeply nested JSON, forged cursors, text PostgreSQL cannot store (NUL, lone surrogates) wherever
+it comes from (body, query string, path, headers, cookies), oversized bodies and over-long
+Idempotency-Keys.
+"""
+
+import base64
+import datetime
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from accounts.models import AuditEvent, IdempotencyRecord, WebhookEndpoint
+from accounts.services import token_issue
+from deployments.models import CustomerCloudEnvironment
+from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow
+from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+
+pytestmark = pytest.mark.django_db
+
+DEEP = "[" * 1000 + "]" * 1000
+NUL = '"a\\u0000b"'  # JSON text: a string holding NUL
+SURROGATE = '"a\\ud800b"'  # JSON text: a string holding a lone surrogate
+BAD_TEXT = [pytest.param(NUL, id="nul"), pytest.param(SURROGATE, id="lone-surrogate")]
+
+
+def _schema_operations(with_body):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if ("requestBody" in operation) == with_body:
+                yield method, path, operation
+
+
+@pytest.fixture
+def objects(tenant, people, project, settings):
+    """One of each kind of object, for the path parameters of every operation."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    approval = approval_request_create(project=project, actor=people["lead"])
+    policy = policy_save(tenant=tenant, actor=people["admin"], target_stage="production", required_approvals=1)
+    window = freeze_window_save(
+        tenant=tenant,
+        actor=people["admin"],
+        name="Year end",
+        kind="weekly",
+        start_weekday=0,
+        end_weekday=1,
+        start_time=datetime.time(9),
+        end_time=datetime.time(17),
+    )
+    hook = api_client(people["admin"]).post(
+        "/api/v1/webhooks/", {"tenant": "acme", "url": "http://127.0.0.1:9/hook"}, format="json"
+    )
+    assert hook.status_code == 201, hook.json()
+    token, _ = token_issue(user=people["admin"], name="spare")
+    return {
+        "projects": project.pk,
+        "approval-requests": approval.pk,
+        "approval-policies": policy.pk,
+        "freeze-windows": window.pk,
+        "webhooks": hook.json()["id"],
+        "webhook-deliveries": 1,
+        "auth": token.pk,
+        "tenants": "acme",
+        "project_pk": project.pk,
+    }
+
+
+def api_client(user):
+    _, token = token_issue(user=user, name="test", scopes=("read", "write", "approve"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def _filled(path, objects):
+    resource = path.split("/")[3]
+    return (
+        path.replace("{project_pk}", str(objects["project_pk"]))
+        .replace("{id}", str(objects.get(resource, 1)))
+        .replace("{slug}", str(objects.get(resource, "acme")))
+    )
+
+
+def _assert_error(response, status, field=None):
+    assert response.status_code == status, (response.request["PATH_INFO"], response.content[:500])
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["status"] == status
+    if field is not None:
+        assert field in [item["field"] for item in error["fields"]], error
+    return error
+
+
+# --- Item 10: deeply nested JSON -------------------------------------------------------------
+
+
+def test_deep_json_is_400_on_every_operation_with_a_body(people, objects):
+    client = api_client(people["admin"])
+    operations = list(_schema_operations(with_body=True))
+    assert len(operations) > 15
+    for method, path, _ in operations:
+        url = _filled(path, objects)
+        response = getattr(client, method)(url, DEEP, content_type="application/json")
+        if response.status_code == 403 or (response.status_code == 404 and "webhook-deliveries" in url):
+            continue  # refused before the body is read (the caller's role, no delivery yet): no 500
+        error = _assert_error(response, 400)
+        assert "nested deeper than" in error["message"], (method, url, error)
+
+
+def test_deep_json_is_400_on_the_unauthenticated_token_endpoint(db):
+    response = APIClient().post("/api/v1/auth/tokens/", DEEP, content_type="application/json")
+    error = _assert_error(response, 400)
+    assert error["code"] == "parse_error"
+    assert "nested deeper than 32 levels" in error["message"]
+
+
+def test_json_just_over_the_depth_limit_in_a_profile_field_is_400(api, people, project):
+    nested = "[" * 40 + "]" * 40
+    body = '{"profile": {"regulations": ' + nested + "}}"
+    response = api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", body, content_type="application/json")
+    _assert_error(response, 400)
+    project.profile.refresh_from_db()
+    assert project.profile.regulations == []
+
+
+# --- Item 11: forged cursors -----------------------------------------------------------------
+
+
+def _list_paths(objects):
+    for method, path, operation in _schema_operations(with_body=False):
+        parameters = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if method == "get" and "cursor" in parameters:  # every paginated list
+            yield _filled(path, objects)
+
+
+@pytest.mark.parametrize(
+    "position", ["p=abc", "p=1.5", "p=%00", "p=\x00", "p=9" * 1 + "9" * 40, "o=x", "r=x", "not base64 at all"]
+)
+def test_a_forged_cursor_is_404_invalid_cursor_on_every_list(people, objects, position):
+    client = api_client(people["admin"])
+    cursor = position if position == "not base64 at all" else base64.b64encode(position.encode()).decode()
+    paths = list(_list_paths(objects))
+    assert len(paths) >= 10
+    for path in paths:
+        for ordering in ("", "&ordering=-id", "&ordering=created_at", "&ordering=name"):
+            response = client.get(f"{path}?cursor={cursor}{ordering}")
+            if response.status_code == 200:
+                # An out-of-range id is a valid position past the end: an empty page, not an error.
+                assert position.startswith("p=99") or ordering.endswith("name"), (path, ordering)
+                continue
+            error = _assert_error(response, 404)
+            assert error["message"] == "Invalid cursor", (path, ordering, error)
+
+
+def test_the_cursor_from_the_issue(api, people, project):
+    response = api(people["lead"]).get("/api/v1/projects/?cursor=cD1hYmM=")
+    assert _assert_error(response, 404)["message"] == "Invalid cursor"
+
+
+# --- Item 12: text PostgreSQL cannot store ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_bad_text_in_a_profile_field_is_400_naming_it(api, people, project, text):
+    body = '{"profile": {"residency_region": ' + text + "}}"
+    response = api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", body, content_type="application/json")
+    _assert_error(response, 400, field="profile.residency_region")
+    project.profile.refresh_from_db()
+    assert project.profile.residency_region == ""
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_bad_text_in_an_environment_field_is_400_naming_it(api, people, project, text):
+    body = '{"account_id": ' + text + ', "regions": ["ok", ' + text + "]}"
+    response = api(people["lead"]).patch(
+        f"/api/v1/projects/{project.pk}/environment/", body, content_type="application/json"
+    )
+    error = _assert_error(response, 400, field="account_id")
+    assert "regions[1]" in [item["field"] for item in error["fields"]]
+    assert not CustomerCloudEnvironment.objects.exists()
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_bad_text_in_a_webhook_tenant_and_in_a_key_is_400_naming_it(api, people, text):
+    body = '{"tenant": ' + text + ', "url": "http://127.0.0.1:9/", ' + text + ": 1}"
+    response = api(people["admin"]).post("/api/v1/webhooks/", body, content_type="application/json")
+    error = _assert_error(response, 400, field="tenant")
+    assert any(item["field"].startswith("a") and item["field"] != "tenant" for item in error["fields"]), error
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_bad_text_is_400_in_every_operation_with_a_body(people, objects, text):
+    client = api_client(people["admin"])
+    before = AuditEvent.objects.count()
+    for method, path, _ in _schema_operations(with_body=True):
+        url = _filled(path, objects)
+        body = '{"name": ' + text + ', "reason": ' + text + ', "comment": ' + text + "}"
+        response = getattr(client, method)(url, body, content_type="application/json")
+        if response.status_code == 403 or (response.status_code == 404 and "webhook-deliveries" in url):
+            continue
+        _assert_error(response, 400, field="name")
+    assert AuditEvent.objects.count() == before
+
+
+def test_nul_in_form_bodies_is_400_naming_the_field(api, people, project):
+    response = api(people["lead"]).post(
+        f"/api/v1/projects/{project.pk}/pause/", "reason=a%00b", content_type="application/x-www-form-urlencoded"
+    )
+    _assert_error(response, 400, field="reason")
+
+
+def test_nul_in_the_idempotency_key_is_400_naming_the_header(api, people, project):
+    response = api(people["lead"]).post(
+        "/api/v1/approval-requests/", {"project": project.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k\x00"
+    )
+    _assert_error(response, 400, field="Idempotency-Key")
+    assert not ApprovalRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "search=a%00",
+        "tenant=a%00",
+        "ordering=%00",
+        "ticket=%00",
+        "stage=%00",
+        "updated_since=%00",
+        "a%00=1",
+        "cursor=%00",
+    ],
+)
+def test_nul_in_a_query_parameter_is_400_naming_it(api, people, project, query):
+    response = api(people["lead"]).get(f"/api/v1/projects/?{query}")
+    name = query.split("=")[0].replace("%00", "\\u0000")
+    _assert_error(response, 400, field=name)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/tenants/a%00/", "/api/v1/tenants/%00/", "/api/v1/audit-events/?tenant=%00", "/api/v1/prices/?model=%00"],
+)
+def test_nul_in_path_parts_and_filters_of_other_endpoints_is_400(api, people, path):
+    response = api(people["admin"]).get(path)
+    _assert_error(response, 400)
+
+
+def test_nul_in_other_headers_and_cookies_is_400(people, project):
+    client = api_client(people["admin"])
+    _assert_error(client.get("/api/v1/projects/", HTTP_X_REQUEST_ID="id\x00"), 400, field="X-Request-Id")
+    bad_token = APIClient()
+    bad_token.credentials(HTTP_AUTHORIZATION="Bearer sg_\x00_x")
+    _assert_error(bad_token.get("/api/v1/projects/"), 400, field="Authorization")
+    browser = APIClient()
+    browser.cookies["sessionid"] = "abcdefgh\x00"
+    response = browser.get("/projects/")
+    assert response.status_code == 400
+    assert b"NUL" in response.content
+
+
+def test_nul_in_a_page_query_string_is_400(client, people):
+    client.force_login(people["lead"])
+    response = client.get("/projects/?q=a%00")
+    assert response.status_code == 400
+    assert b"q: The NUL character" in response.content
+
+
+# --- Item 13: oversized bodies and over-long keys ---------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, "big-1"])
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_over_the_limit_is_413_in_the_error_shape_naming_the_limit(
+    api, people, project, settings, key, content_type
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    if content_type == "application/json":
+        body = '{"project": %d, "note": "%s"}' % (project.pk, "x" * 2000)
+    else:
+        body = f"project={project.pk}&note={'x' * 2000}"
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = api(people["lead"]).post("/api/v1/approval-requests/", body, content_type=content_type, **extra)
+    error = _assert_error(response, 413)
+    assert "1000 bytes" in error["message"] and "DATA_UPLOAD_MAX_MEMORY_SIZE" in error["message"]
+    assert not ApprovalRequest.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_oversized_token_request_is_413(db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"username": "%s", "password": "x"}' % ("u" * 2000)
+    _assert_error(APIClient().post("/api/v1/auth/tokens/", body, content_type="application/json"), 413)
+
+
+def test_an_idempotency_key_over_200_characters_is_refused_not_truncated(api, people, project, tenant):
+    client = api(people["lead"])
+    exactly = "k" * 200
+    first = client.post(
+        "/api/v1/approval-requests/", {"project": project.pk}, format="json", HTTP_IDEMPOTENCY_KEY=exactly
+    )
+    assert first.status_code == 201
+    # Before: cut to 200 characters, this key collided with the first and replayed its answer.
+    longer = client.post(
+        "/api/v1/approval-requests/", {"project": project.pk}, format="json", HTTP_IDEMPOTENCY_KEY=exactly + "2"
+    )
+    error = _assert_error(longer, 400, field="Idempotency-Key")
+    assert "At most 200 characters" in error["message"]
+    assert "Idempotent-Replayed" not in longer
+    assert ApprovalRequest.objects.count() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == [exactly]
