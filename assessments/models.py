@@ -233,6 +233,8 @@ class Assessment(TenantOwned):
     inputs = models.JSONField()
     inputs_digest = models.CharField(max_length=64)
     result = models.JSONField()
+    #: The assessment this one replaced as the project's latest (0: the first); see CostEstimate.
+    supersedes = models.BigIntegerField(default=0)
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -241,6 +243,7 @@ class Assessment(TenantOwned):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="assessment_latest")]
+        constraints = [models.UniqueConstraint(fields=["project", "supersedes"], name="assessment_history_is_a_line")]
 
 
 class CostEstimate(TenantOwned):
@@ -257,6 +260,10 @@ class CostEstimate(TenantOwned):
     inputs = models.JSONField()
     inputs_digest = models.CharField(max_length=64)
     result = models.JSONField()
+    #: The estimate this one replaced as the project's latest (0: the project's first). Unique per
+    #: project, so the history is one line: two overlapping runs that both read the same latest
+    #: estimate cannot both store a successor.
+    supersedes = models.BigIntegerField(default=0)
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -265,6 +272,7 @@ class CostEstimate(TenantOwned):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="estimate_latest")]
+        constraints = [models.UniqueConstraint(fields=["project", "supersedes"], name="estimate_history_is_a_line")]
 
 
 class GateEvidence(TenantOwned):

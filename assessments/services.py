@@ -40,6 +40,8 @@ from projects.models import Project, RequirementsProfile
 from projects.signals import project_inputs_changed
 
 GATE_ITEMS = dict(readiness.gate_keys())
+#: The first key of the advisory locks that serialise evaluations of a project ("SG" + 1).
+EVALUATION_LOCK_CLASS = 0x5347_0001
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -58,9 +60,11 @@ def projects_for_evaluation(project_ids):
         Project.objects.filter(pk__in=project_ids)
         .prefetch_related("profile", "environment", "cost_profile")
         .annotate(
+            latest_estimate_id=F("standing__estimate_id"),
             latest_estimate_digest=F("standing__estimate_digest"),
             latest_chosen_monthly=F("standing__chosen_monthly"),
             latest_break_even=F("standing__break_even_requests"),
+            latest_assessment_id=F("standing__assessment_id"),
             latest_assessment_digest=F("standing__assessment_digest"),
         )
         .order_by("pk")
@@ -223,9 +227,26 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
 
 
 def _evaluable(project_ids, loaded):
-    """The projects with a profile, loaded unless the caller already has them."""
-    loaded = projects_for_evaluation(project_ids) if loaded is None else loaded
+    """The projects with a profile, locked for evaluation and loaded, unless the caller already has them."""
+    if loaded is None:
+        _evaluation_lock(project_ids)
+        loaded = projects_for_evaluation(project_ids)
     return [project for project in loaded if hasattr(project, "profile")]
+
+
+def _evaluation_lock(project_ids) -> None:
+    """Evaluations of the same project, one at a time, until the transaction ends. Taken before the
+    projects' latest results are read: an overlapping run waits, then reads what the first stored
+    and stores nothing for inputs it already saw. (The results' unique ``supersedes`` keeps it so
+    at the database.) PostgreSQL advisory locks, in id order so runs cannot deadlock; they do not
+    block edits. SQLite runs one writing transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) FROM unnest(%s::bigint[]) AS id ORDER BY id",
+            [EVALUATION_LOCK_CLASS, sorted(set(project_ids))],
+        )
 
 
 @transaction.atomic
@@ -237,7 +258,7 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
     """
     projects = _evaluable(project_ids, loaded)
     catalog = Catalog(projects)
-    rows, failed = [], {}
+    rows, stored, failed = [], [], {}
     for project in projects:
         try:
             engine_inputs, record = cost_inputs(project, catalog)
@@ -250,10 +271,14 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
             continue
         result = costs.estimate(**engine_inputs)
         row = _estimate_row(project, result, inputs, digest, job)
+        row.supersedes = project.latest_estimate_id or 0
         rows.append(row)
+        stored.append(project)
         project.latest_estimate_digest = digest
         project.latest_chosen_monthly, project.latest_break_even = row.chosen_monthly, row.break_even_requests
     _results_store(CostEstimate, rows)
+    for project, row in zip(stored, rows, strict=True):
+        project.latest_estimate_id = row.pk
     _standings_update(
         rows,
         lambda row: {
@@ -313,6 +338,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
                 inputs=inputs,
                 inputs_digest=digest,
                 result=_json(_assessment_result(result)),
+                supersedes=project.latest_assessment_id or 0,
                 job=job,
             )
         )
@@ -349,8 +375,10 @@ def project_evaluate(project: Project, *, job=None) -> dict:
     return evaluate_many([project.pk], job=job)
 
 
+@transaction.atomic
 def evaluate_many(project_ids, *, job=None) -> dict:
     """Estimates, then assessments, of these projects, loading them once for both."""
+    _evaluation_lock(project_ids)
     loaded = projects_for_evaluation(project_ids)
     return {
         "estimate": estimates_recalculate(project_ids, job=job, loaded=loaded),
@@ -365,7 +393,7 @@ def readiness_now(*, project: Project, target_stage: str, today=None) -> readine
     which for a paused project has no target stage at all. The cost figures the gate reads
     (budget, break-even) are estimated now too, unless the catalog cannot price the project, when
     the latest stored estimate's stand. None: the project has no requirements profile to assess."""
-    projects = _evaluable([project.pk], None)
+    projects = [loaded for loaded in projects_for_evaluation([project.pk]) if hasattr(loaded, "profile")]
     if not projects:
         return None
     _assessment_inputs_load(projects)

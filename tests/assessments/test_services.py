@@ -109,10 +109,10 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
-    # projects and their 3 one-to-ones, 5 catalog tables, ids for the new rows, their COPY, standings
-    # upsert, webhooks, and a savepoint around them; elsewhere than PostgreSQL, one bulk insert
-    # instead of the ids and their COPY
-    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 14) as few:
+    # the projects' evaluation lock, projects and their 3 one-to-ones, 5 catalog tables, ids for the
+    # new rows, their COPY, standings upsert, webhooks, and a savepoint around them; elsewhere than
+    # PostgreSQL, no lock and one bulk insert instead of the ids and their COPY
+    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 14) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -242,3 +242,31 @@ def test_two_first_saves_of_a_cost_profile_at_once(project, people):
         assert outcomes == ["ok", "ok"], round_
         plan = CostProfile.objects.get(project=project)
         assert (plan.min_replicas, str(plan.staff_fte)) == (3, "0.50")
+
+
+def test_overlapping_evaluations_store_each_result_once(tenant, people):
+    from assessments.catalog import prices_import, reference_catalog_load
+    from assessments.models import Assessment, CostEstimate
+    from assessments.services import estimates_recalculate, evaluate_many
+    from projects.models import RequirementsProfile
+    from tests.factories import ProjectFactory
+
+    reference_catalog_load()
+    prices_import(prices={"openai:gpt-4o-mini": ("0.15", "0.075", "0.60")}, source="test")
+    projects = ProjectFactory.create_batch(20, tenant=tenant)
+    ids = [project.pk for project in projects]
+    for round_ in range(3):
+        RequirementsProfile.objects.filter(project_id__in=ids).update(monthly_requests=1000 + round_)
+        outcomes = race(
+            lambda: evaluate_many(ids),
+            lambda: evaluate_many(ids),
+            lambda: estimates_recalculate(ids),
+        )
+        assert outcomes == ["ok", "ok", "ok"], round_
+        # One new estimate and one new assessment per project per change of its inputs, however many runs overlapped.
+        assert CostEstimate.objects.count() == 20 * (round_ + 1), round_
+        assert Assessment.objects.count() == 20 * (round_ + 1), round_
+    for project in projects:
+        history = list(CostEstimate.objects.filter(project=project).order_by("created_at", "pk"))
+        assert [e.supersedes for e in history] == [0, *(e.pk for e in history[:-1])]
+        assert project.standing.estimate_id == history[-1].pk
