@@ -127,7 +127,13 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    tenant = django_filters.CharFilter(field_name="tenant__slug")
+    """``tenant`` names a client the reader manages; ``project`` and ``actor`` match what the log
+    recorded (so events of since-deleted projects and people stay findable; an id or name the
+    reader cannot see matches nothing, exactly like one that never existed)."""
+
+    tenant = django_filters.ModelChoiceFilter(
+        queryset=visible(Tenant, Action.MANAGE), to_field_name="slug", label="Client (slug)"
+    )
     action = django_filters.CharFilter()
     project = django_filters.NumberFilter(field_name="project_id")
     actor = django_filters.CharFilter(field_name="actor_name")

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from accounts.access import Action, get_for_user_or_404, restrict
 from accounts.api.base import SafeRetriesMixin
+from assessments.api.filters import JobFilter
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, Job
 from assessments.tasks import recalculate_costs, run_assessment
@@ -27,6 +28,7 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        read_only_fields = fields
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -47,6 +49,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "job",
             "created_at",
         ]
+        read_only_fields = fields
 
 
 class CostEstimateSerializer(serializers.ModelSerializer):
@@ -70,6 +73,7 @@ class CostEstimateSerializer(serializers.ModelSerializer):
             "job",
             "created_at",
         ]
+        read_only_fields = fields
 
 
 class _ProjectRunViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -121,7 +125,7 @@ class CostEstimateViewSet(_ProjectRunViewSet):
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     queryset = Job.objects.none()  # per caller: see get_queryset
-    filterset_fields = ["status", "kind", "project"]
+    filterset_class = JobFilter
 
     def get_queryset(self):
         jobs = Job.objects.select_related("tenant")

@@ -179,6 +179,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.api.permissions.TokenScope",
     ],
+    # Production drops the browsable API unless API_BROWSABLE is set (config/settings/production.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.StableCursorPagination",
     "DEFAULT_PARSER_CLASSES": [
         "accounts.api.parsers.JSONParser",

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, STORAGES, env
+from .base import DATABASES, REDIS_URL, REST_FRAMEWORK, STORAGES, env
 
 DEBUG = False
 
@@ -20,6 +20,11 @@ if not env("DATABASE_URL", default="") or DATABASES["default"]["ENGINE"] != "dja
 
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production: Redis is the Celery broker and the cache.")
+
+# The API answers JSON only: the browsable API renders forms and filter drop-downs, a surface
+# production does not need. API_BROWSABLE=true turns it on (it shows only what the reader may see).
+if not env.bool("API_BROWSABLE", default=False):
+    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 

@@ -1,6 +1,8 @@
 import django_filters
 
 from accounts.api.filters import UtcIsoDateTimeFilter
+from accounts.api.references import visible
+from accounts.models import Tenant
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage
 
 
@@ -8,7 +10,7 @@ class ProjectFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     deployment_model = django_filters.ChoiceFilter(choices=DeploymentModel.choices)
     hosting_approach = django_filters.ChoiceFilter(choices=HostingApproach.choices)
-    tenant = django_filters.CharFilter(field_name="tenant__slug")
+    tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
     ticket = django_filters.CharFilter(field_name="tickets__key", label="External ticket key", distinct=True)
     readiness_status = django_filters.ChoiceFilter(
         choices=[("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked")]
@@ -30,8 +32,8 @@ class ProjectFilter(django_filters.FilterSet):
 
 class ApprovalRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalRequest.Status.choices)
-    project = django_filters.NumberFilter(field_name="project_id")
-    tenant = django_filters.CharFilter(field_name="tenant__slug")
+    project = django_filters.ModelChoiceFilter(queryset=visible(Project), label="Project (id)")
+    tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
 
     class Meta:
         model = ApprovalRequest

@@ -170,6 +170,7 @@ class StageTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = StageTransition
         fields = ["id", "kind", "from_stage", "to_stage", "actor", "reason", "approval_request", "created_at"]
+        read_only_fields = fields
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -204,6 +205,8 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "decisions",
             "created_at",
         ]
+        # Written through the approval services only: its relations are never offered as choices.
+        read_only_fields = fields
 
 
 class ApprovalRequestCreateSerializer(serializers.Serializer):
