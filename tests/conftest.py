@@ -28,6 +28,16 @@ def pytest_runtest_setup(item):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrated, except that the audit log's TRUNCATE guard is switched off:
+    the test runner empties every table with one TRUNCATE after each transactional test, which no
+    deployment does. tests/accounts/test_database_roles.py switches it on to prove it refuses."""
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_no_truncate")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cached_reads():
     """No test sees another's cached reads (ids are reused after a rollback; the cache is not rolled back)."""

@@ -58,6 +58,22 @@ def test_the_compose_stack_runs_one_beat_and_every_process_with_the_production_s
     assert services["postgres"]["image"].startswith("postgres:16")
 
 
+def test_the_application_connects_as_a_role_that_does_not_own_the_tables():
+    services = compose()["services"]
+    for name in ("web", "worker", "beat"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("${DATABASE_URL:-postgres://${POSTGRES_APP_USER:-stagegate_app}:"), name
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith(
+        "${DATABASE_MIGRATE_URL:-${DATABASE_URL:-postgres://${POSTGRES_USER:-"
+    )
+    command = " ".join(migrate["command"])
+    assert command.index("manage.py migrate") < command.index("manage.py grant_app_role")
+    assert "--password-env POSTGRES_APP_PASSWORD" in command
+    example = (ROOT / "deploy" / "env.example").read_text()
+    assert re.search(r"^POSTGRES_APP_PASSWORD=$", example, flags=re.MULTILINE)
+
+
 def test_the_image_runs_as_a_user_of_its_own():
     dockerfile = (ROOT / "Dockerfile").read_text()
     [user] = re.findall(r"^USER (\S+)", dockerfile, flags=re.MULTILINE)
