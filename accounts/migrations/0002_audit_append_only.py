@@ -1,7 +1,7 @@
 """On PostgreSQL the audit log refuses UPDATE and DELETE at the database, whatever the client.
 
-TRUNCATE stays possible for the operator who owns the database (and for the test runner's flush).
-The embedded SQLite mode relies on the model's own refusal.
+Row triggers do not see TRUNCATE: 0006 refuses it with a statement trigger. The embedded SQLite
+mode relies on the model's own refusal.
 """
 
 from django.db import migrations
