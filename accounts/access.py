@@ -234,3 +234,14 @@ def require(user, obj, action: Action) -> None:
     """Refuse (403) unless ``user`` may take ``action`` on ``obj``. For services that act for a person."""
     if not can(user, obj, action):
         raise PermissionDenied(f"You may not {action.replace('_', ' ')} this {obj._meta.verbose_name}.")
+
+
+def require_any(user, obj, *actions: Action) -> None:
+    """Refuse (403) unless ``user`` may take at least one of ``actions`` on ``obj``.
+
+    The first check of a write whose exact right depends on what it changes (an engineer may change
+    a project's technical fields only): made before any value is looked at, so a caller who may
+    change nothing learns nothing from field errors.
+    """
+    if not allowed_actions(user, obj) & set(actions):
+        raise PermissionDenied(f"You may not {actions[0].replace('_', ' ')} this {obj._meta.verbose_name}.")

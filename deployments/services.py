@@ -95,10 +95,10 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
     """
     project = lock_project(project)
     require(actor, project, Action.VIEW)
-    if kind not in SIGN_OFFS:
-        raise ValidationError({"kind": f"Sign off one of: {', '.join(SIGN_OFFS)}."}, code="invalid_choice")
     if not speaks_for_client(actor, project):
         raise PermissionDenied("Only the client's admins or approvers can sign off their environment.")
+    if kind not in SIGN_OFFS:
+        raise ValidationError({"kind": f"Sign off one of: {', '.join(SIGN_OFFS)}."}, code="invalid_choice")
     environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     by_field, at_field, fact = SIGN_OFFS[kind]
     if environment is None or not getattr(environment, fact):

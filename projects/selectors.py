@@ -168,3 +168,11 @@ def lead_candidates(project):
         .filter(Q(pk__in=may_lead) | Q(pk=project.delivery_lead_id))
         .order_by("first_name", "last_name", "username")
     )
+
+
+def relay_candidates(project):
+    """The people a client's service account may relay a decision for on ``project``: the active
+    people who may see it (through a role in its tenant or a grant on it) and platform admins. A
+    name outside them is answered as if it did not exist."""
+    may_see = holders(project, Action.VIEW).values("pk")
+    return User.objects.filter(Q(pk__in=may_see) | Q(is_platform_admin=True), is_active=True, kind=User.Kind.PERSON)

@@ -8,9 +8,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts import freshness
-from accounts.access import Action, get_for_user_or_404, restrict
+from accounts.access import Action, require_any, restrict
 from accounts.api.base import SafeRetriesMixin, etag_of
-from accounts.models import ApiToken, Tenant, User
+from accounts.api.references import target
+from accounts.models import ApiToken, Tenant
+from accounts.selectors import policy_candidates
 from deployments.services import (
     deployment_model_switch,
     environment_update,
@@ -46,14 +48,17 @@ from projects.models import (
     StageTransition,
     TicketReference,
 )
+from projects.selectors import relay_candidates
 from projects.services.approvals import (
     approval_decide,
     approval_request_cancel,
     approval_request_create,
+    eligibility,
     freeze_window_delete,
     freeze_window_save,
     policy_delete,
     policy_save,
+    relay_check,
 )
 from projects.services.projects import profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
@@ -114,8 +119,9 @@ class ProjectViewSet(
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
+        tenant = target(request, field="tenant", queryset=Tenant.objects.all(), lookup="slug", action=Action.CHANGE)
         data = _valid(ProjectCreateSerializer, request.data)
-        tenant = get_for_user_or_404(Tenant.objects.all(), user=request.user, slug=data.pop("tenant"))
+        data.pop("tenant")
         project = project_create(tenant=tenant, actor=request.user, profile=data.pop("profile", None), **data)
         project = self.get_queryset().get(pk=project.pk)
         response = Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
@@ -124,7 +130,7 @@ class ProjectViewSet(
 
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectDetailSerializer, 412: None, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
         self.check_if_match(request, project)
         data = _valid(ProjectUpdateSerializer, request.data)
         profile = data.pop("profile", None)
@@ -148,21 +154,21 @@ class ProjectViewSet(
     @extend_schema(request=RollbackSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.PROMOTE)
         project_rollback(project=project, actor=request.user, **_valid(RollbackSerializer, request.data))
         return self._project(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.PROMOTE)
         project_pause(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
         return self._project(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.PROMOTE)
         project_retire(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
         return self._project(pk)
 
@@ -170,7 +176,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["post"], url_path="deployment-model")
     def deployment_model(self, request, pk=None):
         """Switch between managed application and customer cloud (with the environment's facts)."""
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.CHANGE)
         data = _valid(DeploymentSwitchSerializer, request.data)
         deployment_model_switch(project=project, actor=request.user, **data)
         return self._project(pk)
@@ -179,7 +185,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["patch"])
     def environment(self, request, pk=None):
         """Record or change the customer-cloud environment's facts."""
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
         environment_update(project=project, actor=request.user, **request.data)
@@ -189,7 +195,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["put"], url_path="routing-rules")
     def routing_rules(self, request, pk=None):
         """Replace the hybrid routing rules as a whole (shares add up to 100%)."""
-        project = self.get_object()
+        project = _writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
         routing_rules_replace(
             project=project, actor=request.user, rules=_valid(RoutingRulesSerializer, request.data)["rules"]
         )
@@ -225,8 +231,8 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
 
     @extend_schema(request=ApprovalRequestCreateSerializer, responses={201: ApprovalRequestSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
+        project = target(request, field="project", queryset=Project.objects.all(), action=Action.PROMOTE)
         data = _valid(ApprovalRequestCreateSerializer, request.data)
-        project = get_for_user_or_404(Project.objects.all(), user=request.user, pk=data["project"])
         approval = approval_request_create(
             project=project, actor=request.user, target_stage=data.get("target_stage"), note=data["note"]
         )
@@ -250,12 +256,23 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
 
     def _decide(self, request, verdict):
         approval = self.get_object()
+        project = approval.project
+        relaying = isinstance(request.data, dict) and request.data.get("on_behalf_of") not in (None, "")
+        # Who may decide is checked before the body is: a relay needs a service account of this
+        # client; a decision of one's own, eligibility under the request's policy.
+        if relaying:
+            relay_check(relayed_by=request.user, project=project)
+        else:
+            eligibility(actor=request.user, request=approval, project=project)
         data = _valid(DecideSerializer, request.data)
         approver, relayed_by = request.user, None
         if data.get("on_behalf_of"):
-            approver = User.objects.filter(username=data["on_behalf_of"], is_active=True).first()
+            approver = relay_candidates(project).filter(username=data["on_behalf_of"]).first()
             if approver is None:
-                raise ValidationError({"on_behalf_of": ["No active person with this username."]})
+                # The same answer for a name that exists nowhere and for one of another client's people.
+                raise ValidationError(
+                    {"on_behalf_of": ["No active person who can see this project has this username."]}
+                )
             relayed_by = request.user
         approval_decide(
             request=approval, actor=approver, verdict=verdict, comment=data["comment"], relayed_by=relayed_by
@@ -272,8 +289,9 @@ class _TenantSettingViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         visible = restrict(Tenant.objects.all(), user=self.request.user, action=Action.VIEW)
         return self.queryset.model.objects.filter(tenant__in=visible).select_related("tenant")
 
-    def _tenant(self, slug):
-        return get_for_user_or_404(Tenant.objects.all(), user=self.request.user, slug=slug)
+    def _tenant(self, request):
+        """The tenant named in the body, which the caller must manage (404 if unseen, 403 if not managed)."""
+        return target(request, field="tenant", queryset=Tenant.objects.all(), lookup="slug", action=Action.MANAGE)
 
     def _answer(self, obj, status_code=200):
         obj = self.get_queryset().get(pk=obj.pk)
@@ -291,31 +309,34 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
 
     @extend_schema(request=ApprovalPolicyWriteSerializer, responses={201: ApprovalPolicySerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
+        tenant = self._tenant(request)
         data = _valid(ApprovalPolicyWriteSerializer, request.data)
-        tenant = self._tenant(data.pop("tenant"))
-        users = self._users(data.pop("eligible_users", None))
+        data.pop("tenant")
+        users = self._users(tenant, None, data.pop("eligible_users", None))
         return self._answer(policy_save(tenant=tenant, actor=request.user, eligible_users=users, **data), 201)
 
     @extend_schema(request=ApprovalPolicyWriteSerializer, responses={200: ApprovalPolicySerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        policy = self.get_object()
+        policy = _writable(self.get_object(), request, Action.MANAGE, on=lambda policy: policy.tenant)
         self.check_if_match(request, policy)
         data = _valid(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
         data.pop("tenant")
         data["target_stage"] = policy.target_stage
-        users = self._users(data.pop("eligible_users", None))
+        users = self._users(policy.tenant, policy, data.pop("eligible_users", None))
         return self._answer(policy_save(tenant=policy.tenant, actor=request.user, eligible_users=users, **data))
 
     def perform_destroy(self, instance):
         policy_delete(policy=instance, actor=self.request.user)
 
-    def _users(self, usernames):
+    def _users(self, tenant, policy, usernames):
+        """The named approvers, among the people who may be named (the settings page's choices):
+        a name that exists nowhere and another client's person get the same answer."""
         if usernames is None:
             return None
-        users = list(User.objects.filter(username__in=usernames))
+        users = list(policy_candidates(tenant=tenant, policy=policy).filter(username__in=usernames))
         missing = sorted(set(usernames) - {user.username for user in users})
         if missing:
-            raise ValidationError({"eligible_users": [f"No such person: {', '.join(missing)}."]})
+            raise ValidationError({"eligible_users": [f"Not a person who can see this client: {', '.join(missing)}."]})
         return users
 
 
@@ -325,15 +346,14 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
+        tenant = self._tenant(request)
         data = _valid(FreezeWindowWriteSerializer, request.data)
-        if "tenant" not in data:
-            raise ValidationError({"tenant": ["This field is required."]})
-        tenant = self._tenant(data.pop("tenant"))
+        data.pop("tenant", None)
         return self._answer(freeze_window_save(tenant=tenant, actor=request.user, **data), 201)
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={200: FreezeWindowSerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        window = self.get_object()
+        window = _writable(self.get_object(), request, Action.MANAGE, on=lambda window: window.tenant)
         self.check_if_match(request, window)
         data = _valid(FreezeWindowWriteSerializer, request.data)
         data.pop("tenant", None)
@@ -341,6 +361,14 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
 
     def perform_destroy(self, instance):
         freeze_window_delete(window=instance, actor=self.request.user)
+
+
+def _writable(obj, request, *actions, on=None):
+    """``obj`` if the caller may take one of ``actions`` on it (or on ``on(obj)``); otherwise 403,
+    before the request's body is read: a caller who may not change an object learns nothing from
+    field errors."""
+    require_any(request.user, on(obj) if on else obj, *actions)
+    return obj
 
 
 def _valid(serializer_class, data) -> dict:

@@ -301,13 +301,13 @@ def approval_decide(
     project, request = _lock(request)
     require(actor, project, Action.VIEW)
     if relayed_by is not None:
-        _require_relay(relayed_by, project)
+        relay_check(relayed_by=relayed_by, project=project)
+    side = eligibility(actor=actor, request=request, project=project)  # who may decide, before what they sent
     _require_open(request)
     if verdict not in ApprovalDecision.Verdict.values:
         raise ValidationError({"verdict": "Choose approve or reject."}, code="invalid_choice")
     if verdict == ApprovalDecision.Verdict.REJECT and not comment.strip():
         raise ValidationError({"comment": "A rejection needs a comment saying why."}, code="required")
-    side = eligibility(actor=actor, request=request, project=project)
     if request.decisions.filter(approver=actor).exists():
         raise ValidationError({"approver": "You have already decided on this request."}, code="already_decided")
 
@@ -441,7 +441,7 @@ def _lock(request: ApprovalRequest) -> tuple[Project, ApprovalRequest]:
     return project, ApprovalRequest.objects.select_for_update().get(pk=request.pk)
 
 
-def _require_relay(relayed_by: User, project: Project) -> None:
+def relay_check(*, relayed_by: User, project: Project) -> None:
     """Only a service account of the project's tenant may relay a named person's decision."""
     belongs = Membership.objects.filter(user=relayed_by, tenant_id=project.tenant_id).exists()
     if not (relayed_by.is_service_account and belongs):

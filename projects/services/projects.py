@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
-from accounts.access import ROLE_ACTIONS, Action, require
+from accounts.access import ROLE_ACTIONS, Action, require, require_any
 from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Role, Tenant, User
 from projects.models import (
@@ -56,20 +56,23 @@ def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict |
 
 @transaction.atomic
 def project_update(*, project: Project, actor: User, **fields) -> Project:
-    """Change project fields. Engineers may change only the technical ones (``Action.CHANGE_TECHNICAL``)."""
+    """Change project fields. Engineers may change only the technical ones (``Action.CHANGE_TECHNICAL``).
+
+    Permission comes first: a caller who may change nothing is refused before any value is
+    checked, and the right the changed fields need before their values are validated.
+    """
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require_any(actor, project, Action.CHANGE, Action.CHANGE_TECHNICAL)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
-    project = Project.objects.select_for_update().get(pk=project.pk)
     lead = fields.get("delivery_lead")
-    if (
+    # Judged against the project as it is (whoever leads it now may stay), reported after the permission check.
+    lead_refused = (
         lead is not None
         and lead.pk != project.delivery_lead_id
         and not lead_candidates(project).filter(pk=lead.pk).exists()
-    ):
-        raise ValidationError(
-            {"delivery_lead": "Choose a delivery lead of this client, or someone granted that role here."}
-        )
+    )
     before = snapshot(project, fields=list(fields))
     for name, value in fields.items():
         setattr(project, name, value)
@@ -78,6 +81,10 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
     if not after:
         return project
     require(actor, project, Action.CHANGE_TECHNICAL if set(after) <= TECHNICAL_PROJECT_FIELDS else Action.CHANGE)
+    if lead_refused:
+        raise ValidationError(
+            {"delivery_lead": "Choose a delivery lead of this client, or someone granted that role here."}
+        )
     _refuse_a_used_code(project)
     project.full_clean()
     project.save()
@@ -88,11 +95,15 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
 
 @transaction.atomic
 def profile_update(*, project: Project, actor: User, **fields) -> RequirementsProfile:
-    """Change the requirements profile. Engineers may change only ``TECHNICAL_FIELDS``."""
+    """Change the requirements profile. Engineers may change only ``TECHNICAL_FIELDS``.
+
+    Permission comes first, as in ``project_update``.
+    """
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    require_any(actor, project, Action.CHANGE, Action.CHANGE_TECHNICAL)
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
-    Project.objects.select_for_update().filter(pk=project.pk).first()
     requirements = RequirementsProfile.objects.get(project=project)
     before = snapshot(requirements, fields=list(fields))
     for name, value in fields.items():

@@ -246,7 +246,8 @@ def test_a_change_is_one_event_with_only_the_changed_fields(project, people):
 def test_writing_the_stored_values_back_records_nothing(project, people):
     before = stored()
     profile_update(project=project, actor=people["lead"], monthly_requests=0, peak_ratio=D("1.50"), regulations=[])
-    profile_update(project=project, actor=people["viewer"], data_sensitivity="internal")
+    with pytest.raises(PermissionDenied):  # permission comes first: a viewer is refused even a no-op
+        profile_update(project=project, actor=people["viewer"], data_sensitivity="internal")
     assert stored() == before
 
 

@@ -141,8 +141,9 @@ def test_update_records_only_what_changed(project, people):
 def test_an_update_that_changes_nothing_writes_nothing(project, people):
     before = stored()
     project_update(project=project, actor=people["lead"], name=project.name, hosting_approach=project.hosting_approach)
-    # Nothing changes, so nothing is checked either: even a viewer's no-op is harmless.
-    project_update(project=project, actor=people["viewer"], name=project.name)
+    # Permission comes before anything else: a viewer is refused even a no-op.
+    with pytest.raises(PermissionDenied):
+        project_update(project=project, actor=people["viewer"], name=project.name)
     assert stored() == before
 
 
