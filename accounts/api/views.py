@@ -23,7 +23,7 @@ from accounts.webhooks import endpoint_delete, endpoint_save, endpoint_secret_ro
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
-    name = serializers.CharField(required=False, default="API token")
+    name = serializers.CharField(required=False, default="API token", max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiToken.Scope.choices), required=False, default=["read"]
     )

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.api.fields import LocalTimeField
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import (
     ApprovalDecision,
@@ -286,12 +287,12 @@ class FreezeWindowSerializer(serializers.ModelSerializer):
 
 class FreezeWindowWriteSerializer(serializers.Serializer):
     tenant = serializers.SlugField(required=False)
-    name = serializers.CharField(required=False)
-    kind = serializers.CharField(required=False)
+    name = serializers.CharField(required=False, max_length=120)
+    kind = serializers.ChoiceField(choices=FreezeWindow.Kind.choices, required=False)
     starts_on = serializers.DateTimeField(required=False, allow_null=True)
     ends_on = serializers.DateTimeField(required=False, allow_null=True)
-    start_weekday = serializers.IntegerField(required=False, allow_null=True)
-    start_time = serializers.TimeField(required=False, allow_null=True)
-    end_weekday = serializers.IntegerField(required=False, allow_null=True)
-    end_time = serializers.TimeField(required=False, allow_null=True)
+    start_weekday = serializers.ChoiceField(choices=FreezeWindow.Weekday.choices, required=False, allow_null=True)
+    start_time = LocalTimeField(required=False, allow_null=True)
+    end_weekday = serializers.ChoiceField(choices=FreezeWindow.Weekday.choices, required=False, allow_null=True)
+    end_time = LocalTimeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)

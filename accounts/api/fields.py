@@ -1,0 +1,37 @@
+"""Serializer fields whose OpenAPI description is exactly what they accept and return."""
+
+import re
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+#: A wall-clock time without an offset: HH:MM, HH:MM:SS or HH:MM:SS.ffffff.
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+
+
+class LocalTimeField(serializers.TimeField):
+    """A time of day in the client's time zone, without an offset (``18:00``).
+
+    DRF's TimeField accepts ``18:00+07:00`` and silently drops the offset; a wall-clock time in the
+    tenant's zone has none to give, so an offset is refused rather than ignored.
+    """
+
+    default_error_messages = {
+        "invalid": "Give a time of day without an offset, as HH:MM or HH:MM:SS (the client's time zone applies)."
+    }
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME_PATTERN, value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class TimeFieldSchema(OpenApiSerializerFieldExtension):
+    """Every time of day in the API is a wall-clock time without an offset: OpenAPI's ``format: time``
+    (RFC 3339 full-time) requires one, so the schema gives the pattern instead."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": LOCAL_TIME_PATTERN, "example": "18:00:00"}
