@@ -150,3 +150,53 @@ def test_with_the_production_renderers_a_browser_gets_json_not_a_form(people, pr
     assert strictly_html.status_code == 406
     assert strictly_html["Content-Type"] == "application/json"
     assert strictly_html.json()["error"]["status"] == 406
+
+
+# --- The class, not the instance -------------------------------------------------------------
+
+
+def api_views():
+    """Every view class behind the API's routes."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "cls"):
+                yield pattern.callback.cls
+
+    views = {view for view in walk(get_resolver().url_patterns) if view.__module__.split(".")[1:2] == ["api"]}
+    assert len(views) >= 10
+    return views
+
+
+def test_every_writable_relation_and_filter_of_the_api_is_scoped_to_the_reader():
+    """A related field or a filter over a model offers and accepts only what restrict() allows:
+    writable relations are VisibleRelatedField, model filters take a queryset callable (the request)."""
+    from django_filters.filters import QuerySetRequestMixin
+    from django_filters.filterset import filterset_factory
+    from rest_framework.relations import ManyRelatedField, RelatedField
+
+    from accounts.api.references import VisibleRelatedField
+
+    unscoped = []
+    for view in api_views():
+        serializer_class = getattr(view, "serializer_class", None)
+        if serializer_class is not None:
+            for name, field in serializer_class().fields.items():
+                field = field.child_relation if isinstance(field, ManyRelatedField) else field
+                if (
+                    isinstance(field, RelatedField)
+                    and not field.read_only
+                    and not isinstance(field, VisibleRelatedField)
+                ):
+                    unscoped.append(f"{serializer_class.__name__}.{name}")
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None and getattr(view, "filterset_fields", None):
+            filterset_class = filterset_factory(view.queryset.model, fields=view.filterset_fields)
+        if filterset_class is not None:
+            for name, declared in filterset_class.base_filters.items():
+                if isinstance(declared, QuerySetRequestMixin) and not callable(declared.queryset):
+                    unscoped.append(f"{filterset_class.__name__}.{name}")
+    assert unscoped == []

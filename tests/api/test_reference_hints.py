@@ -40,6 +40,7 @@ REFERENCES = {
     "audit-events ?project": ("admin", "get", "/api/v1/audit-events/?project={ref}", None, "project"),
     "audit-events ?actor": ("admin", "get", "/api/v1/audit-events/?actor={ref}", None, "person"),
     "audit export ?tenant": ("admin", "get", "/api/v1/audit-events/export/?tenant={ref}", None, "tenant"),
+    "webhook-deliveries ?endpoint": ("admin", "get", "/api/v1/webhook-deliveries/?endpoint={ref}", None, "endpoint"),
     # Body fields.
     "POST projects tenant": (
         "lead",
@@ -75,6 +76,13 @@ REFERENCES = {
         "post",
         "/api/v1/freeze-windows/",
         {"tenant": "{ref}", **WINDOW, "end_time": "02:00"},
+        "tenant",
+    ),
+    "POST webhooks tenant": (
+        "admin",
+        "post",
+        "/api/v1/webhooks/",
+        {"tenant": "{ref}", "url": "https://hooks.example.org/x"},
         "tenant",
     ),
     "relay on_behalf_of": (
@@ -114,6 +122,7 @@ def world(tenant, people, project):
     endpoint = WebhookEndpoint.objects.create(tenant=theirs, url="https://hooks.example.org/x", secret="s")
     event = WebhookEvent.objects.create(tenant=theirs, event_type="project.created", body="{}")
     WebhookDelivery.objects.create(tenant=theirs, endpoint=endpoint, event=event)
+    own_endpoint = WebhookEndpoint.objects.create(tenant=tenant, url="https://hooks.example.org/y", secret="s")
     prices_import()
     estimates_recalculate([their_project.pk])
     assessments_run([their_project.pk])
@@ -121,9 +130,19 @@ def world(tenant, people, project):
     return {
         "readers": {**people, "relay": relay},
         "paths": {"policy": policy.pk, "request": request.pk},
-        "foreign": {"project": their_project.pk, "tenant": theirs.slug, "person": their_lead.username},
-        "unknown": {"project": UNKNOWN_ID, "tenant": "no-such-client", "person": "no-such-person"},
-        "own": {"project": requested.pk, "tenant": tenant.slug, "person": "cadmin"},
+        "foreign": {
+            "project": their_project.pk,
+            "tenant": theirs.slug,
+            "person": their_lead.username,
+            "endpoint": endpoint.pk,
+        },
+        "unknown": {
+            "project": UNKNOWN_ID,
+            "tenant": "no-such-client",
+            "person": "no-such-person",
+            "endpoint": UNKNOWN_ID,
+        },
+        "own": {"project": requested.pk, "tenant": tenant.slug, "person": "cadmin", "endpoint": own_endpoint.pk},
     }
 
 
