@@ -7,6 +7,7 @@ Idempotency-Keys.
 
 import base64
 import datetime
+import json
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -15,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent, IdempotencyRecord, WebhookEndpoint
 from accounts.services import token_issue
 from deployments.models import CustomerCloudEnvironment
-from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow
+from projects.models import ApprovalRequest
 from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
 
 pytestmark = pytest.mark.django_db
@@ -279,13 +280,14 @@ def test_a_body_over_the_limit_is_413_in_the_error_shape_naming_the_limit(
 ):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     if content_type == "application/json":
-        body = '{"project": %d, "note": "%s"}' % (project.pk, "x" * 2000)
+        body = json.dumps({"project": project.pk, "note": "x" * 2000})
     else:
         body = f"project={project.pk}&note={'x' * 2000}"
     extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     response = api(people["lead"]).post("/api/v1/approval-requests/", body, content_type=content_type, **extra)
     error = _assert_error(response, 413)
-    assert "1000 bytes" in error["message"] and "DATA_UPLOAD_MAX_MEMORY_SIZE" in error["message"]
+    assert "1000 bytes" in error["message"]
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" in error["message"]
     assert not ApprovalRequest.objects.exists()
     assert not IdempotencyRecord.objects.exists()
 

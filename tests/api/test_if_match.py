@@ -45,21 +45,25 @@ def _writes(tenant, people, project, api):
     )
     assert hook.status_code == 201, hook.json()
     p = f"/api/v1/projects/{project.pk}/"
+    a, o = f"/api/v1/approval-requests/{approval.pk}/", f"/api/v1/approval-requests/{other.pk}/"
+    pol, win = f"/api/v1/approval-policies/{policy.pk}/", f"/api/v1/freeze-windows/{window.pk}/"
+    hk = f"/api/v1/webhooks/{hook.json()['id']}/"
+    switch = {"deployment_model": "customer_cloud", "environment": ENVIRONMENT}
     return [
-        ("approve", "approver", "post", f"/api/v1/approval-requests/{approval.pk}/approve/", {}, f"/api/v1/approval-requests/{approval.pk}/"),
-        ("cancel", "lead", "post", f"/api/v1/approval-requests/{other.pk}/cancel/", None, f"/api/v1/approval-requests/{other.pk}/"),
+        ("approve", "approver", "post", f"{a}approve/", {}, a),
+        ("cancel", "lead", "post", f"{o}cancel/", None, o),
         ("project", "lead", "patch", p, {"name": "Renamed"}, p),
         ("environment", "lead", "patch", f"{p}environment/", ENVIRONMENT, p),
         ("routing rules", "lead", "put", f"{p}routing-rules/", {"rules": RULES}, p),
-        ("deployment model", "lead", "post", f"{p}deployment-model/", {"deployment_model": "customer_cloud", "environment": ENVIRONMENT}, p),
+        ("deployment model", "lead", "post", f"{p}deployment-model/", switch, p),
         ("pause", "lead", "post", f"{p}pause/", {"reason": "Budget"}, p),
-        ("policy", "admin", "patch", f"/api/v1/approval-policies/{policy.pk}/", {"expiry_hours": 5}, f"/api/v1/approval-policies/{policy.pk}/"),
-        ("policy delete", "admin", "delete", f"/api/v1/approval-policies/{policy.pk}/", None, f"/api/v1/approval-policies/{policy.pk}/"),
-        ("freeze window", "admin", "patch", f"/api/v1/freeze-windows/{window.pk}/", {"name": "Weekends"}, f"/api/v1/freeze-windows/{window.pk}/"),
-        ("freeze window delete", "admin", "delete", f"/api/v1/freeze-windows/{window.pk}/", None, f"/api/v1/freeze-windows/{window.pk}/"),
-        ("webhook", "admin", "patch", f"/api/v1/webhooks/{hook.json()['id']}/", {"description": "CI"}, f"/api/v1/webhooks/{hook.json()['id']}/"),
-        ("webhook delete", "admin", "delete", f"/api/v1/webhooks/{hook.json()['id']}/", None, f"/api/v1/webhooks/{hook.json()['id']}/"),
-    ]  # fmt: skip
+        ("policy", "admin", "patch", pol, {"expiry_hours": 5}, pol),
+        ("policy delete", "admin", "delete", pol, None, pol),
+        ("freeze window", "admin", "patch", win, {"name": "Weekends"}, win),
+        ("freeze window delete", "admin", "delete", win, None, win),
+        ("webhook", "admin", "patch", hk, {"description": "CI"}, hk),
+        ("webhook delete", "admin", "delete", hk, None, hk),
+    ]
 
 
 def _state():
