@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "projects.models.project.Stage",
         "CapabilityEnum": "projects.models.profile.Capability",
         "WeekdayEnum": "projects.models.rollout.FreezeWindow.Weekday",
+        "FreezeWindowKindEnum": "projects.models.rollout.FreezeWindow.Kind",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
     },
 }
