@@ -2,6 +2,8 @@
 
 - ``Idempotency-Key`` on POST: the same key with the same body replays the first response; with
   another body it is a 422; while the first is still running, a 409. Keys belong to the caller.
+  An answer that carries a secret shown once (``OneTimeSecretResponse``) is never stored: a retry
+  is told, with a 409, that the request succeeded.
 - ``ETag`` on reads of one object and ``If-Match`` on every write to one object (PATCH, PUT,
   DELETE and the POST actions on it): a stale tag is a 412, as RFC 9110 says (lists, ``*``, strong
   comparison).
@@ -17,7 +19,13 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from accounts.api.errors import PreconditionFailed, RetryInProgress, UnprocessableRetry, error_response
+from accounts.api.errors import (
+    PreconditionFailed,
+    RetryInProgress,
+    SecretAlreadyShown,
+    UnprocessableRetry,
+    error_response,
+)
 from accounts.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
@@ -26,6 +34,14 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IF_MATCH_HEADER = "If-Match"
 #: Longest Idempotency-Key accepted (the stored column's length): a longer one is refused, never cut.
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
+
+class OneTimeSecretResponse(Response):
+    """An answer carrying a secret that is shown once (a new API token, a webhook's signing secret).
+
+    Its body is never kept for an Idempotency-Key replay, so the secret exists only in this answer
+    (and, for a token, as a hash); a retry of the same request is answered 409 ``secret_already_shown``.
+    """
 
 
 class _Replay(Exception):
@@ -44,7 +60,8 @@ class SafeRetriesMixin:
         key = request.headers.get(IDEMPOTENCY_HEADER)
         body = request._request.body if request.method == "POST" and key else b""
         super().initial(request, *args, **kwargs)
-        if request.method == "POST" and key:
+        if request.method == "POST" and key and request.user.is_authenticated:
+            # Keys belong to a caller: an anonymous request (the token endpoint) is not replayed.
             self._idempotency = self._claim(request, idempotency_key_checked(key), body)
 
     def _claim(self, request, key, body):
@@ -66,6 +83,8 @@ class SafeRetriesMixin:
             raise UnprocessableRetry
         if existing.status_code is None:
             raise RetryInProgress
+        if existing.secret_withheld:
+            raise SecretAlreadyShown
         response = Response(existing.response_body, status=existing.status_code, headers=existing.response_headers)
         response["Idempotent-Replayed"] = "true"
         raise _Replay(response)
@@ -73,7 +92,7 @@ class SafeRetriesMixin:
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
             return exc.response
-        if isinstance(exc, PreconditionFailed | UnprocessableRetry | RetryInProgress):
+        if isinstance(exc, PreconditionFailed | UnprocessableRetry | RetryInProgress | SecretAlreadyShown):
             return error_response(exc)
         try:
             return super().handle_exception(exc)
@@ -102,9 +121,10 @@ class SafeRetriesMixin:
                 self._release_claim()  # let the client retry a server error
             else:
                 record.status_code = response.status_code
-                record.response_body = response.data
+                record.secret_withheld = isinstance(response, OneTimeSecretResponse)
+                record.response_body = None if record.secret_withheld else response.data
                 record.response_headers = {k: v for k, v in response.items() if k in {"Location", "ETag"}}
-                record.save(update_fields=["status_code", "response_body", "response_headers"])
+                record.save(update_fields=["status_code", "secret_withheld", "response_body", "response_headers"])
         return response
 
     # --- ETag / If-Match ---------------------------------------------------------------------

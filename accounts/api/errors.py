@@ -33,6 +33,15 @@ class RetryInProgress(exceptions.APIException):
     default_code = "idempotency_in_progress"
 
 
+class SecretAlreadyShown(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "A request with this Idempotency-Key already succeeded. Its answer carried a secret that is shown "
+        "only once and is not kept: issue a new token, or rotate the webhook's secret."
+    )
+    default_code = "secret_already_shown"
+
+
 class QueueUnavailableError(exceptions.APIException):
     status_code = 503
     default_code = "queue_unavailable"

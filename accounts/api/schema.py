@@ -35,7 +35,7 @@ ERRORS = {
     "404": "No such object, or another client's.",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
-    "409": "A request with this Idempotency-Key is still being processed.",
+    "409": "A request with this Idempotency-Key is still being processed, or succeeded with a secret shown once.",
     "412": "If-Match does not match the current ETag.",
     "413": "The request body is over the size limit (the message names it).",
     "415": "Unsupported media type.",

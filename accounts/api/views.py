@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.access import Action, restrict
-from accounts.api.base import SafeRetriesMixin
+from accounts.api.base import OneTimeSecretResponse, SafeRetriesMixin
 from accounts.api.filters import UtcIsoDateTimeFilter
 from accounts.api.references import VisibleRelatedField, target, visible
 from accounts.api.throttles import TokenIssueThrottle
@@ -81,7 +81,7 @@ class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelM
             days=data.validated_data.get("days"),
         )
         body = {"id": record.pk, "token": token, "scopes": record.scopes, "expires_at": record.expires_at}
-        return Response(TokenIssuedSerializer(body).data, status=status.HTTP_201_CREATED)
+        return OneTimeSecretResponse(TokenIssuedSerializer(body).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         token_revoke(token=instance, actor=self.request.user)
@@ -291,7 +291,7 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         return WebhookEndpoint.objects.filter(tenant__in=managed).select_related("tenant")
 
     def _with_secret(self, endpoint, status_code=status.HTTP_200_OK):
-        return Response(
+        return OneTimeSecretResponse(
             WebhookSecretSerializer(endpoint, context=self.get_serializer_context()).data, status=status_code
         )
 

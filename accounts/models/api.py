@@ -67,6 +67,8 @@ class IdempotencyRecord(models.Model):
     body_digest = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    #: The answer carried a secret shown once: its body was not kept and a retry is told so.
+    secret_withheld = models.BooleanField(default=False)
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 

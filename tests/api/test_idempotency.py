@@ -134,3 +134,61 @@ def test_beat_removes_expired_keys(people, project):
 
 def _age(*, key, seconds):
     IdempotencyRecord.objects.filter(key=key).update(created_at=timezone.now() - datetime.timedelta(seconds=seconds))
+
+
+def _secret_kept_anywhere(secret):
+    return any(secret in json.dumps(record.response_body) for record in IdempotencyRecord.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_secret_shown_once_is_not_kept_for_a_retry(people, tenant, settings):
+    """A new webhook's signing secret, a rotated one and a new token are in their first answer only:
+    the replay store never holds them, and a retry with the same key is told the request succeeded."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    admin = _client(people["admin"])
+    created = admin.post(
+        "/api/v1/webhooks/",
+        {"tenant": tenant.slug, "url": "http://127.0.0.1:9/hook"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="hook-1",
+    )
+    assert created.status_code == 201, created.json()
+    hook = created.json()["id"]
+    rotated = admin.post(f"/api/v1/webhooks/{hook}/rotate-secret/", HTTP_IDEMPOTENCY_KEY="rotate-1")
+    assert rotated.status_code == 200, rotated.json()
+    issued = admin.post(
+        "/api/v1/auth/tokens/",
+        {"username": people["admin"].username, "password": "stagegate-demo", "name": "ci"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="token-1",
+    )
+    assert issued.status_code == 201, issued.json()
+    for secret in (created.json()["secret"], rotated.json()["secret"], issued.json()["token"]):
+        assert not _secret_kept_anywhere(secret)
+
+    retry = admin.post(
+        "/api/v1/webhooks/",
+        {"tenant": tenant.slug, "url": "http://127.0.0.1:9/hook"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="hook-1",
+    )
+    assert retry.status_code == 409
+    assert retry.json()["error"]["code"] == "secret_already_shown"
+    assert "secret" not in retry.json()
+    retry = admin.post(f"/api/v1/webhooks/{hook}/rotate-secret/", HTTP_IDEMPOTENCY_KEY="rotate-1")
+    assert retry.json()["error"]["code"] == "secret_already_shown"
+    # The retries made nothing: one webhook, rotated once.
+    assert admin.get("/api/v1/webhooks/").json()["results"][0]["id"] == hook
+    assert len(admin.get("/api/v1/webhooks/").json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_key_on_a_request_without_credentials_is_ignored(people):
+    """The password form of the token endpoint has no caller to hold a key for: it answers as usual."""
+    anonymous = APIClient(raise_request_exception=False)
+    body = {"username": people["viewer"].username, "password": "stagegate-demo"}
+    first = anonymous.post("/api/v1/auth/tokens/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    second = anonymous.post("/api/v1/auth/tokens/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["token"] != second.json()["token"]
+    assert not IdempotencyRecord.objects.exists()
