@@ -8,12 +8,15 @@ from projects.models import (
     ApprovalRequest,
     DeploymentModel,
     FreezeWindow,
+    HostingApproach,
     Project,
     RequirementsProfile,
     Stage,
     StageTransition,
     TicketReference,
+    WorkloadType,
 )
+from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -143,8 +146,8 @@ class ProjectCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     code = serializers.CharField(max_length=20)
     description = serializers.CharField(required=False, allow_blank=True)
-    workload_type = serializers.CharField(required=False)
-    hosting_approach = serializers.CharField(required=False)
+    workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
+    hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
     profile = serializers.DictField(required=False)
 
 
@@ -152,8 +155,8 @@ class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     code = serializers.CharField(max_length=20, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    workload_type = serializers.CharField(required=False)
-    hosting_approach = serializers.CharField(required=False)
+    workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
+    hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
     profile = serializers.DictField(required=False, help_text="Requirements-profile fields to change.")
 
 
@@ -255,14 +258,20 @@ class ApprovalPolicySerializer(serializers.ModelSerializer):
 
 class ApprovalPolicyWriteSerializer(serializers.Serializer):
     tenant = serializers.SlugField()
-    target_stage = serializers.CharField(required=False, allow_blank=True, default="")
-    required_approvals = serializers.IntegerField(required=False)
-    eligible_roles = serializers.ListField(child=serializers.CharField(), required=False)
+    target_stage = serializers.ChoiceField(
+        choices=ApprovalPolicy._meta.get_field("target_stage").choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Blank: the client's default policy for every stage without its own.",
+    )
+    required_approvals = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    eligible_roles = serializers.ListField(child=serializers.ChoiceField(choices=ELIGIBLE_ROLE_CHOICES), required=False)
     eligible_users = serializers.ListField(child=serializers.CharField(), required=False, help_text="Usernames.")
     require_client_and_delivery = serializers.BooleanField(required=False)
     requester_may_approve = serializers.BooleanField(required=False)
     readiness_gate_required = serializers.BooleanField(required=False)
-    expiry_hours = serializers.IntegerField(required=False)
+    expiry_hours = serializers.IntegerField(required=False, min_value=1, max_value=2160)
 
 
 class FreezeWindowSerializer(serializers.ModelSerializer):

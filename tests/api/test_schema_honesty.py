@@ -7,6 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from projects.models import HostingApproach, WorkloadType
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,38 @@ def test_a_token_name_over_its_column_is_refused_not_cut(db, people, components)
     assert response.status_code == 400
     assert response.json()["error"]["fields"][0]["field"] == "name"
     assert not ApiToken.objects.filter(user=people["admin"]).exists()
+
+
+def _enum(components, prop):
+    """The values a property allows, following a $ref to an enum component (or an allOf/oneOf of one)."""
+    refs = re.findall(r"#/components/schemas/(\w+)", str(prop))
+    values = set(prop.get("enum") or ())
+    for ref in refs:
+        values |= set(components[ref].get("enum") or ())
+    return values - {"", None}
+
+
+def test_project_and_policy_writes_declare_the_choices_and_bounds_they_enforce(api, people, components):
+    """A value outside what the schema lists is refused naming the field, and the schema lists what
+    validation accepts: project kinds and hosting approaches, policy stages, roles and bounds."""
+    project = components["ProjectCreateRequest"]["properties"]
+    assert _enum(components, project["workload_type"]) == {choice for choice, _ in WorkloadType.choices}
+    assert _enum(components, project["hosting_approach"]) == {choice for choice, _ in HostingApproach.choices}
+    policy = components["ApprovalPolicyWriteRequest"]["properties"]
+    assert _enum(components, policy["target_stage"]) == {"proof_of_concept", "pilot", "rollout", "production"}
+    assert "customer_approver" in _enum(components, policy["eligible_roles"]["items"])
+    assert (policy["required_approvals"]["minimum"], policy["required_approvals"]["maximum"]) == (1, 10)
+    assert (policy["expiry_hours"]["minimum"], policy["expiry_hours"]["maximum"]) == (1, 2160)
+
+    admin, lead = api(people["admin"]), api(people["lead"])
+    refused = lead.post(
+        "/api/v1/projects/",
+        {"tenant": "acme", "name": "Odd", "code": "ODD-1", "hosting_approach": "mainframe"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert [f["field"] for f in refused.json()["error"]["fields"]] == ["hosting_approach"]
+    for field, value in (("target_stage", "discovery"), ("eligible_roles", ["janitor"]), ("expiry_hours", 0)):
+        refused = admin.post("/api/v1/approval-policies/", {"tenant": "acme", field: value}, format="json")
+        assert refused.status_code == 400, (field, refused.json())
+        assert refused.json()["error"]["fields"][0]["field"].split(".")[0] == field
