@@ -99,6 +99,13 @@ def chunk_run(job_id: int, index: int, work, *, last_attempt: bool = True) -> No
     _chunk_end(job_id, index, result)
 
 
+def chunk_not_queued(job_id: int, index: int, error: Exception) -> None:
+    """A chunk the queue refused ends as failed at once, so its job still settles (as failed,
+    naming it) instead of running forever; the next nightly run or price change covers its projects."""
+    reason = "".join(traceback.format_exception_only(error)).strip()
+    _chunk_end(job_id, index, {"error": f"not queued: {reason}"})
+
+
 def _chunk_end(job_id: int, index: int, result: dict) -> None:
     try:
         with transaction.atomic():

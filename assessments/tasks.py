@@ -18,7 +18,7 @@ from accounts.deferred import enqueue, work_deferred
 from accounts.models import AuditEvent
 from assessments import services
 from assessments.catalog import prices_import
-from assessments.jobs import CHUNK_SIZE, chunk_run, chunked, job_request, job_run, job_split
+from assessments.jobs import CHUNK_SIZE, chunk_not_queued, chunk_run, chunked, job_request, job_run, job_split
 from assessments.models import Job
 from projects.models import Project
 
@@ -66,7 +66,11 @@ def fan_out(job_id: int):
     if job_split(job_id, chunks) is None:
         return
     for index, ids in enumerate(chunks):
-        recalculate_chunk.delay(job_id, index, ids)
+        try:
+            recalculate_chunk.delay(job_id, index, ids)
+        except Exception as error:  # the broker refused: the job must still end
+            logger.warning("Chunk %s of job %s could not be queued", index, job_id, exc_info=True)
+            chunk_not_queued(job_id, index, error)
 
 
 @shared_task(

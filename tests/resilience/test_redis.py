@@ -12,6 +12,7 @@ from accounts import webhooks
 from accounts.models import WebhookDelivery, WebhookEndpoint
 from accounts.services import token_issue
 from assessments.models import Job
+from assessments.tasks import fan_out
 from config.celery_app import app
 from projects.models import ApprovalRequest
 from projects.services.projects import profile_update
@@ -135,3 +136,13 @@ def test_an_answer_without_deferred_work_says_nothing(client, tenant, people, pr
     )
     assert response.status_code == 201
     assert "Stagegate-Deferred" not in response
+
+
+def test_a_fan_out_whose_chunks_cannot_be_queued_still_ends(tenant, project, redis_down):
+    """The broker goes away between the fan-out task starting and it queueing its chunks: the job
+    ends failed, naming the chunks that were never queued, instead of running forever."""
+    job = Job.objects.create(kind=Job.Kind.NIGHTLY)
+    fan_out(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "chunk 0: not queued" in job.error
