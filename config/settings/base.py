@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "CapabilityEnum": "projects.models.profile.Capability",
         "WeekdayEnum": "projects.models.rollout.FreezeWindow.Weekday",
         "FreezeWindowKindEnum": "projects.models.rollout.FreezeWindow.Kind",
+        "PromotionTargetEnum": "projects.models.rollout.PROMOTION_TARGET_CHOICES",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
     },
 }

@@ -54,6 +54,7 @@ ELIGIBLE_ROLE_CHOICES = [
 DEFAULT_ELIGIBLE_ROLES = [Role.CUSTOMER_APPROVER.value, Role.CUSTOMER_ADMIN.value]
 #: Stages a promotion can lead into, hence the stages a policy can be written for.
 PROMOTION_TARGETS = [Stage.PROOF_OF_CONCEPT, Stage.PILOT, Stage.ROLLOUT, Stage.PRODUCTION]
+PROMOTION_TARGET_CHOICES = [(stage.value, stage.label) for stage in PROMOTION_TARGETS]
 
 
 validate_eligible_roles = ChoiceListValidator([choice for choice, _ in ELIGIBLE_ROLE_CHOICES], what="roles")
@@ -64,7 +65,7 @@ class ApprovalPolicy(TenantOwned):
 
     target_stage = models.CharField(
         max_length=32,
-        choices=[(stage.value, stage.label) for stage in PROMOTION_TARGETS],
+        choices=PROMOTION_TARGET_CHOICES,
         blank=True,
         help_text="Blank: the tenant's default policy for every stage without its own.",
     )
