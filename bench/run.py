@@ -191,6 +191,8 @@ class BenchRun:
             # The per-token API budget is a brake on runaway clients, not what is measured.
             API_PER_TOKEN_RATE="100000000/min",
             LOG_LEVEL="WARNING",
+            # generate_portfolio lives in tooling/, which the production settings leave out otherwise.
+            TOOLING_INSTALLED="true",
         )
 
     def manage(self, *args):
@@ -323,7 +325,7 @@ class BenchRun:
         from accounts.models import User
         from accounts.services import token_issue
         from projects.models import Project
-        from projects.portfolio import DEFAULT_PASSWORD
+        from tooling.portfolio import DEFAULT_PASSWORD
 
         users = {name: User.objects.get(username=f"bench-{name}") for name in ("lead", "viewer", "admin", "approver")}
         tokens = {name: token_issue(user=user, name="benchmark")[1] for name, user in users.items()}

@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Membership, Role, Tenant, User
-from projects.demo import load_demo
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -28,6 +27,7 @@ from projects.models import (
 from projects.services.approvals import approval_decide, approval_request_create, freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
+from tooling.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "projects",
     "deployments",
     "assessments",
+    # Benchmark and demo data (generate_portfolio, seed_demo, take_screenshots): not the product.
+    # The production settings leave it out unless TOOLING_INSTALLED is on.
+    "tooling",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, REST_FRAMEWORK, STORAGES, env
+from .base import DATABASES, INSTALLED_APPS, REDIS_URL, REST_FRAMEWORK, STORAGES, env
 
 DEBUG = False
 
@@ -25,6 +25,12 @@ if not REDIS_URL:
 # production does not need. API_BROWSABLE=true turns it on (it shows only what the reader may see).
 if not env.bool("API_BROWSABLE", default=False):
     REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+
+# The benchmark and demo commands (tooling/) write published passwords and bulk generated rows:
+# a real database never needs them, and the image leaves them out. `make bench` turns them on to
+# generate its portfolio under the very settings it measures, on a database made for it.
+if not env.bool("TOOLING_INSTALLED", default=False):
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "tooling"]
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 

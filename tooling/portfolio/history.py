@@ -12,14 +12,14 @@ from projects.models import (
     ProjectUserObjectPermission,
     StageTransition,
 )
-from projects.portfolio.shapes import (
+from projects.services.approvals import BUILT_IN_POLICY
+from tooling.portfolio.shapes import (
     GRANT_ACTIONS,
     REJECTIONS,
     SOURCES,
     next_stage,
 )
-from projects.portfolio.writer import as_json
-from projects.services.approvals import BUILT_IN_POLICY
+from tooling.portfolio.writer import as_json
 
 
 class History:

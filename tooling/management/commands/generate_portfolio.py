@@ -10,7 +10,7 @@ cleared row by row.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.portfolio import PortfolioSpec, portfolio_generate
+from tooling.portfolio import PortfolioSpec, portfolio_generate
 
 
 class Command(BaseCommand):

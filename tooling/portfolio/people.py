@@ -10,7 +10,8 @@ from projects.models import (
     FreezeWindow,
     Stage,
 )
-from projects.portfolio.shapes import (
+from projects.services.approvals import BUILT_IN_POLICY
+from tooling.portfolio.shapes import (
     CLIENT_WORDS,
     INDUSTRY_REGULATIONS,
     INDUSTRY_SUFFIXES,
@@ -21,7 +22,6 @@ from projects.portfolio.shapes import (
     pick,
     pick_index,
 )
-from projects.services.approvals import BUILT_IN_POLICY
 
 
 class ClientsAndPeople:

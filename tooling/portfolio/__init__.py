@@ -1,6 +1,6 @@
 """A large, realistic portfolio for measuring Stagegate at scale (``manage.py generate_portfolio``).
 
-Not the demo (``projects.demo`` goes through the services one object at a time and stays small):
+Not the demo (``tooling.demo`` goes through the services one object at a time and stays small):
 this writes tens of thousands of rows per table at once, shaped like a delivery organisation's
 real book of work — a few large clients and many small ones, most projects early in the
 pipeline, many regulated ones in the client's own cloud, per-project grants stored exactly as
@@ -21,6 +21,6 @@ Deterministic: the same seed and the same ``now`` give the same portfolio (ids a
 - ``writer``: the set-based writes.
 """
 
-from projects.portfolio.generate import DEFAULT_PASSWORD, GeneratedPortfolio, PortfolioSpec, portfolio_generate
+from tooling.portfolio.generate import DEFAULT_PASSWORD, GeneratedPortfolio, PortfolioSpec, portfolio_generate
 
 __all__ = ["DEFAULT_PASSWORD", "GeneratedPortfolio", "PortfolioSpec", "portfolio_generate"]

@@ -29,9 +29,9 @@ from projects.models import (
     TicketReference,
     WorkloadType,
 )
-from projects.portfolio.history import History
-from projects.portfolio.people import ClientsAndPeople
-from projects.portfolio.shapes import (
+from tooling.portfolio.history import History
+from tooling.portfolio.people import ClientsAndPeople
+from tooling.portfolio.shapes import (
     API_MODELS,
     HARDWARE,
     HOLD_REASONS,
@@ -50,7 +50,7 @@ from projects.portfolio.shapes import (
     routing_rows,
     sensitivity_for,
 )
-from projects.portfolio.writer import RowWriter, batches
+from tooling.portfolio.writer import RowWriter, batches
 
 #: Password of every generated person (one hash, computed once, shared).
 DEFAULT_PASSWORD = "stagegate-bench"

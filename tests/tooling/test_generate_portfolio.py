@@ -27,10 +27,10 @@ from projects.models import (
     Stage,
     StageTransition,
 )
-from projects.portfolio import DEFAULT_PASSWORD, PortfolioSpec, portfolio_generate
 from projects.selectors import approval_inbox
 from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory
+from tooling.portfolio import DEFAULT_PASSWORD, PortfolioSpec, portfolio_generate
 
 pytestmark = pytest.mark.django_db
 

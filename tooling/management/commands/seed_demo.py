@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.models import Membership, Tenant
-from projects.demo import load_demo
 from projects.models import ApprovalRequest, Project
+from tooling.demo import load_demo
 
 
 class Command(BaseCommand):
