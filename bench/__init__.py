@@ -1,6 +1,9 @@
 """``make bench``: Stagegate at scale, measured end to end (``python -m bench.run``).
 
-- ``run``: the orchestration — database, portfolio, processes, measurements, clean-up;
+- ``run``: the orchestration — options, database, portfolio, each step in order, clean-up;
+- ``stack``: gunicorn and the Celery worker it measures, started and stopped;
+- ``web``: the requests sent, who sends them, and their queries counted alone;
 - ``load``: concurrent keep-alive HTTP clients and what they measure;
+- ``recalculation``: the price-change fan-out and the nightly run, in projects per second;
 - ``report``: the table and ``docs/performance.md``.
 """

@@ -22,12 +22,10 @@ for inspection and dropped by the next run.
 """
 
 import argparse
-import contextlib
 import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # also as ``python bench/run.py``
 
-from bench import report  # noqa: E402
-from bench.load import HttpTarget, Measurement, Scenario  # noqa: E402
+from bench import recalculation, report, web  # noqa: E402
+from bench.load import Measurement  # noqa: E402
+from bench.stack import Stack  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -104,8 +103,8 @@ class BenchRun:
 
     def __init__(self, options):
         self.options = options
-        self.processes: dict[str, subprocess.Popen] = {}
         self.logs = Path(tempfile.mkdtemp(prefix="stagegate-bench-"))
+        self.stack = Stack(logs=self.logs)
         self.timings: dict[str, float] = {}
         self.facts: dict = {}
         self.measurements: list[Measurement] = []
@@ -233,307 +232,20 @@ class BenchRun:
         logging.disable(logging.INFO)  # the test client's requests would log a line each
 
     def start_processes(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.target = HttpTarget("127.0.0.1", port)
-        self.spawn(
-            "gunicorn",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={self.options.workers}",
-                "--worker-class=gthread",
-                f"--threads={self.options.threads}",
-                "--keep-alive=30",
-                "--log-level=warning",
-            ],
-        )
-        self.spawn(
-            "celery",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=warning",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                "bench@%h",
-            ],
-        )
-        self.wait_until("gunicorn answers /health/ready", self.ready, timeout=60)
-        from config.celery_app import app
-
-        self.wait_until("the Celery worker answers", lambda: bool(app.control.ping(timeout=1.0)), timeout=60)
-
-    def spawn(self, name, command):
-        log = (self.logs / f"{name}.log").open("w")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def ready(self) -> bool:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited; see {self.logs / (name + '.log')}")
-        try:
-            connection = self.target.connection()
-            status, _, _ = self.target.fetch(connection, "GET", "/health/ready", {})
-            connection.close()
-        except OSError:
-            return False
-        return status == 200
-
-    @staticmethod
-    def wait_until(what, check, *, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"Timed out waiting until {what}.")
+        self.target = self.stack.start(workers=self.options.workers, threads=self.options.threads)
 
     def stop_processes(self):
-        if "celery" in self.processes and self.processes["celery"].poll() is None:
-            with contextlib.suppress(Exception):
-                from config.celery_app import app
-
-                app.control.purge()  # what the nightly run left queued
-        for name, process in list(self.processes.items()):
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
-            del self.processes[name]
-
-    # --- Web ----------------------------------------------------------------------------------
-
-    def scenarios(self) -> list[Scenario]:
-        from accounts.models import User
-        from accounts.services import token_issue
-        from projects.models import Project
-        from tooling.portfolio import DEFAULT_PASSWORD
-
-        users = {name: User.objects.get(username=f"bench-{name}") for name in ("lead", "viewer", "admin", "approver")}
-        tokens = {name: token_issue(user=user, name="benchmark")[1] for name, user in users.items()}
-        project = (
-            Project.objects.filter(delivery_lead=users["lead"], standing__assessment__isnull=False)
-            .order_by("pk")
-            .first()
-        )
-        leads_clients = users["lead"].memberships.count()
-        self.facts["detail_project"] = project.pk
-        sessions = {
-            name: self.target.login(users[name].username, DEFAULT_PASSWORD) for name in ("lead", "admin", "approver")
-        }
-
-        def api(name):
-            return {"Authorization": f"Bearer {tokens[name]}", "Accept": "application/json"}
-
-        def page(name):
-            return {"Cookie": f"sessionid={sessions[name]}", "Accept": "text/html"}
-
-        lead = f"delivery lead ({leads_clients} clients)"
-        return [
-            Scenario("Trivial endpoint (baseline) GET /health/live", "anyone", "/health/live"),
-            Scenario(
-                "API project list, page of 50",
-                lead,
-                "/api/v1/projects/?page_size=50",
-                api("lead"),
-                True,
-                ("token", tokens["lead"]),
-            ),
-            Scenario(
-                "API project list, page of 50",
-                "client viewer",
-                "/api/v1/projects/?page_size=50",
-                api("viewer"),
-                True,
-                ("token", tokens["viewer"]),
-            ),
-            Scenario(
-                "API project list, page of 50",
-                "platform admin",
-                "/api/v1/projects/?page_size=50",
-                api("admin"),
-                True,
-                ("token", tokens["admin"]),
-            ),
-            Scenario(
-                "API project detail",
-                lead,
-                f"/api/v1/projects/{project.pk}/",
-                api("lead"),
-                False,
-                ("token", tokens["lead"]),
-            ),
-            Scenario(
-                "Project page /projects/<id>/",
-                lead,
-                f"/projects/{project.pk}/",
-                page("lead"),
-                False,
-                ("session", users["lead"]),
-            ),
-            Scenario("Dashboard /", lead, "/", page("lead"), False, ("session", users["lead"])),
-            Scenario("Dashboard /", "platform admin", "/", page("admin"), False, ("session", users["admin"])),
-            Scenario(
-                "Approval inbox /inbox/",
-                "client approver",
-                "/inbox/",
-                page("approver"),
-                False,
-                ("session", users["approver"]),
-            ),
-            Scenario("Approval inbox /inbox/", lead, "/inbox/", page("lead"), False, ("session", users["lead"])),
-            Scenario(
-                "Project list page /projects/", lead, "/projects/", page("lead"), False, ("session", users["lead"])
-            ),
-        ]
+        self.stack.stop()
 
     def measure_web(self):
-        self.web = self.scenarios()
-        for scenario in self.web:
-            measurement = self.target.measure(
-                scenario,
-                requests=self.options.requests,
-                seconds=self.options.seconds,
-                concurrency=self.options.concurrency,
-                warmup=self.options.warmup,
-            )
-            self.measurements.append(measurement)
-            print(
-                f"   {scenario.name} — {scenario.who}: n={measurement.count} median {measurement.median:.1f} ms, "
-                f"p95 {measurement.p95:.1f} ms, {measurement.rate:.1f}/s"
-                + (f", errors {measurement.errors}" if measurement.errors else ""),
-                flush=True,
-            )
+        self.web = web.scenarios(self.target, self.facts)
+        self.measurements = web.measure_under_load(self.target, self.web, self.options)
 
     def count_queries(self):
-        from django.db import connection
-        from django.test import Client
-        from django.test.utils import CaptureQueriesContext
-
-        from accounts import freshness
-
-        def timed(client, scenario, headers):
-            begun = time.perf_counter()
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(scenario.path, headers=headers)
-            elapsed = (time.perf_counter() - begun) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"{scenario.path} answered {response.status_code} to the test client.")
-            return elapsed, [(float(query["time"]) * 1000, query["sql"]) for query in captured.captured_queries]
-
-        explained = set()
-        for measurement in self.measurements:
-            scenario = measurement.scenario
-            client = Client()
-            headers = {}
-            if scenario.auth and scenario.auth[0] == "session":
-                client.force_login(scenario.auth[1])
-            elif scenario.auth:
-                headers["Authorization"] = f"Bearer {scenario.auth[1]}"
-            client.get(scenario.path, headers=headers)  # the process's own warm-up (imports, templates)
-            freshness.reset()
-            measurement.cold_ms, cold = timed(client, scenario, headers)
-            measurement.cold_queries = len(cold)
-            measurement.cold_sql_ms = sum(ms for ms, _ in cold)
-            measurement.alone_ms, warm = timed(client, scenario, headers)
-            measurement.queries = len(warm)
-            measurement.sql_ms = sum(ms for ms, _ in warm)
-            measurement.slowest = sorted(cold, reverse=True)[:2]
-            for ms, query in measurement.slowest:
-                if ms < 5 or query in explained or not query.lstrip().upper().startswith("SELECT"):
-                    continue
-                explained.add(query)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
-                    plan = "\n".join(row[0] for row in cursor.fetchall())
-                self.plans.append((f"{scenario.name} — {scenario.who}", ms, query, plan))
-
-    # --- Background recalculation -------------------------------------------------------------
+        self.plans = web.count_queries(self.measurements)
 
     def measure_recalculation(self):
-        from decimal import Decimal
-
-        from django.db.models import Q
-
-        from assessments.catalog import latest_prices, prices_import
-        from assessments.jobs import job_request
-        from assessments.models import CostProfile, Job
-        from assessments.tasks import fan_out
-        from projects.models import Project
-
-        key = CostProfile._meta.get_field("api_model").default  # the most used model, and the default
-        affected = Project.objects.filter(Q(cost_profile__api_model=key) | Q(cost_profile__isnull=True)).count()
-        price = latest_prices(keys={key})[key]
-        changed = prices_import(
-            prices={key: (price.input_per_mtok + Decimal("0.01"), price.cached_input_per_mtok, price.output_per_mtok)},
-            source="benchmark: a price change",
-        )
-        assert changed.changed_keys == {key}
-        parameters = {"api_models": [key]}
-        job = job_request(kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters=parameters)
-        self.recalculations.append(self.follow(job, f"Fan-out after a price change of {key}", affected, timeout=600))
-        job = job_request(kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters=parameters)
-        self.recalculations.append(
-            self.follow(job, "The same fan-out again (nothing changed)", affected, timeout=300, floor=True)
-        )
-        job = job_request(kind=Job.Kind.NIGHTLY, task=fan_out)
-        total = Project.objects.count()
-        self.recalculations.append(
-            self.follow(job, "Nightly run (estimate and assessment)", total, timeout=self.options.nightly_seconds)
-        )
-
-    def follow(self, job, name, projects, *, timeout, floor=False) -> dict:
-        """Wait for ``job`` (up to ``timeout`` s), then its rate: projects in finished chunks per second."""
-        from django.db.models import Max
-
-        from assessments.models import Job, JobChunk
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.status in (Job.Status.DONE, Job.Status.FAILED):
-                break
-            time.sleep(0.25)
-        job.refresh_from_db()
-        chunks = list(JobChunk.objects.filter(job=job).values_list("result", flat=True))
-        done = sum(chunk.get("projects", 0) for chunk in chunks)
-        last = JobChunk.objects.filter(job=job).aggregate(last=Max("finished_at"))["last"]
-        seconds = (last - job.created_at).total_seconds() if last else float("nan")
-        row = {
-            "name": name,
-            "status": job.status,
-            "projects": projects,
-            "done": done,
-            "chunks": f"{len(chunks)} of {job.chunks_total}",
-            "seconds": seconds,
-            "rate": done / seconds if last and seconds > 0 else 0.0,
-            "error": job.error,
-            #: A run with nothing to store: the cost of reading and comparing alone, not a target.
-            "floor": floor,
-        }
-        print(
-            f"   {name}: {done} of {projects} projects in {seconds:.1f} s = {row['rate']:.0f}/s ({job.status})",
-            flush=True,
-        )
-        return row
+        self.recalculations = recalculation.measure_recalculation(nightly_seconds=self.options.nightly_seconds)
 
     def write_report(self):
         text = report.write(self, self.options.output)

@@ -1,0 +1,164 @@
+"""The web requests measured: who sends what, their latency under load, and their queries alone.
+
+Runs after ``django.setup()`` on the benchmark's database: the accounts signing in are the
+generated portfolio's (``tooling.portfolio``), and the queries are counted through Django's test
+client in this process, against the same database the stack serves. The Django modules are
+imported inside the functions because they can be imported only after ``django.setup()``, which
+``bench.run`` calls once the benchmark's settings are in the environment.
+"""
+
+import time
+
+from bench.load import HttpTarget, Measurement, Scenario
+
+
+def scenarios(target: HttpTarget, facts: dict) -> list[Scenario]:
+    """Each kind of request, as the people who send it most: a token for the API, a session for pages."""
+    from accounts.models import User
+    from accounts.services import token_issue
+    from projects.models import Project
+    from tooling.portfolio import DEFAULT_PASSWORD
+
+    users = {name: User.objects.get(username=f"bench-{name}") for name in ("lead", "viewer", "admin", "approver")}
+    tokens = {name: token_issue(user=user, name="benchmark")[1] for name, user in users.items()}
+    project = (
+        Project.objects.filter(delivery_lead=users["lead"], standing__assessment__isnull=False).order_by("pk").first()
+    )
+    leads_clients = users["lead"].memberships.count()
+    facts["detail_project"] = project.pk
+    sessions = {name: target.login(users[name].username, DEFAULT_PASSWORD) for name in ("lead", "admin", "approver")}
+
+    def api(name):
+        return {"Authorization": f"Bearer {tokens[name]}", "Accept": "application/json"}
+
+    def page(name):
+        return {"Cookie": f"sessionid={sessions[name]}", "Accept": "text/html"}
+
+    lead = f"delivery lead ({leads_clients} clients)"
+    return [
+        Scenario("Trivial endpoint (baseline) GET /health/live", "anyone", "/health/live"),
+        Scenario(
+            "API project list, page of 50",
+            lead,
+            "/api/v1/projects/?page_size=50",
+            api("lead"),
+            True,
+            ("token", tokens["lead"]),
+        ),
+        Scenario(
+            "API project list, page of 50",
+            "client viewer",
+            "/api/v1/projects/?page_size=50",
+            api("viewer"),
+            True,
+            ("token", tokens["viewer"]),
+        ),
+        Scenario(
+            "API project list, page of 50",
+            "platform admin",
+            "/api/v1/projects/?page_size=50",
+            api("admin"),
+            True,
+            ("token", tokens["admin"]),
+        ),
+        Scenario(
+            "API project detail",
+            lead,
+            f"/api/v1/projects/{project.pk}/",
+            api("lead"),
+            False,
+            ("token", tokens["lead"]),
+        ),
+        Scenario(
+            "Project page /projects/<id>/",
+            lead,
+            f"/projects/{project.pk}/",
+            page("lead"),
+            False,
+            ("session", users["lead"]),
+        ),
+        Scenario("Dashboard /", lead, "/", page("lead"), False, ("session", users["lead"])),
+        Scenario("Dashboard /", "platform admin", "/", page("admin"), False, ("session", users["admin"])),
+        Scenario(
+            "Approval inbox /inbox/",
+            "client approver",
+            "/inbox/",
+            page("approver"),
+            False,
+            ("session", users["approver"]),
+        ),
+        Scenario("Approval inbox /inbox/", lead, "/inbox/", page("lead"), False, ("session", users["lead"])),
+        Scenario("Project list page /projects/", lead, "/projects/", page("lead"), False, ("session", users["lead"])),
+    ]
+
+
+def measure_under_load(target: HttpTarget, web: list[Scenario], options) -> list[Measurement]:
+    """Each scenario from concurrent keep-alive clients, after a warm-up, printed as it finishes."""
+    measurements = []
+    for scenario in web:
+        measurement = target.measure(
+            scenario,
+            requests=options.requests,
+            seconds=options.seconds,
+            concurrency=options.concurrency,
+            warmup=options.warmup,
+        )
+        measurements.append(measurement)
+        print(
+            f"   {scenario.name} — {scenario.who}: n={measurement.count} median {measurement.median:.1f} ms, "
+            f"p95 {measurement.p95:.1f} ms, {measurement.rate:.1f}/s"
+            + (f", errors {measurement.errors}" if measurement.errors else ""),
+            flush=True,
+        )
+    return measurements
+
+
+def count_queries(measurements: list[Measurement]) -> list[tuple[str, float, str, str]]:
+    """Fill each measurement's queries, cold and warm, alone in this process; return the slow plans.
+
+    Cold is with nothing cached (``freshness.reset()`` first), as a first visit or the first read
+    after a change; the slowest cold SELECTs taking 5 ms or more are explained once each.
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import freshness
+
+    def timed(client, scenario, headers):
+        begun = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(scenario.path, headers=headers)
+        elapsed = (time.perf_counter() - begun) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{scenario.path} answered {response.status_code} to the test client.")
+        return elapsed, [(float(query["time"]) * 1000, query["sql"]) for query in captured.captured_queries]
+
+    plans = []
+    explained = set()
+    for measurement in measurements:
+        scenario = measurement.scenario
+        client = Client()
+        headers = {}
+        if scenario.auth and scenario.auth[0] == "session":
+            client.force_login(scenario.auth[1])
+        elif scenario.auth:
+            headers["Authorization"] = f"Bearer {scenario.auth[1]}"
+        client.get(scenario.path, headers=headers)  # the process's own warm-up (imports, templates)
+        freshness.reset()
+        measurement.cold_ms, cold = timed(client, scenario, headers)
+        measurement.cold_queries = len(cold)
+        measurement.cold_sql_ms = sum(ms for ms, _ in cold)
+        measurement.alone_ms, warm = timed(client, scenario, headers)
+        measurement.queries = len(warm)
+        measurement.sql_ms = sum(ms for ms, _ in warm)
+        measurement.slowest = sorted(cold, reverse=True)[:2]
+        for ms, query in measurement.slowest:
+            if ms < 5 or query in explained or not query.lstrip().upper().startswith("SELECT"):
+                continue
+            explained.add(query)
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            plans.append((f"{scenario.name} — {scenario.who}", ms, query, plan))
+    return plans
