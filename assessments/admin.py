@@ -13,7 +13,7 @@ from assessments.models import (
     TenantDiscount,
     ThroughputProfile,
 )
-from assessments.services import COST_PROFILE_FIELDS, cost_profile_update
+from assessments.services.estimates import COST_PROFILE_FIELDS, cost_profile_update
 
 
 class CatalogAdmin(AuditedAdmin):

@@ -16,10 +16,12 @@ from redis.exceptions import RedisError
 from accounts.audit import audit_context
 from accounts.deferred import enqueue, work_deferred
 from accounts.models import AuditEvent
-from assessments import services
 from assessments.catalog import prices_import
 from assessments.jobs import CHUNK_SIZE, chunk_not_queued, chunk_run, chunked, job_request, job_run, job_split
-from assessments.models import Job
+from assessments.models import CostProfile, Job
+from assessments.services.assessments import assessments_run
+from assessments.services.estimates import estimates_recalculate
+from assessments.services.evaluation import evaluate_many, project_evaluate
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ CHUNK_RETRY_BACKOFF_SECONDS = 2
 @shared_task(name="assessments.run_assessment")
 def run_assessment(job_id: int):
     def work(job):
-        return services.assessments_run([job.project_id], job=job)
+        return assessments_run([job.project_id], job=job)
 
     with audit_context(source=AuditEvent.Source.TASK, request_id=f"job-{job_id}"):
         job_run(job_id, work)
@@ -42,9 +44,9 @@ def run_assessment(job_id: int):
 @shared_task(name="assessments.recalculate_costs")
 def recalculate_costs(job_id: int):
     def work(job):
-        result = services.estimates_recalculate([job.project_id], job=job)
+        result = estimates_recalculate([job.project_id], job=job)
         # The assessment reads the latest estimate (budget, break-even): refresh it too.
-        services.assessments_run([job.project_id], job=job)
+        assessments_run([job.project_id], job=job)
         return result
 
     with audit_context(source=AuditEvent.Source.TASK, request_id=f"job-{job_id}"):
@@ -59,7 +61,7 @@ def fan_out(job_id: int):
     if job.kind == Job.Kind.PRICE_FAN_OUT:
         keys = job.parameters["api_models"]
         affected = Q(cost_profile__api_model__in=keys)
-        if services.CostProfile._meta.get_field("api_model").default in keys:
+        if CostProfile._meta.get_field("api_model").default in keys:
             affected |= Q(cost_profile__isnull=True)
         projects = projects.filter(affected)
     chunks = chunked(projects.values_list("pk", flat=True), size=job.parameters.get("chunk_size", CHUNK_SIZE))
@@ -88,11 +90,11 @@ def recalculate_chunk(self, job_id: int, index: int, project_ids: list[int]):
 
     def work():
         if job.kind == Job.Kind.NIGHTLY:
-            both = services.evaluate_many(project_ids, job=job)
+            both = evaluate_many(project_ids, job=job)
             result = both["estimate"]
             result["assessments_stored"] = both["assessment"]["stored"]
         else:
-            result = services.estimates_recalculate(project_ids, job=job)
+            result = estimates_recalculate(project_ids, job=job)
         result.pop("failed", None)
         return result
 
@@ -157,7 +159,7 @@ def evaluate_after_edit(project_id: int, token: str):
     if cache.get(_debounce_key(project_id)) != token:
         return "superseded"
     with audit_context(source=AuditEvent.Source.TASK, request_id=f"edit-{token}"):
-        services.project_evaluate(Project.objects.get(pk=project_id))
+        project_evaluate(Project.objects.get(pk=project_id))
     return "evaluated"
 
 

@@ -18,7 +18,7 @@ from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Tenant, User
 from assessments.models import Assessment
 from assessments.selectors import latest_assessment, latest_estimate
-from assessments.services import readiness_now
+from assessments.services.evaluation import readiness_now
 from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES, Approver, policy_met, refusal
 from projects.models import (
     ApprovalDecision,

@@ -8,7 +8,7 @@ from accounts import freshness
 from accounts.models import AuditEvent, Role
 from accounts.services import service_account_create
 from assessments.models import Assessment
-from assessments.services import assessments_run
+from assessments.services.assessments import assessments_run
 from projects.models import ApprovalRequest, Project, Stage
 from projects.services.projects import ticket_link
 from tests.factories import ProjectFactory, TenantFactory

@@ -18,7 +18,8 @@ from accounts.services import service_account_create, token_issue
 from assessments.catalog import prices_import
 from assessments.jobs import job_request
 from assessments.models import Assessment, CostEstimate, Job
-from assessments.services import assessments_run, estimates_recalculate
+from assessments.services.assessments import assessments_run
+from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import run_assessment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
 from projects.services.approvals import approval_request_create, freeze_window_save, policy_save

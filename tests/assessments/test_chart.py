@@ -26,7 +26,8 @@ from assessments.costs import (
     self_hosted_cloud,
 )
 from assessments.models import CostEstimate, CostProfile
-from assessments.services import Catalog, cost_inputs, estimates_recalculate, projects_for_evaluation
+from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
+from assessments.services.loading import projects_for_evaluation
 from projects.models import RequirementsProfile
 
 GPT_4O_MINI = ApiPrice(input=D("0.15"), output=D("0.60"))  # 0.0001725 a request at 550 in / 150 out

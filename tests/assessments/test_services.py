@@ -9,16 +9,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from assessments import services
 from assessments.catalog import latest_prices, prices_import
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, ProjectStanding, TenantDiscount
-from assessments.services import (
-    assessments_run,
-    estimates_recalculate,
-    evaluate_many,
-    evidence_record,
-    evidence_withdraw,
-)
+from assessments.services import results
+from assessments.services.assessments import assessments_run
+from assessments.services.estimates import estimates_recalculate
+from assessments.services.evaluation import evaluate_many
+from assessments.services.gates import evidence_record, evidence_withdraw
 from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create, policy_save
@@ -159,7 +156,7 @@ def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, peopl
     ProjectStanding.objects.all().delete()
     CostEstimate.objects.all().delete()
     Assessment.objects.all().delete()
-    monkeypatch.setattr(services, "_copy_available", lambda: False)
+    monkeypatch.setattr(results, "_copy_available", lambda: False)
     assert evaluate_many(project_ids)["assessment"]["stored"] == 3
     assert stored() == by_copy
 
@@ -201,7 +198,7 @@ def test_the_standing_follows_the_latest_assessment_and_estimate(project, people
 
 
 def test_evaluating_many_at_once_assesses_with_the_estimate_just_stored(project, catalog):
-    from assessments.services import evaluate_many
+    from assessments.services.evaluation import evaluate_many
 
     profile(project, monthly_requests=2_000_000)
     result = evaluate_many([project.pk])
@@ -295,7 +292,7 @@ def test_without_the_gate_a_request_still_keeps_what_it_was_made_with(project, p
 
 
 def test_cost_profile_update_is_technical_audited_and_validated(project, people):
-    from assessments.services import cost_profile_update
+    from assessments.services.estimates import cost_profile_update
 
     plan = cost_profile_update(project=project, actor=people["engineer"], api_model="openai:gpt-4o", staff_fte=D("1"))
     assert (plan.api_model, plan.staff_fte) == ("openai:gpt-4o", D("1"))

@@ -214,7 +214,7 @@ def test_two_admins_creating_the_same_policy_at_once(project, people, tenant):
 
 def test_two_people_recording_the_same_evidence_at_once(project, people):
     from assessments.models import GateEvidence
-    from assessments.services import evidence_record
+    from assessments.services.gates import evidence_record
 
     for round_ in range(ROUNDS):
         GateEvidence.objects.filter(project=project).delete()
@@ -231,7 +231,7 @@ def test_two_people_recording_the_same_evidence_at_once(project, people):
 
 def test_two_first_saves_of_a_cost_profile_at_once(project, people):
     from assessments.models import CostProfile
-    from assessments.services import cost_profile_update
+    from assessments.services.estimates import cost_profile_update
 
     for round_ in range(ROUNDS):
         CostProfile.objects.filter(project=project).delete()
@@ -247,7 +247,8 @@ def test_two_first_saves_of_a_cost_profile_at_once(project, people):
 def test_overlapping_evaluations_store_each_result_once(tenant, people):
     from assessments.catalog import prices_import, reference_catalog_load
     from assessments.models import Assessment, CostEstimate
-    from assessments.services import estimates_recalculate, evaluate_many
+    from assessments.services.estimates import estimates_recalculate
+    from assessments.services.evaluation import evaluate_many
     from projects.models import RequirementsProfile
     from tests.factories import ProjectFactory
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from accounts.models import Role
 from assessments.catalog import prices_import
 from assessments.models import CostEstimate
-from assessments.services import assessments_run, estimates_recalculate
+from assessments.services.assessments import assessments_run
+from assessments.services.estimates import estimates_recalculate
 from projects.charts import stacked_bars
 from projects.models import DeploymentModel, Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_request_create

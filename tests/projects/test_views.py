@@ -80,7 +80,8 @@ def test_client_dashboard_counts_only_visible_projects(client):
 
 def test_project_page_shows_the_latest_assessment_estimate_and_history(client, project, people):
     from assessments.catalog import prices_import
-    from assessments.services import assessments_run, estimates_recalculate
+    from assessments.services.assessments import assessments_run
+    from assessments.services.estimates import estimates_recalculate
     from projects.services.stages import project_pause
 
     prices_import()

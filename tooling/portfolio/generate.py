@@ -15,7 +15,8 @@ from accounts import freshness
 from accounts.models import User
 from assessments.catalog import latest_prices, prices_import, reference_catalog_load
 from assessments.models import ApiModelPrice, CostProfile, GpuInstancePrice, ProjectStanding
-from assessments.services import assessments_run, estimates_recalculate
+from assessments.services.assessments import assessments_run
+from assessments.services.estimates import estimates_recalculate
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import (
     PIPELINE,

@@ -1,0 +1,162 @@
+"""Readiness assessments: the readiness engine's facts for a project, and the run that stores an
+assessment when they change."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.webhooks import publish_many
+from assessments import readiness
+from assessments.models import Assessment, GateEvidence
+from assessments.services.loading import evaluable
+from assessments.services.results import digest_of, document, results_store, standings_update
+from deployments.models import RoutingRule
+from projects.models import RequirementsProfile
+
+
+def assessment_inputs_load(projects) -> None:
+    """Set each project's ``rules`` (routing rules in order) and ``evidence`` (recorded checklist
+    items), two queries for the batch: plain rows grouped here cost a fraction of a prefetch,
+    which builds a queryset per project."""
+    rules, evidence = defaultdict(list), defaultdict(set)
+    project_ids = [project.pk for project in projects]
+    for rule in (
+        RoutingRule.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "position")
+        .only("project_id", "destination", "data_class", "share_percent")
+    ):
+        rules[rule.project_id].append(rule)
+    for project_id, item in GateEvidence.objects.filter(project_id__in=project_ids).values_list("project_id", "item"):
+        evidence[project_id].add(item)
+    for project in projects:
+        project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
+
+
+def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
+    """The readiness engine's facts for a project loaded by ``projects_for_evaluation`` and
+    ``assessment_inputs_load``."""
+    profile: RequirementsProfile = project.profile
+    environment = getattr(project, "environment", None)
+    rules = project.rules
+    sensitive_classes = {"regulated", "confidential", "health", "financial", "personal"}
+    env = readiness.EnvironmentFacts()
+    if environment is not None:
+        env = readiness.EnvironmentFacts(
+            exists=True,
+            missing=tuple(environment.missing_facts(strict_residency=profile.residency == "strict")),
+            access_signed_off=environment.access_signed_off,
+            residency_signed_off=environment.residency_signed_off,
+            needs_residency=bool(environment.residency_regions) or profile.residency == "strict",
+        )
+    return readiness.ProjectFacts(
+        stage=project.stage,
+        deployment_model=project.deployment_model,
+        hosting_approach=project.hosting_approach,
+        workload_type=project.workload_type,
+        data_sensitivity=profile.data_sensitivity,
+        data_categories=frozenset(profile.data_categories),
+        regulations=frozenset(profile.regulations),
+        residency=profile.residency,
+        monthly_requests=profile.monthly_requests,
+        traffic_pattern=profile.traffic_pattern,
+        peak_ratio=profile.peak_ratio,
+        latency_need=profile.latency_need,
+        latency_target_ms=profile.latency_target_ms,
+        connectivity=profile.connectivity,
+        customisation=profile.customisation,
+        differentiation=profile.differentiation,
+        mlops=profile.mlops_capability,
+        hardware=profile.hardware_capability,
+        infrastructure=profile.infrastructure_capability,
+        days_to_production=(profile.target_production_date - today).days if profile.target_production_date else None,
+        environment=env,
+        routing=readiness.RoutingFacts(
+            rules=len(rules),
+            shares_total=sum((rule.share_percent for rule in rules), Decimal("0")),
+            sensitive_to_self_hosted=any(
+                rule.destination == "self_hosted" and rule.data_class in sensitive_classes for rule in rules
+            ),
+        ),
+        evidence=frozenset(project.evidence),
+        monthly_budget=profile.monthly_budget,
+        chosen_monthly_cost=project.latest_chosen_monthly,
+        break_even_requests=project.latest_break_even,
+    )
+
+
+@transaction.atomic
+def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
+    """Assess these projects for their next stage, set-based. Returns counts."""
+    today = today or timezone.localdate()
+    projects = evaluable(project_ids, loaded)
+    assessment_inputs_load(projects)
+    rows = []
+    for project in projects:
+        facts = facts_for(project, today=today)
+        inputs = document(
+            facts.__dict__ | {"environment": facts.environment.__dict__, "routing": facts.routing.__dict__}
+        )
+        digest = digest_of(inputs)
+        if digest == project.latest_assessment_digest:
+            continue
+        result = readiness.assess(facts)
+        rows.append(
+            Assessment(
+                tenant_id=project.tenant_id,
+                project_id=project.pk,
+                target_stage=result.target_stage or "",
+                status=result.status,
+                recommended_hosting=result.recommended_hosting,
+                recommended_deployment=result.recommended_deployment,
+                inputs=inputs,
+                inputs_digest=digest,
+                result=document(_assessment_result(result)),
+                supersedes=project.latest_assessment_id or 0,
+                job=job,
+            )
+        )
+    results_store(Assessment, rows)
+    standings_update(
+        rows,
+        lambda row: {
+            "assessment_id": row.pk,
+            "readiness_status": row.status,
+            "assessed_at": row.created_at,
+            "assessment_digest": row.inputs_digest,
+        },
+    )
+    publish_many(
+        [
+            (
+                row.tenant_id,
+                "assessment.completed",
+                {
+                    "project_id": row.project_id,
+                    "assessment_id": row.pk,
+                    "status": row.status,
+                    "target_stage": row.target_stage,
+                },
+            )
+            for row in rows
+        ]
+    )
+    return {"projects": len(projects), "stored": len(rows), "unchanged": len(projects) - len(rows)}
+
+
+def _assessment_result(result: readiness.Assessment) -> dict:
+    return {
+        "hosting": {
+            name: {"score": fit.score, "excluded": fit.excluded, "reasons": [r.__dict__ for r in fit.reasons]}
+            for name, fit in result.hosting.items()
+        },
+        "deployment": {
+            name: {"score": fit.score, "reasons": [r.__dict__ for r in fit.reasons]}
+            for name, fit in result.deployment.items()
+        },
+        "mismatches": [m.__dict__ for m in result.mismatches],
+        "checklist": [item.__dict__ for item in result.checklist],
+        "blocking": result.blocking,
+    }

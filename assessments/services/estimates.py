@@ -1,0 +1,260 @@
+"""Cost estimates: the catalog a batch needs, the cost engine's inputs for a project, the
+recalculation that stores an estimate when they change, and the cost profile they are read from."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import Action, require
+from accounts.audit import audit_record, changes, snapshot
+from accounts.webhooks import publish_many
+from assessments import costs
+from assessments.catalog import latest_prices
+from assessments.models import (
+    CostEstimate,
+    CostProfile,
+    GpuInstancePrice,
+    HardwareProfile,
+    TenantDiscount,
+    ThroughputProfile,
+)
+from assessments.services.loading import evaluable
+from assessments.services.results import Document, digest_of, document, results_store, standings_update
+from projects.models import Project
+from projects.signals import project_inputs_changed
+
+
+class Catalog:
+    """The catalog entries a batch of projects needs, loaded once per batch."""
+
+    def __init__(self, projects, *, at=None):
+        profiles = [_cost_profile(project) for project in projects]
+        self.api = latest_prices(keys={profile.api_model for profile in profiles}, at=at)
+        self.discounts = {}
+        for discount in TenantDiscount.objects.filter(
+            tenant_id__in={project.tenant_id for project in projects}, valid_from__lte=timezone.now().date()
+        ).order_by("valid_from"):
+            self.discounts[(discount.tenant_id, discount.provider)] = discount
+        self.gpus = {}
+        for gpu in GpuInstancePrice.objects.order_by("effective_from"):
+            self.gpus[gpu.instance_type] = gpu
+        self.throughput = list(ThroughputProfile.objects.all())
+        self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.all()}
+
+
+def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
+    """The engine's inputs for ``project`` (dataclasses) and the record of them to store (``_json``)."""
+    profile = project.profile
+    plan = _cost_profile(project)
+    price = catalog.api.get(plan.api_model)
+    if price is None:
+        raise ValidationError({"api_model": f"No price in the catalog for {plan.api_model}."})
+    discount = catalog.discounts.get((project.tenant_id, price.provider))
+    gpu = catalog.gpus.get(plan.gpu_instance)
+    if gpu is None:
+        raise ValidationError({"gpu_instance": f"No price in the catalog for {plan.gpu_instance}."})
+    throughput = _throughput(catalog.throughput, plan.size_class, gpu.gpu_type, profile.latency_target_ms)
+    if throughput is None:
+        raise ValidationError(
+            {"size_class": f"No throughput figure for a {plan.size_class} model on {gpu.gpu_type} in the catalog."}
+        )
+    hardware = catalog.hardware.get(plan.hardware_profile) or next(iter(catalog.hardware.values()), None)
+    engine_inputs = {
+        "workload": costs.Workload(
+            monthly_requests=profile.monthly_requests,
+            input_tokens=profile.avg_input_tokens,
+            output_tokens=profile.avg_output_tokens,
+            cached_share=profile.cached_input_percent / 100,
+            peak_ratio=profile.peak_ratio,
+        ),
+        "price": costs.ApiPrice(
+            input=price.input_per_mtok,
+            output=price.output_per_mtok,
+            cached_input=price.cached_input_per_mtok,
+            discount=discount.discount if discount else Decimal("0"),
+        ),
+        "replica": costs.GpuReplica(
+            gpus=throughput.gpus,
+            gpu_hourly=gpu.gpu_hourly,
+            output_tokens_per_second=throughput.output_tokens_per_second,
+            utilisation_target=plan.utilisation_target,
+            min_replicas=plan.min_replicas,
+        ),
+        "staff": costs.Staff(fte=plan.staff_fte, loaded_monthly_cost=plan.staff_loaded_monthly),
+        "server": costs.OnPremServer(
+            capital_cost=hardware.capital_cost,
+            gpus=hardware.gpus,
+            kw=hardware.kw,
+            life_months=hardware.life_months,
+            pue=plan.pue,
+            price_per_kwh=plan.electricity_per_kwh,
+            colocation_per_kw_month=plan.colocation_per_kw_month,
+        )
+        if hardware
+        else None,
+        "split": costs.HybridSplit(mode=plan.hybrid_mode, self_hosted_share=plan.hybrid_self_hosted_share),
+        "monthly_budget": profile.monthly_budget,
+    }
+    record = {name: (value.__dict__ if hasattr(value, "__dict__") else value) for name, value in engine_inputs.items()}
+    record["sources"] = {
+        "api_price": {"id": price.pk, "key": price.key, "effective_from": price.effective_from, "source": price.source},
+        "gpu_price": {"id": gpu.pk, "instance": gpu.instance_type, "source": gpu.source},
+        "throughput": {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source},
+        "hardware": {"id": hardware.pk, "name": hardware.name, "source": hardware.source} if hardware else None,
+        "discount": {"id": discount.pk, "discount": discount.discount} if discount else None,
+    }
+    return engine_inputs, record
+
+
+@transaction.atomic
+def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
+    """Recalculate the cost estimates of these projects, set-based. Returns counts.
+
+    ``loaded``: the projects from ``projects_for_evaluation``, when the caller has them already;
+    each stored estimate is written back onto them, so an assessment run on the same objects reads it.
+    """
+    projects = evaluable(project_ids, loaded)
+    catalog = Catalog(projects)
+    rows, stored, failed = [], [], {}
+    for project in projects:
+        try:
+            engine_inputs, record = cost_inputs(project, catalog)
+        except ValidationError as error:
+            failed[project.pk] = error.messages
+            continue
+        inputs = document(record)
+        digest = digest_of(inputs)
+        if digest == project.latest_estimate_digest:
+            continue
+        result = costs.estimate(**engine_inputs)
+        row = _estimate_row(project, result, inputs, digest, job)
+        row.supersedes = project.latest_estimate_id or 0
+        rows.append(row)
+        stored.append(project)
+        project.latest_estimate_digest = digest
+        project.latest_chosen_monthly, project.latest_break_even = row.chosen_monthly, row.break_even_requests
+    results_store(CostEstimate, rows)
+    for project, row in zip(stored, rows, strict=True):
+        project.latest_estimate_id = row.pk
+    standings_update(
+        rows,
+        lambda row: {
+            "estimate_id": row.pk,
+            "chosen_monthly": row.chosen_monthly,
+            "cheapest": row.cheapest,
+            "break_even_requests": row.break_even_requests,
+            "estimated_at": row.created_at,
+            "estimate_digest": row.inputs_digest,
+        },
+    )
+    publish_many(
+        [
+            (
+                row.tenant_id,
+                "cost.recalculated",
+                {
+                    "project_id": row.project_id,
+                    "estimate_id": row.pk,
+                    "chosen_monthly": row.chosen_monthly,
+                    "cheapest": row.cheapest,
+                },
+            )
+            for row in rows
+        ]
+    )
+    return {
+        "projects": len(projects),
+        "stored": len(rows),
+        "unchanged": len(projects) - len(rows) - len(failed),
+        "failed": failed,
+    }
+
+
+def _cost_profile(project) -> CostProfile:
+    try:
+        return project.cost_profile
+    except CostProfile.DoesNotExist:
+        return CostProfile(tenant_id=project.tenant_id, project_id=project.pk)
+
+
+def _throughput(profiles, size_class, gpu_type, latency_target_ms):
+    """The best figure measured at a latency the project can live with; else the saturated one."""
+    candidates = [p for p in profiles if p.size_class == size_class and p.gpu_type == gpu_type]
+    within = [
+        p
+        for p in candidates
+        if p.latency_target_ms is not None
+        and latency_target_ms is not None
+        and p.latency_target_ms <= latency_target_ms
+    ]
+    pool = within or [p for p in candidates if p.latency_target_ms is None] or candidates
+    return max(pool, key=lambda p: (p.output_tokens_per_second, -p.pk), default=None)
+
+
+def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> CostEstimate:
+    options = result.options
+    chosen = options.get(project.hosting_approach) or options["cloud_api"]
+    return CostEstimate(
+        tenant_id=project.tenant_id,
+        project_id=project.pk,
+        cloud_api_monthly=options["cloud_api"].monthly,
+        self_hosted_monthly=options["self_hosted_cloud"].monthly,
+        on_premises_monthly=options["on_premises"].monthly if "on_premises" in options else None,
+        hybrid_monthly=options["hybrid"].monthly,
+        chosen_monthly=chosen.monthly,
+        cheapest=result.cheapest,
+        break_even_requests=result.break_even_requests,
+        inputs=inputs,
+        inputs_digest=digest,
+        result=document(
+            {
+                "options": {
+                    name: {
+                        "monthly": o.monthly,
+                        "total_36_months": o.total_36_months,
+                        "detail": o.detail,
+                        "capacity": o.capacity,
+                    }
+                    for name, o in options.items()
+                },
+                "cheapest": result.cheapest,
+                "break_even_requests": result.break_even_requests,
+                "break_even_note": result.break_even_note,
+                "cost_per_1000_requests": result.cost_per_1000_requests,
+                "budget_gap": result.budget_gap,
+            }
+        ),
+        job=job,
+    )
+
+
+COST_PROFILE_FIELDS = [
+    field.name for field in CostProfile._meta.concrete_fields if field.name not in {"id", "tenant", "project"}
+]
+
+
+@transaction.atomic
+def cost_profile_update(*, project: Project, actor, **fields) -> CostProfile:
+    """How the project would be served under each option (technical: ``Action.CHANGE_TECHNICAL``)."""
+    require(actor, project, Action.CHANGE_TECHNICAL)
+    unknown = set(fields) - set(COST_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the cost profile."))
+    # The project row is locked first: the cost profile may not exist yet, and a lock on no row
+    # would let two first saves both insert.
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    plan = CostProfile.objects.filter(project=project).first() or CostProfile(
+        tenant_id=project.tenant_id, project=project
+    )
+    before = snapshot(plan, COST_PROFILE_FIELDS) if plan.pk else {}
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    before, after = changes(before, snapshot(plan, COST_PROFILE_FIELDS))
+    if after or plan.pk is None:
+        plan.save()
+        audit_record(action="project.cost_profile_updated", obj=project, actor=actor, before=before, after=after)
+        project_inputs_changed.send(sender=Project, project_id=project.pk)
+    return plan

@@ -1,0 +1,57 @@
+"""What an evaluation reads: the projects, loaded set-based, and the lock that lets one
+evaluation of a project run at a time."""
+
+from django.db import connection
+from django.db.models import F
+
+from projects.models import Project
+
+#: The first key of the advisory locks that serialise evaluations of a project ("SG" + 1).
+EVALUATION_LOCK_CLASS = 0x5347_0001
+
+
+def projects_for_evaluation(project_ids):
+    """Projects with what the cost engine needs and their standing, in four queries.
+
+    The one-to-ones (profile, environment, cost profile) are fetched by project id rather than
+    joined: PostgreSQL answers a join of a batch of projects by hashing those tables whole (see
+    docs/performance.md). What only an assessment reads (routing rules, evidence)
+    ``assessments_run`` loads for the projects it assesses, so a recalculation of estimates alone
+    does not load it.
+    """
+    return list(
+        Project.objects.filter(pk__in=project_ids)
+        .prefetch_related("profile", "environment", "cost_profile")
+        .annotate(
+            latest_estimate_id=F("standing__estimate_id"),
+            latest_estimate_digest=F("standing__estimate_digest"),
+            latest_chosen_monthly=F("standing__chosen_monthly"),
+            latest_break_even=F("standing__break_even_requests"),
+            latest_assessment_id=F("standing__assessment_id"),
+            latest_assessment_digest=F("standing__assessment_digest"),
+        )
+        .order_by("pk")
+    )
+
+
+def evaluable(project_ids, loaded):
+    """The projects with a profile, locked for evaluation and loaded, unless the caller already has them."""
+    if loaded is None:
+        evaluation_lock(project_ids)
+        loaded = projects_for_evaluation(project_ids)
+    return [project for project in loaded if hasattr(project, "profile")]
+
+
+def evaluation_lock(project_ids) -> None:
+    """Evaluations of the same project, one at a time, until the transaction ends. Taken before the
+    projects' latest results are read: an overlapping run waits, then reads what the first stored
+    and stores nothing for inputs it already saw. (The results' unique ``supersedes`` keeps it so
+    at the database.) PostgreSQL advisory locks, in id order so runs cannot deadlock; they do not
+    block edits. SQLite runs one writing transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) FROM unnest(%s::bigint[]) AS id ORDER BY id",
+            [EVALUATION_LOCK_CLASS, sorted(set(project_ids))],
+        )

@@ -1,0 +1,117 @@
+"""How evaluations store their results: each document serialised once (its digest is taken of
+that text, and that text is stored), new rows inserted in one statement, and each project's
+standing pointed at its newest results. Why storing is written out by hand on PostgreSQL:
+docs/performance.md, "Background recalculation"."""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from accounts import freshness
+from assessments.models import ProjectStanding
+
+
+class Document(str):
+    """A stored result's JSON document, serialised once: its digest is taken of this text and
+    ``results_store`` writes it as it is."""
+
+
+def document(value) -> Document:
+    """The document stored for ``value``: keys sorted, the text its digest is taken of."""
+    return Document(json.dumps(value, cls=_Encoder, sort_keys=True))
+
+
+def digest_of(document: Document) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o):
+        # Decimals are most of what a result holds: spare them the superclass's chain of checks.
+        if type(o) is Decimal:
+            return str(o)
+        if isinstance(o, frozenset | set):
+            return sorted(o)
+        return super().default(o)
+
+
+def standings_update(rows, columns) -> None:
+    """Point each project's standing at its newly stored assessment or estimate (one upsert)."""
+    if not rows:
+        return
+    if _copy_available():
+        _standings_upsert(rows, columns)
+    else:
+        standings = [
+            ProjectStanding(tenant_id=row.tenant_id, project_id=row.project_id, **columns(row)) for row in rows
+        ]
+        ProjectStanding.objects.bulk_create(
+            standings, update_conflicts=True, unique_fields=["project"], update_fields=list(columns(rows[0]))
+        )
+    freshness.tenants_changed({row.tenant_id for row in rows})
+
+
+def _copy_available() -> bool:
+    """PostgreSQL: results are written by ``COPY`` and standings by one ``UNNEST`` upsert, each
+    statement built here; elsewhere by ``bulk_create``, which stores the same rows."""
+    return connection.vendor == "postgresql"
+
+
+def _standings_upsert(rows, columns) -> None:
+    """``standings_update``'s upsert as one statement of one array per column: ``bulk_create``
+    prepares such an upsert value by value, which costs more than the database takes to run it."""
+    updated = list(columns(rows[0]))
+    inserted = ["project_id", "tenant_id", *updated]
+    fields = [ProjectStanding._meta.get_field(name) for name in inserted]
+    fields += [field for field in ProjectStanding._meta.concrete_fields if field.attname not in inserted]
+    defaults = [field.get_default() for field in fields[len(inserted) :]]
+    values = [(row.project_id, row.tenant_id, *columns(row).values(), *defaults) for row in rows]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(ProjectStanding._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT * FROM UNNEST({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)}) "
+        f"ON CONFLICT ({quote('project_id')}) DO UPDATE SET "
+        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields[2 : len(inserted)])
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])
+
+
+def results_store(model, rows) -> None:
+    """Insert unsaved ``CostEstimate`` or ``Assessment`` rows, whose JSON columns hold ``Document``
+    text; sets each row's ``pk`` and ``created_at``.
+
+    On PostgreSQL, one ``COPY`` with primary keys taken from the sequence: the documents go as
+    the text they were digested from, and no statement of thousands of parameters is built and
+    quoted (``bulk_create`` re-encodes every document as an escaped literal).
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    documents = [field.attname for field in fields if isinstance(field, models.JSONField)]
+    for row in rows:
+        row.created_at = now
+    if not _copy_available():
+        for row in rows:
+            for name in documents:
+                setattr(row, name, json.loads(getattr(row, name)))
+        model.objects.bulk_create(rows)
+        return
+    table = model._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in [model._meta.pk, *fields])
+    names = [field.attname for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, len(rows)],
+        )
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                row.pk = pk
+                copy.write_row([pk, *(getattr(row, name) for name in names)])
