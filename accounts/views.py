@@ -39,7 +39,7 @@ from accounts.models import Tenant
 from accounts.services import membership_grant, membership_revoke, service_account_create, token_issue, token_revoke
 from accounts.webhooks import endpoint_delete, endpoint_save, endpoint_secret_rotate, redeliver, secret_grace_period
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
-from projects.services.approvals import (
+from projects.services.policies import (
     BUILT_IN_POLICY,
     freeze_window_delete,
     freeze_window_save,

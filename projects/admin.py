@@ -14,7 +14,7 @@ from projects.models import (
     RequirementsProfile,
     StageTransition,
 )
-from projects.services.approvals import (
+from projects.services.policies import (
     FREEZE_FIELDS,
     POLICY_FIELDS,
     freeze_window_delete,

@@ -24,7 +24,8 @@ from projects.models import (
     RequirementsProfile,
     StageTransition,
 )
-from projects.services.approvals import approval_decide, approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_decide, approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 from tooling.demo import load_demo

@@ -111,7 +111,8 @@ def two_tenants(settings):
     from assessments.jobs import job_request
     from assessments.models import Job
     from assessments.tasks import run_assessment
-    from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+    from projects.services.approvals import approval_request_create
+    from projects.services.policies import freeze_window_save, policy_save
     from projects.services.projects import evidence_add, ticket_link
 
     result = {}

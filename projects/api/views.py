@@ -54,12 +54,9 @@ from projects.services.approvals import (
     approval_request_cancel,
     approval_request_create,
     eligibility,
-    freeze_window_delete,
-    freeze_window_save,
-    policy_delete,
-    policy_save,
     relay_check,
 )
+from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
 from projects.services.projects import profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
 

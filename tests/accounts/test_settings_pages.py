@@ -15,7 +15,7 @@ from accounts import freshness, webhooks
 from accounts.models import ApiToken, AuditEvent, Membership, Role, User, WebhookDelivery, WebhookEndpoint
 from accounts.services import membership_grant, membership_revoke, service_account_create, token_digest, token_issue
 from projects.models import ApprovalPolicy, FreezeWindow
-from projects.services.approvals import freeze_window_save, policy_save
+from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 

@@ -17,7 +17,8 @@ from accounts.models import AuditEvent, IdempotencyRecord, WebhookEndpoint
 from accounts.services import token_issue
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalRequest
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 
 pytestmark = pytest.mark.django_db
 

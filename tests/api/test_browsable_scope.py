@@ -20,7 +20,8 @@ from accounts.models import Role
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory, TenantFactory, member
 from tests.test_settings import STRONG_KEY, run
 

@@ -11,7 +11,8 @@ from django.db import connection
 from accounts.models import AuditEvent, Role
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, HostingApproach, Project
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from accounts.services import token_issue
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from deployments.services import environment_sign_off
-from projects.services.approvals import approval_decide, approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_decide, approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import profile_update, project_update
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 
 from accounts.models import Role
 from accounts.services import service_account_create
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

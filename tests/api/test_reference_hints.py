@@ -22,7 +22,8 @@ from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import run_assessment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
-from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+from projects.services.approvals import approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -151,7 +151,8 @@ def test_every_list_runs_the_same_queries_for_2_or_40_rows(api, people, tenant, 
     from accounts.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
     from assessments.catalog import prices_import
     from assessments.models import Job
-    from projects.services.approvals import approval_request_create, freeze_window_save, policy_save
+    from projects.services.approvals import approval_request_create
+    from projects.services.policies import freeze_window_save, policy_save
     from tests.factories import TenantFactory, member
 
     admin = api(people["platform"])

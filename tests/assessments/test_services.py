@@ -18,7 +18,8 @@ from assessments.services.evaluation import evaluate_many
 from assessments.services.gates import evidence_record, evidence_withdraw
 from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
-from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create, policy_save
+from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create
+from projects.services.policies import policy_save
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

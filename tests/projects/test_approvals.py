@@ -15,9 +15,8 @@ from projects.services.approvals import (
     approval_request_cancel,
     approval_request_create,
     approval_requests_expire,
-    freeze_window_save,
-    policy_save,
 )
+from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from projects.tasks import expire_approval_requests
 from tests.factories import UserFactory

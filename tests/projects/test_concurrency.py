@@ -16,8 +16,8 @@ from projects.services.approvals import (
     approval_request_cancel,
     approval_request_create,
     approval_requests_expire,
-    policy_save,
 )
+from projects.services.policies import policy_save
 from tests.factories import member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent, Role
 from projects.models import ApprovalPolicy, FreezeWindow, Stage
-from projects.services.approvals import (
+from projects.services.policies import (
     freeze_in_force,
     freeze_window_delete,
     freeze_window_save,

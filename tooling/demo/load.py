@@ -15,12 +15,8 @@ from assessments.catalog import prices_import
 from assessments.models import ApiModelPrice
 from deployments.services import deployment_model_switch, environment_sign_off, routing_rules_replace
 from projects.models import PIPELINE, ApprovalRequest, DeploymentModel, FreezeWindow, Project, Stage
-from projects.services.approvals import (
-    approval_decide,
-    approval_request_create,
-    freeze_window_save,
-    policy_save,
-)
+from projects.services.approvals import approval_decide, approval_request_create
+from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_create
 from tooling.demo.clients import LEAD_TENANTS, TENANTS, DemoProject, DemoTenant
 

@@ -10,7 +10,6 @@ from projects.models import (
     FreezeWindow,
     Stage,
 )
-from projects.services.approvals import BUILT_IN_POLICY
 from tooling.portfolio.shapes import (
     CLIENT_WORDS,
     INDUSTRY_REGULATIONS,
@@ -22,6 +21,7 @@ from tooling.portfolio.shapes import (
     pick,
     pick_index,
 )
+from projects.services.policies import BUILT_IN_POLICY
 
 
 class ClientsAndPeople:
