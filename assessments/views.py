@@ -1,7 +1,9 @@
 """The price catalog pages, for platform admins: API prices in force and their history, GPU prices
 and throughput, on-premises hardware, and importing the bundled prices as a job the page follows.
-
 Everyone else is refused (403) and sees no link to them.
+
+And a project's assessment and costs: the project page's section of them (registered with
+``projects.panels`` by ``AssessmentsConfig.ready``), and running them as a job the page follows.
 """
 
 from functools import wraps
@@ -10,22 +12,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.access import Action, get_for_user_or_404
+from assessments.charts import cost_chart
 from assessments.forms import CatalogSearchForm
-from assessments.jobs import QueueUnavailable
+from assessments.jobs import QueueUnavailable, job_request
+from assessments.models import Job
 from assessments.selectors import (
+    assessment_history,
+    estimate_history,
     gpu_prices_in_force,
     hardware_profiles,
+    job_for,
     price_history,
     price_import_jobs,
     prices_in_force,
     throughput_profiles,
 )
-from assessments.tasks import price_import_request
+from assessments.tasks import price_import_request, recalculate_costs
+from projects.models import Project
 
 PAGE_SIZE = 50
 
@@ -98,3 +107,44 @@ def price_import(request):
 def price_import_status(request, pk):
     job = get_object_or_404(price_import_jobs(), pk=pk)
     return render(request, "assessments/_import_job.html", {"job": job})
+
+
+def project_section(*, user, project) -> dict:
+    """The project page's readiness and cost sections: the latest assessments and estimates the
+    user may see, and the chart of the latest estimate."""
+    assessments = list(assessment_history(user=user, project=project)[:10])
+    estimates = list(estimate_history(user=user, project=project)[:10])
+    return {
+        "assessment": assessments[0] if assessments else None,
+        "assessments": assessments,
+        "estimate": estimates[0] if estimates else None,
+        "estimates": estimates,
+        "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
+    }
+
+
+@login_required
+@require_POST
+def project_evaluate(request, pk):
+    """Ask for a cost recalculation and assessment; the page follows the job without reloading."""
+    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
+    try:
+        job = job_request(kind=Job.Kind.COST, task=recalculate_costs, project=project, requested_by=request.user)
+    except QueueUnavailable as unavailable:
+        # htmx swaps only successful answers: the failed job says what happened.
+        return render(request, "assessments/_evaluation_job.html", {"job": unavailable.job, "project": project})
+    return render(request, "assessments/_evaluation_job.html", {"job": job, "project": project})
+
+
+@login_required
+def job_status(request, pk):
+    job = job_for(user=request.user, job_id=pk)
+    if job is None:
+        raise Http404
+    if job.status == Job.Status.DONE and request.htmx:
+        # Reload the page to show the new readiness and cost sections, with word of what happened.
+        messages.success(request, "Assessment and costs are up to date.")
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "assessments/_evaluation_job.html", {"job": job, "project": job.project})

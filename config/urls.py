@@ -28,7 +28,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("settings/", include("accounts.urls")),
-    path("catalog/", include("assessments.urls")),
+    path("", include("assessments.urls")),
+    path("", include("deployments.urls")),
     path("", include("projects.urls")),
 ]
 

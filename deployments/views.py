@@ -13,6 +13,7 @@ from accounts.access import Action, get_for_user_or_404
 from accounts.forms import show_service_errors
 from deployments.forms import (
     MAX_RULES,
+    SIGN_OFF_LABELS,
     DeploymentModelForm,
     EnvironmentForm,
     RoutingRuleForm,
@@ -30,6 +31,7 @@ from deployments.services import (
     environment_sign_off,
     environment_update,
     routing_rules_replace,
+    speaks_for_client,
 )
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
 
@@ -172,3 +174,45 @@ def routing_rule_row(request, pk, index):
         "deployments/_routing_row_added.html",
         {"project": project, "form": form, "index": index, "next_index": index + 1, "max_rules": MAX_RULES},
     )
+
+
+def project_section(*, user, project) -> dict:
+    """The project page's deployment card beyond the project row, in a constant number of queries:
+    the client's environment and sign-offs, and the routing rules (registered with
+    ``projects.panels`` by ``DeploymentsConfig.ready``; the page supplies evidence and tickets)."""
+    card = {
+        "routing_rules": routing_rules_for(user=user, project=project)
+        if project.hosting_approach == HostingApproach.HYBRID
+        else [],
+    }
+    if project.is_customer_cloud:
+        environment = environment_for(user=user, project=project)
+        strict = project.profile.residency == Residency.STRICT
+        recorded = environment or CustomerCloudEnvironment()
+        card["environment_record"] = environment
+        card["still_missing"] = environment_labels(recorded.missing_for_customer_cloud(strict_residency=strict))
+        card["sign_offs"] = [
+            {
+                "kind": "access_pattern",
+                "label": SIGN_OFF_LABELS["access_pattern"],
+                "button": "Approve the access pattern",
+                "waiting": "Can be approved once the access pattern is recorded.",
+                "needed": True,
+                "ready": bool(recorded.access_pattern),
+                "by": recorded.access_approved_by if recorded.access_signed_off else None,
+                "at": recorded.access_approved_at,
+            },
+            {
+                "kind": "data_residency",
+                "label": SIGN_OFF_LABELS["data_residency"],
+                "button": "Confirm data residency",
+                "waiting": "Can be confirmed once the agreed residency regions are recorded.",
+                "needed": recorded.needs_residency_confirmation(strict_residency=strict),
+                "ready": bool(recorded.residency_regions),
+                "by": recorded.residency_confirmed_by if recorded.residency_signed_off else None,
+                "at": recorded.residency_confirmed_at,
+            },
+        ]
+        # The sign-off service's own rule, so the buttons appear exactly for those it accepts.
+        card["may_sign_off"] = speaks_for_client(user, project)
+    return card

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from projects.models import DeploymentModel, HostingApproach, Stage
+from projects.selectors import READINESS_CHOICES
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,6 @@ def stacked_bars(rows: list[tuple[str, str, dict]], series: list[tuple[str, str]
 
 def dashboard_charts(portfolio) -> dict[str, list[Bar]]:
     """The dashboard's four charts from a ``projects.selectors.Portfolio``."""
-    from projects.selectors import READINESS_CHOICES
-
     readiness = [(key, label, {key: portfolio.by_readiness[key]}) for key, label in READINESS_CHOICES]
     hosting = [(key, label, {"monthly": portfolio.monthly_by_hosting[key]}) for key, label in HostingApproach.choices]
     return {

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from deployments import views as deployment_views
 from projects import views
 
 urlpatterns = [
@@ -12,10 +11,8 @@ urlpatterns = [
     path("projects/new/", views.project_new, name="project-new"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/requirements/", views.project_profile, name="project-profile"),
-    path("projects/<int:pk>/evaluate/", views.project_evaluate, name="project-evaluate"),
     path("projects/<int:pk>/promotion/", views.promotion_request, name="project-promotion"),
     path("projects/<int:pk>/stage/<str:move>/", views.stage_move, name="project-stage-move"),
-    path("jobs/<int:pk>/", views.job_status, name="job-status"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project-edit"),
     path("projects/<int:pk>/evidence/", views.project_evidence, name="project-evidence"),
     path(
@@ -27,9 +24,4 @@ urlpatterns = [
     path(
         "projects/<int:pk>/tickets/<int:ticket_pk>/remove/", views.project_ticket_remove, name="project-ticket-remove"
     ),
-    path("projects/<int:pk>/deployment-model/", deployment_views.deployment_model, name="project-deployment-model"),
-    path("projects/<int:pk>/environment/", deployment_views.environment, name="project-environment"),
-    path("projects/<int:pk>/sign-off/<str:kind>/", deployment_views.sign_off, name="project-sign-off"),
-    path("projects/<int:pk>/routing/", deployment_views.routing_rules, name="project-routing"),
-    path("projects/<int:pk>/routing/row/<int:index>/", deployment_views.routing_rule_row, name="project-routing-row"),
 ]

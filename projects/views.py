@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,27 +11,11 @@ from accounts import freshness
 from accounts.access import Action, allowed_actions, get_for_user_or_404
 from accounts.forms import show_service_errors
 from accounts.models import AuditEvent, Tenant
-from assessments.charts import cost_chart
-from assessments.jobs import QueueUnavailable, job_request
-from assessments.models import Job
-from assessments.selectors import assessment_history, estimate_history, job_for
-from assessments.tasks import recalculate_costs
-from deployments.forms import SIGN_OFF_LABELS, environment_labels
-from deployments.models import CustomerCloudEnvironment
-from deployments.selectors import environment_for, routing_rules_for
-from deployments.services import speaks_for_client
 from projects.charts import dashboard_charts
 from projects.filters import ProjectListFilter
 from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
-from projects.models import (
-    ApprovalRequest,
-    DeploymentModel,
-    EvidenceLink,
-    HostingApproach,
-    Project,
-    Residency,
-    TicketReference,
-)
+from projects.models import ApprovalRequest, DeploymentModel, EvidenceLink, Project, TicketReference
+from projects.panels import project_sections
 from projects.selectors import approval_inbox, portfolio, project_list, stage_history, tenant_list
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.projects import (
@@ -121,8 +105,6 @@ def project_detail(request, pk):
         action=Action.VIEW,
         pk=pk,
     )
-    assessments = list(assessment_history(user=request.user, project=project)[:10])
-    estimates = list(estimate_history(user=request.user, project=project)[:10])
     pending = (
         ApprovalRequest.objects.filter(project=project, status=ApprovalRequest.Status.PENDING)
         .select_related("requested_by")
@@ -135,15 +117,15 @@ def project_detail(request, pk):
             "project": project,
             "actions": allowed_actions(request.user, project),
             "history": stage_history(user=request.user, project=project),
-            "assessment": assessments[0] if assessments else None,
-            "assessments": assessments,
-            "estimate": estimates[0] if estimates else None,
-            "estimates": estimates,
-            "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
             "pending": pending,
             "rollback_targets": rollback_targets(project),
             "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk)[:TIMELINE_LENGTH],
-            **_deployment_card(request.user, project),
+            "evidence": list(project.evidence_links.all()),
+            "tickets": list(project.tickets.all()),
+            "evidence_form": EvidenceForm(),
+            "ticket_form": TicketForm(),
+            # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.
+            **project_sections(user=request.user, project=project),
         },
     )
 
@@ -181,33 +163,6 @@ def project_profile(request, pk):
             messages.success(request, "Requirements saved.")
             return redirect("project-detail", project.pk)
     return render(request, "projects/profile_form.html", {"form": form, "project": project})
-
-
-@login_required
-@require_POST
-def project_evaluate(request, pk):
-    """Ask for a cost recalculation and assessment; the page follows the job without reloading."""
-    project = get_for_user_or_404(Project.objects.all(), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk)
-    try:
-        job = job_request(kind=Job.Kind.COST, task=recalculate_costs, project=project, requested_by=request.user)
-    except QueueUnavailable as unavailable:
-        # htmx swaps only successful answers: the failed job says what happened.
-        return render(request, "projects/_job.html", {"job": unavailable.job, "project": project})
-    return render(request, "projects/_job.html", {"job": job, "project": project})
-
-
-@login_required
-def job_status(request, pk):
-    job = job_for(user=request.user, job_id=pk)
-    if job is None:
-        raise Http404
-    if job.status == Job.Status.DONE and request.htmx:
-        # Reload the page to show the new readiness and cost sections, with word of what happened.
-        messages.success(request, "Assessment and costs are up to date.")
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
-    return render(request, "projects/_job.html", {"job": job, "project": job.project})
 
 
 @login_required
@@ -369,48 +324,3 @@ def _evidence_page(request, project, *, evidence_form, ticket_form):
             "tickets": list(project.tickets.all()),
         },
     )
-
-
-def _deployment_card(user, project) -> dict:
-    """What the deployment card shows beyond the project row, in a constant number of queries:
-    the client's environment and sign-offs, the routing rules, the evidence and the tickets."""
-    card = {
-        "evidence": list(project.evidence_links.all()),
-        "tickets": list(project.tickets.all()),
-        "routing_rules": routing_rules_for(user=user, project=project)
-        if project.hosting_approach == HostingApproach.HYBRID
-        else [],
-        "evidence_form": EvidenceForm(),
-        "ticket_form": TicketForm(),
-    }
-    if project.is_customer_cloud:
-        environment = environment_for(user=user, project=project)
-        strict = project.profile.residency == Residency.STRICT
-        recorded = environment or CustomerCloudEnvironment()
-        card["environment_record"] = environment
-        card["still_missing"] = environment_labels(recorded.missing_for_customer_cloud(strict_residency=strict))
-        card["sign_offs"] = [
-            {
-                "kind": "access_pattern",
-                "label": SIGN_OFF_LABELS["access_pattern"],
-                "button": "Approve the access pattern",
-                "waiting": "Can be approved once the access pattern is recorded.",
-                "needed": True,
-                "ready": bool(recorded.access_pattern),
-                "by": recorded.access_approved_by if recorded.access_signed_off else None,
-                "at": recorded.access_approved_at,
-            },
-            {
-                "kind": "data_residency",
-                "label": SIGN_OFF_LABELS["data_residency"],
-                "button": "Confirm data residency",
-                "waiting": "Can be confirmed once the agreed residency regions are recorded.",
-                "needed": recorded.needs_residency_confirmation(strict_residency=strict),
-                "ready": bool(recorded.residency_regions),
-                "by": recorded.residency_confirmed_by if recorded.residency_signed_off else None,
-                "at": recorded.residency_confirmed_at,
-            },
-        ]
-        # The sign-off service's own rule, so the buttons appear exactly for those it accepts.
-        card["may_sign_off"] = speaks_for_client(user, project)
-    return card

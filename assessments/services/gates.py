@@ -1,4 +1,6 @@
-"""Stage-gate evidence: what a team records to satisfy a checklist item of the readiness engine."""
+"""Stage gates: the evidence a team records to satisfy a checklist item of the readiness engine,
+and the readiness a promotion request is made with (registered with ``projects.readiness_gate``
+when the app starts)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,8 +8,11 @@ from django.db import transaction
 from accounts.access import Action, require
 from accounts.audit import audit_record
 from assessments import readiness
-from assessments.models import GateEvidence
+from assessments.models import Assessment, GateEvidence
+from assessments.selectors import latest_assessment, latest_estimate
+from assessments.services.evaluation import readiness_now
 from projects.models import Project
+from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed
 
 GATE_ITEMS = dict(readiness.gate_keys())
@@ -54,3 +59,26 @@ def evidence_withdraw(*, evidence: GateEvidence, actor) -> None:
     )
     evidence.delete()
     project_inputs_changed.send(sender=Project, project_id=evidence.project_id)
+
+
+def promotion_readiness(*, project: Project, target_stage: str) -> PromotionReadiness:
+    """What an approval request for ``target_stage`` is made with: readiness evaluated now
+    (``readiness_now``: the stored assessment may predate the last edit), the latest stored
+    assessment for that stage for reference, and the latest estimate's figures."""
+    live = readiness_now(project=project, target_stage=target_stage)
+    stored = latest_assessment(project=project, target_stage=target_stage)
+    estimate = latest_estimate(project=project)
+    return PromotionReadiness(
+        status=live.status if live else None,
+        status_label=dict(Assessment.Status.choices)[live.status] if live else "",
+        blocking=live.blocking if live else [],
+        assessment_id=stored.pk if stored else None,
+        estimate={
+            "id": estimate.pk,
+            "chosen_monthly": str(estimate.chosen_monthly),
+            "cheapest": estimate.cheapest,
+            "created_at": estimate.created_at.isoformat(),
+        }
+        if estimate
+        else None,
+    )

@@ -17,9 +17,6 @@ from django.utils import timezone
 from accounts.access import Action, allowed_actions, require
 from accounts.audit import audit_record, snapshot
 from accounts.models import Membership, User
-from assessments.models import Assessment
-from assessments.selectors import latest_assessment, latest_estimate
-from assessments.services.evaluation import readiness_now
 from projects.approval_rules import Approver, policy_met, refusal
 from projects.models import (
     ApprovalDecision,
@@ -27,6 +24,7 @@ from projects.models import (
     Project,
     Stage,
 )
+from projects.readiness_gate import promotion_readiness
 from projects.services import stages
 from projects.services.policies import freeze_in_force, policy_for
 
@@ -282,43 +280,34 @@ def _close(request, *, status, actor, action, now=None) -> None:
 
 def _readiness_evidence(project: Project, target: Stage, *, gate_required: bool) -> tuple[dict | None, dict | None]:
     """The readiness and estimate the request is made with. Readiness for ``target`` is evaluated
-    now, from the project's data as it is (``readiness_now``), never read from a stored assessment
-    that may predate the last edit; with the readiness gate on, the request is refused unless it
-    says ready. ``id`` names the latest stored assessment for ``target``, for reference."""
-    live = readiness_now(project=project, target_stage=target)
-    stored = latest_assessment(project=project, target_stage=target)
-    estimate = latest_estimate(project=project)
+    now, from the project's data as it is, never read from a stored assessment that may predate
+    the last edit; with the readiness gate on, the request is refused unless it says ready. ``id``
+    names the latest stored assessment for ``target``, for reference."""
+    readiness = promotion_readiness(project=project, target_stage=target)
     if gate_required:
-        if live is None:
+        if readiness.status is None:
             label = target.label.lower()
             raise ValidationError(
                 {"target_stage": f"The readiness gate for {label} needs the requirements: record them first."},
                 code="readiness_gate",
             )
-        if live.status != "ready":
-            blocking = "; ".join(live.blocking) or dict(Assessment.Status.choices)[live.status]
+        if readiness.status != "ready":
+            blocking = "; ".join(readiness.blocking) or readiness.status_label
             raise ValidationError(
                 {"target_stage": f"The readiness gate for {target.label.lower()} is not passed: {blocking}"},
                 code="readiness_gate",
             )
     return (
         {
-            "id": stored.pk if stored else None,
-            "status": live.status,
+            "id": readiness.assessment_id,
+            "status": readiness.status,
             "target_stage": target.value,
-            "blocking": live.blocking,
+            "blocking": readiness.blocking,
             "assessed_at": timezone.now().isoformat(),
         }
-        if live
+        if readiness.status is not None
         else None,
-        {
-            "id": estimate.pk,
-            "chosen_monthly": str(estimate.chosen_monthly),
-            "cheapest": estimate.cheapest,
-            "created_at": estimate.created_at.isoformat(),
-        }
-        if estimate
-        else None,
+        readiness.estimate,
     )
 
 

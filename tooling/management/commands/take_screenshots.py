@@ -49,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--chromium", default="/usr/bin/chromium")
 
     def handle(self, *args, out, chromium, **options):
+        # Imported when the command runs: playwright is a development dependency, not installed in production.
         from playwright.sync_api import sync_playwright
 
         if not Path(chromium).exists():
