@@ -16,6 +16,7 @@ urlpatterns = [
             [
                 path("", include("accounts.api.urls")),
                 path("", include("projects.api.urls")),
+                path("", include("deployments.api.urls")),
                 path("", include("assessments.api.urls")),
             ]
         ),

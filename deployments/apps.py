@@ -4,13 +4,18 @@ from projects.panels import project_section_register
 
 
 class DeploymentsConfig(AppConfig):
-    """Deployments build on projects: they add the deployment card to the project page."""
+    """Deployments build on projects: they add the deployment card to the project page and the
+    environment and routing rules to the project's API representation."""
 
     name = "deployments"
 
     def ready(self):
         # Imported here, not at the top, because these modules import models, which Django loads
         # only after every app's configuration: ready() is where Django has an app hook itself up.
+        from deployments.api.serializers import ProjectEnvironmentField, RoutingRuleSerializer
         from deployments.views import project_section
+        from projects.api.serializers import project_detail_field_register
 
         project_section_register("deployment", project_section)
+        project_detail_field_register("environment", ProjectEnvironmentField)
+        project_detail_field_register("routing_rules", lambda: RoutingRuleSerializer(many=True, read_only=True))

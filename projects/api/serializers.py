@@ -1,12 +1,12 @@
+from collections.abc import Callable
+
 from rest_framework import serializers
 
 from accounts.api.fields import LocalTimeField
-from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
     ApprovalRequest,
-    DeploymentModel,
     FreezeWindow,
     HostingApproach,
     Project,
@@ -51,41 +51,6 @@ class ProjectListSerializer(serializers.ModelSerializer):
         ]
 
 
-class EnvironmentSerializer(serializers.ModelSerializer):
-    access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-
-    class Meta:
-        model = CustomerCloudEnvironment
-        fields = [
-            "provider",
-            "account_id",
-            "regions",
-            "residency_regions",
-            "access_pattern",
-            "network_isolation",
-            "change_process_reference",
-            "access_approved_by",
-            "access_approved_at",
-            "residency_confirmed_by",
-            "residency_confirmed_at",
-        ]
-
-
-class RoutingRuleSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RoutingRule
-        fields = [
-            "position",
-            "condition_kind",
-            "data_class",
-            "traffic_condition",
-            "destination",
-            "api_model",
-            "share_percent",
-        ]
-
-
 class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequirementsProfile
@@ -99,11 +64,20 @@ class DeploymentCardSerializer(serializers.Serializer):
     evidence = serializers.ListField(child=serializers.CharField())
 
 
+#: Fields other apps add to a project's detail representation: name → a function making the field.
+#: Apps that build on projects register them when Django starts (``project_detail_field_register``),
+#: so this module need not import them.
+_DETAIL_FIELDS: dict[str, Callable[[], serializers.Field]] = {}
+
+
+def project_detail_field_register(name: str, field: Callable[[], serializers.Field]) -> None:
+    """Add a field to ``ProjectDetailSerializer``, placed after the project's description."""
+    _DETAIL_FIELDS[name] = field
+
+
 class ProjectDetailSerializer(ProjectListSerializer):
     deployment_card = serializers.SerializerMethodField()
     description = serializers.CharField(read_only=True)
-    environment = serializers.SerializerMethodField()
-    routing_rules = RoutingRuleSerializer(many=True, read_only=True)
     profile = ProfileSerializer(read_only=True)
 
     class Meta(ProjectListSerializer.Meta):
@@ -111,12 +85,18 @@ class ProjectDetailSerializer(ProjectListSerializer):
             "deployment_card",
             *ProjectListSerializer.Meta.fields,
             "description",
-            "environment",
-            "routing_rules",
             "profile",
             "stage_changed_at",
             "created_at",
         ]
+
+    def get_fields(self):
+        fields, added = {}, {name: make() for name, make in _DETAIL_FIELDS.items()}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if name == "description":
+                fields.update(added)
+        return fields
 
     def get_deployment_card(self, project) -> dict:
         environment = getattr(project, "environment", None)
@@ -135,10 +115,6 @@ class ProjectDetailSerializer(ProjectListSerializer):
                 "evidence": [f"{link.get_kind_display()}: {link.title}" for link in project.evidence_links.all()],
             }
         ).data
-
-    def get_environment(self, project) -> dict | None:
-        environment = getattr(project, "environment", None)
-        return EnvironmentSerializer(environment).data if environment is not None else None
 
 
 class ProjectCreateSerializer(serializers.Serializer):
@@ -224,15 +200,6 @@ class DecideSerializer(serializers.Serializer):
     on_behalf_of = serializers.CharField(
         required=False, help_text="Username of the approver whose decision a service account relays."
     )
-
-
-class DeploymentSwitchSerializer(serializers.Serializer):
-    deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
-    environment = serializers.DictField(required=False, help_text="Environment facts to record with the switch.")
-
-
-class RoutingRulesSerializer(serializers.Serializer):
-    rules = serializers.ListField(child=serializers.DictField(), allow_empty=True)
 
 
 class ApprovalPolicySerializer(serializers.ModelSerializer):

@@ -13,11 +13,6 @@ from accounts.api.base import SafeRetriesMixin, etag_of
 from accounts.api.references import target
 from accounts.models import ApiToken, Tenant
 from accounts.selectors import policy_candidates
-from deployments.services import (
-    deployment_model_switch,
-    environment_update,
-    routing_rules_replace,
-)
 from projects.api.filters import ApprovalRequestFilter, ProjectFilter
 from projects.api.serializers import (
     ApprovalPolicySerializer,
@@ -25,8 +20,6 @@ from projects.api.serializers import (
     ApprovalRequestCreateSerializer,
     ApprovalRequestSerializer,
     DecideSerializer,
-    DeploymentSwitchSerializer,
-    EnvironmentSerializer,
     FreezeWindowSerializer,
     FreezeWindowWriteSerializer,
     ProjectCreateSerializer,
@@ -35,7 +28,6 @@ from projects.api.serializers import (
     ProjectUpdateSerializer,
     ReasonSerializer,
     RollbackSerializer,
-    RoutingRulesSerializer,
     StageTransitionSerializer,
 )
 from projects.models import (
@@ -67,15 +59,9 @@ ERRORS = {
 }
 
 
-class ProjectViewSet(
-    SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
-    """Projects the caller may see. Writes go through the same services as the browser."""
-
-    filterset_class = ProjectFilter
-    queryset = Project.objects.none()  # per caller: see get_queryset
-    search_fields = ["code", "name", "description", "tickets__key"]
-    ordering_fields = ["id", "updated_at", "name", "code"]
+class ProjectObjectMixin:
+    """The projects a caller may see, with what their representation reads, and the answer to a
+    write on one: shared by the project endpoints of every app (``deployments.api`` adds some)."""
 
     def get_queryset(self):
         projects = restrict(Project.objects.all(), user=self.request.user, action=Action.VIEW).select_related(
@@ -88,6 +74,28 @@ class ProjectViewSet(
                 "routing_rules", Prefetch("evidence_links", queryset=EvidenceLink.objects.order_by("pk"))
             )
         return projects
+
+    def project_response(self, pk):
+        """The project after a write, with its new ETag (for the next write's If-Match)."""
+        project = self.get_queryset().get(pk=pk)
+        data = ProjectDetailSerializer(project, context=self.get_serializer_context()).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+class ProjectViewSet(
+    ProjectObjectMixin,
+    SafeRetriesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Projects the caller may see. Writes go through the same services as the browser."""
+
+    filterset_class = ProjectFilter
+    queryset = Project.objects.none()  # per caller: see get_queryset
+    search_fields = ["code", "name", "description", "tickets__key"]
+    ordering_fields = ["id", "updated_at", "name", "code"]
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -117,7 +125,7 @@ class ProjectViewSet(
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         tenant = target(request, field="tenant", queryset=Tenant.objects.all(), lookup="slug", action=Action.CHANGE)
-        data = _valid(ProjectCreateSerializer, request.data)
+        data = validated(ProjectCreateSerializer, request.data)
         data.pop("tenant")
         project = project_create(tenant=tenant, actor=request.user, profile=data.pop("profile", None), **data)
         project = self.get_queryset().get(pk=project.pk)
@@ -127,9 +135,9 @@ class ProjectViewSet(
 
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectDetailSerializer, 412: None, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        project = _writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
+        project = writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
         self.check_if_match(request, project)
-        data = _valid(ProjectUpdateSerializer, request.data)
+        data = validated(ProjectUpdateSerializer, request.data)
         profile = data.pop("profile", None)
         with transaction.atomic():
             if data:
@@ -151,58 +159,23 @@ class ProjectViewSet(
     @extend_schema(request=RollbackSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
-        project = _writable(self.get_object(), request, Action.PROMOTE)
-        project_rollback(project=project, actor=request.user, **_valid(RollbackSerializer, request.data))
-        return self._project(pk)
+        project = writable(self.get_object(), request, Action.PROMOTE)
+        project_rollback(project=project, actor=request.user, **validated(RollbackSerializer, request.data))
+        return self.project_response(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        project = _writable(self.get_object(), request, Action.PROMOTE)
-        project_pause(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
-        return self._project(pk)
+        project = writable(self.get_object(), request, Action.PROMOTE)
+        project_pause(project=project, actor=request.user, **validated(ReasonSerializer, request.data))
+        return self.project_response(pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
-        project = _writable(self.get_object(), request, Action.PROMOTE)
-        project_retire(project=project, actor=request.user, **_valid(ReasonSerializer, request.data))
-        return self._project(pk)
-
-    @extend_schema(request=DeploymentSwitchSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path="deployment-model")
-    def deployment_model(self, request, pk=None):
-        """Switch between managed application and customer cloud (with the environment's facts)."""
-        project = _writable(self.get_object(), request, Action.CHANGE)
-        data = _valid(DeploymentSwitchSerializer, request.data)
-        deployment_model_switch(project=project, actor=request.user, **data)
-        return self._project(pk)
-
-    @extend_schema(request=EnvironmentSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["patch"])
-    def environment(self, request, pk=None):
-        """Record or change the customer-cloud environment's facts."""
-        project = _writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
-        environment_update(project=project, actor=request.user, **request.data)
-        return self._project(pk)
-
-    @extend_schema(request=RoutingRulesSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["put"], url_path="routing-rules")
-    def routing_rules(self, request, pk=None):
-        """Replace the hybrid routing rules as a whole (shares add up to 100%)."""
-        project = _writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
-        routing_rules_replace(
-            project=project, actor=request.user, rules=_valid(RoutingRulesSerializer, request.data)["rules"]
-        )
-        return self._project(pk)
-
-    def _project(self, pk):
-        """The project after a write, with its new ETag (for the next write's If-Match)."""
-        project = self.get_queryset().get(pk=pk)
-        data = ProjectDetailSerializer(project, context=self.get_serializer_context()).data
-        return Response(data, headers={"ETag": etag_of(data)})
+        project = writable(self.get_object(), request, Action.PROMOTE)
+        project_retire(project=project, actor=request.user, **validated(ReasonSerializer, request.data))
+        return self.project_response(pk)
 
 
 def _approve_scope(request):
@@ -229,7 +202,7 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=ApprovalRequestCreateSerializer, responses={201: ApprovalRequestSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         project = target(request, field="project", queryset=Project.objects.all(), action=Action.PROMOTE)
-        data = _valid(ApprovalRequestCreateSerializer, request.data)
+        data = validated(ApprovalRequestCreateSerializer, request.data)
         approval = approval_request_create(
             project=project, actor=request.user, target_stage=data.get("target_stage"), note=data["note"]
         )
@@ -261,7 +234,7 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
             relay_check(relayed_by=request.user, project=project)
         else:
             eligibility(actor=request.user, request=approval, project=project)
-        data = _valid(DecideSerializer, request.data)
+        data = validated(DecideSerializer, request.data)
         approver, relayed_by = request.user, None
         if data.get("on_behalf_of"):
             approver = relay_candidates(project).filter(username=data["on_behalf_of"]).first()
@@ -307,16 +280,16 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
     @extend_schema(request=ApprovalPolicyWriteSerializer, responses={201: ApprovalPolicySerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         tenant = self._tenant(request)
-        data = _valid(ApprovalPolicyWriteSerializer, request.data)
+        data = validated(ApprovalPolicyWriteSerializer, request.data)
         data.pop("tenant")
         users = self._users(tenant, None, data.pop("eligible_users", None))
         return self._answer(policy_save(tenant=tenant, actor=request.user, eligible_users=users, **data), 201)
 
     @extend_schema(request=ApprovalPolicyWriteSerializer, responses={200: ApprovalPolicySerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        policy = _writable(self.get_object(), request, Action.MANAGE, on=lambda policy: policy.tenant)
+        policy = writable(self.get_object(), request, Action.MANAGE, on=lambda policy: policy.tenant)
         self.check_if_match(request, policy)
-        data = _valid(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
+        data = validated(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
         data.pop("tenant")
         data["target_stage"] = policy.target_stage
         users = self._users(policy.tenant, policy, data.pop("eligible_users", None))
@@ -344,15 +317,15 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
     @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         tenant = self._tenant(request)
-        data = _valid(FreezeWindowWriteSerializer, request.data)
+        data = validated(FreezeWindowWriteSerializer, request.data)
         data.pop("tenant", None)
         return self._answer(freeze_window_save(tenant=tenant, actor=request.user, **data), 201)
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={200: FreezeWindowSerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
-        window = _writable(self.get_object(), request, Action.MANAGE, on=lambda window: window.tenant)
+        window = writable(self.get_object(), request, Action.MANAGE, on=lambda window: window.tenant)
         self.check_if_match(request, window)
-        data = _valid(FreezeWindowWriteSerializer, request.data)
+        data = validated(FreezeWindowWriteSerializer, request.data)
         data.pop("tenant", None)
         return self._answer(freeze_window_save(tenant=window.tenant, actor=request.user, window=window, **data))
 
@@ -360,7 +333,7 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
         freeze_window_delete(window=instance, actor=self.request.user)
 
 
-def _writable(obj, request, *actions, on=None):
+def writable(obj, request, *actions, on=None):
     """``obj`` if the caller may take one of ``actions`` on it (or on ``on(obj)``); otherwise 403,
     before the request's body is read: a caller who may not change an object learns nothing from
     field errors."""
@@ -368,7 +341,7 @@ def _writable(obj, request, *actions, on=None):
     return obj
 
 
-def _valid(serializer_class, data) -> dict:
+def validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -1,0 +1,65 @@
+"""Where a project runs, in the API: its customer-cloud environment and hybrid routing rules, as
+part of the project's representation and as the bodies of the writes that change them."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from deployments.models import CustomerCloudEnvironment, RoutingRule
+from projects.models import DeploymentModel
+
+
+class EnvironmentSerializer(serializers.ModelSerializer):
+    access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CustomerCloudEnvironment
+        fields = [
+            "provider",
+            "account_id",
+            "regions",
+            "residency_regions",
+            "access_pattern",
+            "network_isolation",
+            "change_process_reference",
+            "access_approved_by",
+            "access_approved_at",
+            "residency_confirmed_by",
+            "residency_confirmed_at",
+        ]
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "position",
+            "condition_kind",
+            "data_class",
+            "traffic_condition",
+            "destination",
+            "api_model",
+            "share_percent",
+        ]
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ProjectEnvironmentField(serializers.Field):
+    """A project's environment (``EnvironmentSerializer``), or null when none is recorded."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, project):
+        environment = getattr(project, "environment", None)
+        return EnvironmentSerializer(environment).data if environment is not None else None
+
+
+class DeploymentSwitchSerializer(serializers.Serializer):
+    deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
+    environment = serializers.DictField(required=False, help_text="Environment facts to record with the switch.")
+
+
+class RoutingRulesSerializer(serializers.Serializer):
+    rules = serializers.ListField(child=serializers.DictField(), allow_empty=True)

@@ -1,0 +1,46 @@
+"""Where a project runs, through the API: switching its deployment model, recording its
+customer-cloud environment, replacing its routing rules. Routed under ``/projects/{id}/`` beside
+the project's own endpoints, answering with the project as they do (and its new ETag)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+from accounts.access import Action
+from accounts.api.base import SafeRetriesMixin
+from deployments.api.serializers import DeploymentSwitchSerializer, EnvironmentSerializer, RoutingRulesSerializer
+from deployments.services import deployment_model_switch, environment_update, routing_rules_replace
+from projects.api.serializers import ProjectDetailSerializer
+from projects.api.views import ERRORS, ProjectObjectMixin, validated, writable
+from projects.models import Project
+
+
+class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.GenericViewSet):
+    serializer_class = ProjectDetailSerializer
+    queryset = Project.objects.none()  # per caller: see get_queryset
+
+    @extend_schema(request=DeploymentSwitchSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    def deployment_model(self, request, pk=None):
+        """Switch between managed application and customer cloud (with the environment's facts)."""
+        project = writable(self.get_object(), request, Action.CHANGE)
+        data = validated(DeploymentSwitchSerializer, request.data)
+        deployment_model_switch(project=project, actor=request.user, **data)
+        return self.project_response(pk)
+
+    @extend_schema(request=EnvironmentSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    def environment(self, request, pk=None):
+        """Record or change the customer-cloud environment's facts."""
+        project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
+        environment_update(project=project, actor=request.user, **request.data)
+        return self.project_response(pk)
+
+    @extend_schema(request=RoutingRulesSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    def routing_rules(self, request, pk=None):
+        """Replace the hybrid routing rules as a whole (shares add up to 100%)."""
+        project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
+        routing_rules_replace(
+            project=project, actor=request.user, rules=validated(RoutingRulesSerializer, request.data)["rules"]
+        )
+        return self.project_response(pk)
