@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from assessments import costs
+from assessments import cost_curve, costs
 
 WIDTH, HEIGHT = 640, 360
 LEFT, RIGHT, TOP, BOTTOM = 92, 620, 44, 300
@@ -89,8 +89,8 @@ def cost_chart(*, estimate) -> CostChart | None:
         return None
     workload, replica = inputs["workload"], inputs["replica"]
     volume, _ = costs.break_even(workload, inputs["price"], replica, inputs["staff"])
-    x_step, x_top = _nice_axis(Decimal(costs.curve_top(workload, replica, volume)), integer=True)
-    curve = costs.cost_curve(**inputs, top=int(x_top))
+    x_step, x_top = _nice_axis(Decimal(cost_curve.curve_top(workload, replica, volume)), integer=True)
+    curve = cost_curve.cost_curve(**inputs, top=int(x_top))
     y_step, y_top = _nice_axis(max(max(point.monthly.values()) for point in curve.points), integer=False)
 
     def x(requests) -> float:
@@ -99,7 +99,7 @@ def cost_chart(*, estimate) -> CostChart | None:
     def y(monthly) -> float:
         return round(BOTTOM - float(Decimal(monthly) / y_top) * (BOTTOM - TOP), 1)
 
-    keys = [key for key in costs.CURVE_OPTIONS if key in curve.points[0].monthly]
+    keys = [key for key in cost_curve.CURVE_OPTIONS if key in curve.points[0].monthly]
     lines = tuple(
         Line(
             key,
@@ -148,7 +148,7 @@ def cost_chart(*, estimate) -> CostChart | None:
         )
     rows = []
     for requests, note in sorted(noted.items()):
-        monthly = costs.monthly_costs_at(requests, **inputs)
+        monthly = cost_curve.monthly_costs_at(requests, **inputs)
         least = min(monthly.values())
         rows.append(
             Row(
@@ -181,7 +181,7 @@ def usd(value: Decimal, *, cents: bool = True) -> str:
     return f"USD {value:,.2f}" if cents else f"USD {value:,.0f}"
 
 
-def _summary(curve: costs.CostCurve) -> str:
+def _summary(curve: cost_curve.CostCurve) -> str:
     if curve.break_even_requests is None:
         return (
             "The cloud API stays cheaper than self-hosting in the cloud at every volume shown, up to "

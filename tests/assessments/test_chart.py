@@ -13,6 +13,7 @@ from accounts import freshness
 from assessments import charts
 from assessments.catalog import prices_import
 from assessments.charts import cost_chart, engine_inputs
+from assessments.cost_curve import cost_curve
 from assessments.costs import (
     ApiPrice,
     GpuReplica,
@@ -20,7 +21,6 @@ from assessments.costs import (
     Staff,
     Workload,
     cloud_api,
-    cost_curve,
     estimate,
     on_premises,
     self_hosted_cloud,
