@@ -12,6 +12,7 @@ from projects.models import (
     ProjectUserObjectPermission,
     StageTransition,
 )
+from projects.services.policies import BUILT_IN_POLICY
 from tooling.portfolio.shapes import (
     GRANT_ACTIONS,
     REJECTIONS,
@@ -19,7 +20,6 @@ from tooling.portfolio.shapes import (
     next_stage,
 )
 from tooling.portfolio.writer import as_json
-from projects.services.policies import BUILT_IN_POLICY
 
 
 class History:

@@ -10,6 +10,7 @@ from projects.models import (
     FreezeWindow,
     Stage,
 )
+from projects.services.policies import BUILT_IN_POLICY
 from tooling.portfolio.shapes import (
     CLIENT_WORDS,
     INDUSTRY_REGULATIONS,
@@ -21,7 +22,6 @@ from tooling.portfolio.shapes import (
     pick,
     pick_index,
 )
-from projects.services.policies import BUILT_IN_POLICY
 
 
 class ClientsAndPeople:
