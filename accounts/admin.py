@@ -4,10 +4,10 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from accounts.audit import audit_record
-from accounts.models import AuditEvent, Membership, Tenant, User
-from accounts.service_admin import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
+from accounts.models import Membership, Tenant, User
 from accounts.services import TENANT_FIELDS, membership_grant, membership_revoke, tenant_create, tenant_update
+from audit.admin_base import AuditedAdmin, ServiceAdmin
+from audit.services import audit_record
 
 
 @admin.register(Tenant)
@@ -103,25 +103,6 @@ class MembershipAdmin(ServiceAdmin):
 
     def delete_service(self, request, obj):
         membership_revoke(tenant=obj.tenant, user=obj.user, actor=request.user)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit log, to read: nobody adds, changes or deletes an event, here or anywhere."""
-
-    list_display = ["created_at", "action", "object_repr", "actor_name", "tenant", "source", "request_id"]
-    list_filter = ["action", "source", "tenant"]
-    search_fields = ["object_repr", "actor_name", "request_id", "object_id"]
-    date_hierarchy = "created_at"
-    list_select_related = ["tenant"]
-    # The log only grows: skip the second, unfiltered count on every page.
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in AuditEvent._meta.fields]
-
-    def get_actions(self, request):
-        return {}
 
 
 # django-axes' sign-in records: deleting an attempt lifts a lock-out, deleting a log erases who signed

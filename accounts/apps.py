@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tenants and people"
 
     def ready(self):
-        from accounts import freshness, signals  # noqa: F401 - signals connects the sign-in audit receivers
+        # In ready(): freshness connects model signals, which needs the app registry loaded.
+        from accounts import freshness
 
         freshness.connect()

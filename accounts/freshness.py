@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from accounts.cache import redis_get_many, redis_pipeline
+from core.cache import redis_get_many, redis_pipeline
 
 logger = logging.getLogger(__name__)
 

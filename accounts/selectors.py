@@ -9,12 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.access import Action, restrict
-from accounts.models import ApiToken, Membership, Tenant, User, WebhookDelivery, WebhookEndpoint
-from projects.models import ApprovalPolicy, FreezeWindow, ProjectGroupObjectPermission, ProjectUserObjectPermission
-from projects.models.rollout import ELIGIBLE_ROLE_CHOICES, PROMOTION_TARGETS
+from accounts.models import ApiToken, Membership, Tenant, User
+from projects.models import ProjectUserObjectPermission
 
 #: How a per-project right reads on the members page.
 ACTION_WORDS = {
@@ -132,96 +131,7 @@ def person_find(*, identifier: str) -> User:
 # --- Approval policies and freeze windows -----------------------------------------------------
 
 
-def policy_list(*, tenant: Tenant) -> list[ApprovalPolicy]:
-    """The tenant's policies with their named approvers: the default first, then in pipeline order."""
-    order = {"": 0, **{stage.value: position for position, stage in enumerate(PROMOTION_TARGETS, start=1)}}
-    policies = list(
-        ApprovalPolicy.objects.filter(tenant=tenant).prefetch_related(
-            Prefetch("eligible_users", queryset=User.objects.order_by("username"))
-        )
-    )
-    roles = dict(ELIGIBLE_ROLE_CHOICES)
-    for policy in policies:
-        policy.eligible_role_labels = [str(roles.get(role, role)) for role in policy.eligible_roles]
-    return sorted(policies, key=lambda policy: order.get(policy.target_stage, len(order)))
-
-
-def policy_targets_taken(*, tenant: Tenant) -> list[str]:
-    """The target stages the tenant has written a policy for ("" for its default)."""
-    return list(ApprovalPolicy.objects.filter(tenant=tenant).values_list("target_stage", flat=True))
-
-
-def policy_get(*, tenant: Tenant, pk: int) -> ApprovalPolicy | None:
-    return ApprovalPolicy.objects.filter(tenant=tenant, pk=pk).prefetch_related("eligible_users").first()
-
-
-def policy_candidates(*, tenant: Tenant, policy: ApprovalPolicy | None = None) -> QuerySet:
-    """People who may be named as approvers: the tenant's members and the people granted one of its
-    projects (directly or through a group), platform admins, and whoever the policy already names."""
-    user = OuterRef("pk")
-    condition = (
-        Q(Exists(Membership.objects.filter(tenant=tenant, user=user)))
-        | Q(Exists(ProjectUserObjectPermission.objects.filter(user=user, content_object__tenant=tenant)))
-        | Q(Exists(ProjectGroupObjectPermission.objects.filter(group__user=user, content_object__tenant=tenant)))
-        | Q(is_platform_admin=True)
-    )
-    candidates = Q(condition, is_active=True, kind=User.Kind.PERSON)
-    if policy is not None and policy.pk:
-        candidates |= Q(pk__in=policy.eligible_users.values("pk"))
-    return User.objects.filter(candidates).order_by("username")
-
-
-def freeze_window_list(*, tenant: Tenant) -> QuerySet:
-    return FreezeWindow.objects.filter(tenant=tenant).order_by("-is_active", "name", "pk")
-
-
-def freeze_window_get(*, tenant: Tenant, pk: int) -> FreezeWindow | None:
-    return FreezeWindow.objects.filter(tenant=tenant, pk=pk).first()
-
-
 # --- Webhooks ---------------------------------------------------------------------------------
-
-
-def webhook_endpoint_list(*, tenant: Tenant) -> QuerySet:
-    return WebhookEndpoint.objects.filter(tenant=tenant).order_by("pk")
-
-
-def webhook_endpoint_get(*, tenant: Tenant, pk: int) -> WebhookEndpoint | None:
-    return WebhookEndpoint.objects.filter(tenant=tenant, pk=pk).select_related("tenant").first()
-
-
-def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet:
-    """An endpoint's delivery log, newest first."""
-    return (
-        WebhookDelivery.objects.filter(tenant_id=endpoint.tenant_id, endpoint=endpoint)
-        .select_related("event")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def webhook_delivery_get(*, tenant: Tenant, pk: int) -> WebhookDelivery | None:
-    return WebhookDelivery.objects.filter(tenant=tenant, pk=pk).select_related("endpoint__tenant").first()
-
-
-@dataclass(frozen=True)
-class DeliverySummary:
-    """What the log shows of a delivery's attempts, read from its list of attempts."""
-
-    tries: int
-    last_status_code: int | None
-    last_error: str
-    last_attempt_at: str | None
-
-
-def delivery_summary(delivery: WebhookDelivery) -> DeliverySummary:
-    sent = [entry for entry in delivery.attempts if "redelivery_by" not in entry]
-    last = sent[-1] if sent else {}
-    return DeliverySummary(
-        tries=len(sent),
-        last_status_code=last.get("status_code"),
-        last_error=last.get("error", ""),
-        last_attempt_at=last.get("at"),
-    )
 
 
 # --- Service accounts and tokens --------------------------------------------------------------

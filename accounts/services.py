@@ -1,7 +1,6 @@
 """Writes on tenants, people and tenant-wide roles. Every role grant is audited."""
 
 import datetime
-import hashlib
 import secrets
 
 from django.conf import settings
@@ -10,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Action, require
-from accounts.audit import audit_record, changes, snapshot
-from accounts.models import ApiToken, IdempotencyRecord, Membership, Role, Tenant, User
+from accounts.models import ApiToken, Membership, Role, Tenant, User
+from accounts.tokens import token_digest
+from audit.services import audit_record, changes, snapshot
 
 
 @transaction.atomic
@@ -205,13 +205,3 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit_record(action="token.revoked", obj=token, actor=actor, after={"name": token.name})
     return token
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def idempotency_records_expire() -> int:
-    """Remove the Idempotency-Key records that no longer hold their key (beat, hourly). Returns how many."""
-    deleted, _ = IdempotencyRecord.objects.stale().delete()
-    return deleted

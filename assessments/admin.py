@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from accounts.service_admin import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 from assessments.models import (
     ApiModelPrice,
     Assessment,
@@ -14,6 +13,7 @@ from assessments.models import (
     ThroughputProfile,
 )
 from assessments.services.estimates import COST_PROFILE_FIELDS, cost_profile_update
+from audit.admin_base import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 
 
 class CatalogAdmin(AuditedAdmin):

@@ -13,11 +13,12 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from assessments.models import Job, JobChunk
+from core import deferred
 
 CHUNK_SIZE = 500
 
 
-class QueueUnavailable(Exception):
+class QueueUnavailable(deferred.QueueUnavailable):
     """The task queue (Redis) could not be reached: the job was recorded as failed, nothing runs."""
 
     def __init__(self, job: Job):

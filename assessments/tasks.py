@@ -13,15 +13,15 @@ from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from accounts.audit import audit_context
-from accounts.deferred import enqueue, work_deferred
-from accounts.models import AuditEvent
 from assessments.catalog import prices_import
 from assessments.jobs import CHUNK_SIZE, chunk_not_queued, chunk_run, chunked, job_request, job_run, job_split
 from assessments.models import CostProfile, Job
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.evaluation import evaluate_many, project_evaluate
+from audit.context import audit_context
+from audit.models import AuditEvent
+from core.deferred import enqueue, work_deferred
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def schedule_evaluation(project_id: int) -> None:
     not replace the token of a committed one, whose evaluation would then never run.
 
     A side effect of an edit, never a reason to refuse it: with Redis unreachable the edit is kept,
-    a warning is logged, the answer says the re-evaluation waits (``accounts.deferred``), and the
+    a warning is logged, the answer says the re-evaluation waits (``core.deferred``), and the
     nightly run brings the project's assessment and estimate up to date.
     """
     transaction.on_commit(lambda: _debounce_and_enqueue(project_id))

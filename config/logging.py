@@ -5,7 +5,7 @@
 ``method``, ``path``, ``status``, ``duration_ms`` and ``user_id``. The plain format (the embedded
 default) stays what a person reads in a terminal.
 
-The request id is the one ``accounts.audit.AuditContextMiddleware`` sets and echoes in the
+The request id is the one ``audit.middleware.AuditContextMiddleware`` sets and echoes in the
 ``X-Request-ID`` response header, so a log line, an audit event and a client's bug report meet on
 the same id. Nothing here reads headers, bodies or query strings: secrets (Authorization, tokens,
 passwords) never reach a log record from this module.
@@ -18,8 +18,9 @@ import time
 
 from celery import current_task
 from celery.signals import setup_logging
-from django.apps import apps
 from django.utils.functional import SimpleLazyObject, empty
+
+from audit.context import current_request_id
 
 #: The logger of the one line per request.
 REQUEST_LOGGER = "stagegate.request"
@@ -31,11 +32,6 @@ request_log = logging.getLogger(REQUEST_LOGGER)
 
 
 def _request_id() -> str:
-    # Records logged while Django is still starting come before the audit module can be imported.
-    if not apps.ready:
-        return ""
-    from accounts.audit import current_request_id
-
     return current_request_id()
 
 

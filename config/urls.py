@@ -15,6 +15,8 @@ urlpatterns = [
         include(
             [
                 path("", include("accounts.api.urls")),
+                path("", include("audit.api.urls")),
+                path("", include("webhooks.api.urls")),
                 path("", include("projects.api.urls")),
                 path("", include("deployments.api.urls")),
                 path("", include("assessments.api.urls")),
@@ -29,6 +31,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("settings/", include("accounts.urls")),
+    path("settings/", include("projects.rollout_settings.urls")),
+    path("settings/", include("webhooks.urls")),
     path("", include("assessments.urls")),
     path("", include("deployments.urls")),
     path("", include("projects.urls")),
@@ -38,5 +42,5 @@ admin.site.site_header = "Stagegate operations"
 admin.site.site_title = "Stagegate"
 admin.site.index_title = "Operations"
 
-handler404 = "accounts.api.errors.not_found"
-handler500 = "accounts.api.errors.server_error"
+handler404 = "api.errors.not_found"
+handler500 = "api.errors.server_error"

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from accounts import freshness
 from accounts.access import Action, require
-from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Role, User
+from audit.services import audit_record, changes, snapshot
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
 from projects.services.stages import lock_project

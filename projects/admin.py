@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.service_admin import ReadOnlyAdmin, ServiceAdmin
+from audit.admin_base import ReadOnlyAdmin, ServiceAdmin
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,

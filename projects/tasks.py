@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from accounts.audit import audit_context
-from accounts.models import AuditEvent
+from audit.context import audit_context
+from audit.models import AuditEvent
 from projects.services.approvals import approval_requests_expire
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts import freshness
 from accounts.access import Action, allowed_actions, get_for_user_or_404
 from accounts.forms import show_service_errors
-from accounts.models import AuditEvent, Tenant
+from accounts.models import Tenant
+from audit.models import AuditEvent
 from projects.charts import dashboard_charts
 from projects.filters import ProjectListFilter
 from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm

@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.audit import audit_record
-from accounts.models import AuditEvent, Membership, Role, Tenant, User
+from accounts.models import Membership, Role, Tenant, User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -620,7 +621,7 @@ def test_money_in_a_profile_round_trips_through_the_form(client, operator, proje
 
 def test_every_admin_that_writes_goes_through_a_service_or_the_audit():
     """A new admin page cannot save records silently: it writes through a service, audits itself, or is read-only."""
-    from accounts.service_admin import AuditedAdmin, ServiceAdmin
+    from audit.admin_base import AuditedAdmin, ServiceAdmin
     from deployments.admin import CustomerCloudEnvironmentAdmin
 
     through_a_service = {

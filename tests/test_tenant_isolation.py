@@ -105,8 +105,7 @@ def test_platform_pages_refuse_every_tenant_role(client, role):
 @pytest.fixture
 def two_tenants(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # nothing is sent; the endpoint only has to be accepted
-    from accounts import webhooks
-    from accounts.models import Membership, WebhookDelivery
+    from accounts.models import Membership
     from accounts.services import service_account_create, token_issue
     from assessments.jobs import job_request
     from assessments.models import Job
@@ -114,6 +113,8 @@ def two_tenants(settings):
     from projects.services.approvals import approval_request_create
     from projects.services.policies import freeze_window_save, policy_save
     from projects.services.projects import evidence_add, ticket_link
+    from webhooks import services as webhooks
+    from webhooks.models import WebhookDelivery
 
     result = {}
     for slug, name, project_name in (

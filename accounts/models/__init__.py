@@ -1,5 +1,3 @@
-from accounts.models.api import ApiToken, IdempotencyRecord
-from accounts.models.audit import AuditEvent, AuditEventQuerySet, AuditLogIsAppendOnly
 from accounts.models.tenancy import (
     ChoiceListValidator,
     Industry,
@@ -14,15 +12,11 @@ from accounts.models.tenancy import (
     validate_regulations,
     validate_time_zone,
 )
-from accounts.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
+from accounts.models.tokens import ApiToken
 
 __all__ = [
     "ApiToken",
-    "AuditEvent",
-    "AuditEventQuerySet",
-    "AuditLogIsAppendOnly",
     "ChoiceListValidator",
-    "IdempotencyRecord",
     "Industry",
     "Membership",
     "Regulation",
@@ -32,10 +26,6 @@ __all__ = [
     "TenantOwned",
     "TenantOwnedQuerySet",
     "User",
-    "WebhookDelivery",
-    "WebhookEndpoint",
-    "WebhookEvent",
-    "WebhookEventType",
     "validate_regulations",
     "validate_time_zone",
 ]

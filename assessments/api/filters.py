@@ -1,6 +1,6 @@
 import django_filters
 
-from accounts.api.references import visible
+from api.references import visible
 from assessments.models import Job
 from projects.models import Project
 

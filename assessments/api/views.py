@@ -3,7 +3,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.access import Action, get_for_user_or_404, restrict
-from accounts.api.base import SafeRetriesMixin
+from api.base import SafeRetriesMixin
 from assessments.api.filters import JobFilter
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, Job

@@ -8,13 +8,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.webhooks import publish_many
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.services.loading import evaluable
 from assessments.services.results import digest_of, document, results_store, standings_update
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
+from webhooks.services import publish_many
 
 
 def assessment_inputs_load(projects) -> None:

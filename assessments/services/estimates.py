@@ -8,8 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Action, require
-from accounts.audit import audit_record, changes, snapshot
-from accounts.webhooks import publish_many
 from assessments import costs
 from assessments.catalog import latest_prices
 from assessments.models import (
@@ -22,8 +20,10 @@ from assessments.models import (
 )
 from assessments.services.loading import evaluable
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
+from audit.services import audit_record, changes, snapshot
 from projects.models import Project
 from projects.signals import project_inputs_changed
+from webhooks.services import publish_many
 
 
 class Catalog:

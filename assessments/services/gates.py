@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.access import Action, require
-from accounts.audit import audit_record
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.selectors import latest_assessment, latest_estimate
 from assessments.services.evaluation import readiness_now
+from audit.services import audit_record
 from projects.models import Project
 from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed

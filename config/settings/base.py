@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "api",
+    "audit",
+    "webhooks",
     "projects",
     "deployments",
     "assessments",
@@ -51,7 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, query string or headers (sessions, audit): NUL is refused.
-    "accounts.api.middleware.UnstorableTextMiddleware",
+    "api.middleware.UnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,11 +62,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Says in a header when a committed write's follow-up work could not be queued (accounts.deferred).
-    "accounts.deferred.DeferredWorkMiddleware",
+    # Says in a header when a committed write's follow-up work could not be queued (core.deferred).
+    "core.deferred.DeferredWorkMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "accounts.audit.AuditContextMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     # Inside the audit context: one log line per request, carrying its request id.
     "config.logging.RequestLogMiddleware",
     # Last: refuses sign-in attempts from a locked-out username and address.
@@ -175,23 +178,23 @@ LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.api.authentication.BearerTokenAuthentication",
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "accounts.api.permissions.TokenScope",
+        "api.permissions.TokenScope",
     ],
     # Production drops the browsable API unless API_BROWSABLE is set (config/settings/production.py).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.StableCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "accounts.api.parsers.JSONParser",
-        "accounts.api.parsers.FormParser",
-        "accounts.api.parsers.MultiPartParser",
+        "api.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -200,12 +203,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "token_issue": env("API_TOKEN_ISSUE_RATE", default="10/min"),
         "per_token": env("API_PER_TOKEN_RATE", default="1200/min"),
     },
-    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttles.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.PerTokenThrottle"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -221,7 +224,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "accounts.api.schema.add_error_responses",
+        "api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",

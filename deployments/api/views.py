@@ -7,7 +7,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
 from accounts.access import Action
-from accounts.api.base import SafeRetriesMixin
+from api.base import SafeRetriesMixin
 from deployments.api.serializers import DeploymentSwitchSerializer, EnvironmentSerializer, RoutingRulesSerializer
 from deployments.services import deployment_model_switch, environment_update, routing_rules_replace
 from projects.api.serializers import ProjectDetailSerializer

@@ -1,8 +1,8 @@
 import django_filters
 
-from accounts.api.filters import UtcIsoDateTimeFilter
-from accounts.api.references import visible
 from accounts.models import Tenant
+from api.filters import UtcIsoDateTimeFilter
+from api.references import visible
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage
 
 

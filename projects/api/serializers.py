@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from rest_framework import serializers
 
-from accounts.api.fields import LocalTimeField
+from api.fields import LocalTimeField
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,

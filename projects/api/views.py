@@ -9,10 +9,9 @@ from rest_framework.response import Response
 
 from accounts import freshness
 from accounts.access import Action, require_any, restrict
-from accounts.api.base import SafeRetriesMixin, etag_of
-from accounts.api.references import target
 from accounts.models import ApiToken, Tenant
-from accounts.selectors import policy_candidates
+from api.base import SafeRetriesMixin, etag_of
+from api.references import target
 from projects.api.filters import ApprovalRequestFilter, ProjectFilter
 from projects.api.serializers import (
     ApprovalPolicySerializer,
@@ -40,6 +39,7 @@ from projects.models import (
     StageTransition,
     TicketReference,
 )
+from projects.rollout_settings.selectors import policy_candidates
 from projects.selectors import relay_candidates
 from projects.services.approvals import (
     approval_decide,

@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.access import Action, allowed_actions, require
-from accounts.audit import audit_record, snapshot
 from accounts.models import Membership, User
+from audit.services import audit_record, snapshot
 from projects.approval_rules import Approver, policy_met, refusal
 from projects.models import (
     ApprovalDecision,

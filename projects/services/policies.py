@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.access import Action, require, restrict
-from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Membership, Tenant, User
+from audit.services import audit_record, changes, snapshot
 from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES
 from projects.models import ApprovalPolicy, FreezeWindow
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES

@@ -5,8 +5,8 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm
 
 from accounts.access import ROLE_ACTIONS, Action, require, require_any
-from accounts.audit import audit_record, changes, snapshot
 from accounts.models import Role, Tenant, User
+from audit.services import audit_record, changes, snapshot
 from projects.models import (
     TECHNICAL_FIELDS,
     EvidenceLink,

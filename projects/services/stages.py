@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Action, require
-from accounts.audit import audit_record
 from accounts.models import User
+from audit.services import audit_record
 from projects.models import PIPELINE, ApprovalRequest, Project, Stage, StageTransition
 from projects.signals import project_inputs_changed
 

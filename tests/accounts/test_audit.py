@@ -8,9 +8,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.audit import AuditContextMiddleware, audit_context, audit_record
-from accounts.models import AuditEvent, AuditLogIsAppendOnly
 from accounts.services import token_issue
+from audit.context import audit_context
+from audit.middleware import AuditContextMiddleware
+from audit.models import AuditEvent, AuditLogIsAppendOnly
+from audit.services import audit_record
 from projects.services.projects import project_update
 from tests.factories import UserFactory
 

@@ -1,4 +1,4 @@
-"""accounts.cache: one round trip on the default cache's Redis, through public interfaces only."""
+"""core.cache: one round trip on the default cache's Redis, through public interfaces only."""
 
 import threading
 
@@ -8,7 +8,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.test.utils import override_settings
 
-from accounts.cache import redis_get_many, redis_pipeline
+from core.cache import redis_get_many, redis_pipeline
 
 pytestmark = pytest.mark.redis
 

@@ -11,13 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import freshness, webhooks
-from accounts.models import ApiToken, AuditEvent, Membership, Role, User, WebhookDelivery, WebhookEndpoint
-from accounts.services import membership_grant, membership_revoke, service_account_create, token_digest, token_issue
+from accounts import freshness
+from accounts.models import ApiToken, Membership, Role, User
+from accounts.services import membership_grant, membership_revoke, service_account_create, token_issue
+from accounts.tokens import token_digest
+from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, FreezeWindow
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, AuditEvent, Role
+from accounts.models import ApiToken, Role
 from accounts.services import service_account_create, token_issue
+from audit.models import AuditEvent
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db

@@ -179,7 +179,7 @@ def test_every_writable_relation_and_filter_of_the_api_is_scoped_to_the_reader()
     from django_filters.filterset import filterset_factory
     from rest_framework.relations import ManyRelatedField, RelatedField
 
-    from accounts.api.references import VisibleRelatedField
+    from api.references import VisibleRelatedField
 
     unscoped = []
     for view in api_views():

@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import accounts.tasks
-from accounts.models import IdempotencyRecord
+import api.tasks
 from accounts.services import token_issue
+from api.models import IdempotencyRecord
 from projects.models import ApprovalRequest
 
 
@@ -126,7 +126,7 @@ def test_beat_removes_expired_keys(people, project):
     assert _request(client, project, "keep").status_code == 201
     assert _request(client, project, "drop").status_code == 400  # refused answers are kept too
     _age(key="drop", seconds=settings.IDEMPOTENCY_KEY_TTL_HOURS * 3600 + 1)
-    assert accounts.tasks.expire_idempotency_records() == 1
+    assert api.tasks.expire_idempotency_records() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["keep"]
     schedule = settings.CELERY_BEAT_SCHEDULE.values()
     assert any(entry["task"] == "accounts.expire_idempotency_records" for entry in schedule)

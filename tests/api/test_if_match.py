@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, HostingApproach, Project
 from projects.services.approvals import approval_request_create

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from accounts import webhooks
-from accounts.models import WebhookDelivery
 from projects.services.projects import project_update
 from tests.api.test_webhooks import Receiver
+from webhooks import delivery as webhook_delivery
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GUIDE = DOCS / "integration.md"
@@ -39,10 +40,10 @@ def delivered(settings, tenant, people, project):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     receiver = Receiver()
     try:
-        endpoint = webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
+        endpoint = webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
         project_update(project=project, actor=people["lead"], name="Guide")
-        for delivery_id in webhooks.due_deliveries():
-            webhooks.attempt(delivery_id)
+        for delivery_id in webhook_delivery.due_deliveries():
+            webhook_delivery.attempt(delivery_id)
     finally:
         receiver.close()
     assert WebhookDelivery.objects.get().status == "delivered"

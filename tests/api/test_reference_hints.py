@@ -13,7 +13,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, AuditEvent, Role, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from accounts.models import ApiToken, Role
 from accounts.services import service_account_create, token_issue
 from assessments.catalog import prices_import
 from assessments.jobs import job_request
@@ -21,10 +21,12 @@ from assessments.models import Assessment, CostEstimate, Job
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import run_assessment
+from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from tests.factories import ProjectFactory, TenantFactory, member
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import freshness
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, FreezeWindow, Project
 from tests.factories import ProjectFactory
 
@@ -148,12 +148,12 @@ LISTS = [
 
 @pytest.mark.parametrize("url", LISTS)
 def test_every_list_runs_the_same_queries_for_2_or_40_rows(api, people, tenant, url):
-    from accounts.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
     from assessments.catalog import prices_import
     from assessments.models import Job
     from projects.services.approvals import approval_request_create
     from projects.services.policies import freeze_window_save, policy_save
     from tests.factories import TenantFactory, member
+    from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
     admin = api(people["platform"])
     stages = iter(["proof_of_concept", "pilot", "rollout", "production"] * 20)

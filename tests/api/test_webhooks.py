@@ -13,9 +13,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts import webhooks
-from accounts.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from audit.models import AuditEvent
 from projects.services.projects import project_update
+from webhooks import delivery as webhook_delivery
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,7 @@ def receiver(settings):
 
 @pytest.fixture
 def endpoint(tenant, people, receiver):
-    return webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url, event_types=[])
+    return webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url, event_types=[])
 
 
 #: The fake DNS the ``fake_dns`` fixture installs: host name → addresses; every question asked is logged.
@@ -97,8 +99,8 @@ def fake_dns(settings):
 
 
 def send_due():
-    for delivery_id in webhooks.due_deliveries():
-        webhooks.attempt(delivery_id)
+    for delivery_id in webhook_delivery.due_deliveries():
+        webhook_delivery.attempt(delivery_id)
 
 
 def verify(secret, headers, body):
@@ -142,7 +144,7 @@ def test_failures_are_retried_with_the_same_delivery_id_and_body(endpoint, recei
 def test_backoff_spreads_six_attempts_over_hours(settings):
     settings.WEBHOOK_RETRY_DELAYS = None
     del settings.WEBHOOK_RETRY_DELAYS
-    delays = webhooks.retry_delays()
+    delays = webhook_delivery.retry_delays()
     assert len(delays) + 1 >= 6
     assert delays == sorted(delays)
     assert sum(delays) >= 3 * 3600
@@ -168,7 +170,7 @@ def test_redelivery_by_hand(endpoint, receiver, project, people):
         send_due()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed"
-    webhooks.redeliver(delivery=delivery, actor=people["admin"])
+    webhook_services.redeliver(delivery=delivery, actor=people["admin"])
     send_due()
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
@@ -176,7 +178,9 @@ def test_redelivery_by_hand(endpoint, receiver, project, people):
 
 
 def test_event_type_filter(tenant, people, receiver, project):
-    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url, event_types=["approval.requested"])
+    webhook_services.endpoint_save(
+        tenant=tenant, actor=people["admin"], url=receiver.url, event_types=["approval.requested"]
+    )
     project_update(project=project, actor=people["lead"], name="Not sent")
     assert not WebhookDelivery.objects.exists()
 
@@ -185,7 +189,7 @@ def test_private_and_loopback_targets_are_refused_outside_development(tenant, pe
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     for url in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost/x"):
         with pytest.raises(ValidationError) as error:
-            webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=url)
+            webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=url)
         assert "url" in error.value.message_dict
     assert not WebhookEndpoint.objects.exists()
 
@@ -211,7 +215,7 @@ def test_webhooks_over_the_api(api, people, tenant, receiver, project):
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_delivers_after_commit(celery_worker, receiver, tenant, people, project):
-    endpoint = webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
+    endpoint = webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
     project_update(project=project, actor=people["lead"], name="Through the worker")
     deadline = time.monotonic() + 20
     while not receiver.requests and time.monotonic() < deadline:
@@ -234,7 +238,7 @@ def test_a_hanging_receiver_does_not_block_the_worker(celery_worker, receiver, t
 
     assert not celery_worker.app.conf.task_always_eager  # a real worker, not the in-process emulation
     receiver.answers = ["hang", "hang", "hang"]
-    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
+    webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
     project_update(project=project, actor=people["lead"], name="Hanging receiver")
     job = job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     deadline = time.monotonic() + 30
@@ -276,7 +280,7 @@ def test_a_name_that_resolves_to_a_private_address_when_sending_is_refused(
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     url = f"http://hooks.customer.test:{receiver.server.server_address[1]}/hook"
     fake_dns["hooks.customer.test"] = ["93.184.216.34"]
-    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=url)  # public when saved
+    webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=url)  # public when saved
 
     for answer in (["127.0.0.1"], ["93.184.216.34", "10.0.0.7"]):  # then rebound, wholly or in part
         fake_dns["hooks.customer.test"] = answer
@@ -292,7 +296,9 @@ def test_a_name_that_resolves_to_a_private_address_when_sending_is_refused(
 def test_the_request_goes_to_the_checked_address_under_the_urls_name(fake_dns, receiver, tenant, people, project):
     port = receiver.server.server_address[1]
     fake_dns["hooks.customer.test"] = ["127.0.0.1"]
-    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=f"http://hooks.customer.test:{port}/hook?x=1")
+    webhook_services.endpoint_save(
+        tenant=tenant, actor=people["admin"], url=f"http://hooks.customer.test:{port}/hook?x=1"
+    )
     project_update(project=project, actor=people["lead"], name="Pinned")
     DNS_QUESTIONS.clear()
     send_due()
@@ -316,7 +322,7 @@ def test_https_names_the_urls_host_to_tls_at_the_checked_address(fake_dns, recei
     thread.start()
     fake_dns["hooks.customer.test"] = ["127.0.0.1"]
     url = f"https://hooks.customer.test:{listener.getsockname()[1]}/hook"
-    webhooks.endpoint_save(tenant=tenant, actor=people["admin"], url=url)
+    webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=url)
     project_update(project=project, actor=people["lead"], name="TLS")
     send_due()
     thread.join(5)
@@ -334,9 +340,9 @@ def test_https_names_the_urls_host_to_tls_at_the_checked_address(fake_dns, recei
 def test_a_delivery_queued_before_its_webhook_was_switched_off_is_not_sent(endpoint, receiver, project, people):
     project_update(project=project, actor=people["lead"], name="Queued")
     delivery = WebhookDelivery.objects.get()
-    webhooks.endpoint_save(tenant=endpoint.tenant, actor=people["admin"], endpoint=endpoint, is_active=False)
+    webhook_services.endpoint_save(tenant=endpoint.tenant, actor=people["admin"], endpoint=endpoint, is_active=False)
 
-    webhooks.attempt(delivery.pk)  # what the task queued on commit does
+    webhook_delivery.attempt(delivery.pk)  # what the task queued on commit does
 
     assert receiver.requests == []
     delivery.refresh_from_db()
@@ -346,7 +352,7 @@ def test_a_delivery_queued_before_its_webhook_was_switched_off_is_not_sent(endpo
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 0
     with pytest.raises(ValidationError, match="switched off"):
-        webhooks.redeliver(delivery=delivery, actor=people["admin"])
+        webhook_services.redeliver(delivery=delivery, actor=people["admin"])
 
 
 def test_a_retry_due_after_its_webhook_was_switched_off_is_not_sent(endpoint, receiver, project, people):
@@ -354,7 +360,7 @@ def test_a_retry_due_after_its_webhook_was_switched_off_is_not_sent(endpoint, re
     project_update(project=project, actor=people["lead"], name="Retry later")
     send_due()
     assert len(receiver.requests) == 1
-    webhooks.endpoint_save(tenant=endpoint.tenant, actor=people["admin"], endpoint=endpoint, is_active=False)
+    webhook_services.endpoint_save(tenant=endpoint.tenant, actor=people["admin"], endpoint=endpoint, is_active=False)
     send_due()
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.get().status == "skipped"
@@ -373,7 +379,7 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(end
     example = load_example()
     old = endpoint.secret
     rotated_at = timezone.now()
-    rotated = webhooks.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"], now=rotated_at)
+    rotated = webhook_services.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"], now=rotated_at)
     new = rotated.secret
     assert new != old
     assert len(new) == 64
@@ -381,7 +387,7 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(end
 
     project_update(project=project, actor=people["lead"], name="During the grace period")
     during = WebhookDelivery.objects.get()
-    webhooks.attempt(during.pk, now=rotated_at + datetime.timedelta(hours=23, minutes=59))
+    webhook_delivery.attempt(during.pk, now=rotated_at + datetime.timedelta(hours=23, minutes=59))
     sent = receiver.requests[-1]
     assert len(signatures_of(sent["headers"])) == 2
     at = float(sent["headers"]["X-Stagegate-Timestamp"])
@@ -391,7 +397,7 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(end
 
     project_update(project=project, actor=people["lead"], name="After the grace period")
     after = WebhookDelivery.objects.exclude(pk=during.pk).get()
-    webhooks.attempt(after.pk, now=rotated_at + datetime.timedelta(hours=24, seconds=1))
+    webhook_delivery.attempt(after.pk, now=rotated_at + datetime.timedelta(hours=24, seconds=1))
     sent = receiver.requests[-1]
     at = float(sent["headers"]["X-Stagegate-Timestamp"])
     assert len(signatures_of(sent["headers"])) == 1
@@ -399,16 +405,16 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(end
     with pytest.raises(ValueError, match="bad signature"):
         example.verify(old, sent["headers"], sent["body"], now=at)
 
-    assert webhooks.previous_secrets_forget(now=rotated_at + datetime.timedelta(hours=23)) == 0
-    assert webhooks.previous_secrets_forget(now=rotated_at + datetime.timedelta(hours=24, seconds=1)) == 1
+    assert webhook_delivery.previous_secrets_forget(now=rotated_at + datetime.timedelta(hours=23)) == 0
+    assert webhook_delivery.previous_secrets_forget(now=rotated_at + datetime.timedelta(hours=24, seconds=1)) == 1
     endpoint.refresh_from_db()
     assert (endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at) == (new, "", None)
 
 
 def test_rotating_again_within_the_grace_period_keeps_only_the_latest_replaced_secret(endpoint, people):
     first = endpoint.secret
-    second = webhooks.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"]).secret
-    third = webhooks.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"])
+    second = webhook_services.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"]).secret
+    third = webhook_services.endpoint_secret_rotate(endpoint=endpoint, actor=people["admin"])
     assert third.signing_secrets(now=timezone.now()) == [third.secret, second]
     assert first not in third.signing_secrets(now=timezone.now())
     assert AuditEvent.objects.filter(action="webhook.secret_rotated").count() == 2
@@ -419,7 +425,7 @@ def test_only_customer_admins_rotate_a_secret(endpoint, people):
 
     for who in ("viewer", "lead", "outsider"):
         with pytest.raises(PermissionDenied):
-            webhooks.endpoint_secret_rotate(endpoint=endpoint, actor=people[who])
+            webhook_services.endpoint_secret_rotate(endpoint=endpoint, actor=people[who])
     endpoint.refresh_from_db()
     assert endpoint.previous_secret == ""
 

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import AuditEvent
 from assessments.catalog import latest_prices, prices_import
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, ProjectStanding, TenantDiscount
 from assessments.services import results
@@ -16,6 +15,7 @@ from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.evaluation import evaluate_many
 from assessments.services.gates import evidence_record, evidence_withdraw
+from audit.models import AuditEvent
 from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_decide, approval_request_cancel, approval_request_create

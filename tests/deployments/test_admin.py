@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
 from tests.factories import UserFactory

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import freshness
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import environment_sign_off, environment_update, routing_rules_replace
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency

@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from accounts.models import AuditEvent, Membership, Role, User
+from accounts.models import Membership, Role, User
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import (
     deployment_model_switch,

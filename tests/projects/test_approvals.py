@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Membership, Role
+from accounts.models import Membership, Role
+from audit.models import AuditEvent
 from projects.models import ApprovalDecision, ApprovalRequest, FreezeWindow, Project, Stage
 from projects.services.approvals import (
     approval_decide,

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from projects.models import ApprovalDecision, ApprovalRequest, Project, Stage, StageTransition
 from projects.services.approvals import (
     approval_decide,

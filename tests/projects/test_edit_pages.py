@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import freshness
-from accounts.models import AuditEvent, Role, User
+from accounts.models import Role, User
+from audit.models import AuditEvent
 from projects.models import EvidenceLink, HostingApproach, TicketReference
 from projects.services.projects import evidence_add, project_access_grant, ticket_link
 from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, UserFactory, member

@@ -6,7 +6,8 @@ import zoneinfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
+from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, FreezeWindow, Stage
 from projects.services.policies import (
     freeze_in_force,

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from projects.models import TECHNICAL_FIELDS, Project, RequirementsProfile
 from projects.services.projects import PROFILE_FIELDS, profile_update, project_create
 

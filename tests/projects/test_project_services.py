@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.access import Action, can
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
+from audit.models import AuditEvent
 from projects.models import (
     EvidenceLink,
     Project,

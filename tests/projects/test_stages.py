@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from projects.models import ApprovalRequest, Project, Stage, StageTransition
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.stages import (

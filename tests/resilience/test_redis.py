@@ -8,14 +8,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from accounts import webhooks
-from accounts.models import WebhookDelivery, WebhookEndpoint
 from accounts.services import token_issue
 from assessments.models import Job
 from assessments.tasks import fan_out
 from config.celery_app import app
 from projects.models import ApprovalRequest
 from projects.services.projects import profile_update
+from webhooks import delivery as webhook_delivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)  # enqueueing happens on commit
 
@@ -113,7 +113,7 @@ def test_a_write_whose_follow_up_work_cannot_be_queued_stands_and_says_so(
     assert ApprovalRequest.objects.filter(project=project, status="pending").exists()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.PENDING
-    assert webhooks.due_deliveries() == [delivery.pk]
+    assert webhook_delivery.due_deliveries() == [delivery.pk]
     assert "Queueing accounts.deliver_webhook (webhook deliveries) failed" in caplog.text
 
     edit = client.patch(

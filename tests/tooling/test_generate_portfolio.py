@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.access import Action, restrict
-from accounts.models import AuditEvent, Membership, Role, Tenant, User
+from accounts.models import Membership, Role, Tenant, User
 from assessments.models import Assessment, CostEstimate, ProjectStanding
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import (
     PIPELINE,

@@ -59,7 +59,7 @@ def test_demo_accounts_can_sign_in(client):
 
 
 def test_each_demo_tenant_has_a_varied_portfolio_a_policy_a_freeze_and_a_pending_request():
-    from accounts.models import AuditEvent
+    from audit.models import AuditEvent
     from projects.models import ApprovalPolicy, FreezeWindow
     from projects.selectors import approval_inbox
 

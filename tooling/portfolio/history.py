@@ -4,7 +4,8 @@ import datetime
 
 from django.contrib.auth.models import Permission
 
-from accounts.models import AuditEvent, Role
+from accounts.models import Role
+from audit.models import AuditEvent
 from projects.models import (
     PIPELINE,
     ApprovalDecision,

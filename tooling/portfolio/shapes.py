@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.access import ROLE_ACTIONS
-from accounts.models import AuditEvent, Industry, Regulation, Role
+from accounts.models import Industry, Regulation, Role
+from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import (
     PIPELINE,

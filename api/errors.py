@@ -1,0 +1,144 @@
+"""One JSON error shape for every API error:
+
+{"error": {"status": 400, "code": "invalid", "message": "…",
+           "fields": [{"field": "peak_ratio", "code": "min_value", "message": "…"}]}}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as html_server_error
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from api.parsers import RequestTooLarge
+from core.deferred import QueueUnavailable
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it: fetch it again (its ETag) and retry."
+    default_code = "precondition_failed"
+
+
+class UnprocessableRetry(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was used for a different request."
+    default_code = "idempotency_key_reused"
+
+
+class RetryInProgress(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still being processed."
+    default_code = "idempotency_in_progress"
+
+
+class SecretAlreadyShown(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "A request with this Idempotency-Key already succeeded. Its answer carried a secret that is shown "
+        "only once and is not kept: issue a new token, or rotate the webhook's secret."
+    )
+    default_code = "secret_already_shown"
+
+
+class QueueUnavailableError(exceptions.APIException):
+    status_code = 503
+    default_code = "queue_unavailable"
+    default_detail = "The task queue is unavailable right now. Try again shortly."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_errors(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, QueueUnavailable):
+        exc = QueueUnavailableError(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(str(exc))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = {"error": error_body(exc, response.status_code)}
+    return response
+
+
+def error_body(exc, status_code):
+    if isinstance(exc, exceptions.ValidationError):
+        fields = list(_flatten(exc.detail))
+        return {
+            "status": status_code,
+            "code": "invalid",
+            "message": "; ".join(f"{item['field']}: {item['message']}" for item in fields) or "Invalid input.",
+            "fields": fields,
+        }
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    return {
+        "status": status_code,
+        "code": getattr(detail, "code", None) or getattr(exc, "default_code", "error"),
+        "message": str(detail),
+        "fields": [],
+    }
+
+
+def error_response(exc) -> Response:
+    return Response({"error": error_body(exc, exc.status_code)}, status=exc.status_code)
+
+
+def _django_errors(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [
+                exceptions.ErrorDetail(message, code=item.code or "invalid")
+                for item in items
+                for message in item.messages
+            ]
+            for field, items in error.error_dict.items()
+        }
+    return {"non_field_errors": [exceptions.ErrorDetail(m, code=error.code or "invalid") for m in error.messages]}
+
+
+def _flatten(detail, prefix=""):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            for item in detail:
+                yield {
+                    "field": prefix or "non_field_errors",
+                    "code": getattr(item, "code", "invalid"),
+                    "message": str(item),
+                }
+        else:
+            for index, item in enumerate(detail):
+                yield from _flatten(item, f"{prefix}[{index}]")
+    else:
+        yield {
+            "field": prefix or "non_field_errors",
+            "code": getattr(detail, "code", "invalid"),
+            "message": str(detail),
+        }
+
+
+def not_found(request, exception=None):
+    """Django's 404 for API paths that match no route: the same JSON shape as every API error."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": []}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 500, "code": "server_error", "message": "Server error.", "fields": []}}
+        return JsonResponse(body, status=500)
+    return html_server_error(request)
