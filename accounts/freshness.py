@@ -151,8 +151,8 @@ def _scope_key(user) -> str:
 
 
 def _visible_tenant_ids(user) -> list[int]:
-    from accounts.access import restrict
-    from accounts.models import Tenant
+    from accounts.access import restrict  # noqa: PLC0415 - a cycle until tenancy gets its own room (issue 13)
+    from accounts.models import Tenant  # noqa: PLC0415 - a cycle until tenancy gets its own room (issue 13)
 
     return sorted(restrict(Tenant.objects.all(), user=user).values_list("pk", flat=True))
 
@@ -185,12 +185,12 @@ def _get_many(keys: list[str]) -> list:
 
 def connect() -> None:
     """Bump versions from model signals: every tenant-owned row, and everything that decides access."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+    from django.apps import apps  # noqa: PLC0415 - connected at start-up, after the app registry is ready
+    from django.contrib.auth.models import Group  # noqa: PLC0415 - connected at start-up, after the app registry is ready
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save  # noqa: PLC0415 - connected at start-up, after the app registry is ready
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: PLC0415 - connected at start-up, after the app registry is ready
 
-    from accounts.models import Membership, Tenant, TenantOwned, User
+    from accounts.models import Membership, Tenant, TenantOwned, User  # noqa: PLC0415 - connected at start-up, after the app registry is ready
 
     for model in apps.get_models():
         receivers = []

@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 @app.task(name="stagegate.health_check", ignore_result=False)
 def health_check():
     """Answer from a worker that it can reach the database: used by readiness probes and the tests."""
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 - the Celery app loads before Django is set up
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, out, chromium, **options):
         # Imported when the command runs: playwright is a development dependency, not installed in production.
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - playwright is a development dependency
 
         if not Path(chromium).exists():
             raise CommandError(f"No Chromium at {chromium}: apt-get install chromium")
