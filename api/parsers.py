@@ -55,6 +55,10 @@ def read_limited(stream, parser_context) -> bytes:
     return body
 
 
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false"}
+_JSON_KINDS[type(None)] = "null"
+
+
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
@@ -68,6 +72,10 @@ class JSONParser(parsers.JSONParser):
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
         check_storable(data, max_depth=MAX_DEPTH)
+        if not isinstance(data, dict):
+            # Every body the API takes is an object (its schema says so): refused here, once, rather
+            # than in each view that reads a field of it.
+            raise exceptions.ParseError(f"The body must be a JSON object, not {_JSON_KINDS.get(type(data), 'this')}.")
         return data
 
 

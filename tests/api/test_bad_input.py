@@ -114,6 +114,21 @@ def test_deep_json_is_400_on_every_operation_with_a_body(people, objects):
         assert "nested deeper than" in error["message"], (method, url, error)
 
 
+@pytest.mark.parametrize("body", ["1.5", "[]", '"text"', "null", "true"])
+def test_a_json_body_that_is_not_an_object_is_400_on_every_operation_with_a_body(people, objects, body):
+    """Every body the API takes is an object: anything else is refused with 400 and changes nothing
+    (PATCH /approval-policies/{id}/ with a number answered 500)."""
+    client = api_client(people["admin"])
+    before = AuditEvent.objects.count()
+    for method, path, _ in _schema_operations(with_body=True):
+        url = _filled(path, objects)
+        response = getattr(client, method)(url, body, content_type="application/json")
+        if response.status_code == 403 or (response.status_code == 404 and "webhook-deliveries" in url):
+            continue
+        _assert_error(response, 400)
+    assert AuditEvent.objects.count() == before
+
+
 def test_deep_json_is_400_on_the_unauthenticated_token_endpoint(db):
     response = APIClient().post("/api/v1/auth/tokens/", DEEP, content_type="application/json")
     error = _assert_error(response, 400)
