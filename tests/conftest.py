@@ -3,9 +3,11 @@ import os
 import pytest
 from django.conf import settings
 from django.db import connection
+from rest_framework.test import APIClient
 
 from accounts import freshness
 from accounts.models import Role
+from accounts.services import token_issue
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("STAGEGATE_REQUIRE_SERVICES") == "1"
@@ -32,7 +34,7 @@ def pytest_runtest_setup(item):
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database as migrated, except that the audit log's TRUNCATE guard is switched off:
     the test runner empties every table with one TRUNCATE after each transactional test, which no
-    deployment does. tests/accounts/test_database_roles.py switches it on to prove it refuses."""
+    deployment does. tests/audit/test_database_roles.py switches it on to prove it refuses."""
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_no_truncate")
@@ -85,3 +87,16 @@ def people(tenant):
 @pytest.fixture
 def project(tenant, people):
     return ProjectFactory(tenant=tenant, code="ACME-1", delivery_lead=people["lead"])
+
+
+@pytest.fixture
+def api():
+    """An API client authenticated as a given person with the given token scopes."""
+
+    def as_user(user, scopes=("read", "write", "approve")):
+        _, token = token_issue(user=user, name="test", scopes=scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    return as_user

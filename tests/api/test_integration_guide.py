@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from projects.services.projects import project_update
-from tests.api.test_webhooks import Receiver
+from tests.webhooks.test_webhooks import Receiver
 from webhooks import delivery as webhook_delivery
 from webhooks import services as webhook_services
 from webhooks.models import WebhookDelivery

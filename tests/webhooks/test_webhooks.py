@@ -91,7 +91,7 @@ def fake_resolve(host, port):
 @pytest.fixture
 def fake_dns(settings):
     """Stand in for DNS through the module's resolver setting (the outside world, not the code, is faked)."""
-    settings.WEBHOOK_RESOLVER = "tests.api.test_webhooks.fake_resolve"
+    settings.WEBHOOK_RESOLVER = "tests.webhooks.test_webhooks.fake_resolve"
     FAKE_DNS.clear()
     DNS_QUESTIONS.clear()
     yield FAKE_DNS
