@@ -1,7 +1,7 @@
 """Token scopes: read for safe methods, write for changes, approve for approval decisions.
 
 Scopes only narrow what the person or service account may do: the permission service
-(``accounts.access``) still decides what they may see and change.
+(``tenancy.access``) still decides what they may see and change.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

@@ -1,6 +1,6 @@
 """References the API accepts: ids, slugs and usernames that name another object.
 
-A reference is looked up only among the objects the reader may see (``accounts.access.restrict``),
+A reference is looked up only among the objects the reader may see (``tenancy.access.restrict``),
 so an unknown reference and another tenant's reference get byte-identical answers, and a form or
 filter the browsable API renders offers only those objects. The rule, everywhere:
 
@@ -17,7 +17,7 @@ from django.http import Http404
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from accounts.access import Action, get_for_user_or_404, restrict
+from tenancy.access import Action, get_for_user_or_404, restrict
 
 
 def visible(model, action: Action = Action.VIEW):

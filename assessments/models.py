@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.models import Tenant, TenantOwned
 from projects.models import Project
+from tenancy.models import Tenant, TenantOwned
 
 USD = {"max_digits": 14, "decimal_places": 6}
 

@@ -1,9 +1,8 @@
-"""Reads on assessments, estimates, evidence, jobs and the catalog; visibility from ``accounts.access``."""
+"""Reads on assessments, estimates, evidence, jobs and the catalog; visibility from ``tenancy.access``."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.access import Action, restrict
 from assessments.models import (
     ApiModelPrice,
     Assessment,
@@ -15,6 +14,7 @@ from assessments.models import (
     ThroughputProfile,
 )
 from projects.models import Project
+from tenancy.access import Action, restrict
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:

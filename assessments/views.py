@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import Action, get_for_user_or_404
 from assessments.charts import cost_chart
 from assessments.forms import CatalogSearchForm
 from assessments.jobs import QueueUnavailable, job_request
@@ -35,6 +34,7 @@ from assessments.selectors import (
 )
 from assessments.tasks import price_import_request, recalculate_costs
 from projects.models import Project
+from tenancy.access import Action, get_for_user_or_404
 
 PAGE_SIZE = 50
 

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Tenant
 from audit.context import Source
+from tenancy.models import Tenant
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from accounts.services import token_issue
+    from tenancy.services import token_issue
 
     user = User.objects.get(username=options.username)
     client = Client()

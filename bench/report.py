@@ -82,7 +82,7 @@ def render(run) -> str:
     lines += [
         "",
         "The concurrent run (median, p95, req/s) repeats the same request, so after the first it is served "
-        "from the cached reads (`accounts.freshness`), as a person reloading a page or a ticketing tool "
+        "from the cached reads (`tenancy.freshness`), as a person reloading a page or a ticketing tool "
         "polling a list is. Alone ms and queries: the request sent once more through Django's test client "
         "in the benchmark process, with none of the benchmark's load running, its cached reads warm. Cold: "
         "the same with nothing cached (`freshness.reset()` first), as after any change to what the page "

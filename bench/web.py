@@ -15,8 +15,8 @@ from bench.load import HttpTarget, Measurement, Scenario
 def scenarios(target: HttpTarget, facts: dict) -> list[Scenario]:
     """Each kind of request, as the people who send it most: a token for the API, a session for pages."""
     from accounts.models import User
-    from accounts.services import token_issue
     from projects.models import Project
+    from tenancy.services import token_issue
     from tooling.portfolio import DEFAULT_PASSWORD
 
     users = {name: User.objects.get(username=f"bench-{name}") for name in ("lead", "viewer", "admin", "approver")}
@@ -123,7 +123,7 @@ def count_queries(measurements: list[Measurement]) -> list[tuple[str, float, str
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts import freshness
+    from tenancy import freshness
 
     def timed(client, scenario, headers):
         begun = time.perf_counter()

@@ -14,7 +14,7 @@ urlpatterns = [
         "api/v1/",
         include(
             [
-                path("", include("accounts.api.urls")),
+                path("", include("tenancy.api.urls")),
                 path("", include("audit.api.urls")),
                 path("", include("webhooks.api.urls")),
                 path("", include("projects.api.urls")),
@@ -30,7 +30,7 @@ urlpatterns = [
         csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
-    path("settings/", include("accounts.urls")),
+    path("settings/", include("tenancy.urls")),
     path("settings/", include("projects.rollout_settings.urls")),
     path("settings/", include("webhooks.urls")),
     path("", include("assessments.urls")),

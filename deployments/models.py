@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from accounts.models import TenantOwned
 from projects.models import DataCategory, DataSensitivity, Project
+from tenancy.models import TenantOwned
 
 REGION_MAX_LENGTH = 64
 

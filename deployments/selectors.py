@@ -1,8 +1,8 @@
-"""Reads on environments and routing rules; visibility comes from ``accounts.access``."""
+"""Reads on environments and routing rules; visibility comes from ``tenancy.access``."""
 
-from accounts.access import Action, restrict
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import Project
+from tenancy.access import Action, restrict
 
 
 def environment_for(*, user, project: Project) -> CustomerCloudEnvironment | None:

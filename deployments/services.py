@@ -2,7 +2,7 @@
 client's sign-offs and the hybrid routing rules.
 
 Each service runs in one transaction with the project row locked, checks the actor's rights with
-``accounts.access.require``, and records exactly one audit event per state change (none when it
+``tenancy.access.require``, and records exactly one audit event per state change (none when it
 refuses, none when nothing changes).
 
 Validation errors are keyed by where the bad value was given:
@@ -24,14 +24,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import freshness
-from accounts.access import Action, require
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from audit.services import audit_record, changes, snapshot
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
 from projects.services.stages import lock_project
 from projects.signals import project_inputs_changed
+from tenancy import freshness
+from tenancy.access import Action, require
+from tenancy.models import Membership, Role
 
 ENVIRONMENT_FIELDS = [
     "provider",

@@ -1,6 +1,6 @@
 """Pages that change where a project runs: its deployment model, the client's cloud environment,
 the client's sign-offs and the hybrid routing rules. Each fetches the project through
-``accounts.access``, parses with a form and leaves every rule to ``deployments.services``."""
+``tenancy.access``, parses with a form and leaves every rule to ``deployments.services``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,8 +9,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import Action, get_for_user_or_404
-from accounts.forms import show_service_errors
+from core.forms import show_service_errors
 from deployments.forms import (
     MAX_RULES,
     SIGN_OFF_LABELS,
@@ -34,6 +33,7 @@ from deployments.services import (
     speaks_for_client,
 )
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
+from tenancy.access import Action, get_for_user_or_404
 
 
 @login_required

@@ -6,7 +6,7 @@ selector for many requests at once, so the two can never disagree.
 
 from dataclasses import dataclass
 
-from accounts.models import Role
+from tenancy.models import Role
 
 PLATFORM_ADMIN = "platform_admin"
 CLIENT = "client"

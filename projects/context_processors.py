@@ -1,10 +1,10 @@
 from django.db.models import Exists
 from django.utils.functional import SimpleLazyObject
 
-from accounts import freshness
-from accounts.access import Action
 from accounts.models import User
 from projects.selectors import tenant_list
+from tenancy import freshness
+from tenancy.access import Action
 
 #: The navigation section each page belongs to, by the start of its URL name.
 SECTIONS = {

@@ -1,4 +1,4 @@
-"""Reads on projects and approvals. Visibility always comes from ``accounts.access``."""
+"""Reads on projects and approvals. Visibility always comes from ``tenancy.access``."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -6,8 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from accounts.access import Action, holders, restrict
-from accounts.models import Membership, Tenant, User
+from accounts.models import User
 from projects.approval_rules import Approver, refusal
 from projects.models import (
     ApprovalDecision,
@@ -18,6 +17,8 @@ from projects.models import (
     Stage,
     StageTransition,
 )
+from tenancy.access import Action, holders, restrict
+from tenancy.models import Membership, Tenant
 
 
 def project_list(*, user, action: Action = Action.VIEW, tenant: Tenant | None = None):

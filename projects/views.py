@@ -7,11 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import freshness
-from accounts.access import Action, allowed_actions, get_for_user_or_404
-from accounts.forms import show_service_errors
-from accounts.models import Tenant
 from audit.models import AuditEvent
+from core.forms import show_service_errors
 from projects.charts import dashboard_charts
 from projects.filters import ProjectListFilter
 from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
@@ -29,6 +26,9 @@ from projects.services.projects import (
     ticket_unlink,
 )
 from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
+from tenancy import freshness
+from tenancy.access import Action, allowed_actions, get_for_user_or_404
+from tenancy.models import Tenant
 
 TIMELINE_LENGTH = 25
 PAGE_SIZE = 25

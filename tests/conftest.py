@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts import freshness
-from accounts.models import Role
-from accounts.services import token_issue
+from tenancy import freshness
+from tenancy.models import Role
+from tenancy.services import token_issue
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 REQUIRE_SERVICES = os.environ.get("STAGEGATE_REQUIRE_SERVICES") == "1"

@@ -1,8 +1,9 @@
 import factory
 from django.conf import settings
 
-from accounts.models import Industry, Membership, Role, Tenant, User
+from accounts.models import User
 from projects.models import Project, RequirementsProfile
+from tenancy.models import Industry, Membership, Role, Tenant
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Membership, Role, Tenant, User
+from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from projects.models import (
@@ -28,6 +28,7 @@ from projects.models import (
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
+from tenancy.models import Membership, Role, Tenant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 from tooling.demo import load_demo
 
@@ -95,7 +96,7 @@ def nothing_written():
 def test_every_registered_model_has_pages_that_render(client, operator):
     load_demo()
     Group.objects.create(name="Reviewers")
-    own_apps = {"accounts", "projects"}
+    own_apps = {"accounts", "tenancy", "projects"}
     for model, model_admin in admin.site._registry.items():
         label = model._meta.label
         changelist = client.get(url(model, "changelist"))
@@ -201,7 +202,9 @@ OWN_MODELS = [
 
 
 def test_the_query_budget_covers_every_model_of_these_admins():
-    registered = {model for model in admin.site._registry if model._meta.app_label in {"accounts", "projects"}}
+    registered = {
+        model for model in admin.site._registry if model._meta.app_label in {"accounts", "tenancy", "projects"}
+    }
     assert registered <= set(OWN_MODELS)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from celery import shared_task
 
-from accounts.services import token_issue
 from config.logging import JsonFormatter
+from tenancy.services import token_issue
 
 ROOT = Path(__file__).resolve().parents[1]
 probe_log = logging.getLogger("stagegate.tests.probe")

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from django.core.cache import caches
 
-from accounts.models import Tenant
 from config.celery_app import health_check
+from tenancy.models import Tenant
 from tests.factories import TenantFactory
 
 

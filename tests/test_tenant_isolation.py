@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Role
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -105,14 +105,14 @@ def test_platform_pages_refuse_every_tenant_role(client, role):
 @pytest.fixture
 def two_tenants(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # nothing is sent; the endpoint only has to be accepted
-    from accounts.models import Membership
-    from accounts.services import service_account_create, token_issue
     from assessments.jobs import job_request
     from assessments.models import Job
     from assessments.tasks import run_assessment
     from projects.services.approvals import approval_request_create
     from projects.services.policies import freeze_window_save, policy_save
     from projects.services.projects import evidence_add, ticket_link
+    from tenancy.models import Membership
+    from tenancy.services import service_account_create, token_issue
     from webhooks import services as webhooks
     from webhooks.models import WebhookDelivery
 

@@ -4,7 +4,7 @@ import uuid
 
 from django.db import models
 
-from accounts.models import TenantOwned
+from tenancy.models import TenantOwned
 
 
 class WebhookEventType(models.TextChoices):

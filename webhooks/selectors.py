@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from accounts.models import Tenant
+from tenancy.models import Tenant
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 

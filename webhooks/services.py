@@ -14,9 +14,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Action, require
 from audit.services import audit_record
 from core.deferred import enqueue_on_commit
+from tenancy.access import Action, require
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 from webhooks.targets import check_target
 from webhooks.tasks import deliver_webhook

@@ -1,6 +1,6 @@
 """A tenant's webhook settings pages (customer admins): subscriptions, secrets and the delivery log.
 
-The frame (tenant from the URL, managed by the reader, its time zone) is ``accounts.settings_pages``;
+The frame (tenant from the URL, managed by the reader, its time zone) is ``tenancy.settings_pages``;
 writes go through the webhook services, which check the right again and audit the change.
 """
 
@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import show_service_errors
-from accounts.settings_pages import (
+from core.forms import show_service_errors
+from tenancy.settings_pages import (
     confirm_page,
     found_or_404,
     once_number,
@@ -33,7 +33,7 @@ DELIVERIES_PER_PAGE = 25
 @tenant_settings
 def webhooks(request, tenant):
     return settings_page(
-        request, "accounts/webhooks.html", tenant, "webhooks", endpoints=selectors.webhook_endpoint_list(tenant=tenant)
+        request, "webhooks/webhooks.html", tenant, "webhooks", endpoints=selectors.webhook_endpoint_list(tenant=tenant)
     )
 
 
@@ -50,9 +50,9 @@ def webhook_new(request, tenant):
         else:
             once_spend(request)
             messages.success(request, f"Webhook to {endpoint.url} created.")
-            return secret_page(request, "accounts/webhook_created.html", tenant, "webhooks", endpoint=endpoint)
+            return secret_page(request, "webhooks/webhook_created.html", tenant, "webhooks", endpoint=endpoint)
     return settings_page(
-        request, "accounts/webhook_form.html", tenant, "webhooks", form=form, endpoint=None, once=once_number(request)
+        request, "webhooks/webhook_form.html", tenant, "webhooks", form=form, endpoint=None, once=once_number(request)
     )
 
 
@@ -70,7 +70,7 @@ def webhook_edit(request, tenant, pk):
         else:
             messages.success(request, f"Webhook to {fresh.url} saved.")
             return redirect("settings-webhooks", tenant.slug)
-    return settings_page(request, "accounts/webhook_form.html", tenant, "webhooks", form=form, endpoint=endpoint)
+    return settings_page(request, "webhooks/webhook_form.html", tenant, "webhooks", form=form, endpoint=endpoint)
 
 
 @tenant_settings
@@ -104,11 +104,11 @@ def webhook_rotate(request, tenant, pk):
         once_spend(request)
         messages.success(request, f"The webhook to {endpoint.url} has a new signing secret.")
         return secret_page(
-            request, "accounts/webhook_created.html", tenant, "webhooks", endpoint=endpoint, rotated=True
+            request, "webhooks/webhook_created.html", tenant, "webhooks", endpoint=endpoint, rotated=True
         )
     return settings_page(
         request,
-        "accounts/webhook_rotate.html",
+        "webhooks/webhook_rotate.html",
         tenant,
         "webhooks",
         endpoint=endpoint,
@@ -126,7 +126,7 @@ def webhook_deliveries(request, tenant, pk):
     )
     for delivery in page:
         delivery.summary = selectors.delivery_summary(delivery)
-    return settings_page(request, "accounts/deliveries.html", tenant, "webhooks", endpoint=endpoint, page=page)
+    return settings_page(request, "webhooks/deliveries.html", tenant, "webhooks", endpoint=endpoint, page=page)
 
 
 @require_POST

@@ -2,13 +2,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from accounts.access import Action, get_for_user_or_404, restrict
 from api.base import SafeRetriesMixin
 from assessments.api.filters import JobFilter
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, Job
 from assessments.tasks import recalculate_costs, run_assessment
 from projects.models import Project
+from tenancy.access import Action, get_for_user_or_404, restrict
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Action, require
 from assessments import costs
 from assessments.catalog import latest_prices
 from assessments.models import (
@@ -23,6 +22,7 @@ from assessments.services.results import Document, digest_of, document, results_
 from audit.services import audit_record, changes, snapshot
 from projects.models import Project
 from projects.signals import project_inputs_changed
+from tenancy.access import Action, require
 from webhooks.services import publish_many
 
 

@@ -5,7 +5,6 @@ when the app starts)."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.access import Action, require
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.selectors import latest_assessment, latest_estimate
@@ -14,6 +13,7 @@ from audit.services import audit_record
 from projects.models import Project
 from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed
+from tenancy.access import Action, require
 
 GATE_ITEMS = dict(readiness.gate_keys())
 

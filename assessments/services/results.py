@@ -11,8 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
-from accounts import freshness
 from assessments.models import ProjectStanding
+from tenancy import freshness
 
 
 class Document(str):

@@ -8,11 +8,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from accounts.access import Action, restrict
-from accounts.models import Tenant
 from api.filters import UtcIsoDateTimeFilter
 from api.references import visible
 from audit.models import AuditEvent
+from tenancy.access import Action, restrict
+from tenancy.models import Tenant
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -6,13 +6,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
-from accounts.access import Action
 from api.base import SafeRetriesMixin
 from deployments.api.serializers import DeploymentSwitchSerializer, EnvironmentSerializer, RoutingRulesSerializer
 from deployments.services import deployment_model_switch, environment_update, routing_rules_replace
 from projects.api.serializers import ProjectDetailSerializer
 from projects.api.views import ERRORS, ProjectObjectMixin, validated, writable
 from projects.models import Project
+from tenancy.access import Action
 
 
 class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.GenericViewSet):

@@ -1,9 +1,9 @@
 import django_filters
 
-from accounts.models import Tenant
 from api.filters import UtcIsoDateTimeFilter
 from api.references import visible
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage
+from tenancy.models import Tenant
 
 
 class ProjectFilter(django_filters.FilterSet):

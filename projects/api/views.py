@@ -7,9 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts import freshness
-from accounts.access import Action, require_any, restrict
-from accounts.models import ApiToken, Tenant
+from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
 from api.references import target
 from projects.api.filters import ApprovalRequestFilter, ProjectFilter
@@ -51,6 +49,9 @@ from projects.services.approvals import (
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
 from projects.services.projects import profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
+from tenancy import freshness
+from tenancy.access import Action, require_any, restrict
+from tenancy.models import Tenant
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: the error names each field and rule."),

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.models import ChoiceListValidator, TenantOwned, validate_regulations
+from core.validators import ChoiceListValidator
 from projects.models.project import Project
+from tenancy.models import TenantOwned, validate_regulations
 
 
 class DataSensitivity(models.TextChoices):

@@ -5,7 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from accounts.models import TenantOwned
+from tenancy.models import TenantOwned
 
 project_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9-]{1,19}$",

@@ -9,8 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import ChoiceListValidator, Role, TenantOwned
+from core.validators import ChoiceListValidator
 from projects.models.project import Project, Stage
+from tenancy.models import Role, TenantOwned
 
 
 class StageTransition(TenantOwned):

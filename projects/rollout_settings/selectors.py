@@ -2,9 +2,10 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import User
 from projects.models import ApprovalPolicy, FreezeWindow, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES, PROMOTION_TARGETS
+from tenancy.models import Membership, Tenant
 
 
 def policy_list(*, tenant: Tenant) -> list[ApprovalPolicy]:

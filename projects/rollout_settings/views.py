@@ -1,6 +1,6 @@
 """A tenant's approval-policy and freeze-window settings pages (customer admins), beside their models.
 
-The frame (tenant from the URL, managed by the reader, its time zone) is ``accounts.settings_pages``;
+The frame (tenant from the URL, managed by the reader, its time zone) is ``tenancy.settings_pages``;
 writes go through the approval services, which check the right again and audit the change.
 """
 
@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.forms import show_service_errors
-from accounts.settings_pages import confirm_page, found_or_404, settings_page, tenant_settings
+from core.forms import show_service_errors
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
 from projects.rollout_settings import selectors
 from projects.rollout_settings.forms import FreezeWindowForm, PolicyForm
@@ -21,6 +20,7 @@ from projects.services.policies import (
     policy_delete,
     policy_save,
 )
+from tenancy.settings_pages import confirm_page, found_or_404, settings_page, tenant_settings
 
 
 @tenant_settings
@@ -28,7 +28,7 @@ def policies(request, tenant):
     policies_ = selectors.policy_list(tenant=tenant)
     return settings_page(
         request,
-        "accounts/policies.html",
+        "projects/settings/policies.html",
         tenant,
         "policies",
         policies=policies_,
@@ -62,7 +62,7 @@ def policy_new(request, tenant):
         else:
             messages.success(request, f"{policy} saved.")
             return redirect("settings-policies", tenant.slug)
-    return settings_page(request, "accounts/policy_form.html", tenant, "policies", form=form, policy=None)
+    return settings_page(request, "projects/settings/policy_form.html", tenant, "policies", form=form, policy=None)
 
 
 @tenant_settings
@@ -91,7 +91,7 @@ def policy_edit(request, tenant, pk):
         else:
             messages.success(request, f"{policy} saved.")
             return redirect("settings-policies", tenant.slug)
-    return settings_page(request, "accounts/policy_form.html", tenant, "policies", form=form, policy=policy)
+    return settings_page(request, "projects/settings/policy_form.html", tenant, "policies", form=form, policy=policy)
 
 
 @tenant_settings
@@ -121,7 +121,11 @@ def policy_remove(request, tenant, pk):
 @tenant_settings
 def freezes(request, tenant):
     return settings_page(
-        request, "accounts/freezes.html", tenant, "freezes", windows=selectors.freeze_window_list(tenant=tenant)
+        request,
+        "projects/settings/freezes.html",
+        tenant,
+        "freezes",
+        windows=selectors.freeze_window_list(tenant=tenant),
     )
 
 
@@ -146,7 +150,7 @@ def _freeze_form(request, tenant, *, window):
         else:
             messages.success(request, f"Freeze window “{saved.name}” saved.")
             return redirect("settings-freezes", tenant.slug)
-    return settings_page(request, "accounts/freeze_form.html", tenant, "freezes", form=form, window=window)
+    return settings_page(request, "projects/settings/freeze_form.html", tenant, "freezes", form=form, window=window)
 
 
 @tenant_settings

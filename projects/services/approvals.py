@@ -14,8 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.access import Action, allowed_actions, require
-from accounts.models import Membership, User
+from accounts.models import User
 from audit.services import audit_record, snapshot
 from projects.approval_rules import Approver, policy_met, refusal
 from projects.models import (
@@ -27,6 +26,8 @@ from projects.models import (
 from projects.readiness_gate import promotion_readiness
 from projects.services import stages
 from projects.services.policies import freeze_in_force, policy_for
+from tenancy.access import Action, allowed_actions, require
+from tenancy.models import Membership
 
 #: Promotions into these stages are refused while a change freeze is in force.
 FROZEN_TARGETS = {Stage.ROLLOUT, Stage.PRODUCTION}

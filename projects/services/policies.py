@@ -7,12 +7,13 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.access import Action, require, restrict
-from accounts.models import Membership, Tenant, User
+from accounts.models import User
 from audit.services import audit_record, changes, snapshot
 from projects.approval_rules import CLIENT_SIDE_ROLES, DELIVERY_SIDE_ROLES
 from projects.models import ApprovalPolicy, FreezeWindow
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
+from tenancy.access import Action, require, restrict
+from tenancy.models import Membership, Tenant
 
 #: The policy used when a tenant has written none.
 BUILT_IN_POLICY = {

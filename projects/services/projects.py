@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
-from accounts.access import ROLE_ACTIONS, Action, require, require_any
-from accounts.models import Role, Tenant, User
+from accounts.models import User
 from audit.services import audit_record, changes, snapshot
 from projects.models import (
     TECHNICAL_FIELDS,
@@ -17,6 +16,8 @@ from projects.models import (
 )
 from projects.selectors import lead_candidates
 from projects.signals import project_inputs_changed
+from tenancy.access import ROLE_ACTIONS, Action, require, require_any
+from tenancy.models import Role, Tenant
 
 # The actions that exist as per-project permissions (``<action>_project``).
 PROJECT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE)

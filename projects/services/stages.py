@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Action, require
 from accounts.models import User
 from audit.services import audit_record
 from projects.models import PIPELINE, ApprovalRequest, Project, Stage, StageTransition
 from projects.signals import project_inputs_changed
+from tenancy.access import Action, require
 
 
 def promotion_target(project: Project) -> Stage | None:

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import Role
 from audit.models import AuditEvent
+from tenancy.models import Role
 from tests.factories import TenantFactory, member
 
 pytestmark = pytest.mark.django_db

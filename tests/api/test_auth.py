@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Role
-from accounts.services import service_account_create, token_issue
+from accounts.models import ApiToken
 from audit.models import AuditEvent
+from tenancy.models import Role
+from tenancy.services import service_account_create, token_issue
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db

@@ -13,13 +13,13 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.services import token_issue
 from api.models import IdempotencyRecord
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalRequest
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.services import token_issue
 from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db

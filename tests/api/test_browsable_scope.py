@@ -16,12 +16,12 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, member
 from tests.test_settings import STRONG_KEY, run
 

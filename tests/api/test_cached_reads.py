@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Role
 from assessments.services.assessments import assessments_run
 from deployments.services import routing_rules_replace
 from projects.models import HostingApproach
 from projects.services.projects import project_access_grant, project_access_revoke, project_update, ticket_link
+from tenancy.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 import api.tasks
-from accounts.services import token_issue
 from api.models import IdempotencyRecord
 from projects.models import ApprovalRequest
+from tenancy.services import token_issue
 
 
 def _client(user):

@@ -8,12 +8,12 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, HostingApproach, Project
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.models import Role
 from tests.factories import ProjectFactory, member
 
 pytestmark = pytest.mark.django_db

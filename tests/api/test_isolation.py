@@ -10,14 +10,14 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.models import Role
-from accounts.services import token_issue
 from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.models import Role
+from tenancy.services import token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 

@@ -6,10 +6,10 @@ refused means 403. Reads are open to every role of the tenant.
 
 import pytest
 
-from accounts.models import Role
-from accounts.services import service_account_create
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.models import Role
+from tenancy.services import service_account_create
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import freshness
-from accounts.models import Role
-from accounts.services import service_account_create
 from assessments.models import Assessment
 from assessments.services.assessments import assessments_run
 from audit.models import AuditEvent
 from projects.models import ApprovalRequest, Project, Stage
 from projects.services.projects import ticket_link
+from tenancy import freshness
+from tenancy.models import Role
+from tenancy.services import service_account_create
 from tests.factories import ProjectFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db

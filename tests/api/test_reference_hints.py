@@ -13,8 +13,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Role
-from accounts.services import service_account_create, token_issue
+from accounts.models import ApiToken
 from assessments.catalog import prices_import
 from assessments.jobs import job_request
 from assessments.models import Assessment, CostEstimate, Job
@@ -25,6 +24,8 @@ from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
+from tenancy.models import Role
+from tenancy.services import service_account_create, token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 

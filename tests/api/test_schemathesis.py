@@ -21,10 +21,10 @@ from django.test.testcases import LiveServerThread
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from accounts.models import Role
-from accounts.services import token_issue
 from projects.models import ApprovalRequest
 from projects.services.approvals import approval_request_create
+from tenancy.models import Role
+from tenancy.services import token_issue
 from tests.factories import ProjectFactory, member
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import freshness
 from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, FreezeWindow, Project
+from tenancy import freshness
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

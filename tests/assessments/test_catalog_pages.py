@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import freshness
 from assessments.catalog import prices_import, reference_catalog_load
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Job
 from assessments.tasks import import_prices, recalculate_costs
+from tenancy import freshness
 
 PRICES = {
     "openai:gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")),

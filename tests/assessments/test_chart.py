@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import freshness
 from assessments import charts
 from assessments.catalog import prices_import
 from assessments.charts import cost_chart, engine_inputs
@@ -29,6 +28,7 @@ from assessments.models import CostEstimate, CostProfile
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import projects_for_evaluation
 from projects.models import RequirementsProfile
+from tenancy import freshness
 
 GPT_4O_MINI = ApiPrice(input=D("0.15"), output=D("0.60"))  # 0.0001725 a request at 550 in / 150 out
 A10G_8B = GpuReplica(gpus=1, gpu_hourly=D("1.006"), output_tokens_per_second=D("300"), utilisation_target=D("1"))

@@ -8,10 +8,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 
-from accounts import freshness
-from accounts.models import Tenant
 from assessments.models import ApiModelPrice, Job
 from projects.models import Project
+from tenancy import freshness
+from tenancy.models import Tenant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

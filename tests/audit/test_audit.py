@@ -8,12 +8,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.services import token_issue
 from audit.context import audit_context
 from audit.middleware import AuditContextMiddleware
 from audit.models import AuditEvent, AuditLogIsAppendOnly
 from audit.services import audit_record
 from projects.services.projects import project_update
+from tenancy.services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accounts.models import Tenant
 from audit.models import AuditEvent
+from tenancy.models import Tenant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -136,7 +136,7 @@ def test_the_product_runs_as_the_application_role(app_role):
     db = connection.settings_dict
     url = f"postgres://{app_role}:{PASSWORD}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     script = (
-        "from accounts.services import tenant_create, tenant_update\n"
+        "from tenancy.services import tenant_create, tenant_update\n"
         "tenant = tenant_create(name='Role Test', slug='role-test', industry='other')\n"
         "tenant_update(tenant=tenant, name='Role Test Ltd')\n"
     )

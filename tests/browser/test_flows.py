@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from accounts.models import Role
 from assessments.catalog import prices_import, reference_catalog_load
 from projects.models import Project, Stage
+from tenancy.models import Role
 from tests.factories import TenantFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,8 +4,8 @@ and a narrow screen."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role
 from projects.services.approvals import approval_request_create
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)

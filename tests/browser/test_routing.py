@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.models import Role
 from deployments.models import RoutingRule
 from projects.models import HostingApproach
+from tenancy.models import Role
 from tests.factories import ProjectFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)

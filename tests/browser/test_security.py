@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)

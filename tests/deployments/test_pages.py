@@ -13,12 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import freshness
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import environment_sign_off, environment_update, routing_rules_replace
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency
+from tenancy import freshness
+from tenancy.models import Role
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
 from tests.factories import ProjectFactory, TenantFactory, member
 

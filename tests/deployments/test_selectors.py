@@ -5,9 +5,9 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Membership, Role
 from deployments.selectors import environment_for, routing_rules_for
 from projects.services.projects import project_access_grant
+from tenancy.models import Membership, Role
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
 from tests.factories import ProjectFactory
 

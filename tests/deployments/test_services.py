@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import (
@@ -21,6 +21,7 @@ from deployments.services import (
 )
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile
 from projects.services.projects import project_access_grant
+from tenancy.models import Membership, Role
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import Membership, Role
 from audit.models import AuditEvent
 from projects.models import ApprovalDecision, ApprovalRequest, FreezeWindow, Project, Stage
 from projects.services.approvals import (
@@ -20,6 +19,7 @@ from projects.services.approvals import (
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from projects.tasks import expire_approval_requests
+from tenancy.models import Membership, Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

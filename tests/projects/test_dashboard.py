@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
 from assessments.catalog import prices_import
 from assessments.models import CostEstimate
 from assessments.services.assessments import assessments_run
@@ -15,6 +14,7 @@ from projects.models import DeploymentModel, Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_request_create
 from projects.services.projects import ticket_link
 from projects.services.stages import project_pause
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import freshness
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import AuditEvent
 from projects.models import EvidenceLink, HostingApproach, TicketReference
 from projects.services.projects import evidence_add, project_access_grant, ticket_link
+from tenancy import freshness
+from tenancy.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

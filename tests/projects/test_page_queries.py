@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import freshness
 from projects.services.approvals import approval_request_create
 from projects.services.stages import project_pause
+from tenancy import freshness
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ import zoneinfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, FreezeWindow, Stage
 from projects.services.policies import (
@@ -17,6 +16,7 @@ from projects.services.policies import (
     policy_for,
     policy_save,
 )
+from tenancy.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

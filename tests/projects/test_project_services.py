@@ -6,8 +6,6 @@ The requirements profile's rules are in ``test_profile.py``.
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.access import Action, can
-from accounts.models import Role
 from audit.models import AuditEvent
 from projects.models import (
     EvidenceLink,
@@ -26,6 +24,8 @@ from projects.services.projects import (
     ticket_link,
     ticket_unlink,
 )
+from tenancy.access import Action, can
+from tenancy.models import Role
 from tests.factories import TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

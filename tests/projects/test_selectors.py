@@ -2,13 +2,13 @@
 
 import pytest
 
-from accounts.models import Role
 from projects.models import Stage
 from projects.selectors import approval_inbox, project_list, stage_history
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.policies import policy_save
 from projects.services.projects import project_access_grant
 from projects.services.stages import project_pause
+from tenancy.models import Role
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

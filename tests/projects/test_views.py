@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
 from projects.services.projects import project_access_grant
+from tenancy.models import Role
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

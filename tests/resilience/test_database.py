@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from accounts.models import Role
-from accounts.services import token_issue
+from tenancy.models import Role
+from tenancy.services import token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

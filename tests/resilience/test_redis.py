@@ -8,12 +8,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from accounts.services import token_issue
 from assessments.models import Job
 from assessments.tasks import fan_out
 from config.celery_app import app
 from projects.models import ApprovalRequest
 from projects.services.projects import profile_update
+from tenancy.services import token_issue
 from webhooks import delivery as webhook_delivery
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 

@@ -23,8 +23,8 @@ APPROVALS = 20
 
 SETUP = f"""
 import json
-from accounts.models import Role
-from accounts.services import membership_grant, tenant_create, token_issue
+from tenancy.models import Role
+from tenancy.services import membership_grant, tenant_create, token_issue
 from accounts.models import User
 from projects.services.approvals import approval_request_create
 from projects.services.projects import project_create

@@ -12,8 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.access import Action, restrict
-from accounts.models import Membership, Role, Tenant, User
+from accounts.models import User
 from assessments.models import Assessment, CostEstimate, ProjectStanding
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
@@ -30,6 +29,8 @@ from projects.models import (
 )
 from projects.selectors import approval_inbox
 from projects.services.projects import project_access_grant
+from tenancy.access import Action, restrict
+from tenancy.models import Membership, Role, Tenant
 from tests.factories import ProjectFactory, TenantFactory, UserFactory
 from tooling.portfolio import DEFAULT_PASSWORD, PortfolioSpec, portfolio_generate
 

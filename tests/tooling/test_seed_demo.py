@@ -3,9 +3,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from accounts.access import Action, restrict
-from accounts.models import Industry, Membership, Role, Tenant, User
+from accounts.models import User
 from projects.models import Project
+from tenancy.access import Action, restrict
+from tenancy.models import Industry, Membership, Role, Tenant
 
 pytestmark = pytest.mark.django_db
 

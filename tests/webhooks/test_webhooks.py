@@ -485,7 +485,7 @@ def test_the_secret_is_in_the_answers_to_create_and_rotate_only(api, people, ten
 
 
 def test_an_unknown_and_another_clients_reference_get_the_same_answer(api, people, tenant, receiver):
-    from accounts.models import Tenant
+    from tenancy.models import Tenant
 
     globex = Tenant.objects.get(slug="globex")
     theirs = WebhookEndpoint.objects.create(tenant=globex, url="https://hooks.example.org/x", secret="s")

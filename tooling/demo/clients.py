@@ -6,8 +6,8 @@ Kept apart from the loading so that what the demo shows can be read and changed 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from accounts.models import Industry, Regulation
 from projects.models import DeploymentModel, HostingApproach, Stage, WorkloadType
+from tenancy.models import Industry, Regulation
 
 #: The demo delivery lead works for two clients only.
 LEAD_TENANTS = ("lotus", "meridian")

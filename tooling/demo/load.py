@@ -9,8 +9,7 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import Role, Tenant, User
-from accounts.services import membership_grant, tenant_create
+from accounts.models import User
 from assessments.catalog import prices_import
 from assessments.models import ApiModelPrice
 from deployments.services import deployment_model_switch, environment_sign_off, routing_rules_replace
@@ -18,6 +17,8 @@ from projects.models import PIPELINE, ApprovalRequest, DeploymentModel, FreezeWi
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_create
+from tenancy.models import Role, Tenant
+from tenancy.services import membership_grant, tenant_create
 from tooling.demo.clients import LEAD_TENANTS, TENANTS, DemoProject, DemoTenant
 
 

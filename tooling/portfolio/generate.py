@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import freshness
 from accounts.models import User
 from assessments.catalog import latest_prices, prices_import, reference_catalog_load
 from assessments.models import ApiModelPrice, CostProfile, GpuInstancePrice, ProjectStanding
@@ -30,6 +29,7 @@ from projects.models import (
     TicketReference,
     WorkloadType,
 )
+from tenancy import freshness
 from tooling.portfolio.history import History
 from tooling.portfolio.people import ClientsAndPeople
 from tooling.portfolio.shapes import (

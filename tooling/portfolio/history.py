@@ -4,7 +4,6 @@ import datetime
 
 from django.contrib.auth.models import Permission
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from projects.models import (
     PIPELINE,
@@ -14,6 +13,7 @@ from projects.models import (
     StageTransition,
 )
 from projects.services.policies import BUILT_IN_POLICY
+from tenancy.models import Role
 from tooling.portfolio.shapes import (
     GRANT_ACTIONS,
     REJECTIONS,

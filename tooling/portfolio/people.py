@@ -4,13 +4,14 @@ import datetime
 
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import Industry, Membership, Role, Tenant, User
+from accounts.models import User
 from projects.models import (
     ApprovalPolicy,
     FreezeWindow,
     Stage,
 )
 from projects.services.policies import BUILT_IN_POLICY
+from tenancy.models import Industry, Membership, Role, Tenant
 from tooling.portfolio.shapes import (
     CLIENT_WORDS,
     INDUSTRY_REGULATIONS,

@@ -9,8 +9,6 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from accounts.access import ROLE_ACTIONS
-from accounts.models import Industry, Regulation, Role
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import (
@@ -20,6 +18,8 @@ from projects.models import (
     WorkloadType,
 )
 from projects.services.projects import PROJECT_ACTIONS
+from tenancy.access import ROLE_ACTIONS
+from tenancy.models import Industry, Regulation, Role
 
 # --- Vocabulary -------------------------------------------------------------------------------
 

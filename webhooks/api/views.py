@@ -6,10 +6,10 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.access import Action, restrict
-from accounts.models import Tenant
 from api.base import OneTimeSecretResponse, SafeRetriesMixin
 from api.references import VisibleRelatedField, target, visible
+from tenancy.access import Action, restrict
+from tenancy.models import Tenant
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEventType
 from webhooks.services import endpoint_delete, endpoint_save, endpoint_secret_rotate, redeliver
 

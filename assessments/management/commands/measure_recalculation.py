@@ -5,7 +5,7 @@
 Creates (bulk) a throw-away tenant with that many projects, starts one Celery worker, changes the
 price their API model uses, and times the fan-out job from request to done. Afterwards, whether the
 run finished or not, it removes everything it made: the tenant, its projects, the benchmark model's
-prices and the job. Its bulk writes bump the tenant's version (``accounts.freshness``) like every
+prices and the job. Its bulk writes bump the tenant's version (``tenancy.freshness``) like every
 other bulk writer, so no cached read goes on showing the portfolio as it was before.
 Needs PostgreSQL and Redis: with the embedded defaults there is no worker.
 """
@@ -21,13 +21,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from accounts import freshness
-from accounts.models import Tenant
 from assessments.catalog import latest_prices, prices_import, reference_catalog_load
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, CostEstimate, CostProfile, Job
 from assessments.tasks import fan_out
 from projects.models import Project, RequirementsProfile
+from tenancy import freshness
+from tenancy.models import Tenant
 
 MODEL = "bench:recalc-model"
 TENANT = "bench-recalc"

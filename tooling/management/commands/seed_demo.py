@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts.models import Membership, Tenant
 from projects.models import ApprovalRequest, Project
+from tenancy.models import Membership, Tenant
 from tooling.demo import load_demo
 
 

@@ -1,0 +1,36 @@
+"""Validators that know nothing of the domain: a list of allowed codes, a time-zone name."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+
+@deconstructible
+class ChoiceListValidator:
+    """A JSON list whose every item is one of ``allowed`` (values given, or a TextChoices' values)."""
+
+    def __init__(self, allowed, *, what: str):
+        self.allowed = tuple(allowed)
+        self.what = what
+
+    def __call__(self, value):
+        if not isinstance(value, list):
+            raise ValidationError("Give a list of %(what)s.", code="not_a_list", params={"what": self.what})
+        unknown = sorted(set(map(str, value)) - set(self.allowed))
+        if unknown:
+            raise ValidationError(
+                "Unknown %(what)s: %(codes)s. Allowed: %(allowed)s.",
+                code="unknown_choice",
+                params={"what": self.what, "codes": ", ".join(unknown), "allowed": ", ".join(self.allowed)},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, ChoiceListValidator) and (self.allowed, self.what) == (other.allowed, other.what)
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name.", code="unknown_time_zone", params={"value": value}
+        )

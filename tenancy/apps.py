@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TenancyConfig(AppConfig):
+    name = "tenancy"
+    verbose_name = "Tenants and members"
+
+    def ready(self):
+        # In ready(): freshness connects model signals, which needs the app registry loaded.
+        from tenancy import freshness
+
+        freshness.connect()
