@@ -55,8 +55,14 @@ def read_limited(stream, parser_context) -> bytes:
     return body
 
 
-_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false"}
-_JSON_KINDS[type(None)] = "null"
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
 
 
 class JSONParser(parsers.JSONParser):

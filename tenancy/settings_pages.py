@@ -8,9 +8,11 @@ import functools
 import secrets
 import zoneinfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
@@ -52,6 +54,26 @@ def confirm_page(request, tenant, section, *, title, question, consequence, butt
         consequence=consequence,
         button=button,
         cancel_url=cancel_url,
+    )
+
+
+def remove_page(request, tenant, section, *, back, remove, done, title, question, consequence, button, then=None):
+    """Every "remove this" page of the settings: a GET asks (``confirm_page``), a POST calls
+    ``remove`` (a service), says ``done`` and goes back to the list named ``back``, or to where
+    ``then()`` answers when that depends on what the removal changed."""
+    if request.method == "POST":
+        remove()
+        messages.success(request, done)
+        return then() if then else redirect(back, tenant.slug)
+    return confirm_page(
+        request,
+        tenant,
+        section,
+        title=title,
+        question=question,
+        consequence=consequence,
+        button=button,
+        cancel_url=reverse(back, args=[tenant.slug]),
     )
 
 

@@ -21,11 +21,11 @@ from tenancy.access import Action, can
 from tenancy.forms import MemberAddForm, MemberChangeForm, ServiceAccountForm, TokenForm
 from tenancy.services import membership_grant, membership_revoke, service_account_create, token_issue, token_revoke
 from tenancy.settings_pages import (
-    confirm_page,
     found_or_404,
     once_number,
     once_spend,
     once_unspent,
+    remove_page,
     secret_page,
     sent_already_page,
     settings_page,
@@ -114,15 +114,14 @@ def member_change(request, tenant, pk):
 @tenant_settings
 def member_remove(request, tenant, pk):
     membership = found_or_404(selectors.membership_get(tenant=tenant, pk=pk))
-    if request.method == "POST":
-        membership_revoke(tenant=tenant, user=membership.user, actor=request.user)
-        messages.success(request, f"{membership.user} no longer has a role in {tenant.name}.")
-        return _after_own_change(request, tenant)
     yourself = membership.user_id == request.user.pk
-    return confirm_page(
+    return remove_page(
         request,
         tenant,
         "members",
+        back="settings-members",
+        remove=lambda: membership_revoke(tenant=tenant, user=membership.user, actor=request.user),
+        done=f"{membership.user} no longer has a role in {tenant.name}.",
         title=f"Remove {membership.user}",
         question=f"Remove {membership.user}'s role ({membership.get_role_display().lower()}) in {tenant.name}?",
         consequence=(
@@ -131,7 +130,7 @@ def member_remove(request, tenant, pk):
             else "Rights they hold on single projects stay until taken back."
         ),
         button="Remove",
-        cancel_url=reverse("settings-members", args=[tenant.slug]),
+        then=lambda: _after_own_change(request, tenant),
     )
 
 
@@ -210,17 +209,15 @@ def token_new(request, tenant, pk):
 @tenant_settings
 def token_remove(request, tenant, pk):
     token = found_or_404(selectors.service_token_get(tenant=tenant, pk=pk))
-    if request.method == "POST":
-        token_revoke(token=token, actor=request.user)
-        messages.success(request, f"Token “{token.name}” of {token.user.get_username()} revoked.")
-        return redirect("settings-service-accounts", tenant.slug)
-    return confirm_page(
+    return remove_page(
         request,
         tenant,
         "service_accounts",
+        back="settings-service-accounts",
+        remove=lambda: token_revoke(token=token, actor=request.user),
+        done=f"Token “{token.name}” of {token.user.get_username()} revoked.",
         title=f"Revoke “{token.name}”",
         question=f"Revoke the token “{token.name}” ({token.prefix}…) of {token.user.get_username()}?",
         consequence="Anything still using it is refused from now on. This cannot be undone.",
         button="Revoke token",
-        cancel_url=reverse("settings-service-accounts", args=[tenant.slug]),
     )

@@ -201,3 +201,43 @@ def test_migrating_from_the_last_release_keeps_every_row(scratch_database):
     shrunk = {table for table in BOOKKEEPING_TABLES if counts_after[table] < counts_before[table]}
     assert shrunk == set(), "Django's records lost rows in the upgrade"
     assert checksums_after == checksums_before
+    assert content_type_apps(params) == MOVED_MODELS_NEW_HOME, "a moved model's content type did not follow it"
+
+    # The rollback docs/deployment.md gives for this release: the same rows, the content types home again.
+    manage(url, "migrate", "--noinput", "api", "zero")
+    applied = manage(url, "showmigrations", "accounts", "api", "audit", "webhooks", "tenancy")
+    assert f"[X] {PRE_CHANGE_MIGRATIONS['accounts']}" in applied
+    assert applied.count("[X]") == int(PRE_CHANGE_MIGRATIONS["accounts"][:4]), applied
+    counts_back, checksums_back, _ = snapshot(params, columns=columns)
+    assert {table: counts_back[table] for table in counts_before if table not in BOOKKEEPING_TABLES} == {
+        table: count for table, count in counts_before.items() if table not in BOOKKEEPING_TABLES
+    }
+    assert checksums_back == checksums_before
+    assert content_type_apps(params) == dict.fromkeys(MOVED_MODELS_NEW_HOME, "accounts")
+
+
+#: Models this release moved out of accounts, and the app each now belongs to.
+MOVED_MODELS_NEW_HOME = {
+    "idempotencyrecord": "api",
+    "auditevent": "audit",
+    "webhookendpoint": "webhooks",
+    "webhookevent": "webhooks",
+    "webhookdelivery": "webhooks",
+    "tenant": "tenancy",
+    "membership": "tenancy",
+}
+
+
+def content_type_apps(params) -> dict[str, str]:
+    """The app each moved model's content type belongs to (one row per model: relabelled, never doubled)."""
+    with psycopg.connect(**params) as database:
+        rows = database.execute(
+            "SELECT model, app_label FROM django_content_type WHERE model = ANY(%s)"
+            " AND app_label IN ('accounts', 'api', 'audit', 'webhooks', 'tenancy')",
+            [list(MOVED_MODELS_NEW_HOME)],
+        ).fetchall()
+    found = {}
+    for model, app_label in rows:
+        assert model not in found, f"{model} has a content type in both {found[model]} and {app_label}"
+        found[model] = app_label
+    return found

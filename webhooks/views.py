@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from core.forms import show_service_errors
 from tenancy.settings_pages import (
-    confirm_page,
     found_or_404,
     once_number,
     once_spend,
     once_unspent,
+    remove_page,
     secret_page,
     sent_already_page,
     settings_page,
@@ -76,19 +76,17 @@ def webhook_edit(request, tenant, pk):
 @tenant_settings
 def webhook_remove(request, tenant, pk):
     endpoint = found_or_404(selectors.webhook_endpoint_get(tenant=tenant, pk=pk))
-    if request.method == "POST":
-        endpoint_delete(endpoint=endpoint, actor=request.user)
-        messages.success(request, f"Webhook to {endpoint.url} deleted.")
-        return redirect("settings-webhooks", tenant.slug)
-    return confirm_page(
+    return remove_page(
         request,
         tenant,
         "webhooks",
+        back="settings-webhooks",
+        remove=lambda: endpoint_delete(endpoint=endpoint, actor=request.user),
+        done=f"Webhook to {endpoint.url} deleted.",
         title="Delete a webhook",
         question=f"Stop sending events to {endpoint.url} and delete it?",
         consequence="Its delivery log is deleted with it.",
         button="Delete webhook",
-        cancel_url=reverse("settings-webhooks", args=[tenant.slug]),
     )
 
 

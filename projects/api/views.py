@@ -137,7 +137,6 @@ class ProjectViewSet(
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectDetailSerializer, 412: None, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
         project = writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
-        self.check_if_match(request, project)
         data = validated(ProjectUpdateSerializer, request.data)
         profile = data.pop("profile", None)
         with transaction.atomic():
@@ -289,7 +288,6 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
     @extend_schema(request=ApprovalPolicyWriteSerializer, responses={200: ApprovalPolicySerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
         policy = writable(self.get_object(), request, Action.MANAGE, on=lambda policy: policy.tenant)
-        self.check_if_match(request, policy)
         data = validated(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
         data.pop("tenant")
         data["target_stage"] = policy.target_stage
@@ -325,7 +323,6 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
     @extend_schema(request=FreezeWindowWriteSerializer, responses={200: FreezeWindowSerializer, **ERRORS})
     def partial_update(self, request, *args, **kwargs):
         window = writable(self.get_object(), request, Action.MANAGE, on=lambda window: window.tenant)
-        self.check_if_match(request, window)
         data = validated(FreezeWindowWriteSerializer, request.data)
         data.pop("tenant", None)
         return self._answer(freeze_window_save(tenant=window.tenant, actor=request.user, window=window, **data))

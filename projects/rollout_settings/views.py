@@ -7,7 +7,6 @@ writes go through the approval services, which check the right again and audit t
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from core.forms import show_service_errors
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
@@ -20,7 +19,7 @@ from projects.services.policies import (
     policy_delete,
     policy_save,
 )
-from tenancy.settings_pages import confirm_page, found_or_404, settings_page, tenant_settings
+from tenancy.settings_pages import found_or_404, remove_page, settings_page, tenant_settings
 
 
 @tenant_settings
@@ -97,14 +96,13 @@ def policy_edit(request, tenant, pk):
 @tenant_settings
 def policy_remove(request, tenant, pk):
     policy = found_or_404(selectors.policy_get(tenant=tenant, pk=pk))
-    if request.method == "POST":
-        policy_delete(policy=policy, actor=request.user)
-        messages.success(request, f"{policy} deleted.")
-        return redirect("settings-policies", tenant.slug)
-    return confirm_page(
+    return remove_page(
         request,
         tenant,
         "policies",
+        back="settings-policies",
+        remove=lambda: policy_delete(policy=policy, actor=request.user),
+        done=f"{policy} deleted.",
         title=f"Delete the {str(policy).lower()}",
         question=f"Delete the {str(policy).lower()}?",
         consequence=(
@@ -114,7 +112,6 @@ def policy_remove(request, tenant, pk):
             "they were made under."
         ),
         button="Delete policy",
-        cancel_url=reverse("settings-policies", args=[tenant.slug]),
     )
 
 
@@ -156,17 +153,15 @@ def _freeze_form(request, tenant, *, window):
 @tenant_settings
 def freeze_remove(request, tenant, pk):
     window = found_or_404(selectors.freeze_window_get(tenant=tenant, pk=pk))
-    if request.method == "POST":
-        freeze_window_delete(window=window, actor=request.user)
-        messages.success(request, f"Freeze window “{window.name}” deleted.")
-        return redirect("settings-freezes", tenant.slug)
-    return confirm_page(
+    return remove_page(
         request,
         tenant,
         "freezes",
+        back="settings-freezes",
+        remove=lambda: freeze_window_delete(window=window, actor=request.user),
+        done=f"Freeze window “{window.name}” deleted.",
         title=f"Delete “{window.name}”",
         question=f"Delete the freeze window “{window.name}”?",
         consequence="Promotions into rollout and production will no longer wait for it.",
         button="Delete window",
-        cancel_url=reverse("settings-freezes", args=[tenant.slug]),
     )

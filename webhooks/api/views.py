@@ -112,8 +112,7 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("tenant", None)
-        endpoint = self.get_object()
-        self.check_if_match(self.request, endpoint)
+        endpoint = serializer.instance  # from get_object, which has checked If-Match
         serializer.instance = endpoint_save(tenant=endpoint.tenant, actor=self.request.user, endpoint=endpoint, **data)
 
     def perform_destroy(self, instance):
