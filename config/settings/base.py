@@ -101,13 +101,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles the permission filter of every list for 300-500 ms whenever its
-    # estimate crosses jit_above_cost, which the filter's OR'd subqueries do on large portfolios
-    # (make bench, docs/performance.md). Short OLTP queries never gain from it.
+    # PostgreSQL's JIT compiles the permission filter of every list whenever its estimate crosses
+    # jit_above_cost, which the filter's OR'd subqueries do on large portfolios, and the compiling
+    # costs far more than the query (measured in docs/performance.md). Short OLTP queries never gain from it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves a small team: without these, concurrent writes answer "database
-    # is locked" (20 simultaneous approvals gave 16 server errors). WAL lets reads go on during a
+    # is locked" (tests/resilience/test_sqlite_concurrency.py). WAL lets reads go on during a
     # write; IMMEDIATE takes the write lock when a transaction begins, so two transactions never
     # both read and then deadlock on upgrading to write; a writer waits up to `timeout` seconds for
     # the lock instead of failing at once.
