@@ -276,20 +276,51 @@ class CostEstimate(TenantOwned):
 
 
 class GateEvidence(TenantOwned):
-    """Evidence recorded on a project that satisfies one stage-gate checklist item."""
+    """What satisfies one stage-gate checklist item of a project.
+
+    It counts while it is current (not withdrawn), not past its expiry date, and, for an item the
+    client has to confirm (``readiness.gates.CLIENT_ACCEPTED``), once a client-side admin or
+    approver has accepted it. Withdrawn evidence is kept, with who withdrew it and when: at most
+    one current piece of evidence per item.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gate_evidence")
     item = models.CharField(max_length=48)
-    note = models.TextField()
+    note = models.TextField(help_text="What the evidence is, in a sentence or two.")
     url = models.URLField(max_length=500, blank=True)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="A document reference, e.g. a contract clause or a ticket."
+    )
+    expires_on = models.DateField(null=True, blank=True, help_text="After this day the evidence no longer counts.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     access_via = "project"
 
     class Meta:
-        ordering = ["item"]
-        constraints = [models.UniqueConstraint(fields=["project", "item"], name="one_evidence_per_gate_item")]
+        ordering = ["item", "-recorded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "item"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_current_evidence_per_gate_item",
+            )
+        ]
+
+    def __str__(self):
+        return f"Evidence for {self.item}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class ProjectStanding(TenantOwned):

@@ -24,12 +24,22 @@ The rules come from the delivery organisation's experience, summarised in PRODUC
 from assessments.readiness.engine import AT_RISK, BLOCKED, READY, Assessment, assess
 from assessments.readiness.facts import EnvironmentFacts, ProjectFacts, RoutingFacts
 from assessments.readiness.fit import Fit, Reason, deployment_fit, hosting_fit
-from assessments.readiness.gates import FAILED, GATES, NOT_APPLICABLE, PASSED, ChecklistItem, gate_keys, stage_checklist
+from assessments.readiness.gates import (
+    CLIENT_ACCEPTED,
+    FAILED,
+    GATES,
+    NOT_APPLICABLE,
+    PASSED,
+    ChecklistItem,
+    gate_keys,
+    stage_checklist,
+)
 from assessments.readiness.mismatches import Mismatch, find_mismatches
 
 __all__ = [
     "AT_RISK",
     "BLOCKED",
+    "CLIENT_ACCEPTED",
     "FAILED",
     "GATES",
     "NOT_APPLICABLE",

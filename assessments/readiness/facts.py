@@ -65,8 +65,10 @@ class ProjectFacts:
     days_to_production: int | None = None
     environment: EnvironmentFacts = EnvironmentFacts()
     routing: RoutingFacts = RoutingFacts()
-    #: Checklist items with evidence recorded on the project.
+    #: Checklist items with evidence that counts: current, not expired, accepted where the client must.
     evidence: frozenset[str] = frozenset()
+    #: Items whose evidence does not count (yet or any more), with why: ((item, reason), ...).
+    evidence_waiting: tuple[tuple[str, str], ...] = ()
     monthly_budget: Decimal | None = None
     #: Monthly cost of the chosen hosting option, from the latest cost estimate.
     chosen_monthly_cost: Decimal | None = None

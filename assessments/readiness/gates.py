@@ -10,6 +10,9 @@ FAILED = "failed"
 NOT_APPLICABLE = "not_applicable"
 #: The checklist item a mismatch rule reads too: sensitive data on a cloud API needs it.
 PROVIDER_TERMS_VERIFIED = "provider_terms_verified"
+#: Items that are the client's to confirm: the delivery side records the evidence, and it counts only
+#: once a client-side admin or approver has accepted it.
+CLIENT_ACCEPTED = frozenset({"data_classified", "client_change_approval"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,10 @@ class ChecklistItem:
     status: str
     evidence: str
     detail: str = ""
+    #: Satisfied by evidence recorded on the project (not by a rule on the facts).
+    takes_evidence: bool = False
+    #: The evidence counts only once the client has accepted it.
+    client_accepts: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,13 +38,15 @@ class Gate:
     check: object = None  # ProjectFacts -> (bool, detail); None: evidence recorded
 
     def evaluate(self, f: ProjectFacts) -> ChecklistItem:
+        kind = {"takes_evidence": self.check is None, "client_accepts": self.key in CLIENT_ACCEPTED}
         if self.applies is not None and not self.applies(f):
-            return ChecklistItem(self.key, self.title, NOT_APPLICABLE, self.evidence)
+            return ChecklistItem(self.key, self.title, NOT_APPLICABLE, self.evidence, **kind)
         if self.check is None:
-            ok, detail = self.key in f.evidence, "" if self.key in f.evidence else "no evidence recorded"
+            ok = self.key in f.evidence
+            detail = "" if ok else dict(f.evidence_waiting).get(self.key, "no evidence recorded")
         else:
             ok, detail = self.check(f)
-        return ChecklistItem(self.key, self.title, PASSED if ok else FAILED, self.evidence, detail)
+        return ChecklistItem(self.key, self.title, PASSED if ok else FAILED, self.evidence, detail, **kind)
 
 
 def _uses_api(f):

@@ -29,10 +29,23 @@ def assessment_inputs_load(projects) -> None:
         .only("project_id", "destination", "data_class", "share_percent")
     ):
         rules[rule.project_id].append(rule)
-    for project_id, item in GateEvidence.objects.filter(project_id__in=project_ids).values_list("project_id", "item"):
-        evidence[project_id].add(item)
+    current = GateEvidence.objects.filter(project_id__in=project_ids, withdrawn_at__isnull=True)
+    for project_id, item, expires_on, accepted_at in current.values_list(
+        "project_id", "item", "expires_on", "accepted_at"
+    ):
+        evidence[project_id].add((item, expires_on, accepted_at is not None))
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
+
+
+def evidence_not_counting(item: str, expires_on, accepted: bool, today: datetime.date) -> str | None:
+    """Why a current piece of evidence does not satisfy its item on ``today``, or None when it does:
+    the one rule, for the engine, the pages and the API."""
+    if expires_on is not None and expires_on < today:
+        return f"the evidence expired on {expires_on:%-d %B %Y}"
+    if item in readiness.CLIENT_ACCEPTED and not accepted:
+        return "the evidence waits for the client's acceptance"
+    return None
 
 
 def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
@@ -41,6 +54,10 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
     profile: RequirementsProfile = project.profile
     environment = getattr(project, "environment", None)
     rules = project.rules
+    evidence = [
+        (item, evidence_not_counting(item, expires_on, accepted, today))
+        for item, expires_on, accepted in project.evidence
+    ]
     sensitive_classes = {"regulated", "confidential", "health", "financial", "personal"}
     env = readiness.EnvironmentFacts()
     if environment is not None:
@@ -80,7 +97,8 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
                 rule.destination == "self_hosted" and rule.data_class in sensitive_classes for rule in rules
             ),
         ),
-        evidence=frozenset(project.evidence),
+        evidence=frozenset(item for item, reason in evidence if reason is None),
+        evidence_waiting=tuple(sorted((item, reason) for item, reason in evidence if reason is not None)),
         monthly_budget=profile.monthly_budget,
         chosen_monthly_cost=project.latest_chosen_monthly,
         break_even_requests=project.latest_break_even,

@@ -2,8 +2,11 @@
 and the readiness a promotion request is made with (registered with ``projects.readiness_gate``
 when the app starts)."""
 
-from django.core.exceptions import ValidationError
+import zoneinfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
@@ -13,51 +16,107 @@ from audit.services import audit_record
 from projects.models import Project
 from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed
-from tenancy.access import Action, require
+from tenancy.access import Action, can, require
 
-GATE_ITEMS = dict(readiness.gate_keys())
+#: The checklist items evidence can satisfy (the others are checked by rules on the project's data).
+EVIDENCE_ITEMS = {gate.key: gate.title for gate in readiness.GATES if gate.check is None}
+EVIDENCE_FIELDS = ("note", "url", "reference", "expires_on")
 
 
 @transaction.atomic
-def evidence_record(*, project: Project, actor, item: str, note: str, url: str = "") -> GateEvidence:
-    """Record what satisfies one stage-gate item (``Action.CHANGE_TECHNICAL``)."""
+def evidence_record(
+    *, project: Project, actor, item: str, note: str, url: str = "", reference: str = "", expires_on=None
+) -> GateEvidence:
+    """Record what satisfies one checklist item (``Action.CHANGE_TECHNICAL``), replacing what the
+    item had. For an item the client confirms, a change needs the client's acceptance again."""
     require(actor, project, Action.CHANGE_TECHNICAL)
-    if item not in GATE_ITEMS:
-        raise ValidationError({"item": f"Not a checklist item. Choose one of: {', '.join(GATE_ITEMS)}."})
+    if item not in EVIDENCE_ITEMS:
+        raise ValidationError(
+            {"item": f"Not a checklist item that takes evidence. Choose one of: {', '.join(EVIDENCE_ITEMS)}."}
+        )
     if not note.strip():
         raise ValidationError({"note": "Say what the evidence is."})
-    # Created under the (project, item) constraint, then locked: two people recording the same item
-    # at once both succeed, the second changing what the first recorded.
+    if expires_on is not None and expires_on < project_today(project):
+        raise ValidationError({"expires_on": "The expiry date is in the past: give today or a later day, or none."})
+    # Created under the (project, item) constraint on current evidence, then locked: two people
+    # recording the same item at once both succeed, the second changing what the first recorded.
     evidence, created = GateEvidence.objects.get_or_create(
-        project=project, item=item, defaults={"tenant_id": project.tenant_id, "note": note, "recorded_by": actor}
+        project=project,
+        item=item,
+        withdrawn_at=None,
+        defaults={"tenant_id": project.tenant_id, "note": note, "recorded_by": actor},
     )
     if not created:
         evidence = GateEvidence.objects.select_for_update().get(pk=evidence.pk)
-    before = None if created else {"note": evidence.note, "url": evidence.url}
-    evidence.note, evidence.url, evidence.recorded_by = note, url, actor
+    before = None if created else _state(evidence)
+    recorded = (note, url, reference, expires_on)
+    if tuple(getattr(evidence, name) for name in EVIDENCE_FIELDS) != recorded:
+        evidence.accepted_by = evidence.accepted_at = None  # what the client accepted has changed
+    evidence.note, evidence.url, evidence.reference, evidence.expires_on = recorded
+    evidence.recorded_by = actor
     evidence.full_clean()
     evidence.save()
-    project_inputs_changed.send(sender=Project, project_id=project.pk)
-    audit_record(
-        action="gate.evidence_recorded",
-        obj=evidence,
-        actor=actor,
-        before=before,
-        after={"item": item, "note": note, "url": url},
-    )
+    _changed(evidence)
+    audit_record(action="gate.evidence_recorded", obj=evidence, actor=actor, before=before, after=_state(evidence))
     return evidence
 
 
 @transaction.atomic
-def evidence_withdraw(*, evidence: GateEvidence, actor) -> None:
+def evidence_accept(*, evidence: GateEvidence, actor) -> GateEvidence:
+    """The client's acceptance of evidence for an item that is theirs to confirm: a customer admin
+    or approver of the project's client (``Action.APPROVE``); the delivery side cannot accept."""
+    evidence = GateEvidence.objects.select_for_update().select_related("project").get(pk=evidence.pk)
+    project = evidence.project
+    require(actor, project, Action.VIEW)
+    if actor.is_platform_admin or not can(actor, project, Action.APPROVE):
+        raise PermissionDenied(
+            "Only the client accepts this evidence: a customer admin or approver of "
+            f"{project.tenant.name}, not the delivery side."
+        )
+    if evidence.item not in readiness.CLIENT_ACCEPTED:
+        raise ValidationError({"item": "This item does not need the client's acceptance."})
+    if evidence.withdrawn_at is not None:
+        raise ValidationError("This evidence has been withdrawn: there is nothing to accept.")
+    if evidence.expires_on is not None and evidence.expires_on < project_today(project):
+        raise ValidationError({"expires_on": "This evidence has expired: it has to be recorded again first."})
+    if evidence.accepted_at is None:
+        evidence.accepted_by, evidence.accepted_at = actor, timezone.now()
+        evidence.save(update_fields=["accepted_by", "accepted_at"])
+        _changed(evidence)
+        audit_record(action="gate.evidence_accepted", obj=evidence, actor=actor, after=_state(evidence))
+    return evidence
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence: GateEvidence, actor) -> GateEvidence:
+    """Take evidence back: it stops counting and stays on record, with who withdrew it and when."""
+    evidence = GateEvidence.objects.select_for_update().select_related("project").get(pk=evidence.pk)
     require(actor, evidence.project, Action.CHANGE_TECHNICAL)
-    audit_record(
-        action="gate.evidence_withdrawn",
-        obj=evidence,
-        actor=actor,
-        before={"item": evidence.item, "note": evidence.note},
-    )
-    evidence.delete()
+    if evidence.withdrawn_at is None:
+        evidence.withdrawn_by, evidence.withdrawn_at = actor, timezone.now()
+        evidence.save(update_fields=["withdrawn_by", "withdrawn_at"])
+        _changed(evidence)
+        audit_record(action="gate.evidence_withdrawn", obj=evidence, actor=actor, before=_state(evidence))
+    return evidence
+
+
+def project_today(project: Project):
+    """Today in the client's time zone: the day evidence expiry is measured against."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.tenant.time_zone))
+
+
+def _state(evidence: GateEvidence) -> dict:
+    return {
+        "item": evidence.item,
+        "note": evidence.note,
+        "url": evidence.url,
+        "reference": evidence.reference,
+        "expires_on": evidence.expires_on.isoformat() if evidence.expires_on else None,
+        "accepted": evidence.accepted_at is not None,
+    }
+
+
+def _changed(evidence: GateEvidence) -> None:
     project_inputs_changed.send(sender=Project, project_id=evidence.project_id)
 
 

@@ -14,7 +14,7 @@ from assessments.services import results
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.evaluation import evaluate_many
-from assessments.services.gates import evidence_record, evidence_withdraw
+from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw
 from audit.models import AuditEvent
 from deployments.services import routing_rules_replace
 from projects.models import Project, RequirementsProfile, Stage
@@ -171,7 +171,12 @@ def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, peo
     assert assessment.inputs["stage"] == "discovery"
     assert any("Data classified" in item for item in assessment.result["blocking"])
     assert assessments_run([project.pk])["stored"] == 0
-    evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
+    evidence_accept(
+        evidence=evidence_record(
+            project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov"
+        ),
+        actor=people["approver"],
+    )  # the client agrees
     assert assessments_run([project.pk])["stored"] == 1
     assert Assessment.objects.latest("pk").status == "ready"
 
@@ -234,7 +239,10 @@ def test_the_readiness_gate_refuses_a_request_until_the_project_is_ready(project
     policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
     with pytest.raises(ValidationError, match="Data classified"):
         approval_request_create(project=project, actor=people["lead"])
-    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    evidence_accept(
+        evidence=evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified"),
+        actor=people["approver"],
+    )  # the client agrees
     assessments_run([project.pk])
     estimates_recalculate([project.pk])
     request = approval_request_create(project=project, actor=people["lead"])
@@ -252,7 +260,10 @@ def test_the_readiness_gate_sees_an_edit_the_stored_assessment_does_not_yet(proj
     policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
     assessments_run([project.pk])
     assert Assessment.objects.get().status == "blocked"
-    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    evidence_accept(
+        evidence=evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified"),
+        actor=people["approver"],
+    )  # the client agrees
     request = approval_request_create(project=project, actor=people["lead"])  # the stored one still says blocked
     assert request.snapshot["assessment"]["status"] == "ready"
     assert request.snapshot["assessment"]["id"] == Assessment.objects.get().pk
@@ -268,7 +279,10 @@ def test_the_readiness_gate_sees_an_edit_the_stored_assessment_does_not_yet(proj
 def test_a_paused_project_can_resume_under_a_gated_policy(project, people, tenant, catalog):
     from projects.services.stages import project_pause
 
-    evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified")
+    evidence_accept(
+        evidence=evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified"),
+        actor=people["approver"],
+    )  # the client agrees
     project_pause(project=project, actor=people["lead"], reason="Budget review")
     project.refresh_from_db()
     assessments_run([project.pk])
