@@ -42,7 +42,14 @@ def estimate_history(*, user, project: Project):
 
 
 def evidence_for(*, user, project: Project):
-    return restrict(GateEvidence.objects.filter(project=project), user=user).select_related("recorded_by")
+    return restrict(GateEvidence.objects.filter(project=project), user=user).select_related(
+        "recorded_by", "accepted_by", "withdrawn_by"
+    )
+
+
+def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
+    """The project's current (not withdrawn) evidence by checklist item, one query."""
+    return {evidence.item: evidence for evidence in evidence_for(user=user, project=project).filter(withdrawn_at=None)}
 
 
 def job_for(*, user, job_id: int) -> Job | None:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from assessments import views
+from assessments import gate_views, views
 
 catalog = [
     path("", views.catalog, name="catalog"),
@@ -15,4 +15,19 @@ urlpatterns = [
     path("catalog/", include(catalog)),
     path("projects/<int:pk>/evaluate/", views.project_evaluate, name="project-evaluate"),
     path("jobs/<int:pk>/", views.job_status, name="job-status"),
+    path(
+        "projects/<int:pk>/checklist/<slug:item>/evidence/",
+        gate_views.evidence_record_page,
+        name="gate-evidence-record",
+    ),
+    path(
+        "projects/<int:pk>/checklist/evidence/<int:evidence_pk>/accept/",
+        gate_views.evidence_accept_page,
+        name="gate-evidence-accept",
+    ),
+    path(
+        "projects/<int:pk>/checklist/evidence/<int:evidence_pk>/withdraw/",
+        gate_views.evidence_withdraw_page,
+        name="gate-evidence-withdraw",
+    ),
 ]

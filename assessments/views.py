@@ -17,12 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from assessments import readiness
 from assessments.charts import cost_chart
-from assessments.forms import CatalogSearchForm
+from assessments.forms import CatalogSearchForm, GateEvidenceForm
 from assessments.jobs import QueueUnavailable, job_request
 from assessments.models import Job
 from assessments.selectors import (
     assessment_history,
+    current_evidence,
     estimate_history,
     gpu_prices_in_force,
     hardware_profiles,
@@ -32,6 +34,7 @@ from assessments.selectors import (
     prices_in_force,
     throughput_profiles,
 )
+from assessments.services.gates import EVIDENCE_ITEMS
 from assessments.tasks import price_import_request, recalculate_costs
 from projects.models import Project
 from tenancy.access import Action, get_for_user_or_404
@@ -109,18 +112,43 @@ def price_import_status(request, pk):
     return render(request, "assessments/_import_job.html", {"job": job})
 
 
-def project_section(*, user, project) -> dict:
+def project_section(*, user, project, evidence_forms=None) -> dict:
     """The project page's readiness and cost sections: the latest assessments and estimates the
-    user may see, and the chart of the latest estimate."""
+    user may see, the checklist of the latest assessment with the evidence of each item, and the
+    chart of the latest estimate."""
     assessments = list(assessment_history(user=user, project=project)[:10])
     estimates = list(estimate_history(user=user, project=project)[:10])
     return {
         "assessment": assessments[0] if assessments else None,
+        "checklist": checklist_rows(
+            assessments[0] if assessments else None,
+            current_evidence(user=user, project=project),
+            evidence_forms or {},
+        ),
         "assessments": assessments,
         "estimate": estimates[0] if estimates else None,
         "estimates": estimates,
         "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
     }
+
+
+def checklist_rows(assessment, evidence: dict, forms: dict) -> list[dict]:
+    """Each checklist item of ``assessment`` with its current evidence, whether evidence can
+    satisfy it and whether the client has to accept that, and the form to record it."""
+    if assessment is None:
+        return []
+    return [
+        {
+            **item,
+            "current": evidence.get(item["key"]),
+            "takes_evidence": item["key"] in EVIDENCE_ITEMS,
+            "client_accepts": item["key"] in readiness.CLIENT_ACCEPTED,
+            "form": (forms.get(item["key"]) or GateEvidenceForm(item=item["key"]))
+            if item["key"] in EVIDENCE_ITEMS
+            else None,
+        }
+        for item in assessment.result.get("checklist", [])
+    ]
 
 
 @login_required

@@ -1,0 +1,97 @@
+"""The project page's readiness checklist and the evidence that satisfies its items.
+
+The delivery side records and withdraws evidence; the client accepts it where the item is theirs to
+confirm. Each change answers htmx with the readiness section re-drawn from a freshly stored
+assessment, so the page shows the new result at once; without htmx it returns to the project page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments.forms import GateEvidenceForm
+from assessments.models import GateEvidence
+from assessments.services.assessments import assessments_run
+from assessments.services.gates import EVIDENCE_ITEMS, evidence_accept, evidence_record, evidence_withdraw
+from assessments.views import project_section
+from core.forms import show_service_errors
+from projects.models import Project
+from tenancy.access import Action, allowed_actions, get_for_user_or_404
+
+
+@login_required
+@require_POST
+def evidence_record_page(request, pk, item):
+    project = _project(request, pk)
+    if item not in EVIDENCE_ITEMS:
+        messages.error(request, "That checklist item is checked from the project's data, not by evidence.")
+        return _answer(request, project)
+    form = GateEvidenceForm(request.POST, item=item)
+    if form.is_valid():
+        try:
+            evidence_record(project=project, actor=request.user, item=item, **form.cleaned_data)
+        except PermissionDenied as refused:
+            messages.error(request, str(refused))
+            return _answer(request, project)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"Evidence recorded for “{EVIDENCE_ITEMS[item]}”.")
+            return _answer(request, project, stored=True)
+    return _answer(request, project, forms={item: form})
+
+
+@login_required
+@require_POST
+def evidence_accept_page(request, pk, evidence_pk):
+    project = _project(request, pk)
+    evidence = _evidence(project, evidence_pk)
+    return _act(request, project, lambda: evidence_accept(evidence=evidence, actor=request.user), "accepted")
+
+
+@login_required
+@require_POST
+def evidence_withdraw_page(request, pk, evidence_pk):
+    project = _project(request, pk)
+    evidence = _evidence(project, evidence_pk)
+    return _act(request, project, lambda: evidence_withdraw(evidence=evidence, actor=request.user), "withdrawn")
+
+
+def _project(request, pk) -> Project:
+    return get_for_user_or_404(Project.objects.select_related("tenant"), user=request.user, action=Action.VIEW, pk=pk)
+
+
+def _evidence(project, evidence_pk) -> GateEvidence:
+    """Evidence of this project only: another project's id is as unknown as a made-up one."""
+    evidence = GateEvidence.objects.filter(project=project, pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    return evidence
+
+
+def _act(request, project, change, done: str):
+    try:
+        evidence = change()
+    except (PermissionDenied, ValidationError) as refused:
+        messages.error(request, " ".join(getattr(refused, "messages", None) or [str(refused)]))
+        return _answer(request, project)
+    messages.success(request, f"Evidence for “{EVIDENCE_ITEMS[evidence.item]}” {done}.")
+    return _answer(request, project, stored=True)
+
+
+def _answer(request, project, *, stored=False, forms=None):
+    """htmx: the readiness section, re-drawn; otherwise back to the project page."""
+    if stored:
+        # The stored assessment follows the evidence now, not only after the debounced re-run.
+        assessments_run([project.pk])
+    if not request.htmx:
+        return redirect("project-detail", project.pk)
+    context = {
+        "project": project,
+        "actions": allowed_actions(request.user, project),
+        **project_section(user=request.user, project=project, evidence_forms=forms),
+    }
+    return render(request, "assessments/_readiness.html", context)
