@@ -67,3 +67,16 @@ def policy_met(policy: dict, approving_sides: list[str]) -> bool:
     if policy["require_client_and_delivery"]:
         return CLIENT in approving_sides and DELIVERY in approving_sides
     return True
+
+
+def progress(policy: dict, approving_sides: list[str]) -> list[str]:
+    """Where a request stands against its policy, in words: approvals so far of those needed, and
+    each side's part when the policy needs both, e.g. ["1 of 2 approvals", "client: done",
+    "delivery: still needed"]."""
+    needed = policy["required_approvals"]
+    lines = [f"{len(approving_sides)} of {needed} approval{'s' if needed != 1 else ''}"]
+    if policy["require_client_and_delivery"]:
+        for side in (CLIENT, DELIVERY):
+            count = approving_sides.count(side)
+            lines.append(f"{side}: {count} approval{'s' if count != 1 else ''}" if count else f"{side}: still needed")
+    return lines

@@ -12,6 +12,8 @@ SECTIONS = {
     "tenant-detail": "portfolio",
     "inbox": "inbox",
     "decide": "inbox",
+    "my-requests": "requests",
+    "freeze-override": "projects",
     "project-new": "new",
     "project": "projects",
     "settings": "settings",
@@ -21,7 +23,7 @@ SECTIONS = {
 
 #: The pages the navigation links to: there it marks the link as the current page, elsewhere in
 #: the section as merely current (``aria-current="true"``).
-NAV_TARGETS = {"home", "project-list", "inbox", "project-new", "settings", "catalog"}
+NAV_TARGETS = {"home", "project-list", "inbox", "my-requests", "project-new", "settings", "catalog"}
 
 
 def section_of(url_name: str | None) -> str:

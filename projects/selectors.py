@@ -45,7 +45,8 @@ def tenant_list(*, user, action: Action = Action.VIEW):
 
 def stage_history(*, user, project: Project):
     return restrict(
-        StageTransition.objects.filter(project=project).select_related("actor", "approval_request"), user=user
+        StageTransition.objects.filter(project=project).select_related("actor", "approval_request__requested_by"),
+        user=user,
     ).order_by("created_at", "pk")
 
 
@@ -61,14 +62,21 @@ def approval_inbox(*, user) -> list[ApprovalRequest]:
         .select_related("project", "tenant", "requested_by")
         .order_by("expires_at", "pk")
     )
-    candidates = list(candidates)
+    return decidable(user=user, requests=list(candidates))
+
+
+def decidable(*, user, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
+    """Those of ``requests`` that ``user`` is eligible to decide under each request's policy (the same
+    rules as the decision service, ``approval_rules.refusal``). Three queries for the batch."""
+    if not requests:
+        return []
     roles_by_tenant = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
     # Rights are looked up for the candidates' projects only, not for every project the user can see.
-    projects = Project.objects.filter(pk__in={request.project_id for request in candidates}).order_by()
+    projects = Project.objects.filter(pk__in={request.project_id for request in requests}).order_by()
     approvable = set(restrict(projects, user=user, action=Action.APPROVE).values_list("pk", flat=True))
     promotable = set(restrict(projects, user=user, action=Action.PROMOTE).values_list("pk", flat=True))
-    inbox = []
-    for request in candidates:
+    eligible = []
+    for request in requests:
         approver = Approver(
             user_id=user.pk,
             is_platform_admin=user.is_platform_admin,
@@ -77,8 +85,41 @@ def approval_inbox(*, user) -> list[ApprovalRequest]:
             granted_promote=request.project_id in promotable,
         )
         if refusal(policy=request.policy, approver=approver, requested_by_id=request.requested_by_id) is None:
-            inbox.append(request)
-    return inbox
+            eligible.append(request)
+    return eligible
+
+
+def _with_decisions(requests):
+    return requests.select_related(
+        "project", "tenant", "requested_by", "closed_by", "freeze_override_by"
+    ).prefetch_related(
+        Prefetch(
+            "decisions",
+            queryset=ApprovalDecision.objects.select_related("approver", "relayed_by").order_by("created_at", "pk"),
+        )
+    )
+
+
+def project_requests(*, user, project: Project):
+    """Every approval request of ``project``, newest first, with its decisions and who made them."""
+    return _with_decisions(restrict(ApprovalRequest.objects.filter(project=project), user=user)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def requests_made_by(*, user, status: str = ""):
+    """The requests ``user`` made, newest first, with their decisions; ``status`` narrows them."""
+    requests = restrict(ApprovalRequest.objects.filter(requested_by=user), user=user)
+    if status:
+        requests = requests.filter(status=status)
+    return _with_decisions(requests).order_by("-created_at", "-pk")
+
+
+def requests_decided_by(*, user):
+    """The requests ``user`` has decided, newest decision first, with every decision on them."""
+    mine = ApprovalDecision.objects.filter(request=OuterRef("pk"), approver=user)
+    requests = restrict(ApprovalRequest.objects.filter(Exists(mine)), user=user)
+    return _with_decisions(requests.annotate(decided_at=mine.values("created_at")[:1])).order_by("-decided_at", "-pk")
 
 
 # --- Portfolio ------------------------------------------------------------------------------------

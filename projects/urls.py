@@ -1,11 +1,13 @@
 from django.urls import path
 
-from projects import views
+from projects import approval_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/<int:pk>/<str:verdict>/", views.decide, name="decide"),
+    path("inbox/", approval_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/<str:verdict>/", approval_views.decide, name="decide"),
+    path("requests/mine/", approval_views.my_requests, name="my-requests"),
+    path("requests/<int:pk>/freeze-override/", approval_views.freeze_override, name="freeze-override"),
     path("tenants/<slug:slug>/", views.tenant_detail, name="tenant-detail"),
     path("projects/", views.project_list_page, name="project-list"),
     path("projects/new/", views.project_new, name="project-new"),

@@ -4,18 +4,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from core.forms import show_service_errors
+from projects.approval_views import inbox_requests
 from projects.charts import dashboard_charts
+from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
-from projects.forms import DecisionForm, EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
+from projects.forms import EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
 from projects.models import ApprovalRequest, DeploymentModel, EvidenceLink, Project, TicketReference
 from projects.panels import project_sections
-from projects.selectors import approval_inbox, portfolio, project_list, stage_history, tenant_list
-from projects.services.approvals import approval_decide, approval_request_create
+from projects.selectors import decidable, portfolio, project_list, project_requests, stage_history, tenant_list
+from projects.services.approvals import FROZEN_TARGETS, approval_request_create
 from projects.services.projects import (
     evidence_add,
     evidence_remove,
@@ -31,6 +32,8 @@ from tenancy.access import Action, allowed_actions, get_for_user_or_404
 from tenancy.models import Tenant
 
 TIMELINE_LENGTH = 25
+#: The project page lists this many of its latest approval requests.
+REQUESTS_SHOWN = 10
 PAGE_SIZE = 25
 
 
@@ -58,13 +61,9 @@ def _dashboard(request, *, tenant):
             "portfolio": figures,
             "charts": dashboard_charts(figures),
             "deployment_legend": DeploymentModel.choices,
-            "waiting_for_me": len(_inbox(user)),
+            "waiting_for_me": len(inbox_requests(user)),
         },
     )
-
-
-def _inbox(user):
-    return freshness.cached(user, "inbox", [], lambda: approval_inbox(user=user))
 
 
 @login_required
@@ -106,11 +105,9 @@ def project_detail(request, pk):
         action=Action.VIEW,
         pk=pk,
     )
-    pending = (
-        ApprovalRequest.objects.filter(project=project, status=ApprovalRequest.Status.PENDING)
-        .select_related("requested_by")
-        .first()
-    )
+    requests = list(project_requests(user=request.user, project=project)[:REQUESTS_SHOWN])
+    pending = next((item for item in requests if item.status == ApprovalRequest.Status.PENDING), None)
+    undecided = pending is not None and all(d.approver_id != request.user.pk for d in pending.decisions.all())
     return render(
         request,
         "projects/project_detail.html",
@@ -119,7 +116,11 @@ def project_detail(request, pk):
             "actions": allowed_actions(request.user, project),
             "history": stage_history(user=request.user, project=project),
             "pending": pending,
+            "requests": requests,
+            "summary": decision_summaries([pending])[pending.pk] if pending else None,
+            "may_decide": undecided and bool(decidable(user=request.user, requests=[pending])),
             "rollback_targets": rollback_targets(project),
+            "frozen_targets": FROZEN_TARGETS,
             "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk)[:TIMELINE_LENGTH],
             "evidence": list(project.evidence_links.all()),
             "tickets": list(project.tickets.all()),
@@ -204,27 +205,6 @@ def stage_move(request, pk, move):
         project.refresh_from_db()
         messages.success(request, f"{project.code} is now {project.get_stage_display().lower()}.")
     return redirect("project-detail", project.pk)
-
-
-@login_required
-def inbox(request):
-    return render(request, "projects/inbox.html", {"requests": _inbox(request.user)})
-
-
-@login_required
-@require_POST
-def decide(request, pk, verdict):
-    approval = get_for_user_or_404(ApprovalRequest.objects.select_related("project"), user=request.user, pk=pk)
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    try:
-        approval_decide(request=approval, actor=request.user, verdict=verdict, comment=form.cleaned_data["comment"])
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"{'Approved' if verdict == 'approve' else 'Rejected'}: {approval.project.code}.")
-    return redirect(reverse("inbox"))
 
 
 def _query_without_page(request) -> str:

@@ -34,6 +34,10 @@ OBJECT_URLS = {
     "project-sign-off": lambda other: {"pk": other["project"].pk, "kind": "access_pattern"},
     "project-routing": lambda other: {"pk": other["project"].pk},
     "project-routing-row": lambda other: {"pk": other["project"].pk, "index": 2},
+    "gate-evidence-record": lambda other: {"pk": other["project"].pk, "item": "monitoring"},
+    "gate-evidence-accept": lambda other: {"pk": other["project"].pk, "evidence_pk": other["gate_evidence"].pk},
+    "gate-evidence-withdraw": lambda other: {"pk": other["project"].pk, "evidence_pk": other["gate_evidence"].pk},
+    "freeze-override": lambda other: {"pk": other["request"].pk},
     # Tenant settings: the other tenant's slug, and its objects.
     "settings-tenant": lambda other: {"slug": other["tenant"].slug},
     "settings-members": lambda other: {"slug": other["tenant"].slug},
@@ -73,6 +77,10 @@ POST_ONLY = {
     "project-ticket-remove",
     "project-sign-off",
     "settings-delivery-redeliver",
+    "gate-evidence-record",
+    "gate-evidence-accept",
+    "gate-evidence-withdraw",
+    "freeze-override",
 }
 # Namespaces whose URLs are not the product's own pages (operators' admin is staff-only).
 OUT_OF_SCOPE_NAMESPACES = {"admin"}
@@ -107,6 +115,7 @@ def two_tenants(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # nothing is sent; the endpoint only has to be accepted
     from assessments.jobs import job_request
     from assessments.models import Job
+    from assessments.services.gates import evidence_record
     from assessments.tasks import run_assessment
     from projects.services.approvals import approval_request_create
     from projects.services.policies import freeze_window_save, policy_save
@@ -131,6 +140,7 @@ def two_tenants(settings):
             "job": job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project),
             "evidence": evidence_add(project=project, actor=lead, kind="press", title="Launch article"),
             "ticket": ticket_link(project=project, actor=lead, system="jira", key=f"{slug.upper()}-1"),
+            "gate_evidence": evidence_record(project=project, actor=lead, item="data_classified", note="Agreed"),
         }
         admin = member(tenant, Role.CUSTOMER_ADMIN, username=f"{slug}-admin")
         endpoint = webhooks.endpoint_save(tenant=tenant, actor=admin, url="http://127.0.0.1:9/hook", event_types=[])

@@ -166,6 +166,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     decisions = DecisionSerializer(many=True, read_only=True)
+    freeze_override_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApprovalRequest
@@ -183,10 +184,16 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "expires_at",
             "closed_at",
             "decisions",
+            "freeze_override_by",
+            "freeze_override_reason",
             "created_at",
         ]
         # Written through the approval services only: its relations are never offered as choices.
         read_only_fields = fields
+
+
+class FreezeOverrideSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why this move may go ahead during the change freeze.")
 
 
 class ApprovalRequestCreateSerializer(serializers.Serializer):

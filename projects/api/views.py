@@ -17,6 +17,7 @@ from projects.api.serializers import (
     ApprovalRequestCreateSerializer,
     ApprovalRequestSerializer,
     DecideSerializer,
+    FreezeOverrideSerializer,
     FreezeWindowSerializer,
     FreezeWindowWriteSerializer,
     ProjectCreateSerializer,
@@ -41,6 +42,7 @@ from projects.rollout_settings.selectors import policy_candidates
 from projects.selectors import relay_candidates
 from projects.services.approvals import (
     approval_decide,
+    approval_freeze_override,
     approval_request_cancel,
     approval_request_create,
     eligibility,
@@ -193,7 +195,7 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
     def get_queryset(self):
         return (
             restrict(ApprovalRequest.objects.all(), user=self.request.user, action=Action.VIEW)
-            .select_related("tenant", "requested_by")
+            .select_related("tenant", "requested_by", "freeze_override_by")
             .prefetch_related(
                 Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("approver", "relayed_by"))
             )
@@ -217,6 +219,15 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
     @action(detail=True, methods=["post"], required_scope=_approve_scope)
     def reject(self, request, pk=None):
         return self._decide(request, ApprovalDecision.Verdict.REJECT)
+
+    @extend_schema(request=FreezeOverrideSerializer, responses={200: ApprovalRequestSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="freeze-override")
+    def freeze_override(self, request, pk=None):
+        """Let this request go through a change freeze: platform admins only, with a reason (audited)."""
+        approval = self.get_object()
+        data = validated(FreezeOverrideSerializer, request.data)
+        approval_freeze_override(request=approval, actor=request.user, reason=data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=approval.pk)).data)
 
     @extend_schema(request=None, responses={200: ApprovalRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

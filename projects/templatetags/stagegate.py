@@ -1,5 +1,7 @@
 from django import template
 
+from core.moments import in_zone as moment_in_zone
+
 register = template.Library()
 
 
@@ -15,3 +17,15 @@ def usd(value, places=0):
     if value is None or value == "":
         return "—"
     return f"USD {float(value):,.{int(places)}f}"
+
+
+@register.filter
+def in_zone(moment, tenant):
+    """A moment in the client's time zone, named: ``{{ request.expires_at|in_zone:request.tenant }}``."""
+    return moment_in_zone(moment, tenant.time_zone)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, or None."""
+    return mapping.get(key)
