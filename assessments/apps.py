@@ -16,10 +16,12 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top, because these modules import models, which Django loads
         # only after every app's configuration: ready() is where Django has an app hook itself up.
+        from assessments.audit_phrases import PHRASINGS
         from assessments.decision_summary import decision_summaries
         from assessments.services.gates import promotion_readiness
         from assessments.tasks import schedule_evaluation
         from assessments.views import project_section
+        from audit.sentences import phrasings_register
 
         def on_inputs_changed(sender, project_id, **kwargs):
             schedule_evaluation(project_id)
@@ -27,4 +29,5 @@ class AssessmentsConfig(AppConfig):
         project_inputs_changed.connect(on_inputs_changed, weak=False, dispatch_uid="assessments.evaluate_after_edit")
         readiness_provider_register(promotion_readiness)
         summary_provider_register(decision_summaries)
+        phrasings_register(PHRASINGS)
         project_section_register("assessment", project_section)

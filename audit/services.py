@@ -23,7 +23,7 @@ def audit_record(*, action: str, obj, actor=None, before=None, after=None, tenan
     if tenant_id is None:
         tenant_id = obj.pk if object_type == "accounts.tenant" else getattr(obj, "tenant_id", None)
     if project_id is None:
-        project_id = obj.pk if obj._meta.label_lower == "projects.project" else getattr(obj, "project_id", None)
+        project_id = _project_id_of(obj)
     event = AuditEvent.objects.create(
         tenant_id=tenant_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -40,6 +40,19 @@ def audit_record(*, action: str, obj, actor=None, before=None, after=None, tenan
     )
     event_recorded.send(sender=AuditEvent, event=event)
     return event
+
+
+def _project_id_of(obj):
+    """The project ``obj`` belongs to, following ``access_via`` (a decision → its request → the
+    project) so that every event about a project shows on its page."""
+    while obj is not None:
+        if obj._meta.label_lower == "projects.project":
+            return obj.pk
+        if hasattr(obj, "project_id"):
+            return obj.project_id
+        via = getattr(obj, "access_via", None)
+        obj = getattr(obj, via, None) if via else None
+    return None
 
 
 def object_type_of(obj) -> str:

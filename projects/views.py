@@ -121,7 +121,9 @@ def project_detail(request, pk):
             "may_decide": undecided and bool(decidable(user=request.user, requests=[pending])),
             "rollback_targets": rollback_targets(project),
             "frozen_targets": FROZEN_TARGETS,
-            "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk)[:TIMELINE_LENGTH],
+            "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk).select_related(
+                "actor"
+            )[:TIMELINE_LENGTH],
             "evidence": list(project.evidence_links.all()),
             "tickets": list(project.tickets.all()),
             "evidence_form": EvidenceForm(),

@@ -142,6 +142,7 @@ def approval_decide(
         actor=actor,
         after={
             "verdict": verdict,
+            "target_stage": request.target_stage,
             "side": side,
             "comment": comment,
             "relayed_by": relayed_by.get_username() if relayed_by else None,

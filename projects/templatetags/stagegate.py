@@ -1,5 +1,6 @@
 from django import template
 
+from audit.sentences import describe
 from core.moments import in_zone as moment_in_zone
 
 register = template.Library()
@@ -29,3 +30,9 @@ def in_zone(moment, tenant):
 def get_item(mapping, key):
     """``mapping[key]`` in a template, or None."""
     return mapping.get(key)
+
+
+@register.filter
+def sentence(event):
+    """An audit event as the sentence people read (``audit.sentences``)."""
+    return describe(event)

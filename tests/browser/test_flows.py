@@ -74,14 +74,14 @@ def test_from_new_project_to_an_approved_promotion(page_as, live_server, client_
     card = approver.locator(f"#request-{project.approval_requests.get().pk}")
     expect(card).to_contain_text("Festival card generator")
     card.get_by_role("button", name="Approve").click()
-    expect(approver.get_by_text("Approved: LOT-FEST")).to_be_visible()
+    expect(approver.get_by_text("You approved moving Festival card generator to Proof of concept.")).to_be_visible()
     expect(approver.get_by_text("Nothing is waiting for your decision.")).to_be_visible()
 
     project.refresh_from_db()
     assert project.stage == Stage.PROOF_OF_CONCEPT
     lead.reload()
     expect(lead.locator(".stage").first).to_have_text("Proof of concept")
-    expect(lead.locator(".timeline")).to_contain_text("project.stage_changed → proof_of_concept")
+    expect(lead.locator(".timeline")).to_contain_text("The project moved from Discovery to Proof of concept")
 
 
 def test_a_viewer_sees_no_edit_controls_and_another_tenant_gets_404(page_as, live_server, client_tenant):

@@ -214,3 +214,23 @@ def test_the_inbox_and_project_page_queries_do_not_grow(client, project, people,
     )
     assert older.pk
     assert counts() == few
+
+
+def test_the_timeline_tells_what_happened_in_sentences(client, asked, people, project):
+    from assessments.services.gates import evidence_record
+    from audit.models import AuditEvent
+    from audit.sentences import describe
+
+    evidence_record(project=project, actor=people["lead"], item="monitoring", note="Grafana board")
+    approval_decide(request=asked, actor=people["approver"], verdict="reject", comment="DPIA missing")
+    client.force_login(people["lead"])
+    timeline = text(client.get(reverse("project-detail", args=[project.pk]))).split('id="timeline-heading"')[1]
+    timeline = timeline.split("</section>")[0]
+    assert f"{people['approver']} (client side) rejected the move to Proof of concept: “DPIA missing”." in timeline
+    assert f"{people['lead']} recorded evidence for “Monitoring in place”: “Grafana board”." in timeline
+    assert f"{people['lead']} asked to move the project from Discovery to Proof of concept." in timeline
+    assert "(Europe/London)" in timeline
+    for event in AuditEvent.objects.filter(project_id=project.pk):
+        assert event.action not in describe(event), event.action
+    assert "approval." not in timeline
+    assert "gate." not in timeline
