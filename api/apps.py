@@ -6,3 +6,12 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "API"
+
+    def ready(self):
+        # Every model serializer's date-time refuses a time without an offset (api.fields).
+        from django.db import models
+        from rest_framework import serializers
+
+        from api.fields import AwareDateTimeField
+
+        serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = AwareDateTimeField

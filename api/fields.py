@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
@@ -23,6 +24,31 @@ class LocalTimeField(serializers.TimeField):
     def to_internal_value(self, value):
         if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME_PATTERN, value):
             self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+#: What a date-time without an offset is told.
+NAIVE_DATETIME = (
+    "Give the date and time with its offset from UTC, e.g. 2026-12-03T14:00:00+01:00 or 2026-12-03T13:00:00Z: "
+    "without one the moment is ambiguous."
+)
+
+
+def has_offset(value) -> bool:
+    """Whether an ISO 8601 date-time string names its offset (a date alone or garbage: not our call)."""
+    parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+    return parsed is None or parsed.tzinfo is not None
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A moment in ISO 8601 with its offset. DRF reads a time without one in the server's zone; the
+    API refuses it instead (400 naming the field), so no client's local time is taken for UTC."""
+
+    default_error_messages = {"naive": NAIVE_DATETIME}
+
+    def to_internal_value(self, value):
+        if not has_offset(value):
+            self.fail("naive")
         return super().to_internal_value(value)
 
 

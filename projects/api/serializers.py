@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from rest_framework import serializers
 
-from api.fields import LocalTimeField
+from api.fields import AwareDateTimeField, LocalTimeField
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -272,8 +272,8 @@ class FreezeWindowWriteSerializer(serializers.Serializer):
     tenant = serializers.SlugField(required=False)
     name = serializers.CharField(required=False, max_length=120)
     kind = serializers.ChoiceField(choices=FreezeWindow.Kind.choices, required=False)
-    starts_on = serializers.DateTimeField(required=False, allow_null=True)
-    ends_on = serializers.DateTimeField(required=False, allow_null=True)
+    starts_on = AwareDateTimeField(required=False, allow_null=True)
+    ends_on = AwareDateTimeField(required=False, allow_null=True)
     start_weekday = serializers.ChoiceField(choices=FreezeWindow.Weekday.choices, required=False, allow_null=True)
     start_time = LocalTimeField(required=False, allow_null=True)
     end_weekday = serializers.ChoiceField(choices=FreezeWindow.Weekday.choices, required=False, allow_null=True)

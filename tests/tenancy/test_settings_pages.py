@@ -780,7 +780,7 @@ def test_the_service_accounts_page_lists_every_token(client, people, objects):
     assert "Customer approver" in page
     assert f"sg_{token.prefix}_" in page
     assert "read, write" in page
-    assert "Revoked 2030-01-01 10:00" in page  # shown in Bangkok time
+    assert "Revoked 1 January 2030, 10:00 (Asia/Bangkok)" in page  # shown in Bangkok time, and says so
     assert url("settings-token-revoke", token.pk) in page
     assert url("settings-token-revoke", revoked.pk) not in page
 
