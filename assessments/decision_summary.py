@@ -60,7 +60,7 @@ def _summary(request, decisions, environment, standing, budget) -> DecisionSumma
     return DecisionSummary(
         move=f"From {Stage(request.from_stage).label} to {target}",
         where=_where(project, tenant, environment),
-        hosting=HOSTING_WORDS.get(project.hosting_approach, project.get_hosting_approach_display()).capitalize(),
+        hosting=_sentence_case(HOSTING_WORDS.get(project.hosting_approach, project.get_hosting_approach_display())),
         readiness=(
             f"{STATUS_WORDS[status_now]} for {target}, assessed {_when(assessment.created_at, tenant)}"
             if for_target
@@ -118,6 +118,10 @@ def _changes(snapshot: dict, status_now, monthly_now) -> list[str]:
 
 def _when(moment, tenant) -> str:
     return in_zone(moment, tenant.time_zone)
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _money(value) -> str:
