@@ -1,8 +1,11 @@
+import dataclasses
 from collections.abc import Callable
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import AwareDateTimeField, LocalTimeField
+from projects.decision_summary import decision_summaries
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -162,11 +165,42 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "approver", "verdict", "side", "comment", "relayed_by", "created_at"]
 
 
+class DecisionSummarySerializer(serializers.Serializer):
+    """What an approver reads before deciding, in sentences (the inbox card's summary)."""
+
+    move = serializers.CharField()
+    where = serializers.CharField(help_text="Where the system runs and who controls it.")
+    hosting = serializers.CharField()
+    readiness = serializers.CharField(help_text="Readiness for the target stage now.")
+    failing = serializers.ListField(child=serializers.CharField(), help_text="Checklist items that do not pass.")
+    cost = serializers.CharField(help_text="The chosen option's monthly cost against the budget.")
+    progress = serializers.ListField(child=serializers.CharField(), help_text="Approvals so far and still needed.")
+    expires = serializers.CharField()
+    asked = serializers.CharField()
+    when_asked = serializers.CharField(help_text="How the project stood when the request was made.")
+    changes = serializers.ListField(child=serializers.CharField(), help_text="What has changed since then.")
+
+
+class ApprovalRequestListSerializer(serializers.ListSerializer):
+    """Builds the decision summaries of a page of requests in one batch (a fixed number of queries)."""
+
+    def to_representation(self, data):
+        requests = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["summaries"] = decision_summaries(requests)
+        return super().to_representation(requests)
+
+
 class ApprovalRequestSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     decisions = DecisionSerializer(many=True, read_only=True)
     freeze_override_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    summary = serializers.SerializerMethodField()
+
+    @extend_schema_field(DecisionSummarySerializer)
+    def get_summary(self, request) -> dict:
+        summaries = self.context.get("summaries") or decision_summaries([request])
+        return dataclasses.asdict(summaries[request.pk])
 
     class Meta:
         model = ApprovalRequest
@@ -186,8 +220,10 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "decisions",
             "freeze_override_by",
             "freeze_override_reason",
+            "summary",
             "created_at",
         ]
+        list_serializer_class = ApprovalRequestListSerializer
         # Written through the approval services only: its relations are never offered as choices.
         read_only_fields = fields
 

@@ -195,7 +195,7 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
     def get_queryset(self):
         return (
             restrict(ApprovalRequest.objects.all(), user=self.request.user, action=Action.VIEW)
-            .select_related("tenant", "requested_by", "freeze_override_by")
+            .select_related("tenant", "project", "requested_by", "freeze_override_by")
             .prefetch_related(
                 Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("approver", "relayed_by"))
             )

@@ -234,3 +234,23 @@ def test_the_timeline_tells_what_happened_in_sentences(client, asked, people, pr
         assert event.action not in describe(event), event.action
     assert "approval." not in timeline
     assert "gate." not in timeline
+
+
+def test_a_ticketing_tool_reads_the_same_summary(api, asked, people, tenant, django_assert_max_num_queries):
+    tool = api(people["approver"], scopes=("read",))
+    one = tool.get(f"/api/v1/approval-requests/{asked.pk}/").json()["summary"]
+    assert one["move"] == "From Discovery to Proof of concept"
+    assert one["progress"] == ["0 of 2 approvals"]
+    assert one["asked"].startswith(f"Asked by {people['lead']} on ")
+    listed = tool.get("/api/v1/approval-requests/").json()["results"]
+    assert [item["summary"] for item in listed if item["id"] == asked.pk] == [one]
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert tool.get("/api/v1/approval-requests/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(5):
+        approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
+    assert queries() == few
