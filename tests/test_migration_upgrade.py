@@ -53,7 +53,10 @@ PORTFOLIO = {
     "--audit-events": 20000,
     "--approval-requests": 800,
     "--lead-tenants": 8,
-    "--evaluated": 20,
+    # None through the estimate and assessment services: they are today's code and read columns
+    # added since the baseline (gate evidence's expiry); the generator's own writes leave out such
+    # columns (tooling/portfolio/writer.py), so every table still gets its rows.
+    "--evaluated": 0,
     "--seed": 13,
 }
 

@@ -25,6 +25,7 @@ class RowWriter:
         self.now = now
         self.postgresql = connection.vendor == "postgresql"
         self.counts: dict[str, int] = {}
+        self._known_columns: dict[str, set[str]] = {}
 
     def ids(self, model, count: int) -> list[int]:
         """``count`` fresh primary keys for ``model``, taken from its sequence (rows can then refer to them)."""
@@ -41,13 +42,28 @@ class RowWriter:
             start = cursor.fetchone()[0] + 1
             return list(range(start, start + count))
 
+    def _columns(self, table: str) -> set[str]:
+        """The columns ``table`` has in the database. A column the models added after the database's
+        migrations is left out, so the generator can fill a database still at an earlier release's
+        schema (the upgrade test does: tests/test_migration_upgrade.py)."""
+        if table not in self._known_columns:
+            with connection.cursor() as cursor:
+                description = connection.introspection.get_table_description(cursor, table)
+            self._known_columns[table] = {column.name for column in description}
+        return self._known_columns[table]
+
     def insert(self, model, rows: Iterable[dict]) -> int:
         """Write ``rows`` (dicts by attribute name); unnamed columns take the model's defaults."""
         rows = iter(rows)
         first = next(rows, None)
         if first is None:
             return 0
-        fields = [f for f in model._meta.concrete_fields if f.attname in first or not f.primary_key]
+        present = self._columns(model._meta.db_table)
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if (f.attname in first or not f.primary_key) and f.column in present
+        ]
         defaults = {f.attname: self._default(f) for f in fields if f.attname not in first}
         prepare = [self._preparer(f) for f in fields]
         names = [f.attname for f in fields]
