@@ -1,6 +1,6 @@
 """Reads on assessments, estimates, evidence, jobs and the catalog; visibility from ``tenancy.access``."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from assessments.models import (
@@ -42,8 +42,12 @@ def estimate_history(*, user, project: Project):
 
 
 def evidence_for(*, user, project: Project):
-    return restrict(GateEvidence.objects.filter(project=project), user=user).select_related(
-        "recorded_by", "accepted_by", "withdrawn_by"
+    """The project's gate evidence: current first (by item), then withdrawn (latest withdrawn first),
+    with the people who recorded, accepted and withdrew it (one query, whatever the number of rows)."""
+    return (
+        restrict(GateEvidence.objects.filter(project=project), user=user)
+        .select_related("recorded_by", "accepted_by", "withdrawn_by")
+        .order_by(F("withdrawn_at").desc(nulls_first=True), "item", "-recorded_at", "-pk")
     )
 
 

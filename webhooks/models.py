@@ -18,6 +18,9 @@ class WebhookEventType(models.TextChoices):
     APPROVAL_CANCELLED = "approval.cancelled", "Approval cancelled"
     ASSESSMENT_COMPLETED = "assessment.completed", "Assessment completed"
     COST_RECALCULATED = "cost.recalculated", "Cost recalculated"
+    GATE_EVIDENCE_RECORDED = "gate.evidence_recorded", "Gate evidence recorded"
+    GATE_EVIDENCE_ACCEPTED = "gate.evidence_accepted", "Gate evidence accepted"
+    GATE_EVIDENCE_WITHDRAWN = "gate.evidence_withdrawn", "Gate evidence withdrawn"
 
 
 class WebhookEndpoint(TenantOwned):

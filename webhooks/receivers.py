@@ -18,6 +18,9 @@ WEBHOOK_EVENTS = {
     "approval.rejected": "approval.rejected",
     "approval.expired": "approval.expired",
     "approval.cancelled": "approval.cancelled",
+    "gate.evidence_recorded": "gate.evidence_recorded",
+    "gate.evidence_accepted": "gate.evidence_accepted",
+    "gate.evidence_withdrawn": "gate.evidence_withdrawn",
 }
 
 

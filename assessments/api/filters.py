@@ -1,7 +1,8 @@
 import django_filters
 
 from api.references import visible
-from assessments.models import Job
+from assessments.api.serializers import EVIDENCE_ITEM_CHOICES
+from assessments.models import GateEvidence, Job
 from projects.models import Project
 
 
@@ -13,3 +14,21 @@ class JobFilter(django_filters.FilterSet):
     class Meta:
         model = Job
         fields = ["status", "kind", "project"]
+
+
+class GateEvidenceFilter(django_filters.FilterSet):
+    # A choice, not a BooleanFilter: that one ignores a value it cannot read (``?current=maybe``
+    # would list everything); this one refuses it, naming the filter.
+    current = django_filters.ChoiceFilter(
+        choices=[("true", "Current"), ("false", "Withdrawn")],
+        method="filter_current",
+        label="Current (true) or withdrawn (false)",
+    )
+    item = django_filters.ChoiceFilter(choices=EVIDENCE_ITEM_CHOICES, label="Checklist item")
+
+    class Meta:
+        model = GateEvidence
+        fields = ["current", "item"]
+
+    def filter_current(self, queryset, name, value):
+        return queryset.filter(withdrawn_at__isnull=value == "true")

@@ -1,11 +1,20 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments.api.views import ApiPriceViewSet, AssessmentViewSet, CostEstimateViewSet, JobViewSet
+from assessments.api.views import (
+    ApiPriceViewSet,
+    AssessmentViewSet,
+    CostEstimateViewSet,
+    GateEvidenceViewSet,
+    JobViewSet,
+)
 
 router = SimpleRouter()
 router.register("jobs", JobViewSet, basename="job")
 router.register("prices", ApiPriceViewSet, basename="price")
+# Nested under the project like its results below, with the router's routes for the accept and withdraw actions.
+nested = SimpleRouter(use_regex_path=False)
+nested.register("projects/<int:project_pk>/evidence", GateEvidenceViewSet, basename="project-evidence")
 
 runs = {"get": "list", "post": "create"}
 urlpatterns = [
@@ -21,5 +30,6 @@ urlpatterns = [
         CostEstimateViewSet.as_view({"get": "retrieve"}),
         name="project-estimate-detail",
     ),
+    *nested.urls,
     *router.urls,
 ]

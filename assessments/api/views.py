@@ -1,12 +1,19 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import SafeRetriesMixin
-from assessments.api.filters import JobFilter
+from accounts.models import ApiToken
+from api.base import SafeRetriesMixin, etag_of
+from assessments.api.filters import GateEvidenceFilter, JobFilter
+from assessments.api.serializers import GateEvidenceRecordSerializer, GateEvidenceSerializer
 from assessments.jobs import job_request
-from assessments.models import ApiModelPrice, Assessment, CostEstimate, Job
+from assessments.models import ApiModelPrice, Assessment, CostEstimate, GateEvidence, Job
+from assessments.selectors import evidence_for
+from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw, project_today
 from assessments.tasks import recalculate_costs, run_assessment
+from projects.api.views import ERRORS, validated, writable
 from projects.models import Project
 from tenancy.access import Action, get_for_user_or_404, restrict
 
@@ -120,6 +127,70 @@ class CostEstimateViewSet(_ProjectRunViewSet):
     queryset = CostEstimate.objects.none()  # per caller and project: see get_queryset
     job_kind = Job.Kind.COST
     task = recalculate_costs
+
+
+def _sign_off_scope(request):
+    """Accepting evidence is the client's sign-off: the token scope approval decisions need."""
+    return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ
+
+
+class GateEvidenceViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A project's stage-gate evidence: current first, then withdrawn (kept on record, never deleted).
+
+    Recorded and withdrawn by the delivery side (engineers and delivery leads); accepted by the
+    client (a customer admin or approver) where the checklist item is theirs to confirm. Whether a
+    piece counts is the readiness engine's rule, for the client's today.
+    """
+
+    serializer_class = GateEvidenceSerializer
+    queryset = GateEvidence.objects.none()  # per caller and project: see get_queryset
+    filterset_class = GateEvidenceFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None  # a handful of items and their withdrawn history, in the order above
+    lookup_value_converter = "int"
+
+    def project(self) -> Project:
+        """The project in the path (404 if the caller may not see it), loaded once per request."""
+        if getattr(self, "_project", None) is None:
+            self._project = get_for_user_or_404(
+                Project.objects.select_related("tenant"), user=self.request.user, pk=self.kwargs["project_pk"]
+            )
+        return self._project
+
+    def get_queryset(self):
+        return evidence_for(user=self.request.user, project=self.project())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if "project_pk" in self.kwargs:  # not when the schema is generated
+            context["today"] = project_today(self.project())
+        return context
+
+    def _answer(self, evidence, status_code=status.HTTP_200_OK):
+        """The evidence after a write, with its new ETag (for the next write's If-Match)."""
+        data = self.get_serializer(self.get_queryset().get(pk=evidence.pk)).data
+        return Response(data, status=status_code, headers={"ETag": etag_of(data)})
+
+    @extend_schema(request=GateEvidenceRecordSerializer, responses={201: GateEvidenceSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        """Record what satisfies a checklist item (replacing the item's current evidence)."""
+        project = writable(self.project(), request, Action.CHANGE_TECHNICAL)
+        evidence = evidence_record(
+            project=project, actor=request.user, **validated(GateEvidenceRecordSerializer, request.data)
+        )
+        return self._answer(evidence, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: GateEvidenceSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], required_scope=_sign_off_scope)
+    def accept(self, request, *args, **kwargs):
+        """The client's acceptance (a customer admin or approver), for an item the client confirms."""
+        return self._answer(evidence_accept(evidence=self.get_object(), actor=request.user))
+
+    @extend_schema(request=None, responses={200: GateEvidenceSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, *args, **kwargs):
+        """Take the evidence back: it stops counting and stays on record."""
+        return self._answer(evidence_withdraw(evidence=self.get_object(), actor=request.user))
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):

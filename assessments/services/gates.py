@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.selectors import latest_assessment, latest_estimate
+from assessments.services.assessments import evidence_not_counting
 from assessments.services.evaluation import readiness_now
 from audit.services import audit_record
 from projects.models import Project
@@ -98,6 +99,14 @@ def evidence_withdraw(*, evidence: GateEvidence, actor) -> GateEvidence:
         _changed(evidence)
         audit_record(action="gate.evidence_withdrawn", obj=evidence, actor=actor, before=_state(evidence))
     return evidence
+
+
+def evidence_not_counting_because(evidence: GateEvidence, *, today) -> str | None:
+    """Why ``evidence`` does not satisfy its checklist item on ``today``, or None when it does:
+    withdrawn evidence never counts; current evidence by the engine's rule (``evidence_not_counting``)."""
+    if not evidence.is_current:
+        return "the evidence has been withdrawn"
+    return evidence_not_counting(evidence.item, evidence.expires_on, evidence.accepted_at is not None, today)
 
 
 def project_today(project: Project):

@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "FreezeWindowKindEnum": "projects.models.rollout.FreezeWindow.Kind",
         "PromotionTargetEnum": "projects.models.rollout.PROMOTION_TARGET_CHOICES",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
+        "EvidenceItemEnum": "assessments.api.serializers.EVIDENCE_ITEM_CHOICES",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)

@@ -8,6 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
+from assessments.models import GateEvidence
+from assessments.services.gates import evidence_record
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, HostingApproach, Project
@@ -50,6 +52,9 @@ def _writes(tenant, people, project, api):
     a, o = f"/api/v1/approval-requests/{approval.pk}/", f"/api/v1/approval-requests/{other.pk}/"
     pol, win = f"/api/v1/approval-policies/{policy.pk}/", f"/api/v1/freeze-windows/{window.pk}/"
     hk = f"/api/v1/webhooks/{hook.json()['id']}/"
+    classified = evidence_record(project=project, actor=people["lead"], item="data_classified", note="Agreed")
+    runbook = evidence_record(project=project, actor=people["lead"], item="incident_runbook", note="Runbook v1")
+    ev, rb = f"{p}evidence/{classified.pk}/", f"{p}evidence/{runbook.pk}/"
     switch = {"deployment_model": "customer_cloud", "environment": ENVIRONMENT}
     return [
         ("approve", "approver", "post", f"{a}approve/", {}, a),
@@ -65,6 +70,8 @@ def _writes(tenant, people, project, api):
         ("freeze window delete", "admin", "delete", win, None, win),
         ("webhook", "admin", "patch", hk, {"description": "CI"}, hk),
         ("webhook delete", "admin", "delete", hk, None, hk),
+        ("evidence accept", "approver", "post", f"{ev}accept/", None, ev),
+        ("evidence withdraw", "engineer", "post", f"{rb}withdraw/", None, rb),
     ]
 
 
@@ -76,6 +83,7 @@ def _state():
         list(ApprovalRequest.objects.values_list("status", flat=True).order_by("pk")),
         list(ApprovalPolicy.objects.values_list("expiry_hours", flat=True)),
         list(FreezeWindow.objects.values_list("name", flat=True)),
+        list(GateEvidence.objects.values_list("accepted_at", "withdrawn_at").order_by("pk")),
     )
 
 

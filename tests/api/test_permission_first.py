@@ -34,6 +34,7 @@ WRITES = {
     "policy PATCH": ("viewer", "patch", "/api/v1/approval-policies/{policy}/", {"eligible_users": ["nobody"]}),
     "window create": ("approver", "post", "/api/v1/freeze-windows/", {"tenant": "acme", "start_time": "noon"}),
     "window PATCH": ("viewer", "patch", "/api/v1/freeze-windows/{window}/", {"start_time": "noon"}),
+    "evidence record": ("approver", "post", "/api/v1/projects/{project}/evidence/", {"item": "vibes", "note": ""}),
 }
 
 

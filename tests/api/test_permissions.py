@@ -6,6 +6,7 @@ refused means 403. Reads are open to every role of the tenant.
 
 import pytest
 
+from assessments.services.gates import evidence_record
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from tenancy.models import Role
@@ -27,6 +28,10 @@ MATRIX = [
     ("patch", "/api/v1/projects/{project}/environment/", {"account_id": "42"}, {LEAD, ENGINEER}),
     ("post", "/api/v1/projects/{project}/assessments/", {}, {LEAD, ENGINEER}),
     ("post", "/api/v1/projects/{project}/cost-estimates/", {}, {LEAD, ENGINEER}),
+    ("get", "/api/v1/projects/{project}/evidence/", None, EVERYONE),
+    ("post", "/api/v1/projects/{project}/evidence/", {"item": "monitoring", "note": "Grafana"}, {LEAD, ENGINEER}),
+    ("post", "/api/v1/projects/{project}/evidence/{evidence}/accept/", {}, {ADMIN, APPROVER}),
+    ("post", "/api/v1/projects/{project}/evidence/{evidence}/withdraw/", {}, {LEAD, ENGINEER}),
     ("post", "/api/v1/approval-requests/", {"project": "{fresh}"}, {LEAD}),
     ("post", "/api/v1/approval-requests/{request}/approve/", {}, {ADMIN, APPROVER}),
     ("post", "/api/v1/approval-requests/{request}/reject/", {"comment": "No"}, {ADMIN, APPROVER}),
@@ -54,6 +59,7 @@ def objects(tenant, people, project):
     return {
         "project": project.pk,
         "fresh": ProjectFactory(tenant=tenant).pk,
+        "evidence": evidence_record(project=project, actor=people["lead"], item="data_classified", note="Agreed").pk,
         "request": approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead2"]).pk,
         "policy": policy_save(tenant=tenant, actor=people["admin"], required_approvals=1).pk,
         "window": freeze_window_save(

@@ -16,9 +16,10 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from assessments.catalog import prices_import
 from assessments.jobs import job_request
-from assessments.models import Assessment, CostEstimate, Job
+from assessments.models import Assessment, CostEstimate, GateEvidence, Job
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
+from assessments.services.gates import evidence_record
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
@@ -114,6 +115,7 @@ def world(tenant, people, project):
     their_lead = member(theirs, Role.DELIVERY_LEAD, username="mer-lead")
     their_project = ProjectFactory(tenant=theirs, code="MER-KYC", delivery_lead=their_lead)
     approval_request_create(project=their_project, actor=their_lead)
+    evidence_record(project=their_project, actor=their_lead, item="data_classified", note="Theirs")
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=their_project)
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     relay = service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_APPROVER)
@@ -231,6 +233,7 @@ def _path_with(path, project):
         "/api/v1/webhook-deliveries/{id}/": WebhookDelivery.objects.filter(tenant=tenant).first(),
         "/api/v1/projects/{project_pk}/assessments/{id}/": Assessment.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
+        "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),
     }
     filled = path.replace("{slug}", tenant.slug).replace("{project_pk}", str(project.pk))
     for prefix, row in rows.items():

@@ -21,6 +21,7 @@ from django.test.testcases import LiveServerThread
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from assessments.services.gates import evidence_record
 from projects.models import ApprovalRequest
 from projects.services.approvals import approval_request_create
 from tenancy.models import Role
@@ -30,12 +31,16 @@ from tests.factories import ProjectFactory, member
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _config(*, project, approval, spare):
+def _config(*, project, approval, evidence, spare):
     """Existing objects for the path parameters (else most operations only ever see 404s), and a
     spare token for DELETE /auth/tokens/{id}/ so the run never revokes the token it runs with."""
     return f"""
 [phases.stateful]
 max-steps = 20
+
+[[operations]]
+include-path-regex = "^/api/v1/projects/[{{]project_pk[}}]/evidence/[{{]id[}}]/"
+parameters = {{ "path.project_pk" = {project}, "path.id" = {evidence} }}
 
 [[operations]]
 include-path-regex = "^/api/v1/projects/[{{]id[}}]/"
@@ -128,11 +133,17 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     for _ in range(3):
         project = ProjectFactory(tenant=tenant, delivery_lead=lead)
         approval_request_create(project=project, actor=lead)
+    evidence = evidence_record(project=project, actor=lead, item="data_classified", note="Agreed in the workshop")
     _, token = token_issue(user=caller, name="fuzz", scopes=("read", "write", "approve"))
     spare, _ = token_issue(user=caller, name="spare")
     config = tmp_path / "schemathesis.toml"
     config.write_text(
-        _config(project=project.pk, approval=ApprovalRequest.objects.filter(project=project).get().pk, spare=spare.pk)
+        _config(
+            project=project.pk,
+            approval=ApprovalRequest.objects.filter(project=project).get().pk,
+            evidence=evidence.pk,
+            spare=spare.pk,
+        )
     )
     result = subprocess.run(
         [

@@ -60,9 +60,7 @@ class RowWriter:
             return 0
         present = self._columns(model._meta.db_table)
         fields = [
-            f
-            for f in model._meta.concrete_fields
-            if (f.attname in first or not f.primary_key) and f.column in present
+            f for f in model._meta.concrete_fields if (f.attname in first or not f.primary_key) and f.column in present
         ]
         defaults = {f.attname: self._default(f) for f in fields if f.attname not in first}
         prepare = [self._preparer(f) for f in fields]

@@ -1,0 +1,97 @@
+"""Gate evidence in the API: what the project's evidence says, and the body that records it."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessments import readiness
+from assessments.models import GateEvidence
+from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
+
+#: The checklist items evidence can satisfy, as choices (named ``EvidenceItemEnum`` in the schema).
+EVIDENCE_ITEM_CHOICES = list(EVIDENCE_ITEMS.items())
+
+
+class GateEvidenceSerializer(serializers.ModelSerializer):
+    """One piece of evidence. ``counts`` and ``not_counting_because`` are for the client's today
+    (``today`` in the context), by the readiness engine's own rule."""
+
+    item_title = serializers.SerializerMethodField()
+    url = serializers.URLField(read_only=True, allow_blank=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    current = serializers.BooleanField(source="is_current", read_only=True, help_text="Not withdrawn.")
+    counts = serializers.SerializerMethodField(
+        help_text="Whether it satisfies its checklist item today (the client's day): current, not expired "
+        "and, where the client confirms the item, accepted."
+    )
+    not_counting_because = serializers.SerializerMethodField(
+        help_text="Why it does not count (withdrawn, expired, waiting for the client's acceptance); "
+        "null when it counts."
+    )
+    needs_client_acceptance = serializers.SerializerMethodField(
+        help_text="The item is the client's to confirm: the evidence counts once a customer admin or "
+        "approver accepts it."
+    )
+
+    class Meta:
+        model = GateEvidence
+        fields = [
+            "id",
+            "project",
+            "item",
+            "item_title",
+            "note",
+            "url",
+            "reference",
+            "expires_on",
+            "recorded_by",
+            "recorded_at",
+            "accepted_by",
+            "accepted_at",
+            "withdrawn_by",
+            "withdrawn_at",
+            "current",
+            "counts",
+            "not_counting_because",
+            "needs_client_acceptance",
+        ]
+        # Written through the gate services only: its relations are never offered as choices.
+        read_only_fields = fields
+
+    def get_item_title(self, evidence) -> str:
+        return EVIDENCE_ITEMS.get(evidence.item, evidence.item)
+
+    def get_counts(self, evidence) -> bool:
+        return self.get_not_counting_because(evidence) is None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_not_counting_because(self, evidence):
+        return evidence_not_counting_because(evidence, today=self.context["today"])
+
+    def get_needs_client_acceptance(self, evidence) -> bool:
+        return evidence.item in readiness.CLIENT_ACCEPTED
+
+
+class GateEvidenceRecordSerializer(serializers.Serializer):
+    """Recording evidence for an item replaces the item's current evidence (its history is kept
+    only through withdrawals); a change to evidence the client accepted needs their acceptance again."""
+
+    item = serializers.ChoiceField(choices=EVIDENCE_ITEM_CHOICES, help_text="The checklist item it satisfies.")
+    # Blank is the service's to refuse, with its rule ("Say what the evidence is.").
+    note = serializers.CharField(allow_blank=True, help_text="What the evidence is, in a sentence or two.")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A document reference, e.g. a contract clause or a ticket.",
+    )
+    expires_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="YYYY-MM-DD, today or later in the client's time zone; after this day the evidence no longer "
+        "counts. Null: it does not expire.",
+    )
