@@ -22,10 +22,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Serve the platform on http://127.0.0.1:8000/ on the embedded default (SQLite, tasks in process).
+## Serve the platform on http://127.0.0.1:8000/ on the embedded default (SQLite, tasks in process),
+## with the periodic work that beat schedules in production run beside it (run_schedule).
 run: demo
-	@echo "Stagegate on http://127.0.0.1:8000/  (stop with Ctrl-C)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Stagegate on http://127.0.0.1:8000/, periodic tasks beside it  (stop both with Ctrl-C)"
+	$(BIN)/python manage.py run_embedded 127.0.0.1:8000
 
 ## The whole test suite; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
 test: install
@@ -55,4 +56,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm schedule-state.json staticfiles .pytest_cache .ruff_cache

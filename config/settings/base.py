@@ -306,6 +306,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Run exactly one beat process: it is the only scheduler (far-future ETAs are lost on Redis restarts).
+# Without Redis, `make run` runs this same list in process (manage.py run_schedule, tooling/schedule.py).
 CELERY_BEAT_SCHEDULE = {
     "expire-approval-requests": {"task": "projects.expire_approval_requests", "schedule": 300.0},
     "import-prices": {"task": "assessments.import_prices", "schedule": crontab(hour=1, minute=30)},

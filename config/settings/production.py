@@ -27,8 +27,9 @@ if not env.bool("API_BROWSABLE", default=False):
     REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
 
 # The benchmark and demo commands (tooling/) write published passwords and bulk generated rows:
-# a real database never needs them, and the image leaves them out. `make bench` turns them on to
-# generate its portfolio under the very settings it measures, on a database made for it.
+# a real database never needs them, and the image leaves them out, with make run's scheduler (beat
+# schedules here). `make bench` turns them on to generate its portfolio under the very settings it
+# measures, on a database made for it.
 if not env.bool("TOOLING_INSTALLED", default=False):
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "tooling"]
 
