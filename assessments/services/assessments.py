@@ -2,6 +2,8 @@
 assessment when they change."""
 
 import datetime
+import functools
+import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
@@ -36,6 +38,16 @@ def assessment_inputs_load(projects) -> None:
         evidence[project_id].add((item, expires_on, accepted_at is not None))
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def client_today(time_zone: str) -> datetime.date:
+    """Today where the client is: the day evidence expiry and the days to production count from."""
+    return timezone.localdate(timezone=_zone(time_zone))
 
 
 def evidence_not_counting(item: str, expires_on, accepted: bool, today: datetime.date) -> str | None:
@@ -107,13 +119,13 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
 
 @transaction.atomic
 def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
-    """Assess these projects for their next stage, set-based. Returns counts."""
-    today = today or timezone.localdate()
+    """Assess these projects for their next stage, set-based. Returns counts. Each project's day is
+    its client's (``today`` overrides it for all, e.g. to assess as of another day)."""
     projects = evaluable(project_ids, loaded)
     assessment_inputs_load(projects)
     rows = []
     for project in projects:
-        facts = facts_for(project, today=today)
+        facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
         inputs = document(
             facts.__dict__ | {"environment": facts.environment.__dict__, "routing": facts.routing.__dict__}
         )

@@ -3,10 +3,9 @@ once for both; and readiness evaluated now, from the data as it is, storing noth
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from assessments import costs, readiness
-from assessments.services.assessments import assessment_inputs_load, assessments_run, facts_for
+from assessments.services.assessments import assessment_inputs_load, assessments_run, client_today, facts_for
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import evaluation_lock, projects_for_evaluation
 from projects.models import Project
@@ -48,5 +47,5 @@ def readiness_now(*, project: Project, target_stage: str, today=None) -> readine
         estimate = costs.estimate(**engine_inputs)
         chosen = estimate.options.get(current.hosting_approach) or estimate.options["cloud_api"]
         current.latest_chosen_monthly, current.latest_break_even = chosen.monthly, estimate.break_even_requests
-    facts = facts_for(current, today=today or timezone.localdate())
+    facts = facts_for(current, today=today or client_today(current.tenant_time_zone))
     return readiness.assess(facts, target_stage=target_stage)

@@ -2,8 +2,6 @@
 and the readiness a promotion request is made with (registered with ``projects.readiness_gate``
 when the app starts)."""
 
-import zoneinfo
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +9,7 @@ from django.utils import timezone
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.selectors import latest_assessment, latest_estimate
-from assessments.services.assessments import evidence_not_counting
+from assessments.services.assessments import client_today, evidence_not_counting
 from assessments.services.evaluation import readiness_now
 from audit.services import audit_record
 from projects.models import Project
@@ -111,7 +109,7 @@ def evidence_not_counting_because(evidence: GateEvidence, *, today) -> str | Non
 
 def project_today(project: Project):
     """Today in the client's time zone: the day evidence expiry is measured against."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.tenant.time_zone))
+    return client_today(project.tenant.time_zone)
 
 
 def _state(evidence: GateEvidence) -> dict:

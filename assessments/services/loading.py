@@ -29,6 +29,7 @@ def projects_for_evaluation(project_ids):
             latest_break_even=F("standing__break_even_requests"),
             latest_assessment_id=F("standing__assessment_id"),
             latest_assessment_digest=F("standing__assessment_digest"),
+            tenant_time_zone=F("tenant__time_zone"),
         )
         .order_by("pk")
     )
