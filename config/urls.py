@@ -33,6 +33,7 @@ urlpatterns = [
     path("settings/", include("tenancy.urls")),
     path("settings/", include("projects.rollout_settings.urls")),
     path("settings/", include("webhooks.urls")),
+    path("", include("notifications.urls")),
     path("", include("assessments.urls")),
     path("", include("deployments.urls")),
     path("", include("projects.urls")),
