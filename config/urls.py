@@ -20,6 +20,7 @@ urlpatterns = [
                 path("", include("projects.api.urls")),
                 path("", include("deployments.api.urls")),
                 path("", include("assessments.api.urls")),
+                path("", include("notifications.api.urls")),
             ]
         ),
     ),

@@ -21,6 +21,7 @@ from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
+from notifications.models import Notification
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
@@ -113,14 +114,14 @@ def world(tenant, people, project):
     theirs = TenantFactory(slug="meridian", name="Meridian Bank")
     their_lead = member(theirs, Role.DELIVERY_LEAD, username="mer-lead")
     their_project = ProjectFactory(tenant=theirs, code="MER-KYC", delivery_lead=their_lead)
-    approval_request_create(project=their_project, actor=their_lead)
+    their_admin = member(theirs, Role.CUSTOMER_ADMIN, username="mer-admin")
+    approval_request_create(project=their_project, actor=their_lead)  # waits for their admin: a notification
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=their_project)
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     relay = service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_APPROVER)
     policy = policy_save(tenant=tenant, actor=people["admin"], target_stage="pilot", required_approvals=1)
     requested = ProjectFactory(tenant=tenant, code="ACME-2")
     request = approval_request_create(project=requested, actor=people["lead"])
-    their_admin = member(theirs, Role.CUSTOMER_ADMIN, username="mer-admin")
     policy_save(tenant=theirs, actor=their_admin, required_approvals=1)
     freeze_window_save(tenant=theirs, actor=their_admin, **WINDOW, end_time=datetime.time(2))
     token_issue(user=their_lead, name="theirs")
@@ -229,6 +230,7 @@ def _path_with(path, project):
         "/api/v1/auth/tokens/{id}/": ApiToken.objects.filter(user__memberships__tenant=tenant).first(),
         "/api/v1/webhooks/{id}/": WebhookEndpoint.objects.filter(tenant=tenant).first(),
         "/api/v1/webhook-deliveries/{id}/": WebhookDelivery.objects.filter(tenant=tenant).first(),
+        "/api/v1/notifications/{id}/": Notification.objects.filter(tenant=tenant).first(),
         "/api/v1/projects/{project_pk}/assessments/{id}/": Assessment.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
     }
