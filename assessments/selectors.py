@@ -14,7 +14,7 @@ from assessments.models import (
     ThroughputProfile,
 )
 from projects.models import Project
-from tenancy.access import Action, restrict
+from tenancy.access import Action, holders, restrict
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:
@@ -54,6 +54,13 @@ def evidence_for(*, user, project: Project):
 def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
     """The project's current (not withdrawn) evidence by checklist item, one query."""
     return {evidence.item: evidence for evidence in evidence_for(user=user, project=project).filter(withdrawn_at=None)}
+
+
+def evidence_acceptors(*, project: Project):
+    """The people who may accept the project's client-side evidence, by the rule of
+    ``services.gates.evidence_accept``: the client's side holding ``Action.APPROVE`` on the project
+    (a customer admin or approver, by role or grant), never a platform admin. One query."""
+    return holders(project, Action.APPROVE).filter(is_platform_admin=False)
 
 
 def job_for(*, user, job_id: int) -> Job | None:

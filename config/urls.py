@@ -20,6 +20,7 @@ urlpatterns = [
                 path("", include("projects.api.urls")),
                 path("", include("deployments.api.urls")),
                 path("", include("assessments.api.urls")),
+                path("", include("notifications.api.urls")),
             ]
         ),
     ),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("settings/", include("tenancy.urls")),
     path("settings/", include("projects.rollout_settings.urls")),
     path("settings/", include("webhooks.urls")),
+    path("", include("notifications.urls")),
     path("", include("assessments.urls")),
     path("", include("deployments.urls")),
     path("", include("projects.urls")),

@@ -122,6 +122,41 @@ def requests_decided_by(*, user):
     return _with_decisions(requests.annotate(decided_at=mine.values("created_at")[:1])).order_by("-decided_at", "-pk")
 
 
+def approval_deciders(request: ApprovalRequest) -> list[User]:
+    """The people who may still decide ``request``: active, able to see its project (a role in its
+    tenant, a grant on it, or platform admins), eligible under the request's policy by the rule the
+    decision itself applies (``approval_rules.refusal``, four-eyes included), and not yet decided.
+    Four queries, whatever the number of people."""
+    project = request.project
+    people = list(
+        User.objects.filter(Q(pk__in=holders(project, Action.VIEW).values("pk")) | Q(is_platform_admin=True))
+        .filter(is_active=True)
+        .exclude(pk__in=ApprovalDecision.objects.filter(request=request).values("approver_id"))
+        .order_by("pk")
+    )
+    roles = dict(Membership.objects.filter(tenant_id=request.tenant_id, user__in=people).values_list("user_id", "role"))
+    # Grants matter only for people without a role in the tenant (``Approver.roles``).
+    granted = User.objects.filter(pk__in=[person.pk for person in people if person.pk not in roles])
+    approvable = set(granted.filter(pk__in=holders(project, Action.APPROVE).values("pk")).values_list("pk", flat=True))
+    promotable = set(granted.filter(pk__in=holders(project, Action.PROMOTE).values("pk")).values_list("pk", flat=True))
+    return [
+        person
+        for person in people
+        if refusal(
+            policy=request.policy,
+            approver=Approver(
+                user_id=person.pk,
+                is_platform_admin=person.is_platform_admin,
+                membership_role=roles.get(person.pk),
+                granted_approve=person.pk in approvable,
+                granted_promote=person.pk in promotable,
+            ),
+            requested_by_id=request.requested_by_id,
+        )
+        is None
+    ]
+
+
 # --- Portfolio ------------------------------------------------------------------------------------
 
 NOT_ASSESSED = "not_assessed"

@@ -70,6 +70,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "stagegate.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/stagegate",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://stagegate:password@smtp.example.org:587",
+    "SITE_URL": "https://stagegate.example.org",
 }
 
 

@@ -82,6 +82,11 @@ POST_ONLY = {
     "gate-evidence-withdraw",
     "freeze-override",
 }
+#: Views of one person's own objects: anyone else's, in this tenant or another, is a 404 like an
+#: unknown id (tests/notifications/test_pages.py); checked below for another tenant's, for every role.
+PERSONAL = {"notification-read"}
+#: Views without an object in their path that only answer POST: no page to look at.
+POST_ONLY_WITHOUT_OBJECT = {"logout", "notifications-read-all"}
 # Namespaces whose URLs are not the product's own pages (operators' admin is staff-only).
 OUT_OF_SCOPE_NAMESPACES = {"admin"}
 
@@ -100,7 +105,7 @@ def _named_patterns(resolver=None, namespace=None):
 
 def test_every_url_with_an_object_in_its_path_is_covered():
     with_arguments = {pattern.name for pattern in _named_patterns() if pattern.pattern.regex.groupindex}
-    assert with_arguments == set(OBJECT_URLS) | set(PLATFORM_ONLY)
+    assert with_arguments == set(OBJECT_URLS) | set(PLATFORM_ONLY) | PERSONAL
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -181,10 +186,34 @@ def test_another_tenants_object_is_404(client, two_tenants, role, url_name):
 def test_pages_without_object_never_show_another_tenant(client, two_tenants, role):
     client.force_login(member(two_tenants["mine"]["tenant"], role))
     for pattern in _named_patterns():
-        if pattern.pattern.regex.groupindex or pattern.name in {"logout"}:
+        if pattern.pattern.regex.groupindex or pattern.name in POST_ONLY_WITHOUT_OBJECT:
             continue
         response = client.get(reverse(pattern.name), follow=True)
         assert response.status_code in {200, 403}, pattern.name
         body = response.content.decode()
         assert "Their secret project" not in body
         assert "Theirs Secret Client" not in body
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_another_tenants_notification_is_404(client, two_tenants, role):
+    from notifications.models import Kind, Notification
+    from notifications.services import notify
+
+    theirs = two_tenants["theirs"]
+    their_admin = member(theirs["tenant"], Role.CUSTOMER_ADMIN, username="theirs-reader")
+    notify(
+        recipients=[their_admin],
+        kind=Kind.WEBHOOK_DISABLED,
+        tenant_id=theirs["tenant"].pk,
+        key="isolation",
+        subject="Their secret",
+        sentence="Their secret project",
+        link="/",
+    )
+    notification = Notification.objects.get(recipient=their_admin)
+    client.force_login(member(two_tenants["mine"]["tenant"], role))
+    assert client.post(reverse("notification-read", args=[notification.pk])).status_code == 404
+    assert "Their secret project" not in client.get(reverse("notifications")).content.decode()
+    notification.refresh_from_db()
+    assert notification.read_at is None

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "projects",
     "deployments",
     "assessments",
+    "notifications",
     # Benchmark and demo data (generate_portfolio, seed_demo, take_screenshots): not the product.
     # The production settings leave it out unless TOOLING_INSTALLED is on.
     "tooling",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -235,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "PromotionTargetEnum": "projects.models.rollout.PROMOTION_TARGET_CHOICES",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
         "EvidenceItemEnum": "assessments.api.serializers.EVIDENCE_ITEM_CHOICES",
+        "NotificationKindEnum": "notifications.models.Kind",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
@@ -313,6 +316,8 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-assessments-and-costs": {"task": "assessments.nightly", "schedule": crontab(hour=2, minute=0)},
     "send-due-webhooks": {"task": "accounts.send_due_webhooks", "schedule": 60.0},
     "expire-idempotency-records": {"task": "accounts.expire_idempotency_records", "schedule": 3600.0},
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": 900.0},
+    "send-unsent-emails": {"task": "notifications.send_unsent_emails", "schedule": 600.0},
 }
 # An Idempotency-Key is remembered this long after its request (docs/integration.md, "Retries");
 # a claim still unanswered after IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS (well over the web server's
@@ -321,6 +326,29 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = 300
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+
+# --- Notifications and email -------------------------------------------------------------------
+# Emails go through Django's email framework: printed to the console unless EMAIL_URL names a mail
+# server (smtp+tls://user:password@host:587, smtp+ssl://...:465; django-environ's email URL).
+# `manage.py check --deploy` warns while it is unset or SITE_URL is the development address.
+# An empty EMAIL_URL (as an .env file may leave it) means unset, like the other variables.
+_email = env.email_url_config(env("EMAIL_URL", default="") or "consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Stagegate <stagegate@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open Stagegate at: the links in emails start with it.
+SITE_URL = (env("SITE_URL", default="") or "http://127.0.0.1:8000").rstrip("/")
+# Approvers who have not decided are reminded once a pending request has this many hours left.
+APPROVAL_REMINDER_HOURS = env.int("APPROVAL_REMINDER_HOURS", default=24)
+# Whoever recorded evidence, and the project's lead, are told this many days before it expires.
+EVIDENCE_REMINDER_DAYS = env.int("EVIDENCE_REMINDER_DAYS", default=7)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from assessments.jobs import job_request
 from assessments.models import Job
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
+from notifications.models import Notification
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from tenancy.models import Role
@@ -67,6 +68,8 @@ def theirs(people):
         "/api/v1/jobs/{id}/": job.pk,
         "/api/v1/auth/tokens/{id}/": token.pk,
         "/api/v1/audit-events/{id}/": event.pk,
+        # Their admin's notice of the request: another person's notification, in another tenant.
+        "/api/v1/notifications/{id}/": Notification.objects.get(recipient=admin).pk,
     }
 
 

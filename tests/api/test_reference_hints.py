@@ -22,6 +22,7 @@ from assessments.services.estimates import estimates_recalculate
 from assessments.services.gates import evidence_record
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
+from notifications.models import Notification
 from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
@@ -114,6 +115,7 @@ def world(tenant, people, project):
     theirs = TenantFactory(slug="meridian", name="Meridian Bank")
     their_lead = member(theirs, Role.DELIVERY_LEAD, username="mer-lead")
     their_project = ProjectFactory(tenant=theirs, code="MER-KYC", delivery_lead=their_lead)
+    their_admin = member(theirs, Role.CUSTOMER_ADMIN, username="mer-admin")
     approval_request_create(project=their_project, actor=their_lead)
     evidence_record(project=their_project, actor=their_lead, item="data_classified", note="Theirs")
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=their_project)
@@ -122,7 +124,6 @@ def world(tenant, people, project):
     policy = policy_save(tenant=tenant, actor=people["admin"], target_stage="pilot", required_approvals=1)
     requested = ProjectFactory(tenant=tenant, code="ACME-2")
     request = approval_request_create(project=requested, actor=people["lead"])
-    their_admin = member(theirs, Role.CUSTOMER_ADMIN, username="mer-admin")
     policy_save(tenant=theirs, actor=their_admin, required_approvals=1)
     freeze_window_save(tenant=theirs, actor=their_admin, **WINDOW, end_time=datetime.time(2))
     token_issue(user=their_lead, name="theirs")
@@ -231,6 +232,7 @@ def _path_with(path, project):
         "/api/v1/auth/tokens/{id}/": ApiToken.objects.filter(user__memberships__tenant=tenant).first(),
         "/api/v1/webhooks/{id}/": WebhookEndpoint.objects.filter(tenant=tenant).first(),
         "/api/v1/webhook-deliveries/{id}/": WebhookDelivery.objects.filter(tenant=tenant).first(),
+        "/api/v1/notifications/{id}/": Notification.objects.filter(tenant=tenant).first(),
         "/api/v1/projects/{project_pk}/assessments/{id}/": Assessment.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),

@@ -1,16 +1,20 @@
 """Redis unreachable: the web keeps serving reads, and asking for background work fails at once
 with a clear error (the job recorded as failed) instead of hanging."""
 
+import datetime
 import socket
 import time
 
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Job
 from assessments.tasks import fan_out
 from config.celery_app import app
+from notifications.delivery import unsent_emails
+from notifications.models import Kind, Notification
 from projects.models import ApprovalRequest
 from projects.services.projects import profile_update
 from tenancy.services import token_issue
@@ -99,7 +103,8 @@ def test_a_write_whose_follow_up_work_cannot_be_queued_stands_and_says_so(
     client, tenant, people, project, redis_down, caplog
 ):
     """The queue is reached only after COMMIT: the write stands, the answer is a 2xx naming what waits,
-    and the sweeps catch up (pending deliveries are due for the minute-by-minute beat task)."""
+    and the sweeps catch up (pending deliveries are due for the minute-by-minute beat task, the
+    approvers' unsent emails for the notifications' sweep)."""
     WebhookEndpoint.objects.create(tenant=tenant, url="https://hooks.example.org/in", secret="s" * 64)
     _, token = token_issue(user=people["lead"], name="work", scopes=("read", "write"))
     response = client.post(
@@ -109,12 +114,16 @@ def test_a_write_whose_follow_up_work_cannot_be_queued_stands_and_says_so(
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 201, response.content
-    assert response["Stagegate-Deferred"] == "webhook deliveries"
+    assert response["Stagegate-Deferred"] == "webhook deliveries, notification emails"
     assert ApprovalRequest.objects.filter(project=project, status="pending").exists()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.PENDING
     assert webhook_delivery.due_deliveries() == [delivery.pk]
     assert "Queueing accounts.deliver_webhook (webhook deliveries) failed" in caplog.text
+    waiting = set(Notification.objects.filter(kind=Kind.APPROVAL_WAITING).values_list("pk", flat=True))
+    assert len(waiting) == 3  # the client's approvers and admin are told in the app at once
+    assert set(unsent_emails(now=timezone.now() + datetime.timedelta(minutes=10))) == waiting
+    assert "Queueing notifications.send_emails (notification emails) failed" in caplog.text
 
     edit = client.patch(
         f"/api/v1/projects/{project.pk}/",

@@ -1,0 +1,65 @@
+"""A person's notifications page, marking them read (htmx or plain forms), and their email choices.
+
+Everything here is the reader's own: another person's notification answers 404, like an unknown id.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from notifications import selectors
+from notifications.forms import EmailChoicesForm
+from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
+
+PER_PAGE = 25
+
+
+@login_required
+def notification_list(request):
+    unread_only = request.GET.get("show") == "unread"
+    page = Paginator(
+        selectors.notification_list(user=request.user, unread=True if unread_only else None), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request, pk):
+    notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
+    notification_read(notification=notification, user=request.user)
+    if request.htmx:
+        # The item, re-drawn as read, and the header's bell with its new count (out of band).
+        return render(request, "notifications/_read.html", {"notification": notification})
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def notification_mark_all_read(request):
+    marked = notifications_read_all(user=request.user)
+    messages.success(request, f"Marked {marked} notification{'' if marked == 1 else 's'} as read.")
+    return redirect(_back(request))
+
+
+@login_required
+def personal_settings(request):
+    form = EmailChoicesForm(
+        request.POST or None, initial=EmailChoicesForm.initial_from(email_choices(user=request.user))
+    )
+    if request.method == "POST" and form.is_valid():
+        email_choices_save(user=request.user, choices=form.choices())
+        messages.success(request, "Your email choices are saved.")
+        return redirect("personal-settings")
+    return render(request, "notifications/personal_settings.html", {"form": form})
+
+
+def _back(request) -> str:
+    """Where the form came from (a page of the list), if it is on this site; else the list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "notifications"
