@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from assessments.forms import GateEvidenceForm
 from assessments.models import GateEvidence
-from assessments.services.assessments import assessments_run
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_accept, evidence_record, evidence_withdraw
 from assessments.views import project_section
 from core.forms import show_service_errors
@@ -40,7 +39,7 @@ def evidence_record_page(request, pk, item):
             show_service_errors(form, error)
         else:
             messages.success(request, f"Evidence recorded for “{EVIDENCE_ITEMS[item]}”.")
-            return _answer(request, project, stored=True)
+            return _answer(request, project)
     return _answer(request, project, forms={item: form})
 
 
@@ -79,19 +78,17 @@ def _act(request, project, change, done: str):
         messages.error(request, " ".join(getattr(refused, "messages", None) or [str(refused)]))
         return _answer(request, project)
     messages.success(request, f"Evidence for “{EVIDENCE_ITEMS[evidence.item]}” {done}.")
-    return _answer(request, project, stored=True)
+    return _answer(request, project)
 
 
-def _answer(request, project, *, stored=False, forms=None):
+def _answer(request, project, *, forms=None):
     """htmx: the readiness section, re-drawn; otherwise back to the project page."""
-    if stored:
-        # The stored assessment follows the evidence now, not only after the debounced re-run.
-        assessments_run([project.pk])
     if not request.htmx:
         return redirect("project-detail", project.pk)
+    actions = allowed_actions(request.user, project)
     context = {
         "project": project,
-        "actions": allowed_actions(request.user, project),
-        **project_section(user=request.user, project=project, evidence_forms=forms),
+        "actions": actions,
+        **project_section(user=request.user, project=project, actions=actions, evidence_forms=forms),
     }
     return render(request, "assessments/_readiness.html", context)

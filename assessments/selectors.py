@@ -14,7 +14,7 @@ from assessments.models import (
     ThroughputProfile,
 )
 from projects.models import Project
-from tenancy.access import Action, holders, restrict
+from tenancy.access import Action, allowed_actions, holders, restrict
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:
@@ -56,10 +56,22 @@ def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
     return {evidence.item: evidence for evidence in evidence_for(user=user, project=project).filter(withdrawn_at=None)}
 
 
+# Who accepts evidence for an item the client confirms: the client's side holding
+# ``Action.APPROVE`` on the project (a customer admin or approver, by role or grant), never a
+# platform admin. The rule is stated here once, for one person and for everyone; the service that
+# accepts, the checklist's Accept button and the notice to acceptors all ask here.
+
+
+def may_accept_evidence(user, project: Project, *, actions=None) -> bool:
+    """Whether ``user`` accepts the project's client-side evidence (``actions``: the user's
+    allowed actions on the project when the caller has them already, saving a query)."""
+    if user.is_platform_admin:
+        return False
+    return Action.APPROVE in (allowed_actions(user, project) if actions is None else actions)
+
+
 def evidence_acceptors(*, project: Project):
-    """The people who may accept the project's client-side evidence, by the rule of
-    ``services.gates.evidence_accept``: the client's side holding ``Action.APPROVE`` on the project
-    (a customer admin or approver, by role or grant), never a platform admin. One query."""
+    """Everyone who accepts the project's client-side evidence (``may_accept_evidence``), one query."""
     return holders(project, Action.APPROVE).filter(is_platform_admin=False)
 
 

@@ -29,6 +29,7 @@ from assessments.selectors import (
     gpu_prices_in_force,
     hardware_profiles,
     job_for,
+    may_accept_evidence,
     price_history,
     price_import_jobs,
     prices_in_force,
@@ -112,7 +113,7 @@ def price_import_status(request, pk):
     return render(request, "assessments/_import_job.html", {"job": job})
 
 
-def project_section(*, user, project, evidence_forms=None) -> dict:
+def project_section(*, user, project, actions=None, evidence_forms=None) -> dict:
     """The project page's readiness and cost sections: the latest assessments and estimates the
     user may see, the checklist of the latest assessment with the evidence of each item, and the
     chart of the latest estimate."""
@@ -124,6 +125,7 @@ def project_section(*, user, project, evidence_forms=None) -> dict:
             assessments[0] if assessments else None,
             current_evidence(user=user, project=project),
             evidence_forms or {},
+            may_accept=may_accept_evidence(user, project, actions=actions),
         ),
         "assessments": assessments,
         "estimate": estimates[0] if estimates else None,
@@ -132,9 +134,9 @@ def project_section(*, user, project, evidence_forms=None) -> dict:
     }
 
 
-def checklist_rows(assessment, evidence: dict, forms: dict) -> list[dict]:
+def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool) -> list[dict]:
     """Each checklist item of ``assessment`` with its current evidence, whether evidence can
-    satisfy it and whether the client has to accept that, and the form to record it."""
+    satisfy it, whether the client has to accept that and the reader may, and the form to record it."""
     if assessment is None:
         return []
     return [
@@ -143,6 +145,7 @@ def checklist_rows(assessment, evidence: dict, forms: dict) -> list[dict]:
             "current": evidence.get(item["key"]),
             "takes_evidence": item["key"] in EVIDENCE_ITEMS,
             "client_accepts": item["key"] in readiness.CLIENT_ACCEPTED,
+            "acceptable": may_accept and item["key"] in readiness.CLIENT_ACCEPTED,
             "form": (forms.get(item["key"]) or GateEvidenceForm(item=item["key"]))
             if item["key"] in EVIDENCE_ITEMS
             else None,

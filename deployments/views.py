@@ -176,7 +176,7 @@ def routing_rule_row(request, pk, index):
     )
 
 
-def project_section(*, user, project) -> dict:
+def project_section(*, user, project, actions=None) -> dict:
     """The project page's deployment card beyond the project row, in a constant number of queries:
     the client's environment and sign-offs, and the routing rules (registered with
     ``projects.panels`` by ``DeploymentsConfig.ready``; the page supplies evidence and tickets)."""

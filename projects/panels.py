@@ -10,7 +10,8 @@ same way.
 
 from collections.abc import Callable
 
-#: name → function(user=..., project=...) returning that section's template context.
+#: name → function(user=..., project=..., actions=...) returning that section's template context
+#: (``actions``: what the user may do on the project, as ``tenancy.access.allowed_actions`` says).
 _sections: dict[str, Callable[..., dict]] = {}
 
 
@@ -19,9 +20,9 @@ def project_section_register(name: str, context: Callable[..., dict]) -> None:
     _sections[name] = context
 
 
-def project_sections(*, user, project) -> dict:
+def project_sections(*, user, project, actions) -> dict:
     """The template context of every registered section, for ``project`` as ``user`` sees it."""
     context = {}
     for section in _sections.values():
-        context.update(section(user=user, project=project))
+        context.update(section(user=user, project=project, actions=actions))
     return context

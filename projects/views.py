@@ -108,12 +108,13 @@ def project_detail(request, pk):
     requests = list(project_requests(user=request.user, project=project)[:REQUESTS_SHOWN])
     pending = next((item for item in requests if item.status == ApprovalRequest.Status.PENDING), None)
     undecided = pending is not None and all(d.approver_id != request.user.pk for d in pending.decisions.all())
+    actions = allowed_actions(request.user, project)
     return render(
         request,
         "projects/project_detail.html",
         {
             "project": project,
-            "actions": allowed_actions(request.user, project),
+            "actions": actions,
             "history": stage_history(user=request.user, project=project),
             "pending": pending,
             "requests": requests,
@@ -129,7 +130,7 @@ def project_detail(request, pk):
             "evidence_form": EvidenceForm(),
             "ticket_form": TicketForm(),
             # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.
-            **project_sections(user=request.user, project=project),
+            **project_sections(user=request.user, project=project, actions=actions),
         },
     )
 

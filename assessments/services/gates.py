@@ -8,14 +8,14 @@ from django.utils import timezone
 
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
-from assessments.selectors import latest_assessment, latest_estimate
-from assessments.services.assessments import client_today, evidence_not_counting
+from assessments.selectors import latest_assessment, latest_estimate, may_accept_evidence
+from assessments.services.assessments import assessments_run, client_today, evidence_not_counting
 from assessments.services.evaluation import readiness_now
 from audit.services import audit_record
 from projects.models import Project
 from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed
-from tenancy.access import Action, can, require
+from tenancy.access import Action, require
 
 #: The checklist items evidence can satisfy (the others are checked by rules on the project's data).
 EVIDENCE_ITEMS = {gate.key: gate.title for gate in readiness.GATES if gate.check is None}
@@ -55,8 +55,8 @@ def evidence_record(
     evidence.recorded_by = actor
     evidence.full_clean()
     evidence.save()
-    _changed(evidence)
     audit_record(action="gate.evidence_recorded", obj=evidence, actor=actor, before=before, after=_state(evidence))
+    _changed(evidence)
     return evidence
 
 
@@ -67,7 +67,7 @@ def evidence_accept(*, evidence: GateEvidence, actor) -> GateEvidence:
     evidence = GateEvidence.objects.select_for_update().select_related("project").get(pk=evidence.pk)
     project = evidence.project
     require(actor, project, Action.VIEW)
-    if actor.is_platform_admin or not can(actor, project, Action.APPROVE):
+    if not may_accept_evidence(actor, project):
         raise PermissionDenied(
             "Only the client accepts this evidence: a customer admin or approver of "
             f"{project.tenant.name}, not the delivery side."
@@ -81,8 +81,8 @@ def evidence_accept(*, evidence: GateEvidence, actor) -> GateEvidence:
     if evidence.accepted_at is None:
         evidence.accepted_by, evidence.accepted_at = actor, timezone.now()
         evidence.save(update_fields=["accepted_by", "accepted_at"])
-        _changed(evidence)
         audit_record(action="gate.evidence_accepted", obj=evidence, actor=actor, after=_state(evidence))
+        _changed(evidence)
     return evidence
 
 
@@ -94,8 +94,8 @@ def evidence_withdraw(*, evidence: GateEvidence, actor) -> GateEvidence:
     if evidence.withdrawn_at is None:
         evidence.withdrawn_by, evidence.withdrawn_at = actor, timezone.now()
         evidence.save(update_fields=["withdrawn_by", "withdrawn_at"])
-        _changed(evidence)
         audit_record(action="gate.evidence_withdrawn", obj=evidence, actor=actor, before=_state(evidence))
+        _changed(evidence)
     return evidence
 
 
@@ -124,6 +124,9 @@ def _state(evidence: GateEvidence) -> dict:
 
 
 def _changed(evidence: GateEvidence) -> None:
+    """Evidence changes readiness: the stored assessment follows at once (the page and the API
+    answer with the new result), and whatever else listens to the project's inputs is told."""
+    assessments_run([evidence.project_id])
     project_inputs_changed.send(sender=Project, project_id=evidence.project_id)
 
 

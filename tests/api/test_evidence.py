@@ -359,6 +359,9 @@ def test_evidence_changes_are_webhook_events(api, people, tenant, project):
     api(people["engineer"]).post(f"{evidence_url}withdraw/", format="json")
     assert list(WebhookEvent.objects.order_by("pk").values_list("event_type", flat=True)) == [
         "gate.evidence_recorded",
+        "assessment.completed",  # each change re-runs the stored assessment
         "gate.evidence_accepted",
+        "assessment.completed",
         "gate.evidence_withdrawn",
+        "assessment.completed",
     ]

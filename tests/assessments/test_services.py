@@ -256,7 +256,7 @@ def test_the_readiness_gate_refuses_a_request_until_the_project_is_ready(project
 # stored assessment is as stale as it is for the seconds after an edit in production.
 
 
-def test_the_readiness_gate_sees_an_edit_the_stored_assessment_does_not_yet(project, people, tenant, catalog):
+def test_evidence_reruns_the_stored_assessment_and_the_gate_follows_it(project, people, tenant, catalog):
     policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
     assessments_run([project.pk])
     assert Assessment.objects.get().status == "blocked"
@@ -264,16 +264,28 @@ def test_the_readiness_gate_sees_an_edit_the_stored_assessment_does_not_yet(proj
         evidence=evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified"),
         actor=people["approver"],
     )  # the client agrees
-    request = approval_request_create(project=project, actor=people["lead"])  # the stored one still says blocked
-    assert request.snapshot["assessment"]["status"] == "ready"
-    assert request.snapshot["assessment"]["id"] == Assessment.objects.get().pk
+    stored = Assessment.objects.latest("pk")
+    assert stored.status == "ready"  # stored at once, not only after the debounced re-run
+    request = approval_request_create(project=project, actor=people["lead"])
+    assert request.snapshot["assessment"] == request.snapshot["assessment"] | {"status": "ready", "id": stored.pk}
     approval_request_cancel(request=request, actor=people["lead"])
 
-    assessments_run([project.pk])
-    assert Assessment.objects.latest("pk").status == "ready"
     evidence_withdraw(evidence=project.gate_evidence.get(), actor=people["lead"])
+    assert Assessment.objects.latest("pk").status == "blocked"
     with pytest.raises(ValidationError, match="not passed: Data classified"):
-        approval_request_create(project=project, actor=people["lead"])  # the stored one still says ready
+        approval_request_create(project=project, actor=people["lead"])
+
+
+def test_the_readiness_gate_evaluates_now_whatever_is_stored(project, people, tenant, catalog):
+    policy_save(tenant=tenant, actor=people["admin"], readiness_gate_required=True)
+    evidence_accept(
+        evidence=evidence_record(project=project, actor=people["lead"], item="data_classified", note="Classified"),
+        actor=people["approver"],
+    )
+    Assessment.objects.all().delete()  # nothing stored: the gate still knows the project is ready
+    request = approval_request_create(project=project, actor=people["lead"])
+    assert request.snapshot["assessment"]["status"] == "ready"
+    assert request.snapshot["assessment"]["id"] is None
 
 
 def test_a_paused_project_can_resume_under_a_gated_policy(project, people, tenant, catalog):
@@ -286,7 +298,7 @@ def test_a_paused_project_can_resume_under_a_gated_policy(project, people, tenan
     project_pause(project=project, actor=people["lead"], reason="Budget review")
     project.refresh_from_db()
     assessments_run([project.pk])
-    assert Assessment.objects.get().target_stage == ""  # a paused project has no next stage of its own
+    assert Assessment.objects.latest("pk").target_stage == ""  # a paused project has no next stage of its own
     policy_save(
         tenant=tenant, actor=people["admin"], readiness_gate_required=True, eligible_roles=["customer_approver"]
     )
