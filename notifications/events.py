@@ -112,6 +112,16 @@ def evidence_recorded(event: AuditEvent) -> list[int]:
     )
 
 
+def evidence_settled(event: AuditEvent) -> list[int]:
+    """Evidence accepted or withdrawn: nobody has to accept it any more, so the notices that it
+    waited stop counting as unread, for everyone they went to."""
+    recorded = AuditEvent.objects.filter(
+        action="gate.evidence_recorded", object_type=event.object_type, object_id=event.object_id
+    ).values_list("pk", flat=True)
+    notifications_settled(tenant_id=event.tenant_id, keys=[f"gate.evidence_recorded:{pk}" for pk in recorded])
+    return []
+
+
 def webhook_disabled(event: AuditEvent) -> list[int]:
     """The client's admins are told their webhook stopped, and why."""
     endpoint = WebhookEndpoint.objects.select_related("tenant").get(pk=event.object_id)
@@ -139,6 +149,8 @@ HANDLERS = {
     "approval.expired": approval_closed,
     "approval.cancelled": approval_closed,
     "gate.evidence_recorded": evidence_recorded,
+    "gate.evidence_accepted": evidence_settled,
+    "gate.evidence_withdrawn": evidence_settled,
     "webhook.disabled": webhook_disabled,
 }
 

@@ -42,7 +42,7 @@ PHRASINGS = {
     "project.stage_changed": _stage_changed,
     "approval.requested": lambda event, actor: (
         f"{actor} asked to move the project from {_stage((event.after or {}).get('from_stage'))} "
-        f"to {_stage((event.after or {}).get('target_stage'))}."
+        f"to {_stage((event.after or {}).get('target_stage'))}{quoted((event.after or {}).get('note'))}."
     ),
     "approval.decided": _decided,
     "approval.approved": lambda event, actor: "The request was approved: every approval it needed was given.",

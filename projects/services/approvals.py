@@ -82,7 +82,12 @@ def approval_request_create(
         action="approval.requested",
         obj=request,
         actor=actor,
-        after={"from_stage": request.from_stage, "target_stage": target, "expires_at": request.expires_at},
+        after={
+            "from_stage": request.from_stage,
+            "target_stage": target,
+            "expires_at": request.expires_at,
+            "note": request.note,
+        },
     )
     return request
 

@@ -2,6 +2,7 @@ from django import template
 
 from audit.sentences import describe
 from core.moments import in_zone as moment_in_zone
+from projects.models import DeploymentModel, HostingApproach, Stage
 
 register = template.Library()
 
@@ -10,6 +11,17 @@ register = template.Library()
 def words(value):
     """A stored code as words: ``proof_of_concept`` → ``proof of concept``."""
     return str(value or "").replace("_", " ")
+
+
+def _label(choices):
+    labels = dict(choices)
+    return lambda value: labels.get(value, words(value))
+
+
+#: A stored code as its label: ``{{ assessment.target_stage|stage_label }}`` → ``Proof of concept``.
+register.filter("stage_label", _label(Stage.choices))
+register.filter("hosting_label", _label(HostingApproach.choices))
+register.filter("deployment_label", _label(DeploymentModel.choices))
 
 
 @register.filter

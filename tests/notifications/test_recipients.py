@@ -3,7 +3,7 @@ viewer who cannot act on it, never another client's people."""
 
 import pytest
 
-from assessments.services.gates import evidence_accept, evidence_record
+from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw
 from notifications.models import Kind, Notification
 from projects.services.approvals import (
     approval_decide,
@@ -139,6 +139,22 @@ def test_client_side_evidence_waits_for_the_clients_acceptors(project, people):
     # Changed: the client's acceptance is gone, so they are asked again.
     evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Workshop, signed")
     assert Notification.objects.filter(kind=Kind.EVIDENCE_WAITING).count() == 6
+
+
+@pytest.mark.parametrize("settle", ["accept", "withdraw"])
+def test_once_evidence_is_accepted_or_withdrawn_its_notices_stop_counting_as_unread(project, people, settle):
+    evidence = evidence_record(project=project, actor=people["engineer"], item="data_classified", note="Workshop")
+    other = evidence_record(
+        project=project, actor=people["engineer"], item="client_change_approval", note="CAB minutes"
+    )
+    assert Notification.objects.unread().filter(kind=Kind.EVIDENCE_WAITING).count() == 6
+    if settle == "accept":
+        evidence_accept(evidence=evidence, actor=people["approver"])
+    else:
+        evidence_withdraw(evidence=evidence, actor=people["lead"])
+    unread = Notification.objects.unread().filter(kind=Kind.EVIDENCE_WAITING)
+    assert {n.link for n in unread} == {f"/projects/{project.pk}/#gate-{other.item}"}
+    assert unread.count() == 3
 
 
 def test_evidence_the_delivery_side_owns_tells_no_one(project, people):

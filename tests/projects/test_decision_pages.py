@@ -228,7 +228,10 @@ def test_the_timeline_tells_what_happened_in_sentences(client, asked, people, pr
     timeline = timeline.split("</section>")[0]
     assert f"{people['approver']} (client side) rejected the move to Proof of concept: “DPIA missing”." in timeline
     assert f"{people['lead']} recorded evidence for “Monitoring in place”: “Grafana board”." in timeline
-    assert f"{people['lead']} asked to move the project from Discovery to Proof of concept." in timeline
+    assert (
+        f"{people['lead']} asked to move the project from Discovery to Proof of concept: “Pilot users are waiting”."
+        in timeline
+    )
     assert "(Europe/London)" in timeline
     for event in AuditEvent.objects.filter(project_id=project.pk):
         assert event.action not in describe(event), event.action
