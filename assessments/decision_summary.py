@@ -1,11 +1,13 @@
 """The decision summary of approval requests (``projects.decision_summary``), built here because
 it needs where each project runs (deployments) and how it stands now (assessments).
 
-Everything is loaded for the whole batch of requests at once: four queries whatever their number.
+Everything is loaded for the whole batch of requests at once: four queries whatever their number
+(five when a request in it was let through a change freeze).
 """
 
 from decimal import Decimal
 
+from accounts.models import User
 from assessments.models import Assessment, ProjectStanding
 from core.moments import in_zone
 from deployments.models import CustomerCloudEnvironment
@@ -37,6 +39,8 @@ def decision_summaries(requests) -> dict[int, DecisionSummary]:
     budgets = dict(
         RequirementsProfile.objects.filter(project_id__in=project_ids).values_list("project_id", "monthly_budget")
     )
+    overriders = {request.freeze_override_by_id for request in requests} - {None}
+    overriders = User.objects.in_bulk(overriders) if overriders else {}
     return {
         request.pk: _summary(
             request,
@@ -44,12 +48,13 @@ def decision_summaries(requests) -> dict[int, DecisionSummary]:
             environments.get(request.project_id),
             standings.get(request.project_id),
             budgets.get(request.project_id),
+            overriders.get(request.freeze_override_by_id),
         )
         for request in requests
     }
 
 
-def _summary(request, decisions, environment, standing, budget) -> DecisionSummary:
+def _summary(request, decisions, environment, standing, budget, overrider) -> DecisionSummary:
     project, tenant = request.project, request.tenant
     target = Stage(request.target_stage).label
     assessment = standing.assessment if standing is not None else None
@@ -73,6 +78,11 @@ def _summary(request, decisions, environment, standing, budget) -> DecisionSumma
         asked=f"Asked by {request.requested_by} on {_when(request.created_at, tenant)}",
         when_asked=_when_asked(request.snapshot),
         changes=_changes(request.snapshot, status_now, monthly_now),
+        freeze=(
+            f"{overrider} let this request through a change freeze: “{request.freeze_override_reason}”"
+            if overrider is not None
+            else ""
+        ),
     )
 
 

@@ -31,6 +31,8 @@ class DecisionSummary:
     changes: list[str] = field(default_factory=list)
     #: The checklist items that do not pass for the target stage.
     failing: list[str] = field(default_factory=list)
+    #: A platform admin's override of a change freeze for this request, with its reason.
+    freeze: str = ""
 
 
 SummaryProvider = Callable[[list], dict[int, DecisionSummary]]

@@ -179,6 +179,7 @@ class DecisionSummarySerializer(serializers.Serializer):
     asked = serializers.CharField()
     when_asked = serializers.CharField(help_text="How the project stood when the request was made.")
     changes = serializers.ListField(child=serializers.CharField(), help_text="What has changed since then.")
+    freeze = serializers.CharField(help_text="A platform admin's override of a change freeze, with its reason.")
 
 
 class ApprovalRequestListSerializer(serializers.ListSerializer):

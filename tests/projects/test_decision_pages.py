@@ -160,6 +160,8 @@ def test_a_platform_admin_overrides_a_freeze_from_the_project_page(client, proje
     assert request.freeze_override_by == people["platform"]
     page = text(client.get(url))
     assert f"{people['platform']} let it through the change freeze: “Security fix must ship”" in page
+    summary = page.split("Waiting for approval")[1]
+    assert f"{people['platform']} let this request through a change freeze: “Security fix must ship”." in summary
 
 
 def test_the_freeze_override_through_the_api(api, project, people, tenant):
@@ -178,6 +180,10 @@ def test_the_freeze_override_through_the_api(api, project, people, tenant):
         "platform",
         "Security fix must ship",
     )
+    assert done.json()["summary"]["freeze"] == (
+        f"{people['platform']} let this request through a change freeze: “Security fix must ship”"
+    )
+    assert api(people["lead"]).get(f"/api/v1/approval-requests/{request.pk}/").json()["summary"]["freeze"]
     assert api(people["outsider"]).post(url, {"reason": "x"}, format="json").status_code == 404
 
 
