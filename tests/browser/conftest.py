@@ -45,6 +45,13 @@ def browser():
 
 
 @pytest.fixture
+def worker_if_redis(request):
+    """With Redis the product runs tasks on a worker, so a browser test needs a real one."""
+    if settings.REDIS_URL:
+        request.getfixturevalue("celery_worker")
+
+
+@pytest.fixture
 def page_as(browser, live_server):
     """A fresh browser page signed in as ``username`` (demo password)."""
     pages = []

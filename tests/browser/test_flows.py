@@ -8,7 +8,6 @@ timeline shows it. A viewer sees no edit controls; another tenant's user gets a 
 import re
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from assessments.catalog import prices_import, reference_catalog_load
@@ -17,13 +16,6 @@ from tenancy.models import Role
 from tests.factories import TenantFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker_if_redis(request):
-    """With Redis the product runs tasks on a worker, so the browser test needs a real one."""
-    if settings.REDIS_URL:
-        request.getfixturevalue("celery_worker")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ With Redis the emails go out from a real Celery worker after each commit; withou
 import re
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -28,12 +27,6 @@ from tests.factories import TenantFactory, member
 from tests.notifications.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker_if_redis(request):
-    if settings.REDIS_URL:
-        request.getfixturevalue("celery_worker")
 
 
 @pytest.fixture
