@@ -129,6 +129,13 @@ def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, peopl
     evidence_record(project=projects[2], actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov")
     project_ids = [project.pk for project in projects]
 
+    def forget():
+        ProjectStanding.objects.all().delete()
+        CostEstimate.objects.all().delete()
+        Assessment.objects.all().delete()
+
+    forget()  # recording evidence stored an assessment of its own: start both ways from nothing
+
     def stored():
         rows = {
             model: [
@@ -154,9 +161,7 @@ def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, peopl
     assert evaluate_many(project_ids)["assessment"]["stored"] == 3
     by_copy = stored()
     assert len(by_copy[CostEstimate]) == len(by_copy[ProjectStanding]) == 3
-    ProjectStanding.objects.all().delete()
-    CostEstimate.objects.all().delete()
-    Assessment.objects.all().delete()
+    forget()
     monkeypatch.setattr(results, "_copy_available", lambda: False)
     assert evaluate_many(project_ids)["assessment"]["stored"] == 3
     assert stored() == by_copy
@@ -176,9 +181,10 @@ def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, peo
             project=project, actor=people["engineer"], item="data_classified", note="Agreed on 3 Nov"
         ),
         actor=people["approver"],
-    )  # the client agrees
-    assert assessments_run([project.pk])["stored"] == 1
+    )  # the client agrees: the evidence services store the new result themselves
     assert Assessment.objects.latest("pk").status == "ready"
+    assert Assessment.objects.count() == 3  # blocked, recorded (still blocked: not accepted), ready
+    assert assessments_run([project.pk])["stored"] == 0
 
 
 def test_the_standing_follows_the_latest_assessment_and_estimate(project, people, catalog):
