@@ -85,6 +85,10 @@ PLAN_INPUTS = (
     "colocation_per_kw_month",
     "pue",
 )
+#: The stored field each plan input fills (the shares' inputs are in per cent).
+STORED_OF_INPUT = {name: spec.stored for name, spec in NUMBER_INPUTS.items()} | {
+    "hybrid_api_percent": "hybrid_self_hosted_share"
+}
 _INPUT_OF_STORED = {spec.stored: name for name, spec in NUMBER_INPUTS.items() if spec.stored} | {
     name: name for name in TEXT_INPUTS
 }
@@ -101,9 +105,22 @@ def plan_inputs(source) -> dict:
             self_hosted = getattr(source, "hybrid_self_hosted_share", None) if source is not None else None
             stored = None if self_hosted is None else 1 - self_hosted
         if spec and spec.percent and stored is not None:
-            stored = (stored * HUNDRED).quantize(Decimal(1).scaleb(-spec.places)).normalize()
-        values[name] = None if is_blank(stored) else stored
+            stored = stored * HUNDRED
+        values[name] = None if is_blank(stored) else _plain(stored)
     return values
+
+
+def plan_origins(in_force: CostPlan) -> dict:
+    """Where each plan input's value in force comes from: "project", "tenant" or "platform"."""
+    return {name: in_force.origins[STORED_OF_INPUT.get(name, name)] for name in PLAN_INPUTS}
+
+
+def _plain(value):
+    """A Decimal as people write it: 70 rather than 70.000 or 7E+1; other values as they are."""
+    if not isinstance(value, Decimal):
+        return value
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 def plan_inputs_from_stored(values: dict) -> dict:
