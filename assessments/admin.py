@@ -10,10 +10,11 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    TenantCostDefaults,
     TenantDiscount,
     ThroughputProfile,
 )
-from assessments.services.cost_plans import cost_plan_update, plan_inputs_from_stored
+from assessments.services.cost_plans import cost_plan_update, plan_inputs_from_stored, tenant_cost_defaults_update
 from assessments.tasks import price_added
 from audit.admin_base import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 
@@ -113,6 +114,22 @@ class CostProfileAdmin(ServiceAdmin):
         project = obj.project if change else form.cleaned_data["project"]
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PLAN_FIELDS}
         return cost_plan_update(project=project, actor=request.user, **plan_inputs_from_stored(fields))
+
+
+@admin.register(TenantCostDefaults)
+class TenantCostDefaultsAdmin(ServiceAdmin):
+    """A client's defaults behind its projects' cost plans (a blank one: the platform's)."""
+
+    list_display = ["tenant", "api_model", "size_class", "gpu_instance", "staff_loaded_monthly"]
+    list_select_related = ["tenant"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["tenant"] if obj else []
+
+    def run_service(self, request, obj, form, change):
+        tenant = obj.tenant if change else form.cleaned_data["tenant"]
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PLAN_FIELDS}
+        return tenant_cost_defaults_update(tenant=tenant, actor=request.user, **plan_inputs_from_stored(fields))
 
 
 @admin.register(Assessment)

@@ -197,6 +197,7 @@ class Job(models.Model):
         ASSESSMENT = "assessment", "Readiness assessment"
         COST = "cost", "Cost recalculation"
         PRICE_FAN_OUT = "price_fan_out", "Recalculation after a price change"
+        COST_DEFAULTS = "cost_defaults", "Recalculation after a change of a client's cost defaults"
         NIGHTLY = "nightly", "Nightly re-run"
         PRICE_IMPORT = "price_import", "Price import"
 

@@ -55,13 +55,16 @@ def recalculate_costs(job_id: int):
 
 @shared_task(name="assessments.fan_out")
 def fan_out(job_id: int):
-    """Split a price change or the nightly run into chunks of projects, one task per chunk."""
+    """Split a price change, a change of a client's cost defaults or the nightly run into chunks of
+    projects, one task per chunk."""
     job = Job.objects.get(pk=job_id)
     if job.kind == Job.Kind.PRICE_FAN_OUT:
         project_ids = projects_affected_by_prices(
             api_models=job.parameters.get("api_models", ()),
             gpu_prices=[tuple(row) for row in job.parameters.get("gpu_prices", ())],
         )
+    elif job.kind == Job.Kind.COST_DEFAULTS:
+        project_ids = Project.objects.filter(tenant_id=job.tenant_id).order_by("pk").values_list("pk", flat=True)
     else:
         project_ids = Project.objects.order_by("pk").values_list("pk", flat=True)
     chunks = chunked(project_ids, size=job.parameters.get("chunk_size", CHUNK_SIZE))

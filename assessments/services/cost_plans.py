@@ -9,25 +9,29 @@ stored: the tenant's default, then the platform's, stands in for it (``assessmen
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.catalog import latest_prices
 from assessments.cost_plan import PLAN_FIELDS, CostPlan, is_blank, plan_resolve
+from assessments.jobs import job_request
 from assessments.models import (
     CostProfile,
     GpuInstancePrice,
     HardwareProfile,
     HybridMode,
+    Job,
     TenantCostDefaults,
     ThroughputProfile,
 )
 from assessments.services.estimates import estimates_recalculate
+from assessments.tasks import fan_out
 from audit.services import audit_record, changes, snapshot
 from projects.models import Project
 from projects.signals import project_inputs_changed
 from tenancy.access import Action, require
+from tenancy.models import Tenant
 
 HUNDRED = Decimal("100")
 
@@ -174,6 +178,30 @@ def cost_plan_update(*, project: Project, actor, **fields) -> CostProfile:
     return plan
 
 
+@transaction.atomic
+def tenant_cost_defaults_update(*, tenant: Tenant, actor, **fields) -> TenantCostDefaults:
+    """Change a client's cost-plan defaults (platform admins), by the plan's own rules; the
+    client's projects are recalculated once the change commits (those whose plan sets the changed
+    fields store nothing new)."""
+    if not actor.is_platform_admin:
+        raise PermissionDenied("Only platform admins may change a client's cost defaults.")
+    stored = plan_fields_parsed(fields)
+    # The tenant row is locked first: the defaults may not exist yet (see cost_plan_update).
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    defaults = TenantCostDefaults.objects.filter(tenant=tenant).first() or TenantCostDefaults(tenant=tenant)
+    before = snapshot(defaults, list(PLAN_FIELDS)) if defaults.pk else {}
+    for name, value in stored.items():
+        setattr(defaults, name, value)
+    _full_clean(defaults, exclude=["tenant"])
+    catalog_check(plan_resolve(None, defaults), given=set(stored))
+    before, after = changes(before, snapshot(defaults, list(PLAN_FIELDS)))
+    if after or defaults.pk is None:
+        defaults.save()
+        audit_record(action="tenant.cost_defaults_updated", obj=defaults, actor=actor, before=before, after=after)
+        job_request(kind=Job.Kind.COST_DEFAULTS, task=fan_out, tenant=tenant, requested_by=actor)
+    return defaults
+
+
 def plan_fields_parsed(fields: dict) -> dict:
     """Plan inputs (``PLAN_INPUTS``) as the stored fields they fill; every rule broken, by field."""
     errors, stored = {}, {}
@@ -234,9 +262,9 @@ def _parsed(name, value):
     return number / HUNDRED if spec.percent else number
 
 
-def _full_clean(plan) -> None:
+def _full_clean(plan, exclude=("tenant", "project")) -> None:
     try:
-        plan.full_clean(exclude=["tenant", "project"])
+        plan.full_clean(exclude=list(exclude))
     except ValidationError as error:
         raise ValidationError(
             {_INPUT_OF_STORED.get(name, name): messages for name, messages in error.message_dict.items()}

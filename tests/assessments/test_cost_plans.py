@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.catalog import prices_import
-from assessments.models import CostEstimate, CostProfile, TenantCostDefaults
-from assessments.services.cost_plans import cost_plan_of, cost_plan_update
+from assessments.models import CostEstimate, CostProfile, Job, TenantCostDefaults
+from assessments.services.cost_plans import cost_plan_of, cost_plan_update, tenant_cost_defaults_update
 from audit.models import AuditEvent
 from projects.models import RequirementsProfile
 from tenancy import freshness
@@ -296,3 +296,26 @@ def test_api_permissions_and_other_tenants(api, project, people, catalog):
     assert api(people["lead"]).get(f"/api/v1/projects/{elsewhere.pk}/cost-plan/").status_code == 404
     assert stored() == before
     assert api(people["lead"]).patch(url, {"staff_fte": 2}, format="json").status_code == 200
+
+
+# --- A client's defaults ----------------------------------------------------------------------
+
+
+def test_a_clients_defaults_follow_the_plans_rules_and_recalculate_its_projects(project, people, catalog):
+    with pytest.raises(PermissionDenied):
+        tenant_cost_defaults_update(tenant=project.tenant, actor=people["admin"], staff_fte="2")
+    with pytest.raises(ValidationError) as error:
+        tenant_cost_defaults_update(tenant=project.tenant, actor=people["platform"], utilisation_percent="0")
+    assert error.value.message_dict == {"utilisation_percent": ["Between 1 and 100 per cent."]}
+    with pytest.raises(ValidationError) as error:
+        tenant_cost_defaults_update(tenant=project.tenant, actor=people["platform"], gpu_instance="x9.huge")
+    assert list(error.value.message_dict) == ["gpu_instance"]
+    assert not TenantCostDefaults.objects.exists()
+    assert not Job.objects.exists()
+
+    tenant_cost_defaults_update(tenant=project.tenant, actor=people["platform"], gpu_instance="p5.48xlarge")
+    job = Job.objects.get()
+    assert (job.kind, job.tenant, job.requested_by) == (Job.Kind.COST_DEFAULTS, project.tenant, people["platform"])
+    assert AuditEvent.objects.get(action="tenant.cost_defaults_updated").after == {"gpu_instance": "p5.48xlarge"}
+    _, in_force = cost_plan_of(project)
+    assert (in_force.gpu_instance, in_force.origins["gpu_instance"]) == ("p5.48xlarge", "tenant")

@@ -57,7 +57,9 @@ def test_import_records_changed_prices_as_new_entries_only():
     assert ApiModelPrice.objects.filter(model="gpt-4o").count() == 2
     old = ApiModelPrice.objects.filter(model="gpt-4o").order_by("effective_from").first()
     assert old.input_per_mtok == D("2.50"), "the old entry is never edited"
-    assert latest_prices(keys={"openai:gpt-4o"})["openai:gpt-4o"].input_per_mtok == D("2.00")
+    assert latest_prices(keys={"openai:gpt-4o"}, at=later)["openai:gpt-4o"].input_per_mtok == D("2.00")
+    # Dated tomorrow, it waits its turn: today's price is still the old one.
+    assert latest_prices(keys={"openai:gpt-4o"})["openai:gpt-4o"].input_per_mtok == D("2.50")
 
 
 def test_the_bundled_data_imports_offline():
