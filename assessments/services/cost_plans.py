@@ -161,7 +161,8 @@ def cost_plan_update(*, project: Project, actor, **fields) -> CostProfile:
     plan = CostProfile.objects.filter(project=project).first() or CostProfile(
         tenant_id=project.tenant_id, project=project
     )
-    before = snapshot(plan, list(PLAN_FIELDS)) if plan.pk else {}
+    # A first plan is compared with an empty one: its event names only the fields it sets.
+    before = snapshot(plan if plan.pk else CostProfile(), list(PLAN_FIELDS))
     for name, value in stored.items():
         setattr(plan, name, value)
     _full_clean(plan)
@@ -189,7 +190,7 @@ def tenant_cost_defaults_update(*, tenant: Tenant, actor, **fields) -> TenantCos
     # The tenant row is locked first: the defaults may not exist yet (see cost_plan_update).
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     defaults = TenantCostDefaults.objects.filter(tenant=tenant).first() or TenantCostDefaults(tenant=tenant)
-    before = snapshot(defaults, list(PLAN_FIELDS)) if defaults.pk else {}
+    before = snapshot(defaults if defaults.pk else TenantCostDefaults(), list(PLAN_FIELDS))
     for name, value in stored.items():
         setattr(defaults, name, value)
     _full_clean(defaults, exclude=["tenant"])
