@@ -6,7 +6,9 @@
 - Place: a project run in the client's cloud account (customer cloud) is priced by the provider
   and regions of that environment, when recorded: a GPU price of another provider or region is
   not its price. The first of the environment's regions that has a price wins. A project that
-  names neither is priced at the cheapest region in force.
+  names neither is priced at the cheapest region in force. When the catalog has no price where
+  the project runs, the estimate is priced at the nearest one (same provider, else any) and says
+  so (``gpu_price_fallback_note``), rather than leaving the project without an estimate.
 """
 
 import datetime
@@ -67,3 +69,23 @@ def gpu_price_choose(rows, *, place: Place, today: datetime.date):
         return None
     order = {region: index for index, region in enumerate(place.regions)}
     return min(in_force.values(), key=lambda row: (order.get(row.region, 0), row.hourly, row.pk))
+
+
+def gpu_price_nearest(rows, *, place: Place, today: datetime.date):
+    """``gpu_price_choose``, and when nothing is priced where the project runs, the nearest price
+    in force: the same provider in any region, else anywhere. Returns (row or None, note or None)."""
+    chosen = gpu_price_choose(rows, place=place, today=today)
+    if chosen is not None or place == ANYWHERE:
+        return chosen, None
+    for nearer in (Place(provider=place.provider), ANYWHERE):
+        chosen = gpu_price_choose(rows, place=nearer, today=today)
+        if chosen is not None:
+            return chosen, gpu_price_fallback_note(chosen, place)
+    return None, None
+
+
+def gpu_price_fallback_note(row, place: Place) -> str:
+    return (
+        f"No {row.instance_type} price in the catalog {place.describe()}: priced at "
+        f"{row.provider.upper()} {row.region} instead."
+    )

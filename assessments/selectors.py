@@ -159,6 +159,10 @@ def projects_affected_by_prices(*, api_models=(), gpu_prices=()) -> list[int]:
                 standing__estimate__gpu_price__instance_type=instance,
                 standing__estimate__gpu_price__region=region,
             )
+        # Priced at the nearest price because none is where it runs: any new entry of the instance may be nearer.
+        used |= Q(standing__estimate__gpu_price__instance_type__in={instance for _, instance, _ in gpu_prices}) & ~Q(
+            standing__estimate__inputs__sources__gpu_price__not_where_it_runs=None
+        )
         affected |= set(Project.objects.filter(used).values_list("pk", flat=True))
         candidates = (
             Project.objects.annotate(effective_gpu_instance=_plan_in_force("gpu_instance"))

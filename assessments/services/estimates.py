@@ -22,7 +22,7 @@ from assessments.models import (
     TenantDiscount,
     ThroughputProfile,
 )
-from assessments.pricing import Place, gpu_price_choose, place_of
+from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
 from webhooks.services import publish_many
@@ -62,7 +62,7 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
     plan = catalog.plans.get(project.pk) or catalog.plan_for(project)
     price = api_price_for(catalog, plan)
     discount = catalog.discounts.get((project.tenant_id, price.provider))
-    gpu = gpu_price_for(catalog, project, plan)
+    gpu, gpu_note = gpu_price_with_note(catalog, project, plan)
     throughput = _throughput(catalog.throughput, plan.size_class, gpu.gpu_type, profile.latency_target_ms)
     if throughput is None:
         raise ValidationError(
@@ -115,6 +115,7 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
             "region": gpu.region,
             "effective_from": gpu.effective_from,
             "source": gpu.source,
+            "not_where_it_runs": gpu_note,
         },
         "throughput": {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source},
         "hardware": {"id": hardware.pk, "name": hardware.name, "source": hardware.source} if hardware else None,
@@ -137,14 +138,19 @@ def api_price_for(catalog: Catalog, plan: CostPlan):
 
 def gpu_price_for(catalog: Catalog, project, plan: CostPlan):
     """The GPU price in force on the client's today for the plan's instance, where the project runs."""
-    place = project_place(project)
-    gpu = gpu_price_choose(catalog.gpus.get(plan.gpu_instance, ()), place=place, today=_client_today(project, catalog))
-    if gpu is None:
-        where = place.describe()
-        raise ValidationError(
-            {"gpu_instance": f"No price in force in the catalog for {plan.gpu_instance}{' ' + where if where else ''}."}
-        )
+    gpu, _ = gpu_price_with_note(catalog, project, plan)
     return gpu
+
+
+def gpu_price_with_note(catalog: Catalog, project, plan: CostPlan):
+    """``gpu_price_for``, with the note saying the price is not from where the project runs (or None)."""
+    place = project_place(project)
+    gpu, note = gpu_price_nearest(
+        catalog.gpus.get(plan.gpu_instance, ()), place=place, today=_client_today(project, catalog)
+    )
+    if gpu is None:
+        raise ValidationError({"gpu_instance": f"No price in force in the catalog for {plan.gpu_instance}."})
+    return gpu, note
 
 
 def project_place(project) -> Place:

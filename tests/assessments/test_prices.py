@@ -129,11 +129,17 @@ def test_gpu_prices_are_those_of_the_provider_and_region_the_project_names(tenan
     assert latest(anywhere).gpu_price == reference_gpu()
     assert latest(in_frankfurt).gpu_price == frankfurt
     assert latest(in_frankfurt).inputs["sources"]["gpu_price"]["region"] == "eu-central-1"
-    assert result["failed"] == {
-        in_mumbai.pk: ["No price in force in the catalog for g5.xlarge from AWS in ap-south-1."],
-        on_azure.pk: ["No price in force in the catalog for g5.xlarge from AZURE."],
-    }
-    assert not CostEstimate.objects.filter(project__in=[in_mumbai, on_azure]).exists()
+    assert latest(anywhere).inputs["sources"]["gpu_price"]["not_where_it_runs"] is None
+    assert latest(in_frankfurt).inputs["sources"]["gpu_price"]["not_where_it_runs"] is None
+    # Nothing priced where it runs: the nearest price (same provider, else any), and the estimate says so.
+    assert result["failed"] == {}
+    assert latest(in_mumbai).gpu_price == reference_gpu()
+    assert latest(in_mumbai).inputs["sources"]["gpu_price"]["not_where_it_runs"] == (
+        "No g5.xlarge price in the catalog from AWS in ap-south-1: priced at AWS us-east-1 instead."
+    )
+    assert latest(on_azure).inputs["sources"]["gpu_price"]["not_where_it_runs"] == (
+        "No g5.xlarge price in the catalog from AZURE: priced at AWS us-east-1 instead."
+    )
 
 
 def test_an_estimate_records_the_plan_it_used_and_where_each_value_came_from(project, catalog):
