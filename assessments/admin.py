@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from assessments.cost_plan import PLAN_FIELDS
 from assessments.models import (
     ApiModelPrice,
     Assessment,
@@ -9,10 +10,12 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    TenantCostDefaults,
     TenantDiscount,
     ThroughputProfile,
 )
-from assessments.services.estimates import COST_PROFILE_FIELDS, cost_profile_update
+from assessments.services.cost_plans import cost_plan_update, plan_inputs_from_stored, tenant_cost_defaults_update
+from assessments.tasks import price_added
 from audit.admin_base import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 
 
@@ -27,8 +30,17 @@ class CatalogAdmin(AuditedAdmin):
         return False
 
 
+class PriceAdmin(CatalogAdmin):
+    """A price added here reaches the estimates it concerns like an imported one: the projects it
+    affects are recalculated once it commits (at once if in force, else on its date)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        price_added(obj)
+
+
 @admin.register(ApiModelPrice)
-class ApiModelPriceAdmin(CatalogAdmin):
+class ApiModelPriceAdmin(PriceAdmin):
     list_display = [
         "provider",
         "model",
@@ -44,7 +56,7 @@ class ApiModelPriceAdmin(CatalogAdmin):
 
 
 @admin.register(GpuInstancePrice)
-class GpuInstancePriceAdmin(CatalogAdmin):
+class GpuInstancePriceAdmin(PriceAdmin):
     list_display = [
         "instance_type",
         "gpu_type",
@@ -100,8 +112,24 @@ class CostProfileAdmin(ServiceAdmin):
 
     def run_service(self, request, obj, form, change):
         project = obj.project if change else form.cleaned_data["project"]
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in COST_PROFILE_FIELDS}
-        return cost_profile_update(project=project, actor=request.user, **fields)
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PLAN_FIELDS}
+        return cost_plan_update(project=project, actor=request.user, **plan_inputs_from_stored(fields))
+
+
+@admin.register(TenantCostDefaults)
+class TenantCostDefaultsAdmin(ServiceAdmin):
+    """A client's defaults behind its projects' cost plans (a blank one: the platform's)."""
+
+    list_display = ["tenant", "api_model", "size_class", "gpu_instance", "staff_loaded_monthly"]
+    list_select_related = ["tenant"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["tenant"] if obj else []
+
+    def run_service(self, request, obj, form, change):
+        tenant = obj.tenant if change else form.cleaned_data["tenant"]
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PLAN_FIELDS}
+        return tenant_cost_defaults_update(tenant=tenant, actor=request.user, **plan_inputs_from_stored(fields))
 
 
 @admin.register(Assessment)

@@ -1,4 +1,4 @@
-"""How the project page's timeline tells the events of gate evidence and cost plans."""
+"""How the timelines tell the events of gate evidence, cost plans and a client's cost defaults."""
 
 from assessments.services.gates import EVIDENCE_ITEMS
 from audit.sentences import quoted
@@ -16,4 +16,5 @@ PHRASINGS = {
     "gate.evidence_accepted": lambda event, actor: f"{actor} accepted the evidence for {_item(event)} for the client.",
     "gate.evidence_withdrawn": lambda event, actor: f"{actor} withdrew the evidence for {_item(event)}.",
     "project.cost_profile_updated": lambda event, actor: f"{actor} changed the cost plan.",
+    "tenant.cost_defaults_updated": lambda event, actor: f"{actor} changed the client's cost-plan defaults.",
 }

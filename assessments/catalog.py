@@ -45,7 +45,7 @@ def prices_import(*, prices: dict | None = None, source: str | None = None, now=
     now = now or timezone.now()
     prices = bundled_prices(now.date()) if prices is None else prices
     source = source or f"genai-prices {genai_prices.__version__} (bundled data)"
-    latest = latest_prices(keys=None)
+    latest = latest_prices(keys=None, at=now)
     new_rows, changed = [], set()
     for key, given in sorted(prices.items()):
         input_price, cached, output_price = (_base(price) for price in given)
@@ -75,10 +75,10 @@ def prices_import(*, prices: dict | None = None, source: str | None = None, now=
 
 
 def latest_prices(*, keys=None, at=None) -> dict[str, ApiModelPrice]:
-    """The price in force for each ``provider:model`` (all, or the given keys), in one query."""
+    """The price in force at ``at`` (now by default) for each ``provider:model`` (all, or the given
+    keys), in one query: an entry dated later waits its turn."""
     entries = ApiModelPrice.objects.order_by("provider", "model", "-effective_from", "-pk")
-    if at is not None:
-        entries = entries.filter(effective_from__lte=at)
+    entries = entries.filter(effective_from__lte=at or timezone.now())
     if keys is not None:
         pairs = [key.split(":", 1) for key in keys if ":" in key]
         if not pairs:

@@ -1,5 +1,8 @@
 from django import forms
 
+from assessments.models import HybridMode
+from assessments.services.cost_plans import PLAN_INPUTS
+
 
 class CatalogSearchForm(forms.Form):
     q = forms.CharField(label="Model or provider", max_length=100, required=False, strip=True)
@@ -24,3 +27,46 @@ class GateEvidenceForm(forms.Form):
 
     def __init__(self, *args, item: str, **kwargs):
         super().__init__(*args, prefix=f"evidence-{item}", **kwargs)
+
+
+#: Labels of the cost plan's fields, as the page shows them.
+COST_PLAN_LABELS = {
+    "api_model": "Cloud API model",
+    "size_class": "Self-hosted model size",
+    "gpu_instance": "GPU instance",
+    "hardware_profile": "On-premises server",
+    "utilisation_percent": "Target GPU utilisation (%)",
+    "min_replicas": "Minimum replicas",
+    "staff_fte": "Engineers running it (full-time equivalents)",
+    "staff_loaded_monthly": "Monthly cost of one engineer (USD)",
+    "hybrid_mode": "Hybrid split",
+    "hybrid_self_hosted_percent": "Hybrid: share self-hosted (%)",
+    "hybrid_api_percent": "Hybrid: share on the cloud API (%)",
+    "electricity_per_kwh": "Electricity (USD per kWh)",
+    "colocation_per_kw_month": "Colocation (USD per kW a month)",
+    "pue": "Power usage effectiveness",
+}
+_ORIGIN_WORDS = {"tenant": "the client's default", "platform": "the platform default"}
+
+
+class CostPlanForm(forms.Form):
+    """The cost plan on the project page: the page's side of ``services.cost_plans.cost_plan_update``,
+    which holds every rule. Text in, so the service parses and judges every value the same way as
+    for the API; a field left empty takes the default named under it."""
+
+    def __init__(self, *args, plan: dict, in_force: dict, origins: dict, **kwargs):
+        super().__init__(*args, prefix="plan", initial=plan, **kwargs)
+        for name in PLAN_INPUTS:
+            field = forms.CharField(label=COST_PLAN_LABELS[name], required=False, max_length=200, strip=True)
+            if name == "hybrid_mode":
+                field = forms.ChoiceField(
+                    label=COST_PLAN_LABELS[name], required=False, choices=[("", "Default"), *HybridMode.choices]
+                )
+            if in_force.get(name) is not None and origins.get(name) in _ORIGIN_WORDS:
+                shown = dict(HybridMode.choices).get(in_force[name], in_force[name])
+                field.help_text = f"Empty: {shown}, {_ORIGIN_WORDS[origins[name]]}."
+            self.fields[name] = field
+
+    def changed_inputs(self) -> dict:
+        """The fields changed from what the plan holds, for the service (empty text: the default)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}

@@ -127,34 +127,64 @@ class TenantDiscount(TenantOwned):
 # --- Per-project cost inputs ------------------------------------------------------------------
 
 
-class CostProfile(TenantOwned):
-    """How a project would be served under each option: which API model, which GPUs, which staff."""
+class HybridMode(models.TextChoices):
+    SHARE = "share", "By share of traffic"
+    BASE_AND_BURST = "base_and_burst", "Base load own, bursts to the API"
 
-    class HybridMode(models.TextChoices):
-        SHARE = "share", "By share of traffic"
-        BASE_AND_BURST = "base_and_burst", "Base load own, bursts to the API"
+
+class CostPlanFields(models.Model):
+    """The fields of a cost plan. Each may be left blank: a project's blank field falls back to its
+    tenant's default, and a tenant's blank default to the platform's (``services.cost_plans``)."""
+
+    HybridMode = HybridMode
+
+    api_model = models.CharField(max_length=200, blank=True, help_text="provider:model")
+    size_class = models.CharField(max_length=16, blank=True)
+    gpu_instance = models.CharField(max_length=64, blank=True)
+    hardware_profile = models.CharField(max_length=100, blank=True)
+    utilisation_target = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True, validators=SHARE, help_text="0..1"
+    )
+    min_replicas = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    staff_fte = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    staff_loaded_monthly = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    hybrid_mode = models.CharField(max_length=16, choices=HybridMode.choices, blank=True)
+    hybrid_self_hosted_share = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True, validators=SHARE, help_text="0..1"
+    )
+    electricity_per_kwh = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    colocation_per_kw_month = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    pue = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CostProfile(CostPlanFields, TenantOwned):
+    """A project's cost plan: how it would be served under each option (which API model, which
+    GPUs, which staff). Changed through ``services.cost_plans.cost_plan_update`` only."""
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="cost_profile")
-    api_model = models.CharField(max_length=200, default="openai:gpt-4o-mini", help_text="provider:model")
-    size_class = models.CharField(max_length=16, default="8b")
-    gpu_instance = models.CharField(max_length=64, default="g5.xlarge")
-    hardware_profile = models.CharField(max_length=100, blank=True)
-    utilisation_target = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.7"), validators=SHARE)
-    min_replicas = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    staff_fte = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.5"))
-    staff_loaded_monthly = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("15000"))
-    hybrid_mode = models.CharField(max_length=16, choices=HybridMode.choices, default=HybridMode.SHARE)
-    hybrid_self_hosted_share = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.5"), validators=SHARE
-    )
-    electricity_per_kwh = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0.12"))
-    colocation_per_kw_month = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("184"))
-    pue = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.4"))
 
     access_via = "project"
 
     class Meta:
         indexes = [models.Index(fields=["api_model"], name="cost_profile_api_model")]
+
+    def __str__(self):
+        return f"Cost plan of project {self.project_id}"
+
+
+class TenantCostDefaults(CostPlanFields, TenantOwned):
+    """A tenant's defaults for its projects' cost plans (e.g. its usual GPU instance or staff cost)."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="cost_defaults")
+
+    class Meta:
+        verbose_name_plural = "tenant cost defaults"
+
+    def __str__(self):
+        return f"Cost defaults of {self.tenant}"
 
 
 # --- Results ----------------------------------------------------------------------------------
@@ -167,6 +197,7 @@ class Job(models.Model):
         ASSESSMENT = "assessment", "Readiness assessment"
         COST = "cost", "Cost recalculation"
         PRICE_FAN_OUT = "price_fan_out", "Recalculation after a price change"
+        COST_DEFAULTS = "cost_defaults", "Recalculation after a change of a client's cost defaults"
         NIGHTLY = "nightly", "Nightly re-run"
         PRICE_IMPORT = "price_import", "Price import"
 
@@ -257,6 +288,12 @@ class CostEstimate(TenantOwned):
     chosen_monthly = models.DecimalField(max_digits=16, decimal_places=2)
     cheapest = models.CharField(max_length=32)
     break_even_requests = models.BigIntegerField(null=True, blank=True)
+    #: The catalog rows the estimate was priced from: a price change fans out to the projects whose
+    #: latest estimate used a row of the changed entry (``selectors.projects_affected_by_prices``).
+    api_price = models.ForeignKey(ApiModelPrice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    gpu_price = models.ForeignKey(GpuInstancePrice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    #: The cost plan it used, field by field, with where each value came from (project, tenant, platform).
+    plan = models.JSONField(default=dict)
     inputs = models.JSONField()
     inputs_digest = models.CharField(max_length=64)
     result = models.JSONField()

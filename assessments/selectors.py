@@ -1,8 +1,10 @@
 """Reads on assessments, estimates, evidence, jobs and the catalog; visibility from ``tenancy.access``."""
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from assessments.cost_plan import PLATFORM_COST_DEFAULTS
 from assessments.models import (
     ApiModelPrice,
     Assessment,
@@ -11,9 +13,11 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    TenantCostDefaults,
     ThroughputProfile,
 )
-from projects.models import Project
+from assessments.pricing import place_of
+from projects.models import DeploymentModel, Project
 from tenancy.access import Action, allowed_actions, holders, restrict
 
 
@@ -133,3 +137,66 @@ def hardware_profiles():
 
 def price_import_jobs():
     return Job.objects.filter(kind=Job.Kind.PRICE_IMPORT).select_related("requested_by")
+
+
+# --- Who a price change affects ----------------------------------------------------------------
+
+
+def projects_affected_by_prices(*, api_models=(), gpu_prices=()) -> list[int]:
+    """The ids of the projects a changed price concerns: those whose latest estimate used an entry
+    of the changed price, and those whose cost plan in force (defaults applied, see
+    ``assessments.cost_plan``) would now pick it.
+
+    ``api_models``: ``provider:model`` keys. ``gpu_prices``: (provider, instance type, region)
+    triples; a project run where the environment names another provider or region is not
+    concerned (``assessments.pricing``).
+    """
+    affected = set()
+    if api_models:
+        pairs = [key.split(":", 1) for key in api_models if ":" in key]
+        used = Q(pk__in=[])
+        for provider, model in pairs:
+            used |= Q(standing__estimate__api_price__provider=provider, standing__estimate__api_price__model=model)
+        picks = Q(effective_api_model__in=list(api_models))
+        affected |= set(
+            Project.objects.annotate(effective_api_model=_plan_in_force("api_model"))
+            .filter(used | picks)
+            .values_list("pk", flat=True)
+        )
+    if gpu_prices:
+        used = Q(pk__in=[])
+        for provider, instance, region in gpu_prices:
+            used |= Q(
+                standing__estimate__gpu_price__provider=provider,
+                standing__estimate__gpu_price__instance_type=instance,
+                standing__estimate__gpu_price__region=region,
+            )
+        # Priced at the nearest price because none is where it runs: any new entry of the instance may be nearer.
+        used |= Q(standing__estimate__gpu_price__instance_type__in={instance for _, instance, _ in gpu_prices}) & ~Q(
+            standing__estimate__inputs__sources__gpu_price__not_where_it_runs=None
+        )
+        affected |= set(Project.objects.filter(used).values_list("pk", flat=True))
+        candidates = (
+            Project.objects.annotate(effective_gpu_instance=_plan_in_force("gpu_instance"))
+            .filter(effective_gpu_instance__in={instance for _, instance, _ in gpu_prices})
+            .values_list(
+                "pk", "effective_gpu_instance", "deployment_model", "environment__provider", "environment__regions"
+            )
+        )
+        for pk, instance, deployment_model, provider, regions in candidates:
+            place = place_of(
+                customer_cloud=deployment_model == DeploymentModel.CUSTOMER_CLOUD, provider=provider, regions=regions
+            )
+            if any(instance == row_instance and place.admits(p, r) for p, row_instance, r in gpu_prices):
+                affected.add(pk)
+    return sorted(affected)
+
+
+def _plan_in_force(name: str):
+    """A project's cost-plan field in force, as SQL: its own, else its tenant's default, else the platform's."""
+    tenant_default = Subquery(TenantCostDefaults.objects.filter(tenant=OuterRef("tenant")).values(name)[:1])
+    return Coalesce(
+        NullIf(F(f"cost_profile__{name}"), Value("")),
+        NullIf(tenant_default, Value("")),
+        Value(PLATFORM_COST_DEFAULTS[name]),
+    )

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from assessments.catalog import prices_import
 from assessments.jobs import CHUNK_SIZE, chunk_not_queued, chunk_run, chunked, job_request, job_run, job_split
-from assessments.models import CostProfile, Job
+from assessments.models import ApiModelPrice, GpuInstancePrice, Job
+from assessments.selectors import projects_affected_by_prices
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.evaluation import evaluate_many, project_evaluate
@@ -55,16 +55,19 @@ def recalculate_costs(job_id: int):
 
 @shared_task(name="assessments.fan_out")
 def fan_out(job_id: int):
-    """Split a price change or the nightly run into chunks of projects, one task per chunk."""
+    """Split a price change, a change of a client's cost defaults or the nightly run into chunks of
+    projects, one task per chunk."""
     job = Job.objects.get(pk=job_id)
-    projects = Project.objects.order_by("pk")
     if job.kind == Job.Kind.PRICE_FAN_OUT:
-        keys = job.parameters["api_models"]
-        affected = Q(cost_profile__api_model__in=keys)
-        if CostProfile._meta.get_field("api_model").default in keys:
-            affected |= Q(cost_profile__isnull=True)
-        projects = projects.filter(affected)
-    chunks = chunked(projects.values_list("pk", flat=True), size=job.parameters.get("chunk_size", CHUNK_SIZE))
+        project_ids = projects_affected_by_prices(
+            api_models=job.parameters.get("api_models", ()),
+            gpu_prices=[tuple(row) for row in job.parameters.get("gpu_prices", ())],
+        )
+    elif job.kind == Job.Kind.COST_DEFAULTS:
+        project_ids = Project.objects.filter(tenant_id=job.tenant_id).order_by("pk").values_list("pk", flat=True)
+    else:
+        project_ids = Project.objects.order_by("pk").values_list("pk", flat=True)
+    chunks = chunked(project_ids, size=job.parameters.get("chunk_size", CHUNK_SIZE))
     if job_split(job_id, chunks) is None:
         return
     for index, ids in enumerate(chunks):
@@ -140,17 +143,42 @@ def price_import_request(*, actor) -> Job:
 
 def _import_and_fan_out() -> dict:
     result = prices_import()
-    recalculation = None
-    if result.changed_keys:
-        recalculation = job_request(
-            kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters={"api_models": sorted(result.changed_keys)}
-        )
+    recalculation = prices_changed(api_models=result.changed_keys)
     return {
         "created": result.created,
         "unchanged": result.unchanged,
         "changed": sorted(result.changed_keys),
         "recalculation_job": recalculation.pk if recalculation else None,
     }
+
+
+def prices_changed(*, api_models=(), gpu_prices=()) -> Job | None:
+    """Recalculate, after the transaction commits, exactly the projects changed prices concern
+    (``selectors.projects_affected_by_prices``): every path that adds a price calls this (the
+    import, the Django admin). None when nothing changed."""
+    parameters = {}
+    if api_models:
+        parameters["api_models"] = sorted(api_models)
+    if gpu_prices:
+        parameters["gpu_prices"] = sorted([list(row) for row in gpu_prices])
+    if not parameters:
+        return None
+    return job_request(kind=Job.Kind.PRICE_FAN_OUT, task=fan_out, parameters=parameters)
+
+
+def price_added(price) -> Job | None:
+    """A catalog price just recorded: fan out now if it is in force; one dated later waits its turn
+    and reaches estimates on its date (the nightly run re-prices every project)."""
+    if isinstance(price, ApiModelPrice):
+        if price.effective_from > timezone.now():
+            return None
+        return prices_changed(api_models=[price.key])
+    if isinstance(price, GpuInstancePrice):
+        # No client's today is more than a day ahead of UTC's: prices dated later wait.
+        if price.effective_from > timezone.now().date() + datetime.timedelta(days=1):
+            return None
+        return prices_changed(gpu_prices=[(price.provider, price.instance_type, price.region)])
+    raise TypeError(f"Not a catalog price: {price!r}")
 
 
 @shared_task(name="assessments.evaluate_after_edit")

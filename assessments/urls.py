@@ -14,6 +14,7 @@ catalog = [
 urlpatterns = [
     path("catalog/", include(catalog)),
     path("projects/<int:pk>/evaluate/", views.project_evaluate, name="project-evaluate"),
+    path("projects/<int:pk>/cost-plan/", views.cost_plan_page, name="project-cost-plan"),
     path("jobs/<int:pk>/", views.job_status, name="job-status"),
     path(
         "projects/<int:pk>/checklist/<slug:item>/evidence/",

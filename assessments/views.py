@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from assessments import readiness
 from assessments.charts import cost_chart
-from assessments.forms import CatalogSearchForm, GateEvidenceForm
+from assessments.forms import COST_PLAN_LABELS, CatalogSearchForm, CostPlanForm, GateEvidenceForm
 from assessments.jobs import QueueUnavailable, job_request
-from assessments.models import Job
+from assessments.models import HybridMode, Job
 from assessments.selectors import (
     assessment_history,
     current_evidence,
@@ -35,10 +35,18 @@ from assessments.selectors import (
     prices_in_force,
     throughput_profiles,
 )
+from assessments.services.cost_plans import (
+    PLAN_INPUTS,
+    cost_plan_of,
+    cost_plan_update,
+    plan_inputs,
+    plan_origins,
+)
 from assessments.services.gates import EVIDENCE_ITEMS
 from assessments.tasks import price_import_request, recalculate_costs
+from core.forms import show_service_errors
 from projects.models import Project
-from tenancy.access import Action, get_for_user_or_404
+from tenancy.access import Action, allowed_actions, get_for_user_or_404
 
 PAGE_SIZE = 50
 
@@ -113,13 +121,14 @@ def price_import_status(request, pk):
     return render(request, "assessments/_import_job.html", {"job": job})
 
 
-def project_section(*, user, project, actions=None, evidence_forms=None) -> dict:
+def project_section(*, user, project, actions=None, evidence_forms=None, cost_plan_form=None) -> dict:
     """The project page's readiness and cost sections: the latest assessments and estimates the
-    user may see, the checklist of the latest assessment with the evidence of each item, and the
-    chart of the latest estimate."""
+    user may see, the checklist of the latest assessment with the evidence of each item, the
+    chart of the latest estimate, and the cost plan in force with the form that changes it."""
     assessments = list(assessment_history(user=user, project=project)[:10])
     estimates = list(estimate_history(user=user, project=project)[:10])
     return {
+        **cost_plan_section(project, form=cost_plan_form),
         "assessment": assessments[0] if assessments else None,
         "checklist": checklist_rows(
             assessments[0] if assessments else None,
@@ -132,6 +141,37 @@ def project_section(*, user, project, actions=None, evidence_forms=None) -> dict
         "estimates": estimates,
         "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
     }
+
+
+def cost_plan_section(project, *, form=None) -> dict:
+    """The cost plan in force, field by field in words (with where each value comes from), and
+    its form (the one given, with its errors, or a fresh one). Two queries."""
+    profile, in_force = cost_plan_of(project)
+    plan, values = plan_inputs(profile), plan_inputs(in_force)
+    origins = plan_origins(in_force)
+    rows = [
+        {
+            "label": COST_PLAN_LABELS[name],
+            "value": _shown(name, values[name]),
+            "origin": origins[name],
+        }
+        for name in PLAN_INPUTS
+        if name != "hybrid_api_percent"
+    ]
+    return {
+        "cost_plan_rows": rows,
+        "cost_plan_form": form or CostPlanForm(plan=plan, in_force=values, origins=origins),
+    }
+
+
+def _shown(name, value):
+    if name == "hybrid_mode":
+        return HybridMode(value).label
+    if name == "hardware_profile" and not value:
+        return "The server that matches the GPU"
+    if name in {"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"}:
+        return f"USD {value:,}"
+    return value
 
 
 def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool) -> list[dict]:
@@ -165,6 +205,42 @@ def project_evaluate(request, pk):
         # htmx swaps only successful answers: the failed job says what happened.
         return render(request, "assessments/_evaluation_job.html", {"job": unavailable.job, "project": project})
     return render(request, "assessments/_evaluation_job.html", {"job": job, "project": project})
+
+
+@login_required
+def cost_plan_page(request, pk):
+    """Change the cost plan (engineers and delivery leads). htmx: the cost section re-drawn with
+    the new estimate or the form's errors; without htmx, back to the project page or this form."""
+    project = get_for_user_or_404(
+        Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+    )
+    form = None
+    if request.method == "POST":
+        profile, in_force = cost_plan_of(project)
+        values = plan_inputs(in_force)
+        origins = plan_origins(in_force)
+        form = CostPlanForm(request.POST, plan=plan_inputs(profile), in_force=values, origins=origins)
+        if form.is_valid():
+            try:
+                cost_plan_update(project=project, actor=request.user, **form.changed_inputs())
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, "Cost plan saved; the estimate below follows it.")
+                if not request.htmx:
+                    return redirect("project-detail", project.pk)
+                form = None
+    if request.htmx:
+        actions = allowed_actions(request.user, project)
+        context = {
+            "project": project,
+            "actions": actions,
+            **project_section(user=request.user, project=project, actions=actions, cost_plan_form=form),
+        }
+        return render(request, "assessments/_costs.html", context)
+    return render(
+        request, "assessments/cost_plan_form.html", {"project": project, **cost_plan_section(project, form=form)}
+    )
 
 
 @login_required

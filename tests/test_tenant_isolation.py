@@ -31,6 +31,7 @@ OBJECT_URLS = {
     "project-ticket-remove": lambda other: {"pk": other["project"].pk, "ticket_pk": other["ticket"].pk},
     "project-deployment-model": lambda other: {"pk": other["project"].pk},
     "project-environment": lambda other: {"pk": other["project"].pk},
+    "project-cost-plan": lambda other: {"pk": other["project"].pk},
     "project-sign-off": lambda other: {"pk": other["project"].pk, "kind": "access_pattern"},
     "project-routing": lambda other: {"pk": other["project"].pk},
     "project-routing-row": lambda other: {"pk": other["project"].pk, "index": 2},

@@ -5,6 +5,7 @@ from assessments.api.views import (
     ApiPriceViewSet,
     AssessmentViewSet,
     CostEstimateViewSet,
+    CostPlanViewSet,
     GateEvidenceViewSet,
     JobViewSet,
 )
@@ -29,6 +30,11 @@ urlpatterns = [
         "projects/<int:project_pk>/cost-estimates/<int:pk>/",
         CostEstimateViewSet.as_view({"get": "retrieve"}),
         name="project-estimate-detail",
+    ),
+    path(
+        "projects/<int:project_pk>/cost-plan/",
+        CostPlanViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="project-cost-plan",
     ),
     *nested.urls,
     *router.urls,

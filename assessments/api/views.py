@@ -7,10 +7,16 @@ from rest_framework.response import Response
 from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
 from assessments.api.filters import GateEvidenceFilter, JobFilter
-from assessments.api.serializers import GateEvidenceRecordSerializer, GateEvidenceSerializer
+from assessments.api.serializers import (
+    CostPlanSerializer,
+    CostPlanValuesSerializer,
+    GateEvidenceRecordSerializer,
+    GateEvidenceSerializer,
+)
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, GateEvidence, Job
 from assessments.selectors import evidence_for
+from assessments.services.cost_plans import cost_plan_update
 from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw, project_today
 from assessments.tasks import recalculate_costs, run_assessment
 from projects.api.views import ERRORS, validated, writable
@@ -76,6 +82,9 @@ class CostEstimateSerializer(serializers.ModelSerializer):
             "cheapest",
             "break_even_requests",
             "result",
+            "api_price",
+            "gpu_price",
+            "plan",
             "inputs",
             "job",
             "created_at",
@@ -229,3 +238,33 @@ class ApiPriceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["provider", "model"]
     search_fields = ["provider", "model"]
     ordering_fields = ["id", "effective_from"]
+
+
+class CostPlanViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
+    """A project's cost plan: read it (with its ETag), change some of its fields (PATCH, with
+    If-Match); a change re-runs the project's estimate. Blank fields take the client's defaults,
+    then the platform's. Changed by those who may change the project's technical details."""
+
+    serializer_class = CostPlanSerializer
+    queryset = Project.objects.none()  # per caller: see get_queryset
+    lookup_url_kwarg = "project_pk"
+
+    def get_queryset(self):
+        return restrict(Project.objects.all(), user=self.request.user, action=Action.VIEW)
+
+    @extend_schema(responses={200: CostPlanSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=CostPlanValuesSerializer, responses={200: CostPlanSerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        """Change the fields sent; null or "" leaves a field to the defaults."""
+        project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
+        parsed = CostPlanValuesSerializer(data=request.data, partial=True)
+        parsed.is_valid(raise_exception=True)
+        unknown = {name: value for name, value in request.data.items() if name not in parsed.fields}
+        cost_plan_update(project=project, actor=request.user, **parsed.validated_data, **unknown)
+        data = self.get_serializer(project).data
+        return Response(data, headers={"ETag": etag_of(data)})

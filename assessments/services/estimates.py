@@ -1,6 +1,9 @@
 """Cost estimates: the catalog a batch needs, the cost engine's inputs for a project, the
-recalculation that stores an estimate when they change, and the cost profile they are read from."""
+recalculation that stores an estimate when they change, and the catalog rows it is priced from."""
 
+import datetime
+import zoneinfo
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -9,52 +12,57 @@ from django.utils import timezone
 
 from assessments import costs
 from assessments.catalog import latest_prices
+from assessments.cost_plan import CostPlan, plan_resolve
 from assessments.models import (
     CostEstimate,
     CostProfile,
     GpuInstancePrice,
     HardwareProfile,
+    TenantCostDefaults,
     TenantDiscount,
     ThroughputProfile,
 )
+from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
-from audit.services import audit_record, changes, snapshot
-from projects.models import Project
-from projects.signals import project_inputs_changed
-from tenancy.access import Action, require
 from webhooks.services import publish_many
 
 
 class Catalog:
-    """The catalog entries a batch of projects needs, loaded once per batch."""
+    """The catalog entries a batch of projects needs, loaded once per batch, as of ``at`` (now by
+    default): prices dated later wait their turn (``assessments.pricing``)."""
 
     def __init__(self, projects, *, at=None):
-        profiles = [_cost_profile(project) for project in projects]
-        self.api = latest_prices(keys={profile.api_model for profile in profiles}, at=at)
+        self.at = at or timezone.now()
+        self.tenant_defaults = {
+            defaults.tenant_id: defaults
+            for defaults in TenantCostDefaults.objects.filter(tenant_id__in={project.tenant_id for project in projects})
+        }
+        self.plans = {project.pk: self.plan_for(project) for project in projects}
+        self.api = latest_prices(keys={plan.api_model for plan in self.plans.values()}, at=self.at)
         self.discounts = {}
         for discount in TenantDiscount.objects.filter(
-            tenant_id__in={project.tenant_id for project in projects}, valid_from__lte=timezone.now().date()
+            tenant_id__in={project.tenant_id for project in projects}, valid_from__lte=self.at.date()
         ).order_by("valid_from"):
             self.discounts[(discount.tenant_id, discount.provider)] = discount
-        self.gpus = {}
-        for gpu in GpuInstancePrice.objects.order_by("effective_from"):
-            self.gpus[gpu.instance_type] = gpu
+        self.gpus = defaultdict(list)
+        # A day later than UTC's: no client's today is past it; each project's is applied per project.
+        for gpu in GpuInstancePrice.objects.filter(effective_from__lte=self.at.date() + datetime.timedelta(days=1)):
+            self.gpus[gpu.instance_type].append(gpu)
         self.throughput = list(ThroughputProfile.objects.all())
         self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.all()}
+
+    def plan_for(self, project) -> CostPlan:
+        return plan_resolve(_cost_profile(project), self.tenant_defaults.get(project.tenant_id))
 
 
 def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
     """The engine's inputs for ``project`` (dataclasses) and the record of them to store (``_json``)."""
     profile = project.profile
-    plan = _cost_profile(project)
-    price = catalog.api.get(plan.api_model)
-    if price is None:
-        raise ValidationError({"api_model": f"No price in the catalog for {plan.api_model}."})
+    plan = catalog.plans.get(project.pk) or catalog.plan_for(project)
+    price = api_price_for(catalog, plan)
     discount = catalog.discounts.get((project.tenant_id, price.provider))
-    gpu = catalog.gpus.get(plan.gpu_instance)
-    if gpu is None:
-        raise ValidationError({"gpu_instance": f"No price in the catalog for {plan.gpu_instance}."})
+    gpu, gpu_note = gpu_price_with_note(catalog, project, plan)
     throughput = _throughput(catalog.throughput, plan.size_class, gpu.gpu_type, profile.latency_target_ms)
     if throughput is None:
         raise ValidationError(
@@ -100,23 +108,77 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
     record = {name: (value.__dict__ if hasattr(value, "__dict__") else value) for name, value in engine_inputs.items()}
     record["sources"] = {
         "api_price": {"id": price.pk, "key": price.key, "effective_from": price.effective_from, "source": price.source},
-        "gpu_price": {"id": gpu.pk, "instance": gpu.instance_type, "source": gpu.source},
+        "gpu_price": {
+            "id": gpu.pk,
+            "instance": gpu.instance_type,
+            "provider": gpu.provider,
+            "region": gpu.region,
+            "effective_from": gpu.effective_from,
+            "source": gpu.source,
+            "not_where_it_runs": gpu_note,
+        },
         "throughput": {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source},
         "hardware": {"id": hardware.pk, "name": hardware.name, "source": hardware.source} if hardware else None,
         "discount": {"id": discount.pk, "discount": discount.discount} if discount else None,
     }
+    record["plan"] = plan.record()
     return engine_inputs, record
 
 
+# --- Price selection: which catalog rows an estimate uses (rules in ``assessments.pricing``) ---
+
+
+def api_price_for(catalog: Catalog, plan: CostPlan):
+    """The API price in force at the catalog's moment for the plan's model; a 400-style error if none."""
+    price = catalog.api.get(plan.api_model)
+    if price is None:
+        raise ValidationError({"api_model": f"No price in force in the catalog for {plan.api_model}."})
+    return price
+
+
+def gpu_price_for(catalog: Catalog, project, plan: CostPlan):
+    """The GPU price in force on the client's today for the plan's instance, where the project runs."""
+    gpu, _ = gpu_price_with_note(catalog, project, plan)
+    return gpu
+
+
+def gpu_price_with_note(catalog: Catalog, project, plan: CostPlan):
+    """``gpu_price_for``, with the note saying the price is not from where the project runs (or None)."""
+    place = project_place(project)
+    gpu, note = gpu_price_nearest(
+        catalog.gpus.get(plan.gpu_instance, ()), place=place, today=_client_today(project, catalog)
+    )
+    if gpu is None:
+        raise ValidationError({"gpu_instance": f"No price in force in the catalog for {plan.gpu_instance}."})
+    return gpu, note
+
+
+def project_place(project) -> Place:
+    """Where the project's GPUs would run: its customer-cloud environment's provider and regions."""
+    environment = getattr(project, "environment", None)
+    return place_of(
+        customer_cloud=project.is_customer_cloud,
+        provider=environment.provider if environment else None,
+        regions=environment.regions if environment else (),
+    )
+
+
+def _client_today(project, catalog: Catalog) -> datetime.date:
+    zone = getattr(project, "tenant_time_zone", None) or project.tenant.time_zone
+    return catalog.at.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
 @transaction.atomic
-def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
+def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None) -> dict:
     """Recalculate the cost estimates of these projects, set-based. Returns counts.
+
+    ``at``: the moment whose prices apply (now by default; the clock a test moves).
 
     ``loaded``: the projects from ``projects_for_evaluation``, when the caller has them already;
     each stored estimate is written back onto them, so an assessment run on the same objects reads it.
     """
     projects = evaluable(project_ids, loaded)
-    catalog = Catalog(projects)
+    catalog = Catalog(projects, at=at)
     rows, stored, failed = [], [], {}
     for project in projects:
         try:
@@ -130,6 +192,7 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None) -> dict:
             continue
         result = costs.estimate(**engine_inputs)
         row = _estimate_row(project, result, inputs, digest, job)
+        _record_prices_and_plan(row, record)
         row.supersedes = project.latest_estimate_id or 0
         rows.append(row)
         stored.append(project)
@@ -230,31 +293,8 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
     )
 
 
-COST_PROFILE_FIELDS = [
-    field.name for field in CostProfile._meta.concrete_fields if field.name not in {"id", "tenant", "project"}
-]
-
-
-@transaction.atomic
-def cost_profile_update(*, project: Project, actor, **fields) -> CostProfile:
-    """How the project would be served under each option (technical: ``Action.CHANGE_TECHNICAL``)."""
-    require(actor, project, Action.CHANGE_TECHNICAL)
-    unknown = set(fields) - set(COST_PROFILE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the cost profile."))
-    # The project row is locked first: the cost profile may not exist yet, and a lock on no row
-    # would let two first saves both insert.
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    plan = CostProfile.objects.filter(project=project).first() or CostProfile(
-        tenant_id=project.tenant_id, project=project
-    )
-    before = snapshot(plan, COST_PROFILE_FIELDS) if plan.pk else {}
-    for name, value in fields.items():
-        setattr(plan, name, value)
-    plan.full_clean()
-    before, after = changes(before, snapshot(plan, COST_PROFILE_FIELDS))
-    if after or plan.pk is None:
-        plan.save()
-        audit_record(action="project.cost_profile_updated", obj=project, actor=actor, before=before, after=after)
-        project_inputs_changed.send(sender=Project, project_id=project.pk)
-    return plan
+def _record_prices_and_plan(row: CostEstimate, record: dict) -> None:
+    """The catalog rows the estimate was priced from, and the plan it used, stored on it."""
+    row.api_price_id = record["sources"]["api_price"]["id"]
+    row.gpu_price_id = record["sources"]["gpu_price"]["id"]
+    row.plan = document(record["plan"])

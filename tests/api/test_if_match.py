@@ -72,6 +72,7 @@ def _writes(tenant, people, project, api):
         ("webhook delete", "admin", "delete", hk, None, hk),
         ("evidence accept", "approver", "post", f"{ev}accept/", None, ev),
         ("evidence withdraw", "engineer", "post", f"{rb}withdraw/", None, rb),
+        ("cost plan", "engineer", "patch", f"{p}cost-plan/", {"staff_fte": "1.5"}, f"{p}cost-plan/"),
     ]
 
 

@@ -57,7 +57,9 @@ def test_import_records_changed_prices_as_new_entries_only():
     assert ApiModelPrice.objects.filter(model="gpt-4o").count() == 2
     old = ApiModelPrice.objects.filter(model="gpt-4o").order_by("effective_from").first()
     assert old.input_per_mtok == D("2.50"), "the old entry is never edited"
-    assert latest_prices(keys={"openai:gpt-4o"})["openai:gpt-4o"].input_per_mtok == D("2.00")
+    assert latest_prices(keys={"openai:gpt-4o"}, at=later)["openai:gpt-4o"].input_per_mtok == D("2.00")
+    # Dated tomorrow, it waits its turn: today's price is still the old one.
+    assert latest_prices(keys={"openai:gpt-4o"})["openai:gpt-4o"].input_per_mtok == D("2.50")
 
 
 def test_the_bundled_data_imports_offline():
@@ -107,10 +109,11 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
-    # the projects' evaluation lock, projects and their 3 one-to-ones, 5 catalog tables, ids for the
+    # the projects' evaluation lock, projects and their 3 one-to-ones, the tenants' cost defaults, 5
+    # catalog tables, ids for the
     # new rows, their COPY, standings upsert, webhooks, and a savepoint around them; elsewhere than
     # PostgreSQL, no lock and one bulk insert instead of the ids and their COPY
-    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 14) as few:
+    with django_assert_num_queries(17 if connection.vendor == "postgresql" else 15) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -324,15 +327,15 @@ def test_without_the_gate_a_request_still_keeps_what_it_was_made_with(project, p
     assert Project.objects.get(pk=project.pk).stage == Stage.DISCOVERY
 
 
-def test_cost_profile_update_is_technical_audited_and_validated(project, people):
-    from assessments.services.estimates import cost_profile_update
+def test_cost_plan_update_is_technical_audited_and_validated(project, people, catalog):
+    from assessments.services.cost_plans import cost_plan_update as cost_profile_update
 
     plan = cost_profile_update(project=project, actor=people["engineer"], api_model="openai:gpt-4o", staff_fte=D("1"))
     assert (plan.api_model, plan.staff_fte) == ("openai:gpt-4o", D("1"))
     assert AuditEvent.objects.get().action == "project.cost_profile_updated"
     with pytest.raises(ValidationError) as error:
-        cost_profile_update(project=project, actor=people["lead"], utilisation_target=D("1.5"))
-    assert "utilisation_target" in error.value.message_dict
+        cost_profile_update(project=project, actor=people["lead"], utilisation_percent=D("150"))
+    assert "utilisation_percent" in error.value.message_dict
     with pytest.raises(PermissionDenied):
         cost_profile_update(project=project, actor=people["viewer"], staff_fte=D("2"))
     assert AuditEvent.objects.count() == 1

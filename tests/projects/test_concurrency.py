@@ -231,7 +231,7 @@ def test_two_people_recording_the_same_evidence_at_once(project, people):
 
 def test_two_first_saves_of_a_cost_profile_at_once(project, people):
     from assessments.models import CostProfile
-    from assessments.services.estimates import cost_profile_update
+    from assessments.services.cost_plans import cost_plan_update as cost_profile_update
 
     for round_ in range(ROUNDS):
         CostProfile.objects.filter(project=project).delete()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.catalog import latest_prices, prices_import, reference_catalog_load
+from assessments.cost_plan import PLATFORM_COST_DEFAULTS
 from assessments.models import ApiModelPrice, CostProfile, GpuInstancePrice, ProjectStanding
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
@@ -318,6 +319,17 @@ class Generator(ClientsAndPeople, History):
                             (CostProfile.HybridMode.SHARE, CostProfile.HybridMode.BASE_AND_BURST)
                         ),
                         "hybrid_self_hosted_share": Decimal(rng.choice(("0.3", "0.5", "0.6", "0.7"))),
+                        # Written out: a blank plan field means "the defaults", and the release
+                        # baseline's columns (tests/test_migration_upgrade.py) take no blanks.
+                        **{
+                            name: PLATFORM_COST_DEFAULTS[name]
+                            for name in (
+                                "staff_loaded_monthly",
+                                "electricity_per_kwh",
+                                "colocation_per_kw_month",
+                                "pue",
+                            )
+                        },
                     }
                 )
             if p.deployment == DeploymentModel.CUSTOMER_CLOUD and rng.random() < 0.85:

@@ -107,10 +107,10 @@ def _clean_up():
     """Remove the benchmark tenant with everything it owns, the benchmark model's prices and its jobs."""
     provider, model = MODEL.split(":", 1)
     Job.objects.filter(kind=Job.Kind.PRICE_FAN_OUT, parameters__api_models=[MODEL]).delete()
-    ApiModelPrice.objects.filter(provider=provider, model=model).delete()
     tenant_ids = list(Tenant.objects.filter(slug=TENANT).values_list("pk", flat=True))
-    if not tenant_ids:
-        return
-    Project.objects.filter(tenant__in=tenant_ids).delete()  # with their profiles, estimates and standings
-    Tenant.objects.filter(pk__in=tenant_ids).delete()
-    freshness.tenants_changed(tenant_ids)
+    if tenant_ids:
+        # With their profiles, estimates and standings; the estimates first, as they cite the prices.
+        Project.objects.filter(tenant__in=tenant_ids).delete()
+        Tenant.objects.filter(pk__in=tenant_ids).delete()
+        freshness.tenants_changed(tenant_ids)
+    ApiModelPrice.objects.filter(provider=provider, model=model).delete()
