@@ -264,7 +264,8 @@ def on_premises(workload: Workload, replica: GpuReplica, server: OnPremServer, s
     serving = units_needed(workload.peak_rps, replica, workload, server.gpus)
     servers = serving + server.spare_servers
     amortisation = money(server.amortisation * servers)
-    total = _on_premises_fixed(server, staff) + servers * (server.amortisation + server.running)
+    # The spares are in the fixed part, so only the serving servers are counted here.
+    total = _on_premises_fixed(server, staff) + serving * (server.amortisation + server.running)
     return Option(
         "on_premises",
         money(total),
