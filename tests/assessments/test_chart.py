@@ -15,6 +15,8 @@ from assessments.charts import cost_chart, engine_inputs
 from assessments.cost_curve import cost_curve
 from assessments.costs import (
     ApiPrice,
+    CloudInstance,
+    HybridSplit,
     GpuReplica,
     OnPremServer,
     Staff,
@@ -31,7 +33,11 @@ from projects.models import RequirementsProfile
 from tenancy import freshness
 
 GPT_4O_MINI = ApiPrice(input=D("0.15"), output=D("0.60"))  # 0.0001725 a request at 550 in / 150 out
-A10G_8B = GpuReplica(gpus=1, gpu_hourly=D("1.006"), output_tokens_per_second=D("300"), utilisation_target=D("1"))
+A10G_8B = GpuReplica(
+    gpus=1, prefill_tokens_per_second=D("2200"), decode_tokens_per_second=D("600"), utilisation_target=D("1")
+)
+# 550 in / 2,200 + 150 out / 600 = 0.25 + 0.25 = 0.5 s a request: 2 requests/s, as 300 output tokens/s at 150 out.
+G5 = CloudInstance(gpus=1, hourly=D("1.006"))
 SERVER = OnPremServer(capital_cost=D("80000"), gpus=4, kw=D("2.4"), colocation_per_kw_month=D("184"))
 NO_STAFF = Staff()
 
@@ -55,7 +61,7 @@ def test_every_point_of_the_curve_is_the_engines_cost_at_that_volume():
         volume = workload(point.monthly_requests)
         assert point.monthly == {
             "cloud_api": cloud_api(volume, GPT_4O_MINI).monthly,
-            "self_hosted_cloud": self_hosted_cloud(volume, A10G_8B, staff).monthly,
+            "self_hosted_cloud": self_hosted_cloud(volume, A10G_8B, G5, staff).monthly,
             "on_premises": on_premises(volume, A10G_8B, SERVER, staff).monthly,
         }
     # And to the cent by hand: 1,000,000 × 0.0001725 = 172.50; one replica 734.38 + 1,000 staff.
