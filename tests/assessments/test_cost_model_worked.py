@@ -42,9 +42,14 @@ P5 = CloudInstance(gpus=8, hourly=D("55.04"))
 MINI = ApiPrice(input=D("0.15"), output=D("0.60"))
 GPT_4O = ApiPrice(input=D("2.50"), output=D("10.00"))
 HALF_ENGINEER = Staff(fte=D("0.5"), loaded_monthly_cost=D("15000"))
-H100_SERVER = dict(
-    capital_cost=D("300000"), gpus=8, kw=D("10.2"), life_months=60, colocation_per_kw_month=D("184")
-)  # PUE 1.4, USD 0.12 per kWh, average load 0.6, maintenance 10% a year: the engine's defaults
+# PUE 1.4, USD 0.12 per kWh, average load 0.6, maintenance 10% a year: the engine's defaults.
+H100_SERVER = {
+    "capital_cost": D("300000"),
+    "gpus": 8,
+    "kw": D("10.2"),
+    "life_months": 60,
+    "colocation_per_kw_month": D("184"),
+}
 
 
 def test_1_low_volume_api():
