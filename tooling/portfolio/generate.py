@@ -35,9 +35,9 @@ from tooling.portfolio.people import ClientsAndPeople
 from tooling.portfolio.shapes import (
     API_MODELS,
     HARDWARE,
-    OFFLINE_HARDWARE,
     HOLD_REASONS,
     INDUSTRY_REGULATIONS,
+    OFFLINE_HARDWARE,
     PROJECT_TOPICS,
     SERVING,
     STAGE_WEIGHTS,
