@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import readiness
 from assessments.charts import cost_chart
+from assessments.cost_summary import cost_summary
 from assessments.forms import CatalogSearchForm, GateEvidenceForm
 from assessments.jobs import QueueUnavailable, job_request
 from assessments.models import Job
@@ -129,6 +130,7 @@ def project_section(*, user, project, evidence_forms=None) -> dict:
         "estimate": estimates[0] if estimates else None,
         "estimates": estimates,
         "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
+        "cost_summary": cost_summary(estimate=estimates[0] if estimates else None),
     }
 
 

@@ -64,7 +64,7 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
     engine_inputs = {"workload": workload, "price": None, "replica": None, "instance": None, "split": None}
     if cloud:
         engine_inputs |= _cloud_inputs(project, plan, catalog, sources)
-    server, server_replica = _on_premises_inputs(plan, catalog, sources, engine_inputs["instance"], profile, cloud)
+    server, server_replica = _on_premises_inputs(plan, catalog, sources, profile, cloud)
     engine_inputs |= {
         "replica": engine_inputs["replica"] or server_replica,
         "staff": costs.Staff(fte=plan.staff_fte, loaded_monthly_cost=plan.staff_loaded_monthly),
@@ -117,33 +117,22 @@ def _cloud_inputs(project, plan, catalog: Catalog, sources: dict) -> dict:
     }
 
 
-def _on_premises_inputs(plan, catalog: Catalog, sources: dict, instance, profile, cloud: bool):
-    """The owned server and the replica on its GPUs: the server the plan names, else one with the
-    GPU the cloud replica runs on; (None, None) when the catalog has none, unless the site has no
-    cloud, when owned servers are its only option."""
-    if plan.hardware_profile:
-        hardware = catalog.hardware.get(plan.hardware_profile)
-        if hardware is None:
-            raise ValidationError({"hardware_profile": f"No server named {plan.hardware_profile} in the catalog."})
-    else:
-        gpu_type = catalog.gpus[plan.gpu_instance].gpu_type if plan.gpu_instance in catalog.gpus else None
-        hardware = next((h for h in catalog.hardware.values() if h.gpu_type == gpu_type), None)
+def _on_premises_inputs(plan, catalog: Catalog, sources: dict, profile, cloud: bool):
+    """The owned server and the replica on its own GPUs (``_server_for``); (None, None) when the
+    catalog has no server that can run the model, unless the site has no cloud, when owned
+    servers are its only option."""
+    hardware, replica, throughput, chosen_as = _server_for(plan, catalog, profile.latency_target_ms)
     if hardware is None:
         if not cloud:
             raise ValidationError(
                 {
                     "hardware_profile": "A site without cloud access runs on owned servers: "
-                    "name a server in the cost plan."
+                    f"the catalog has none that runs a {plan.size_class} model; name one in the cost plan."
                 }
             )
         sources["hardware"] = None
         return None, None
-    replica, throughput = _replica_on(catalog, plan, hardware.gpu_type, hardware.gpus, profile.latency_target_ms)
-    if replica is None:
-        raise ValidationError(
-            {"hardware_profile": f"No throughput figure for a {plan.size_class} model on the {hardware.name}."}
-        )
-    sources["hardware"] = {"id": hardware.pk, "name": hardware.name, "source": hardware.source}
+    sources["hardware"] = {"id": hardware.pk, "name": hardware.name, "source": hardware.source, "chosen": chosen_as}
     sources["server_throughput"] = {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source}
     server = costs.OnPremServer(
         capital_cost=hardware.capital_cost,
@@ -156,6 +145,40 @@ def _on_premises_inputs(plan, catalog: Catalog, sources: dict, instance, profile
         spare_servers=1 if plan.on_premises_redundancy == CostProfile.Redundancy.N_PLUS_ONE else 0,
     )
     return server, replica
+
+
+def _server_for(plan, catalog: Catalog, latency_target_ms):
+    """The server on-premises hosting is priced on, with the replica sized on that server's own GPU
+    (never another's): the one the plan names; else one with the GPU of the plan's cloud instance;
+    else, the catalog having none, the one that runs the model at the lowest price a GPU.
+    Returns (server, replica, figure, how it was chosen), or four Nones."""
+    if plan.hardware_profile:
+        hardware = catalog.hardware.get(plan.hardware_profile)
+        if hardware is None:
+            raise ValidationError({"hardware_profile": f"No server named {plan.hardware_profile} in the catalog."})
+        replica, throughput = _replica_on(catalog, plan, hardware.gpu_type, hardware.gpus, latency_target_ms)
+        if replica is None:
+            raise ValidationError(
+                {"hardware_profile": f"No throughput figure for a {plan.size_class} model on the {hardware.name}."}
+            )
+        return hardware, replica, throughput, "named in the cost plan"
+    gpu = catalog.gpus.get(plan.gpu_instance)
+    runnable = []
+    for hardware in sorted(catalog.hardware.values(), key=lambda h: (h.capital_cost / h.gpus, h.name)):
+        replica, throughput = _replica_on(catalog, plan, hardware.gpu_type, hardware.gpus, latency_target_ms)
+        if replica is not None:
+            if gpu is not None and hardware.gpu_type == gpu.gpu_type:
+                return hardware, replica, throughput, f"the server with the plan's GPU ({gpu.gpu_type})"
+            runnable.append((hardware, replica, throughput))
+    if runnable:
+        hardware, replica, throughput = runnable[0]
+        return (
+            hardware,
+            replica,
+            throughput,
+            "no server with the plan's GPU: the lowest price a GPU that runs the model",
+        )
+    return None, None, None, None
 
 
 def _replica_on(catalog: Catalog, plan, gpu_type: str, unit_gpus: int, latency_target_ms):

@@ -428,3 +428,14 @@ def test_another_tenants_project_and_its_chart_are_not_found(client, people, pro
     response = client.get(reverse("project-detail", args=[project.pk]))
     assert response.status_code == 404
     assert "cost-chart" not in response.content.decode()
+
+
+def test_money_labels_of_any_size_fit_left_of_the_axis():
+    # gpt-4o-like prices at 500M requests a month: figures in the millions of USD a month.
+    chart = chart_for(record(500_000_000, input="2.50", output="10.00"))
+    longest = max(len(tick.label) for tick in chart.y_ticks)
+    assert longest >= len("USD 1,000,000")
+    assert all("," in tick.label for tick in chart.y_ticks[1:])  # thousands separators, never raw
+    # Each label ends 8 units left of the axis; at the chart's widest character it still starts inside.
+    assert chart.left - 8 - longest * charts.CHARACTER_WIDTH >= 0
+    assert all(line.points.split()[0].startswith(f"{float(chart.left)},") for line in chart.lines)

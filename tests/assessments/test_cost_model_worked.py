@@ -17,6 +17,7 @@ Shared figures (docs/cost-model.md, reference catalog):
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 
 from assessments.catalog import prices_import
 from assessments.costs import (
@@ -296,13 +297,23 @@ def test_on_premises_uses_the_server_of_the_chosen_gpu_and_its_own_figure(projec
 
 
 @pytest.mark.django_db
-def test_without_a_server_of_the_chosen_gpu_on_premises_is_not_guessed(project, catalog):
-    # g5.xlarge (A10G): the catalog has no A10G server, so no on-premises figure rather than an 8 × H100 one.
+def test_without_a_server_of_the_chosen_gpu_on_premises_is_sized_on_the_server_it_uses(project, catalog):
+    # g5.xlarge (A10G) and no A10G server in the catalog: the 8 × H100 server, the only one with a
+    # figure for an 8B model, sized on its own H100 figure (conservative: 3,400, not 20,188) — never
+    # on the A10G's. 1,000,000 requests a month at 550 / 150, peak 1.5: 1 replica → 1 serving server
+    # + 1 spare (N+1, the plan's default) = 2 servers.
+    # A server a month: amortisation 5,000 + power 750.5568 + colocation 1,876.80 + maintenance 2,500
+    #      = 10,127.3568; + 0.5 × 15,000 staff: 7,500 + 2 × 10,127.3568 = 27,754.7136 → 27,754.71.
+    # 36 months: 600,000 upfront + 36 × (27,754.71 − 10,000 amortisation) = 600,000 + 639,169.56.
+    _profile(project, monthly_requests=1_000_000, avg_input_tokens=550, avg_output_tokens=150, peak_ratio=D("1.5"))
     CostProfile.objects.create(tenant=project.tenant, project=project)
     estimates_recalculate([project.pk])
     stored = CostEstimate.objects.get(project=project)
-    assert stored.on_premises_monthly is None
-    assert stored.inputs["sources"]["hardware"] is None
+    assert stored.inputs["sources"]["hardware"]["name"] == "8 × H100 SXM server"
+    assert stored.inputs["replica"]["decode_tokens_per_second"] == "564.31"  # the cloud option's A10G
+    assert stored.inputs["server_replica"]["decode_tokens_per_second"] == "3400.00"  # the server's H100
+    assert stored.on_premises_monthly == D("27754.71")
+    assert stored.result["options"]["on_premises"]["total_36_months"] == "1239169.56"
 
 
 @pytest.mark.django_db
@@ -336,10 +347,52 @@ def test_an_offline_site_is_estimated_on_its_named_server_only(project, catalog)
 
 
 @pytest.mark.django_db
-def test_an_offline_site_without_a_named_server_is_refused_naming_the_field(project, catalog):
+def test_an_offline_site_no_server_can_serve_is_refused_naming_the_field(project, catalog):
     _profile(project, connectivity="offline")
-    CostProfile.objects.create(tenant=project.tenant, project=project)
+    CostProfile.objects.create(tenant=project.tenant, project=project, size_class="405b")
     result = estimates_recalculate([project.pk])
     assert result["stored"] == 0
-    assert "name a server in the cost plan" in result["failed"][project.pk][0]
+    assert result["failed"][project.pk] == [
+        "A site without cloud access runs on owned servers: the catalog has none that runs a 405b model; "
+        "name one in the cost plan."
+    ]
     assert not CostEstimate.objects.filter(project=project).exists()
+
+
+@pytest.mark.django_db
+def test_the_project_page_says_which_view_each_figure_is_and_draws_every_option(client, people, project, catalog):
+    # Project 5 on the page: both views, formatted, the break-evens in sentences, all four lines.
+    _profile(
+        project,
+        monthly_requests=300_000_000,
+        avg_input_tokens=800,
+        avg_output_tokens=200,
+        peak_ratio=D("1.5"),
+        latency_target_ms=None,
+        latency_need="batch",
+    )
+    CostProfile.objects.create(
+        tenant=project.tenant,
+        project=project,
+        api_model="openai:gpt-4o",
+        gpu_instance="p5.48xlarge",
+        staff_fte=D("1"),
+        staff_loaded_monthly=D("15000"),
+    )
+    estimates_recalculate([project.pk])
+    client.force_login(people["viewer"])
+    body = client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    assert "A month: the running cost, plus the amortisation of owned servers over their life." in body
+    assert "36 months: what is paid upfront plus 36 months of running cost." in body
+    owned = (
+        '<tr><th scope="row">On premises <small>(cheapest)</small></th><td class="number">USD 55,509.43</td>'
+        '<td class="number">USD 20,000.00</td><td class="number">USD 1,200,000.00</td>'
+        '<td class="number">USD 2,478,339.48</td></tr>'
+    )
+    assert owned in body
+    assert "Owned servers on premises costs no more than the cloud API from 8,813,679 requests a month" in body
+    assert "Self-hosting in the cloud costs no more than the cloud API from 13,794,800 requests a month" in body
+    assert "8813679" not in body
+    assert body.count('<polyline class="cost-chart-line') == 4
+    assert 'class="cost-chart-line cost-chart-line-hybrid"' in body
+    assert 'class="cost-chart-line cost-chart-line-on_premises"' in body
