@@ -121,7 +121,7 @@ API_MODELS = {
 #: (size class, GPU instance) pairs with a throughput figure in the reference catalog.
 SERVING = {("8b", "g5.xlarge"): 60, ("8b", "p5.48xlarge"): 10, ("70b", "p5.48xlarge"): 30}
 #: Servers a plan may name: those the reference catalog has a throughput figure for (an L40S server
-#: has none, so a plan naming it could not be estimated). Blank: the server of the plan's GPU, if any.
+#: has none, so a plan naming it could not be estimated). Blank: the engine picks the server.
 HARDWARE = ("", "8 × H100 SXM server")
 #: A site without cloud access runs on owned servers, so its plan names one.
 OFFLINE_HARDWARE = "8 × H100 SXM server"
