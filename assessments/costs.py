@@ -8,6 +8,7 @@ Notation: H = 730 hours a month; λ = requests per second (average = monthly req
 peak = average × peak ratio).
 """
 
+import functools
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -66,16 +67,28 @@ class GpuReplica:
 
     def seconds_per_request(self, workload: Workload) -> Decimal:
         """Replica-seconds one request takes: input ÷ prefill rate + output ÷ decode rate."""
-        return (
-            Decimal(workload.input_tokens) / self.prefill_tokens_per_second
-            + Decimal(workload.output_tokens) / self.decode_tokens_per_second
+        return _seconds_per_request(
+            workload.input_tokens, workload.output_tokens, self.prefill_tokens_per_second, self.decode_tokens_per_second
         )
 
     def requests_per_second(self, workload: Workload) -> Decimal:
-        seconds = self.seconds_per_request(workload)
-        if seconds <= 0:
-            raise ValueError("A request must take some GPU time: give it input or output tokens.")
-        return 1 / seconds
+        return _requests_per_second(
+            workload.input_tokens, workload.output_tokens, self.prefill_tokens_per_second, self.decode_tokens_per_second
+        )
+
+
+def _seconds_per_request(input_tokens: int, output_tokens: int, prefill: Decimal, decode: Decimal) -> Decimal:
+    return Decimal(input_tokens) / prefill + Decimal(output_tokens) / decode
+
+
+# An estimate asks a replica's rate a dozen times (sizing, capacity, break-evens, the chart's curve):
+# worked out once per distinct workload shape and figure. Pure, so caching cannot go stale.
+@functools.lru_cache(maxsize=4096)
+def _requests_per_second(input_tokens: int, output_tokens: int, prefill: Decimal, decode: Decimal) -> Decimal:
+    seconds = _seconds_per_request(input_tokens, output_tokens, prefill, decode)
+    if seconds <= 0:
+        raise ValueError("A request must take some GPU time: give it input or output tokens.")
+    return 1 / seconds
 
 
 @dataclass(frozen=True)
