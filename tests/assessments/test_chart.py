@@ -352,9 +352,8 @@ def test_the_stored_inputs_reproduce_the_stored_estimate(estimated, project):
     result = estimate(**inputs)
     assert result.options["cloud_api"].monthly == estimated.cloud_api_monthly
     assert result.options["self_hosted_cloud"].monthly == estimated.self_hosted_monthly
-    # g5.xlarge (A10G) and no A10G server in the catalog: no on-premises figure, in both.
-    assert "on_premises" not in result.options
-    assert estimated.on_premises_monthly is None
+    # The 8 × H100 server, sized on its own figure (test_cost_model_worked works this one by hand).
+    assert result.options["on_premises"].monthly == estimated.on_premises_monthly == D("27754.71")
     assert result.break_even_requests == estimated.break_even_requests
     fresh, _ = cost_inputs(projects_for_evaluation([project.pk])[0], Catalog([project]))
     assert {name: inputs[name] for name in inputs} == {name: fresh[name] for name in inputs}
@@ -369,7 +368,7 @@ def test_the_project_page_shows_the_chart_with_its_break_even(client, people, pr
     assert '<figure class="cost-chart">' in body
     assert '<svg viewBox="0 0 640 360" role="img" aria-labelledby="cost-chart-caption cost-chart-summary"' in body
     assert '<figcaption id="cost-chart-caption">' in body
-    # gpt-4o at 550 in / 150 out: 0.002875 a request; two replicas and half a person: 8,968.76 → 3,119,569.
+    # gpt-4o at 550 in / 150 out: 0.002875 a request; two instances and half a person: 8,968.76 → 3,119,569.
     assert estimated.break_even_requests == 3_119_569
     assert (
         '<p id="cost-chart-summary" class="cost-chart-summary">Self-hosting in the cloud becomes cheaper than '
@@ -377,7 +376,10 @@ def test_the_project_page_shows_the_chart_with_its_break_even(client, people, pr
     )
     assert "Break-even: 3,119,569 a month" in body
     assert "Now: 1,000,000 a month" in body
-    assert body.count('<polyline class="cost-chart-line') == 3
+    # Owned: half a person + the spare 8 × H100 server + one serving: 7,500 + 2 × 10,127.3568
+    # = 27,754.7136 ÷ 0.002875 = 9,653,813.4 → 9,653,814.
+    assert "Break-even, on premises: 9,653,814 a month" in body
+    assert body.count('<polyline class="cost-chart-line') == 4  # the API, in the cloud, on premises, hybrid
     assert "<details" in body
     assert '<th scope="row">3,119,569 <small>(break-even)</small></th>' in body
 
