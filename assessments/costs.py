@@ -327,18 +327,19 @@ def hybrid(
 def estimate(
     *,
     workload: Workload,
-    price: ApiPrice,
-    replica: GpuReplica,
-    instance: CloudInstance,
+    price: ApiPrice | None,
+    replica: GpuReplica | None,
+    instance: CloudInstance | None,
     staff: Staff,
-    split: HybridSplit,
+    split: HybridSplit | None,
     server: OnPremServer | None = None,
     server_replica: GpuReplica | None = None,
     cloud: bool = True,
     monthly_budget: Decimal | None = None,
 ) -> Estimate:
     """Every option's cost. ``server_replica``: the replica on the owned server's GPUs (default:
-    ``replica``). ``cloud`` False: a site that cannot reach any cloud, where only owned servers count."""
+    ``replica``). ``cloud`` False: a site that cannot reach any cloud, where only owned servers
+    count (and ``price``, ``instance`` and ``split`` may be None)."""
     server_replica = server_replica or replica
     options, break_evens = {}, {}
     if cloud:
