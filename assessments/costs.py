@@ -423,10 +423,18 @@ def _staircase_break_even(option, workload, price, replica, unit_gpus, fixed, pe
     first = max(1, units_needed(ZERO, replica, workload, unit_gpus))
     # fixed + n × per_unit <= n × api × capacity  <=>  n >= fixed ÷ (api × capacity − per_unit)
     units = max(first, math.ceil(fixed / (api_per_request * per_unit_capacity - per_unit)) - 1)
+    per_unit_replicas = replicas_per_unit(replica, unit_gpus)
     while True:
-        floor = last_volume_served(units - 1, replica, workload, unit_gpus) + 1 if units > first else 0
-        volume = max(floor, math.ceil((fixed + units * per_unit) / api_per_request))
-        if volume <= last_volume_served(units, replica, workload, unit_gpus):
+        crossing = math.ceil((fixed + units * per_unit) / api_per_request)
+        # The exact step edges (``last_volume_served``) are worked out only where the crossing is
+        # near one: ``monthly_capacity`` is within a request of the edge.
+        floor = 0
+        if units > first:
+            below = monthly_capacity((units - 1) * per_unit_replicas, replica, workload)
+            floor = 0 if crossing > below + 2 else last_volume_served(units - 1, replica, workload, unit_gpus) + 1
+        volume = max(floor, crossing)
+        edge = monthly_capacity(units * per_unit_replicas, replica, workload)
+        if volume < edge - 2 or volume <= last_volume_served(units, replica, workload, unit_gpus):
             return BreakEven(option, volume, f"with {units} {unit_name}(s) of {unit_gpus} GPU(s)")
         units += 1
 

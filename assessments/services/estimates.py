@@ -44,6 +44,8 @@ class Catalog:
         self.throughput = [figure for figure in ThroughputProfile.objects.all() if figure.sizes_replicas]
         self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.order_by("name")}
         self.routed_shares = _routed_self_hosted_shares(projects)
+        #: The throughput figure ``_replica_on`` picked, by its question.
+        self.figures = {}
 
 
 def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
@@ -184,8 +186,11 @@ def _server_for(plan, catalog: Catalog, latency_target_ms):
 def _replica_on(catalog: Catalog, plan, gpu_type: str, unit_gpus: int, latency_target_ms):
     """A replica of the plan's model size on ``gpu_type``, from the figure ``_throughput`` picks
     among those whose replica fits a unit of ``unit_gpus`` GPUs; (None, None) without one."""
-    fitting = [figure for figure in catalog.throughput if figure.gpus <= unit_gpus]
-    throughput = _throughput(fitting, plan.size_class, gpu_type, latency_target_ms)
+    key = (plan.size_class, gpu_type, unit_gpus, latency_target_ms)
+    if key not in catalog.figures:  # a batch asks the same few questions of a small catalog
+        fitting = [figure for figure in catalog.throughput if figure.gpus <= unit_gpus]
+        catalog.figures[key] = _throughput(fitting, plan.size_class, gpu_type, latency_target_ms)
+    throughput = catalog.figures[key]
     if throughput is None:
         return None, None
     replica = costs.GpuReplica(
