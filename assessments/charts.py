@@ -27,7 +27,11 @@ STYLES = {
     "cloud_api": Style("Cloud API", "#0b5cad", ""),
     "self_hosted_cloud": Style("Self-hosted in cloud", "#a34a00", "9 5"),
     "on_premises": Style("On premises", "#6b3fa0", "2 5"),
+    "hybrid": Style("Hybrid", "#1a6b34", "12 4 3 4"),
 }
+#: Width of one character of an axis label at the chart's font size, in SVG units (generous, so a
+#: label never runs past the left edge).
+CHARACTER_WIDTH = 7.6
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ class CostChart:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     current: Marker
-    break_even: Marker | None
+    #: One marker per self-hosted option that breaks even with the API within the chart.
+    break_evens: tuple[Marker, ...]
     summary: str
     rows: tuple[Row, ...]
     width: int = WIDTH
@@ -78,6 +83,11 @@ class CostChart:
     right: int = RIGHT
     top: int = TOP
     bottom: int = BOTTOM
+
+    @property
+    def break_even(self) -> Marker | None:
+        """The marker of the break-even with self-hosting in the cloud (the first one)."""
+        return self.break_evens[0] if self.break_evens else None
 
 
 def cost_chart(*, estimate) -> CostChart | None:
@@ -88,13 +98,20 @@ def cost_chart(*, estimate) -> CostChart | None:
     if inputs is None:
         return None
     workload, replica = inputs["workload"], inputs["replica"]
-    volume, _ = costs.break_even(workload, inputs["price"], replica, inputs["staff"])
-    x_step, x_top = _nice_axis(Decimal(cost_curve.curve_top(workload, replica, volume)), integer=True)
-    curve = cost_curve.cost_curve(**inputs, top=int(x_top))
+    try:
+        found = cost_curve.break_evens_of(**inputs)
+        x_step, x_top = _nice_axis(Decimal(cost_curve.curve_top(workload, replica, found)), integer=True)
+        curve = cost_curve.cost_curve(**inputs, top=int(x_top))
+    except (ArithmeticError, ValueError):
+        return None
     y_step, y_top = _nice_axis(max(max(point.monthly.values()) for point in curve.points), integer=False)
+    cents = y_step != y_step.to_integral_value()
+    y_values = _steps(y_step, y_top)
+    # The left margin fits the longest money label, so no label is clipped.
+    left = max(LEFT, math.ceil(16 + CHARACTER_WIDTH * max(len(usd(value, cents=cents)) for value in y_values)))
 
     def x(requests) -> float:
-        return round(LEFT + float(Decimal(requests) / x_top) * (RIGHT - LEFT), 1)
+        return round(left + float(Decimal(requests) / x_top) * (RIGHT - left), 1)
 
     def y(monthly) -> float:
         return round(BOTTOM - float(Decimal(monthly) / y_top) * (BOTTOM - TOP), 1)
@@ -111,41 +128,45 @@ def cost_chart(*, estimate) -> CostChart | None:
         for key in keys
     )
     x_ticks = tuple(Tick(x(value), _compact(value)) for value in _steps(x_step, x_top))
-    y_ticks = tuple(
-        Tick(y(value), usd(value, cents=y_step != y_step.to_integral_value())) for value in _steps(y_step, y_top)
-    )
+    y_ticks = tuple(Tick(y(value), usd(value, cents=cents)) for value in y_values)
     current_x = x(curve.current_requests)
+    middle = (left + RIGHT) / 2
     current = Marker(
         current_x,
         TOP,
         f"Now: {curve.current_requests:,} a month",
-        current_x + (4 if current_x < (LEFT + RIGHT) / 2 else -4),
+        current_x + (4 if current_x < middle else -4),
         TOP - 8,
-        "start" if current_x < (LEFT + RIGHT) / 2 else "end",
+        "start" if current_x < middle else "end",
     )
-    marker = None
-    if curve.break_even_requests is not None:
-        bx, by = x(curve.break_even_requests), y(curve.break_even_monthly)
-        # The break-even sits in the left half (the axis runs to at least twice it). Below and to
-        # the right is clear of both lines: the API rises away above, self-hosting stays flat at
-        # the point; too near the axis for that, the label goes above.
-        below = by + 22 <= BOTTOM - 8
-        marker = Marker(
-            bx,
-            by,
-            f"Break-even: {curve.break_even_requests:,} a month",
-            bx + 10,
-            by + 22 if below else by - 12,
-            "start",
+    markers = []
+    for offset, (name, found_here) in enumerate(
+        (name, b) for name, b in curve.break_evens.items() if b.requests is not None
+    ):
+        bx, by = x(found_here.requests), y(curve.break_even_monthly[name])
+        # A break-even sits in the left half (the axis runs to at least twice it). Below and to the
+        # right is clear of both lines: the API rises away above, self-hosting stays flat at the
+        # point; too near the axis for that, the label goes above. A second label sits one line lower.
+        below = by + 22 + 16 * offset <= BOTTOM - 8
+        label = "Break-even" if name == "self_hosted_cloud" else f"Break-even, {STYLES[name].label.lower()}"
+        markers.append(
+            Marker(
+                bx,
+                by,
+                f"{label}: {found_here.requests:,} a month",
+                bx + 10,
+                by + 22 + 16 * offset if below else by - 12 - 16 * offset,
+                "start",
+            )
         )
     noted = {0: ""} | {int(value): "" for value in _steps(x_step, x_top)}
     noted[curve.current_requests] = "the project's volume now"
-    if curve.break_even_requests is not None:
-        noted[curve.break_even_requests] = (
-            "break-even and the project's volume now"
-            if curve.break_even_requests == curve.current_requests
-            else "break-even"
-        )
+    for name, found_here in curve.break_evens.items():
+        if found_here.requests is None:
+            continue
+        what = "break-even" if name == "self_hosted_cloud" else f"break-even, {STYLES[name].label.lower()}"
+        before = noted.get(found_here.requests)
+        noted[found_here.requests] = f"{what} and {before}" if before else what
     rows = []
     for requests, note in sorted(noted.items()):
         monthly = cost_curve.monthly_costs_at(requests, **inputs)
@@ -158,19 +179,23 @@ def cost_chart(*, estimate) -> CostChart | None:
                 " and ".join(STYLES[key].label for key in keys if monthly[key] == least),
             )
         )
-    return CostChart(lines, x_ticks, y_ticks, current, marker, _summary(curve), tuple(rows))
+    return CostChart(lines, x_ticks, y_ticks, current, tuple(markers), _summary(curve), tuple(rows), left=left)
 
 
 def engine_inputs(record) -> dict | None:
-    """The cost engine's inputs rebuilt from an estimate's stored JSON (decimals are stored as text)."""
+    """The cost engine's inputs rebuilt from an estimate's stored JSON (decimals are stored as text);
+    None for a record this engine cannot read (one stored before the cost model it needs)."""
     try:
-        server = record.get("server")
         return {
             "workload": _build(costs.Workload, record["workload"]),
             "price": _build(costs.ApiPrice, record["price"]),
             "replica": _build(costs.GpuReplica, record["replica"]),
+            "instance": _build(costs.CloudInstance, record["instance"]),
             "staff": _build(costs.Staff, record["staff"]),
-            "server": _build(costs.OnPremServer, server) if server else None,
+            "split": _build(costs.HybridSplit, record["split"]),
+            "server": _build(costs.OnPremServer, record.get("server")),
+            "server_replica": _build(costs.GpuReplica, record.get("server_replica")),
+            "cloud": bool(record.get("cloud", True)),
         }
     except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation):
         return None
@@ -182,34 +207,42 @@ def usd(value: Decimal, *, cents: bool = True) -> str:
 
 
 def _summary(curve: cost_curve.CostCurve) -> str:
-    if curve.break_even_requests is None:
-        return (
-            "The cloud API stays cheaper than self-hosting in the cloud at every volume shown, up to "
-            f"{curve.top:,} requests a month: per request it costs less than the GPUs even at full use."
+    if not curve.break_evens:
+        return "Without cloud access only owned servers are costed; their cost over volume is the line shown."
+    parts = []
+    for name, found in curve.break_evens.items():
+        what = "Self-hosting in the cloud" if name == "self_hosted_cloud" else "Owned servers on premises"
+        if found.requests is None:
+            parts.append(
+                f"The cloud API stays cheaper than {what[0].lower() + what[1:]} at every volume shown, up to "
+                f"{curve.top:,} requests a month: per request it costs less than the GPUs even at full use."
+            )
+            continue
+        parts.append(
+            f"{what} becomes cheaper than the cloud API from {found.requests:,} requests a month, where each "
+            f"costs about {usd(curve.break_even_monthly[name])} a month."
         )
-    text = (
-        f"Self-hosting in the cloud becomes cheaper than the cloud API from {curve.break_even_requests:,} "
-        f"requests a month, where each costs about {usd(curve.break_even_monthly)} a month."
-    )
-    again = curve.api_cheaper_again
-    if again:
-        (first, last), *more = again
-        text += (
-            " Past that, the API is cheaper again just after self-hosting needs another replica: "
-            f"from {first:,} to {last:,} requests a month"
-        )
-        if more:
-            text += f", and in {len(more)} more such range{'s' if len(more) > 1 else ''} up to {more[-1][1]:,}"
-        text += "."
-    return text
+        if name == "self_hosted_cloud" and curve.api_cheaper_again:
+            (first, last), *more = curve.api_cheaper_again
+            text = (
+                "Past that, the API is cheaper again just after self-hosting needs another instance: "
+                f"from {first:,} to {last:,} requests a month"
+            )
+            if more:
+                text += f", and in {len(more)} more such range{'s' if len(more) > 1 else ''} up to {more[-1][1]:,}"
+            parts.append(text + ".")
+    return " ".join(parts)
 
 
-def _build(cls, values: dict):
-    """A cost dataclass from stored values: numbers stored as text become ``Decimal``; unknown keys are ignored."""
+def _build(cls, values: dict | None):
+    """A cost dataclass from stored values (None stays None): numbers stored as text become
+    ``Decimal``; unknown keys are ignored."""
+    if values is None:
+        return None
     fields = cls.__dataclass_fields__
     return cls(
         **{
-            name: Decimal(value) if isinstance(value, str) else value
+            name: Decimal(value) if isinstance(value, str) and fields[name].type is not str else value
             for name, value in values.items()
             if name in fields
         }

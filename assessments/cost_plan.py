@@ -23,6 +23,7 @@ PLATFORM_COST_DEFAULTS = {
     "electricity_per_kwh": Decimal("0.12"),
     "colocation_per_kw_month": Decimal("184"),
     "pue": Decimal("1.4"),
+    "on_premises_redundancy": "n_plus_one",
 }
 
 #: The stored fields of a plan (``models.CostPlanFields``), in the order pages show them.
@@ -52,6 +53,7 @@ class CostPlan:
     electricity_per_kwh: Decimal
     colocation_per_kw_month: Decimal
     pue: Decimal
+    on_premises_redundancy: str
     origins: dict = field(default_factory=dict, compare=False)
 
     def record(self) -> dict:

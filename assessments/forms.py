@@ -1,7 +1,6 @@
 from django import forms
 
-from assessments.models import HybridMode
-from assessments.services.cost_plans import PLAN_INPUTS
+from assessments.services.cost_plans import CHOICE_INPUTS, PLAN_INPUTS
 
 
 class CatalogSearchForm(forms.Form):
@@ -35,6 +34,7 @@ COST_PLAN_LABELS = {
     "size_class": "Self-hosted model size",
     "gpu_instance": "GPU instance",
     "hardware_profile": "On-premises server",
+    "on_premises_redundancy": "On-premises spare server",
     "utilisation_percent": "Target GPU utilisation (%)",
     "min_replicas": "Minimum replicas",
     "staff_fte": "Engineers running it (full-time equivalents)",
@@ -58,12 +58,13 @@ class CostPlanForm(forms.Form):
         super().__init__(*args, prefix="plan", initial=plan, **kwargs)
         for name in PLAN_INPUTS:
             field = forms.CharField(label=COST_PLAN_LABELS[name], required=False, max_length=200, strip=True)
-            if name == "hybrid_mode":
+            if name in CHOICE_INPUTS:
                 field = forms.ChoiceField(
-                    label=COST_PLAN_LABELS[name], required=False, choices=[("", "Default"), *HybridMode.choices]
+                    label=COST_PLAN_LABELS[name], required=False, choices=[("", "Default"), *CHOICE_INPUTS[name].choices]
                 )
             if in_force.get(name) is not None and origins.get(name) in _ORIGIN_WORDS:
-                shown = dict(HybridMode.choices).get(in_force[name], in_force[name])
+                choices = CHOICE_INPUTS.get(name)
+                shown = dict(choices.choices).get(in_force[name], in_force[name]) if choices else in_force[name]
                 field.help_text = f"Empty: {shown}, {_ORIGIN_WORDS[origins[name]]}."
             self.fields[name] = field
 

@@ -73,13 +73,37 @@ class GpuInstancePrice(models.Model):
 
 
 class ThroughputProfile(models.Model):
-    """Output tokens per second one replica serves: model size class × GPU, at a latency target."""
+    """What one replica of a model size class serves on a GPU, at a latency target: the published
+    output rate at the measured input/output mix, and the prefill and decode rates the cost engine
+    uses (derived from it as docs/cost-model.md explains)."""
 
     size_class = models.CharField(max_length=16, help_text="e.g. 8b, 70b")
     gpu_type = models.CharField(max_length=32)
     gpus = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     engine = models.CharField(max_length=64)
-    output_tokens_per_second = models.DecimalField(max_digits=10, decimal_places=2)
+    output_tokens_per_second = models.DecimalField(
+        "published output tokens per second", max_digits=10, decimal_places=2
+    )
+    measured_input_tokens = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: not published.")
+    measured_output_tokens = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: not published.")
+    prefill_tokens_per_second = models.DecimalField(
+        "prefill (input) tokens per second",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Input tokens one replica reads a second; blank: the figure cannot size replicas.",
+    )
+    decode_tokens_per_second = models.DecimalField(
+        "decode (output) tokens per second",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Output tokens one replica writes a second, over the requests it serves at once.",
+    )
     latency_target_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="The latency at which the figure was measured; blank: saturated."
     )
@@ -91,6 +115,10 @@ class ThroughputProfile(models.Model):
 
     def __str__(self):
         return f"{self.size_class} on {self.gpus} × {self.gpu_type}: {self.output_tokens_per_second} tok/s"
+
+    @property
+    def sizes_replicas(self) -> bool:
+        return self.prefill_tokens_per_second is not None and self.decode_tokens_per_second is not None
 
 
 class HardwareProfile(models.Model):
@@ -132,6 +160,11 @@ class HybridMode(models.TextChoices):
     BASE_AND_BURST = "base_and_burst", "Base load own, bursts to the API"
 
 
+class Redundancy(models.TextChoices):
+    NONE = "none", "No spare: an outage waits for the repair"
+    N_PLUS_ONE = "n_plus_one", "One spare server (N+1), for availability"
+
+
 class CostPlanFields(models.Model):
     """The fields of a cost plan. Each may be left blank: a project's blank field falls back to its
     tenant's default, and a tenant's blank default to the platform's (``services.cost_plans``)."""
@@ -155,6 +188,7 @@ class CostPlanFields(models.Model):
     electricity_per_kwh = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
     colocation_per_kw_month = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     pue = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    on_premises_redundancy = models.CharField(max_length=16, choices=Redundancy.choices, blank=True)
 
     class Meta:
         abstract = True
@@ -163,6 +197,8 @@ class CostPlanFields(models.Model):
 class CostProfile(CostPlanFields, TenantOwned):
     """A project's cost plan: how it would be served under each option (which API model, which
     GPUs, which staff). Changed through ``services.cost_plans.cost_plan_update`` only."""
+
+    Redundancy = Redundancy
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="cost_profile")
 
@@ -281,10 +317,12 @@ class CostEstimate(TenantOwned):
     """A stored cost estimate, with the prices and inputs it saw."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_estimates")
-    cloud_api_monthly = models.DecimalField(max_digits=16, decimal_places=2)
-    self_hosted_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    #: Blank for an option the project cannot have: the cloud ones at a site without cloud access,
+    #: on premises without a server of the chosen GPU in the catalog.
+    cloud_api_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    self_hosted_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     on_premises_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    hybrid_monthly = models.DecimalField(max_digits=16, decimal_places=2)
+    hybrid_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     chosen_monthly = models.DecimalField(max_digits=16, decimal_places=2)
     cheapest = models.CharField(max_length=32)
     break_even_requests = models.BigIntegerField(null=True, blank=True)

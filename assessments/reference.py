@@ -27,6 +27,8 @@ def load_reference(gpu_instance_price, throughput_profile, hardware_profile) -> 
                 "source": data["gpu_instances_source"],
             },
         )
+    # A data migration passes the model as it stood then: only the fields it had are filled.
+    throughput_fields = {field.name for field in throughput_profile._meta.get_fields()}
     for row in data["throughput"]:
         throughput_profile.objects.update_or_create(
             size_class=row["size_class"],
@@ -34,10 +36,18 @@ def load_reference(gpu_instance_price, throughput_profile, hardware_profile) -> 
             gpus=row["gpus"],
             engine=row["engine"],
             defaults={
-                "output_tokens_per_second": Decimal(row["tps"]),
-                "latency_target_ms": row["latency_target_ms"],
-                "measured_on": row["date"],
-                "source": row["source"],
+                name: value
+                for name, value in {
+                    "output_tokens_per_second": Decimal(row["tps"]),
+                    "measured_input_tokens": row.get("measured_in"),
+                    "measured_output_tokens": row.get("measured_out"),
+                    "prefill_tokens_per_second": Decimal(row["prefill"]) if row.get("prefill") else None,
+                    "decode_tokens_per_second": Decimal(row["decode"]) if row.get("decode") else None,
+                    "latency_target_ms": row["latency_target_ms"],
+                    "measured_on": row["date"],
+                    "source": row["source"],
+                }.items()
+                if name in throughput_fields
             },
         )
     for row in data["hardware"]:

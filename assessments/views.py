@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from assessments import readiness
 from assessments.charts import cost_chart
+from assessments.cost_summary import cost_summary
 from assessments.forms import COST_PLAN_LABELS, CatalogSearchForm, CostPlanForm, GateEvidenceForm
 from assessments.jobs import QueueUnavailable, job_request
-from assessments.models import HybridMode, Job
+from assessments.models import Job
 from assessments.selectors import (
     assessment_history,
     current_evidence,
@@ -36,6 +37,7 @@ from assessments.selectors import (
     throughput_profiles,
 )
 from assessments.services.cost_plans import (
+    CHOICE_INPUTS,
     PLAN_INPUTS,
     cost_plan_of,
     cost_plan_update,
@@ -140,6 +142,7 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
         "estimate": estimates[0] if estimates else None,
         "estimates": estimates,
         "cost_chart": cost_chart(estimate=estimates[0] if estimates else None),
+        "cost_summary": cost_summary(estimate=estimates[0] if estimates else None),
     }
 
 
@@ -165,8 +168,8 @@ def cost_plan_section(project, *, form=None) -> dict:
 
 
 def _shown(name, value):
-    if name == "hybrid_mode":
-        return HybridMode(value).label
+    if name in CHOICE_INPUTS:
+        return CHOICE_INPUTS[name](value).label
     if name == "hardware_profile" and not value:
         return "The server that matches the GPU"
     if name in {"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"}:

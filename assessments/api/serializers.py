@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments import readiness
-from assessments.models import GateEvidence, HybridMode
+from assessments.models import GateEvidence, HybridMode, Redundancy
 from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
 
@@ -118,6 +118,13 @@ class CostPlanValuesSerializer(serializers.Serializer):
         allow_null=True,
         allow_blank=True,
         help_text="On-premises server in the catalog; blank: the one matching the GPU.",
+    )
+    on_premises_redundancy = serializers.ChoiceField(
+        choices=Redundancy.choices,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="n_plus_one: one spare server for availability; none: no spare.",
     )
     utilisation_percent = serializers.DecimalField(
         max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="1 to 100."

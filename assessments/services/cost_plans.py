@@ -21,6 +21,7 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     HybridMode,
+    Redundancy,
     Job,
     TenantCostDefaults,
     ThroughputProfile,
@@ -49,7 +50,9 @@ class Number:
     integer: bool = False
 
 
-TEXT_INPUTS = ("api_model", "size_class", "gpu_instance", "hardware_profile", "hybrid_mode")
+#: Text inputs limited to a set of choices.
+CHOICE_INPUTS = {"hybrid_mode": HybridMode, "on_premises_redundancy": Redundancy}
+TEXT_INPUTS = ("api_model", "size_class", "gpu_instance", "hardware_profile", "on_premises_redundancy", "hybrid_mode")
 NUMBER_INPUTS = {
     "utilisation_percent": Number(
         "utilisation_target", Decimal(1), HUNDRED, 1, "Between 1 and 100 per cent.", percent=True
@@ -78,6 +81,7 @@ PLAN_INPUTS = (
     "size_class",
     "gpu_instance",
     "hardware_profile",
+    "on_premises_redundancy",
     "utilisation_percent",
     "min_replicas",
     "staff_fte",
@@ -240,8 +244,9 @@ def _parsed(name, value):
         if not isinstance(value, str):
             raise ValidationError("Give text.")
         value = value.strip()
-        if name == "hybrid_mode" and value and value not in HybridMode.values:
-            raise ValidationError(f"One of: {', '.join(HybridMode.values)}.")
+        choices = CHOICE_INPUTS.get(name)
+        if choices is not None and value and value not in choices.values:
+            raise ValidationError(f"One of: {', '.join(choices.values)}.")
         return value
     spec = NUMBER_INPUTS[name]
     if is_blank(value):

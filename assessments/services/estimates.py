@@ -18,6 +18,7 @@ from assessments.models import (
     CostProfile,
     GpuInstancePrice,
     HardwareProfile,
+    Redundancy,
     TenantCostDefaults,
     TenantDiscount,
     ThroughputProfile,
@@ -25,6 +26,8 @@ from assessments.models import (
 from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
+from deployments.models import RoutingRule
+from projects.models import Connectivity, HostingApproach
 from webhooks.services import publish_many
 
 
@@ -49,64 +52,64 @@ class Catalog:
         # A day later than UTC's: no client's today is past it; each project's is applied per project.
         for gpu in GpuInstancePrice.objects.filter(effective_from__lte=self.at.date() + datetime.timedelta(days=1)):
             self.gpus[gpu.instance_type].append(gpu)
-        self.throughput = list(ThroughputProfile.objects.all())
-        self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.all()}
+        self.throughput = [figure for figure in ThroughputProfile.objects.all() if figure.sizes_replicas]
+        self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.order_by("name")}
+        self.routed_shares = _routed_self_hosted_shares(projects)
+        #: The throughput figure ``_replica_on`` picked, by its question.
+        self.figures = {}
 
     def plan_for(self, project) -> CostPlan:
         return plan_resolve(_cost_profile(project), self.tenant_defaults.get(project.tenant_id))
 
 
 def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
-    """The engine's inputs for ``project`` (dataclasses) and the record of them to store (``_json``)."""
+    """The engine's inputs for ``project`` (dataclasses) and the record of them to store (``_json``).
+
+    A site that cannot reach any cloud (offline connectivity) is costed on owned servers only."""
     profile = project.profile
     plan = catalog.plans.get(project.pk) or catalog.plan_for(project)
-    price = api_price_for(catalog, plan)
-    discount = catalog.discounts.get((project.tenant_id, price.provider))
-    gpu, gpu_note = gpu_price_with_note(catalog, project, plan)
-    throughput = _throughput(catalog.throughput, plan.size_class, gpu.gpu_type, profile.latency_target_ms)
-    if throughput is None:
-        raise ValidationError(
-            {"size_class": f"No throughput figure for a {plan.size_class} model on {gpu.gpu_type} in the catalog."}
-        )
-    hardware = catalog.hardware.get(plan.hardware_profile) or next(iter(catalog.hardware.values()), None)
-    engine_inputs = {
-        "workload": costs.Workload(
-            monthly_requests=profile.monthly_requests,
-            input_tokens=profile.avg_input_tokens,
-            output_tokens=profile.avg_output_tokens,
-            cached_share=profile.cached_input_percent / 100,
-            peak_ratio=profile.peak_ratio,
-        ),
-        "price": costs.ApiPrice(
-            input=price.input_per_mtok,
-            output=price.output_per_mtok,
-            cached_input=price.cached_input_per_mtok,
-            discount=discount.discount if discount else Decimal("0"),
-        ),
-        "replica": costs.GpuReplica(
-            gpus=throughput.gpus,
-            gpu_hourly=gpu.gpu_hourly,
-            output_tokens_per_second=throughput.output_tokens_per_second,
-            utilisation_target=plan.utilisation_target,
-            min_replicas=plan.min_replicas,
-        ),
+    cloud = profile.connectivity != Connectivity.OFFLINE
+    workload = costs.Workload(
+        monthly_requests=profile.monthly_requests,
+        input_tokens=profile.avg_input_tokens,
+        output_tokens=profile.avg_output_tokens,
+        cached_share=profile.cached_input_percent / 100,
+        peak_ratio=profile.peak_ratio,
+    )
+    sources = {}
+    engine_inputs = {"workload": workload, "price": None, "replica": None, "instance": None, "split": None}
+    if cloud:
+        engine_inputs |= _cloud_inputs(project, plan, catalog, sources)
+    server, server_replica = _on_premises_inputs(plan, catalog, sources, profile, cloud)
+    engine_inputs |= {
+        "replica": engine_inputs["replica"] or server_replica,
         "staff": costs.Staff(fte=plan.staff_fte, loaded_monthly_cost=plan.staff_loaded_monthly),
-        "server": costs.OnPremServer(
-            capital_cost=hardware.capital_cost,
-            gpus=hardware.gpus,
-            kw=hardware.kw,
-            life_months=hardware.life_months,
-            pue=plan.pue,
-            price_per_kwh=plan.electricity_per_kwh,
-            colocation_per_kw_month=plan.colocation_per_kw_month,
-        )
-        if hardware
-        else None,
-        "split": costs.HybridSplit(mode=plan.hybrid_mode, self_hosted_share=plan.hybrid_self_hosted_share),
+        "server": server,
+        "server_replica": server_replica,
+        "cloud": cloud,
         "monthly_budget": profile.monthly_budget,
     }
     record = {name: (value.__dict__ if hasattr(value, "__dict__") else value) for name, value in engine_inputs.items()}
-    record["sources"] = {
+    record["sources"] = sources
+    record["plan"] = plan.record()
+    return engine_inputs, record
+
+
+def _cloud_inputs(project, plan, catalog: Catalog, sources: dict) -> dict:
+    """The API price, the rented instance, the replica on its GPU and the hybrid split."""
+    price = api_price_for(catalog, plan)
+    discount = catalog.discounts.get((project.tenant_id, price.provider))
+    gpu, gpu_note = gpu_price_with_note(catalog, project, plan)
+    replica, throughput = _replica_on(catalog, plan, gpu.gpu_type, gpu.gpus, project.profile.latency_target_ms)
+    if replica is None:
+        raise ValidationError(
+            {
+                "size_class": f"No throughput figure for a {plan.size_class} model on {gpu.gpu_type} that fits "
+                f"a {gpu.instance_type} ({gpu.gpus} GPUs) in the catalog."
+            }
+        )
+    split, split_source = _hybrid_split(project, plan, catalog)
+    sources |= {
         "api_price": {"id": price.pk, "key": price.key, "effective_from": price.effective_from, "source": price.source},
         "gpu_price": {
             "id": gpu.pk,
@@ -118,11 +121,130 @@ def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
             "not_where_it_runs": gpu_note,
         },
         "throughput": {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source},
-        "hardware": {"id": hardware.pk, "name": hardware.name, "source": hardware.source} if hardware else None,
         "discount": {"id": discount.pk, "discount": discount.discount} if discount else None,
+        "hybrid_split": split_source,
     }
-    record["plan"] = plan.record()
-    return engine_inputs, record
+    return {
+        "price": costs.ApiPrice(
+            input=price.input_per_mtok,
+            output=price.output_per_mtok,
+            cached_input=price.cached_input_per_mtok,
+            discount=discount.discount if discount else Decimal("0"),
+        ),
+        "replica": replica,
+        # Rented whole: an 8-GPU instance costs its hourly price however few of its GPUs are used.
+        "instance": costs.CloudInstance(gpus=gpu.gpus, hourly=gpu.hourly),
+        "split": split,
+    }
+
+
+def _on_premises_inputs(plan, catalog: Catalog, sources: dict, profile, cloud: bool):
+    """The owned server and the replica on its own GPUs (``_server_for``); (None, None) when the
+    catalog has no server that can run the model, unless the site has no cloud, when owned
+    servers are its only option."""
+    hardware, replica, throughput, chosen_as = _server_for(plan, catalog, profile.latency_target_ms)
+    if hardware is None:
+        if not cloud:
+            raise ValidationError(
+                {
+                    "hardware_profile": "A site without cloud access runs on owned servers: "
+                    f"the catalog has none that runs a {plan.size_class} model; name one in the cost plan."
+                }
+            )
+        sources["hardware"] = None
+        return None, None
+    sources["hardware"] = {"id": hardware.pk, "name": hardware.name, "source": hardware.source, "chosen": chosen_as}
+    sources["server_throughput"] = {"id": throughput.pk, "engine": throughput.engine, "source": throughput.source}
+    server = costs.OnPremServer(
+        capital_cost=hardware.capital_cost,
+        gpus=hardware.gpus,
+        kw=hardware.kw,
+        life_months=hardware.life_months,
+        pue=plan.pue,
+        price_per_kwh=plan.electricity_per_kwh,
+        colocation_per_kw_month=plan.colocation_per_kw_month,
+        spare_servers=1 if plan.on_premises_redundancy == Redundancy.N_PLUS_ONE else 0,
+    )
+    return server, replica
+
+
+def _server_for(plan, catalog: Catalog, latency_target_ms):
+    """The server on-premises hosting is priced on, with the replica sized on that server's own GPU
+    (never another's): the one the plan names; else one with the GPU of the plan's cloud instance;
+    else, the catalog having none, the one that runs the model at the lowest price a GPU.
+    Returns (server, replica, figure, how it was chosen), or four Nones."""
+    if plan.hardware_profile:
+        hardware = catalog.hardware.get(plan.hardware_profile)
+        if hardware is None:
+            raise ValidationError({"hardware_profile": f"No server named {plan.hardware_profile} in the catalog."})
+        replica, throughput = _replica_on(catalog, plan, hardware.gpu_type, hardware.gpus, latency_target_ms)
+        if replica is None:
+            raise ValidationError(
+                {"hardware_profile": f"No throughput figure for a {plan.size_class} model on the {hardware.name}."}
+            )
+        return hardware, replica, throughput, "named in the cost plan"
+    gpu = next(iter(catalog.gpus.get(plan.gpu_instance, ())), None)  # its GPU type: any price row says it
+    runnable = []
+    for hardware in sorted(catalog.hardware.values(), key=lambda h: (h.capital_cost / h.gpus, h.name)):
+        replica, throughput = _replica_on(catalog, plan, hardware.gpu_type, hardware.gpus, latency_target_ms)
+        if replica is not None:
+            if gpu is not None and hardware.gpu_type == gpu.gpu_type:
+                return hardware, replica, throughput, f"the server with the plan's GPU ({gpu.gpu_type})"
+            runnable.append((hardware, replica, throughput))
+    if runnable:
+        hardware, replica, throughput = runnable[0]
+        return (
+            hardware,
+            replica,
+            throughput,
+            "no server with the plan's GPU: the lowest price a GPU that runs the model",
+        )
+    return None, None, None, None
+
+
+def _replica_on(catalog: Catalog, plan, gpu_type: str, unit_gpus: int, latency_target_ms):
+    """A replica of the plan's model size on ``gpu_type``, from the figure ``_throughput`` picks
+    among those whose replica fits a unit of ``unit_gpus`` GPUs; (None, None) without one."""
+    key = (plan.size_class, gpu_type, unit_gpus, latency_target_ms)
+    if key not in catalog.figures:  # a batch asks the same few questions of a small catalog
+        fitting = [figure for figure in catalog.throughput if figure.gpus <= unit_gpus]
+        catalog.figures[key] = _throughput(fitting, plan.size_class, gpu_type, latency_target_ms)
+    throughput = catalog.figures[key]
+    if throughput is None:
+        return None, None
+    replica = costs.GpuReplica(
+        gpus=throughput.gpus,
+        prefill_tokens_per_second=throughput.prefill_tokens_per_second,
+        decode_tokens_per_second=throughput.decode_tokens_per_second,
+        utilisation_target=plan.utilisation_target,
+        min_replicas=plan.min_replicas,
+    )
+    return replica, throughput
+
+
+def _hybrid_split(project, plan, catalog: Catalog) -> tuple[costs.HybridSplit, str]:
+    """The hybrid option's split: the share the project's routing rules send to self-hosted models
+    when it has rules, else the cost plan's split. Returns it and where it came from."""
+    routed = catalog.routed_shares.get(project.pk)
+    if routed is not None and plan.hybrid_mode == CostProfile.HybridMode.SHARE:
+        return costs.HybridSplit(self_hosted_share=routed), "routing rules"
+    return costs.HybridSplit(mode=plan.hybrid_mode, self_hosted_share=plan.hybrid_self_hosted_share), "cost plan"
+
+
+def _routed_self_hosted_shares(projects) -> dict[int, Decimal]:
+    """Per hybrid project with routing rules: the share of traffic they send to self-hosted models
+    (0..1). One query, and none for a batch without hybrid projects."""
+    hybrid = [project.pk for project in projects if project.hosting_approach == HostingApproach.HYBRID]
+    if not hybrid:
+        return {}
+    shares = {}
+    for project_id, destination, percent in RoutingRule.objects.filter(project_id__in=hybrid).values_list(
+        "project_id", "destination", "share_percent"
+    ):
+        shares.setdefault(project_id, Decimal("0"))
+        if destination == RoutingRule.Destination.SELF_HOSTED:
+            shares[project_id] += percent / 100
+    return shares
 
 
 # --- Price selection: which catalog rows an estimate uses (rules in ``assessments.pricing``) ---
@@ -243,7 +365,8 @@ def _cost_profile(project) -> CostProfile:
 
 
 def _throughput(profiles, size_class, gpu_type, latency_target_ms):
-    """The best figure measured at a latency the project can live with; else the saturated one."""
+    """The figure to size replicas with: the best one measured at a latency the project can live
+    with; where none is, the most conservative (slowest decode) — never the saturated best."""
     candidates = [p for p in profiles if p.size_class == size_class and p.gpu_type == gpu_type]
     within = [
         p
@@ -252,20 +375,33 @@ def _throughput(profiles, size_class, gpu_type, latency_target_ms):
         and latency_target_ms is not None
         and p.latency_target_ms <= latency_target_ms
     ]
-    pool = within or [p for p in candidates if p.latency_target_ms is None] or candidates
-    return max(pool, key=lambda p: (p.output_tokens_per_second, -p.pk), default=None)
+    if within:
+        return max(within, key=lambda p: (p.decode_tokens_per_second, -p.pk))
+    return min(candidates, key=lambda p: (p.decode_tokens_per_second, p.pk), default=None)
+
+
+#: What each of an estimate's two views of an option is, said next to the figures.
+VIEWS = {
+    "monthly": "Monthly view: running cost a month plus, for owned servers, their amortisation over their life.",
+    "total_36_months": "36-month view: the upfront purchase plus 36 months of running cost; amortisation left out, "
+    "being that purchase spread over time.",
+}
 
 
 def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> CostEstimate:
     options = result.options
-    chosen = options.get(project.hosting_approach) or options["cloud_api"]
+
+    def monthly(name):
+        return options[name].monthly if name in options else None
+
+    chosen = options.get(project.hosting_approach) or options.get("cloud_api") or options[result.cheapest]
     return CostEstimate(
         tenant_id=project.tenant_id,
         project_id=project.pk,
-        cloud_api_monthly=options["cloud_api"].monthly,
-        self_hosted_monthly=options["self_hosted_cloud"].monthly,
-        on_premises_monthly=options["on_premises"].monthly if "on_premises" in options else None,
-        hybrid_monthly=options["hybrid"].monthly,
+        cloud_api_monthly=monthly("cloud_api"),
+        self_hosted_monthly=monthly("self_hosted_cloud"),
+        on_premises_monthly=monthly("on_premises"),
+        hybrid_monthly=monthly("hybrid"),
         chosen_monthly=chosen.monthly,
         cheapest=result.cheapest,
         break_even_requests=result.break_even_requests,
@@ -273,9 +409,13 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
         inputs_digest=digest,
         result=document(
             {
+                "views": VIEWS,
                 "options": {
                     name: {
                         "monthly": o.monthly,
+                        "running_monthly": o.running_monthly,
+                        "amortisation": o.amortisation,
+                        "upfront": o.upfront,
                         "total_36_months": o.total_36_months,
                         "detail": o.detail,
                         "capacity": o.capacity,
@@ -285,6 +425,9 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
                 "cheapest": result.cheapest,
                 "break_even_requests": result.break_even_requests,
                 "break_even_note": result.break_even_note,
+                "break_evens": {
+                    name: {"requests": b.requests, "note": b.note} for name, b in result.break_evens.items()
+                },
                 "cost_per_1000_requests": result.cost_per_1000_requests,
                 "budget_gap": result.budget_gap,
             }

@@ -15,12 +15,15 @@ from assessments.charts import cost_chart, engine_inputs
 from assessments.cost_curve import cost_curve
 from assessments.costs import (
     ApiPrice,
+    CloudInstance,
     GpuReplica,
+    HybridSplit,
     OnPremServer,
     Staff,
     Workload,
     cloud_api,
     estimate,
+    hybrid,
     on_premises,
     self_hosted_cloud,
 )
@@ -31,9 +34,14 @@ from projects.models import RequirementsProfile
 from tenancy import freshness
 
 GPT_4O_MINI = ApiPrice(input=D("0.15"), output=D("0.60"))  # 0.0001725 a request at 550 in / 150 out
-A10G_8B = GpuReplica(gpus=1, gpu_hourly=D("1.006"), output_tokens_per_second=D("300"), utilisation_target=D("1"))
+A10G_8B = GpuReplica(
+    gpus=1, prefill_tokens_per_second=D("2200"), decode_tokens_per_second=D("600"), utilisation_target=D("1")
+)
+# 550 in / 2,200 + 150 out / 600 = 0.25 + 0.25 = 0.5 s a request: 2 requests/s, as 300 output tokens/s at 150 out.
+G5 = CloudInstance(gpus=1, hourly=D("1.006"))
 SERVER = OnPremServer(capital_cost=D("80000"), gpus=4, kw=D("2.4"), colocation_per_kw_month=D("184"))
 NO_STAFF = Staff()
+SPLIT = HybridSplit(self_hosted_share=D("0.5"))
 
 
 def workload(requests=1_000_000, **fields):
@@ -49,39 +57,50 @@ def at(curve, requests):
 
 def test_every_point_of_the_curve_is_the_engines_cost_at_that_volume():
     staff = Staff(fte=D("0.5"), loaded_monthly_cost=D("2000"))
-    curve = cost_curve(workload=workload(), price=GPT_4O_MINI, replica=A10G_8B, staff=staff, server=SERVER)
+    curve = cost_curve(
+        workload=workload(), price=GPT_4O_MINI, replica=A10G_8B, instance=G5, split=SPLIT, staff=staff, server=SERVER
+    )
     assert len(curve.points) > 60
     for point in curve.points:
         volume = workload(point.monthly_requests)
         assert point.monthly == {
             "cloud_api": cloud_api(volume, GPT_4O_MINI).monthly,
-            "self_hosted_cloud": self_hosted_cloud(volume, A10G_8B, staff).monthly,
+            "self_hosted_cloud": self_hosted_cloud(volume, A10G_8B, G5, staff).monthly,
             "on_premises": on_premises(volume, A10G_8B, SERVER, staff).monthly,
+            "hybrid": hybrid(volume, GPT_4O_MINI, A10G_8B, G5, staff, SPLIT).monthly,
         }
     # And to the cent by hand: 1,000,000 × 0.0001725 = 172.50; one replica 734.38 + 1,000 staff.
     assert at(curve, 1_000_000) == {
         "cloud_api": D("172.50"),
         "self_hosted_cloud": D("1734.38"),
         "on_premises": at(curve, 1_000_000)["on_premises"],
+        # half the traffic on one own replica (734.38 + 1,000) and half on the API (86.25)
+        "hybrid": D("1820.63"),
     }
     assert at(curve, 0)["cloud_api"] == D("0.00")
 
 
 def test_the_curve_spans_twice_the_larger_of_the_volume_and_the_break_even():
     # Break-even with no staff: 734.38 / 0.0001725 → 4,257,276 requests (test_costs works it by hand).
-    small = cost_curve(workload=workload(1_000_000), price=GPT_4O_MINI, replica=A10G_8B, staff=NO_STAFF)
-    assert (small.break_even_requests, small.break_even_monthly) == (4_257_276, D("734.38"))
+    small = cost_curve(
+        workload=workload(1_000_000), price=GPT_4O_MINI, replica=A10G_8B, instance=G5, split=SPLIT, staff=NO_STAFF
+    )
+    assert (small.break_even_requests, small.break_even_monthly) == (4_257_276, {"self_hosted_cloud": D("734.38")})
     assert small.top == 8_514_552
     assert (small.points[0].monthly_requests, small.points[-1].monthly_requests) == (0, 8_514_552)
-    large = cost_curve(workload=workload(10_000_000), price=GPT_4O_MINI, replica=A10G_8B, staff=NO_STAFF)
+    large = cost_curve(
+        workload=workload(10_000_000), price=GPT_4O_MINI, replica=A10G_8B, instance=G5, split=SPLIT, staff=NO_STAFF
+    )
     assert large.top == 20_000_000
     assert {1_000_000, 4_257_276} <= {point.monthly_requests for point in small.points}
 
 
 def test_the_break_even_point_is_where_self_hosting_first_costs_no_more():
-    curve = cost_curve(workload=workload(), price=GPT_4O_MINI, replica=A10G_8B, staff=NO_STAFF)
+    curve = cost_curve(
+        workload=workload(), price=GPT_4O_MINI, replica=A10G_8B, instance=G5, split=SPLIT, staff=NO_STAFF
+    )
     on = at(curve, 4_257_276)
-    assert on["self_hosted_cloud"] <= on["cloud_api"] == curve.break_even_monthly == D("734.38")
+    assert on["self_hosted_cloud"] <= on["cloud_api"] == curve.break_even_monthly["self_hosted_cloud"] == D("734.38")
     below = at(curve, curve.top * 30 // 60)  # 4,257,276, the break-even itself, is sample 30 of 60
     assert below == on
     earlier = at(curve, curve.top * 29 // 60)  # 4,115,367: 709.90 against one replica's 734.38
@@ -90,7 +109,15 @@ def test_the_break_even_point_is_where_self_hosting_first_costs_no_more():
 
 def test_the_self_hosted_staircase_rises_between_two_neighbouring_volumes():
     # 300 tokens/s ÷ 150 = 2 requests/s at full use: one replica serves 5,256,000 a month.
-    curve = cost_curve(workload=workload(), price=GPT_4O_MINI, replica=A10G_8B, staff=NO_STAFF, top=12_000_000)
+    curve = cost_curve(
+        workload=workload(),
+        price=GPT_4O_MINI,
+        replica=A10G_8B,
+        instance=G5,
+        split=SPLIT,
+        staff=NO_STAFF,
+        top=12_000_000,
+    )
     assert at(curve, 5_256_000)["self_hosted_cloud"] == D("734.38")
     assert at(curve, 5_256_001)["self_hosted_cloud"] == D("1468.76")
     assert at(curve, 10_512_000)["self_hosted_cloud"] == D("1468.76")
@@ -99,37 +126,61 @@ def test_the_self_hosted_staircase_rises_between_two_neighbouring_volumes():
 
 def test_the_staircase_edge_is_the_engines_even_where_its_capacity_figure_rounds_short():
     # 290 ÷ 150 × 0.7 × 2,628,000 ÷ 1.5 = 2,371,040 a replica exactly; the decimal quotient falls a hair short.
-    replica = GpuReplica(gpus=1, gpu_hourly=D("1.006"), output_tokens_per_second=D("290"), utilisation_target=D("0.7"))
+    # 550 / 1,100 + 150 / 8,700 = 1/2 + 1/58 = 15/29 s a request: 290 ÷ 150 a second, as 290 output tokens/s.
+    replica = GpuReplica(
+        gpus=1, prefill_tokens_per_second=D("1100"), decode_tokens_per_second=D("8700"), utilisation_target=D("0.7")
+    )
     peaky = workload(peak_ratio=D("1.5"))
-    curve = cost_curve(workload=peaky, price=GPT_4O_MINI, replica=replica, staff=NO_STAFF, top=5_000_000)
-    assert self_hosted_cloud(replace(peaky, monthly_requests=2_371_040), replica, NO_STAFF).detail["replicas"] == 1
+    curve = cost_curve(
+        workload=peaky, price=GPT_4O_MINI, replica=replica, instance=G5, split=SPLIT, staff=NO_STAFF, top=5_000_000
+    )
+    assert self_hosted_cloud(replace(peaky, monthly_requests=2_371_040), replica, G5, NO_STAFF).detail["replicas"] == 1
     assert at(curve, 2_371_040)["self_hosted_cloud"] == D("734.38")
     assert at(curve, 2_371_041)["self_hosted_cloud"] == D("1468.76")
     assert at(curve, 4_742_081)["self_hosted_cloud"] == D("2203.14")
 
 
 def test_steps_too_fine_to_draw_are_sampled_not_listed():
-    tiny = GpuReplica(gpus=1, gpu_hourly=D("0.1"), output_tokens_per_second=D("1"), utilisation_target=D("1"))
-    curve = cost_curve(workload=workload(100_000_000), price=GPT_4O_MINI, replica=tiny, staff=NO_STAFF, samples=60)
+    tiny = GpuReplica(
+        gpus=1, prefill_tokens_per_second=D("550"), decode_tokens_per_second=D("1"), utilisation_target=D("1")
+    )
+    curve = cost_curve(
+        workload=workload(100_000_000),
+        price=GPT_4O_MINI,
+        replica=tiny,
+        instance=G5,
+        split=SPLIT,
+        staff=NO_STAFF,
+        samples=60,
+    )
     assert len(curve.points) <= 61 + 2
     for point in curve.points:
         volume = workload(point.monthly_requests)
-        assert point.monthly["self_hosted_cloud"] == self_hosted_cloud(volume, tiny, NO_STAFF).monthly
+        assert point.monthly["self_hosted_cloud"] == self_hosted_cloud(volume, tiny, G5, NO_STAFF).monthly
 
 
 def test_without_a_break_even_the_curve_spans_twice_the_volume_or_one_replicas_reach():
     cheap = ApiPrice(input=D("0.05"), output=D("0.10"))
-    curve = cost_curve(workload=workload(3_000_000), price=cheap, replica=A10G_8B, staff=NO_STAFF, server=SERVER)
-    assert (curve.break_even_requests, curve.break_even_monthly, curve.top) == (None, None, 6_000_000)
-    assert "none within capacity" in curve.break_even_note
-    idle = cost_curve(workload=workload(0), price=cheap, replica=A10G_8B, staff=NO_STAFF)
+    curve = cost_curve(
+        workload=workload(3_000_000),
+        price=cheap,
+        replica=A10G_8B,
+        instance=G5,
+        split=SPLIT,
+        staff=NO_STAFF,
+        server=SERVER,
+    )
+    assert (curve.break_even_requests, curve.break_even_monthly, curve.top) == (None, {}, 6_000_000)
+    assert "none within capacity" in curve.break_evens["self_hosted_cloud"].note
+    assert "none within capacity" in curve.break_evens["on_premises"].note
+    idle = cost_curve(workload=workload(0), price=cheap, replica=A10G_8B, instance=G5, split=SPLIT, staff=NO_STAFF)
     assert idle.top == 2 * 5_256_000
 
 
 # --- Geometry ---------------------------------------------------------------------------------
 
 
-def record(requests=1_000_000, *, server=True, **price):
+def record(requests=1_000_000, *, server=False, **price):
     """Inputs as a stored estimate keeps them: decimals as text."""
     return {
         "workload": {
@@ -142,16 +193,19 @@ def record(requests=1_000_000, *, server=True, **price):
         "price": {"input": "0.15", "output": "0.60", "cached_input": None, "discount": "0"} | price,
         "replica": {
             "gpus": 1,
-            "gpu_hourly": "1.006",
-            "output_tokens_per_second": "300",
+            "prefill_tokens_per_second": "2200",
+            "decode_tokens_per_second": "600",
             "utilisation_target": "1",
             "min_replicas": 1,
         },
+        "instance": {"gpus": 1, "hourly": "1.006"},
         "staff": {"fte": "0", "loaded_monthly_cost": "0"},
         "server": {"capital_cost": "80000", "gpus": 4, "kw": "2.4", "colocation_per_kw_month": "184"}
         if server
         else None,
         "split": {"mode": "share", "self_hosted_share": "0.5", "burst_share": None},
+        "server_replica": None,
+        "cloud": True,
         "monthly_budget": None,
         "sources": {},
     }
@@ -170,8 +224,8 @@ def test_stored_inputs_read_back_into_the_engines_dataclasses():
     assert inputs["workload"] == workload(peak_ratio=D("1"))
     assert inputs["price"] == GPT_4O_MINI
     assert inputs["replica"] == A10G_8B
-    assert inputs["server"] == SERVER
-    assert engine_inputs(record(server=False))["server"] is None
+    assert engine_inputs(record(server=True))["server"] == SERVER
+    assert inputs["server"] is None
     assert engine_inputs({"workload": {}}) is None
     assert engine_inputs({"price": {"input": "not a number"}}) is None
 
@@ -189,14 +243,14 @@ def test_axes_are_round_and_labelled_in_requests_and_money():
 
 
 def test_one_line_per_option_told_apart_by_dash_as_well_as_colour():
-    chart = chart_for(record())
-    assert [line.label for line in chart.lines] == ["Cloud API", "Self-hosted in cloud", "On premises"]
-    assert len({line.dash for line in chart.lines}) == 3
-    assert len({line.colour for line in chart.lines}) == 3
+    chart = chart_for(record(server=True))
+    assert [line.label for line in chart.lines] == ["Cloud API", "Self-hosted in cloud", "On premises", "Hybrid"]
+    assert len({line.dash for line in chart.lines}) == 4
+    assert len({line.colour for line in chart.lines}) == 4
     api = chart.lines[0].points.split()
     assert api[0] == f"{float(charts.LEFT)},{float(charts.BOTTOM)}"  # nothing at no traffic
     assert api[-1].startswith(f"{float(charts.RIGHT)},")
-    assert [line.key for line in chart_for(record(server=False)).lines] == ["cloud_api", "self_hosted_cloud"]
+    assert [line.key for line in chart_for(record()).lines] == ["cloud_api", "self_hosted_cloud", "hybrid"]
 
 
 def test_the_break_even_and_the_projects_volume_are_marked_where_they_fall():
@@ -230,12 +284,15 @@ def test_the_numbers_table_holds_the_ticks_the_volume_now_and_the_break_even():
         "10,000,000",
     ]
     assert rows["1,000,000"].note == "the project's volume now"
-    assert rows["1,000,000"].monthly == ("USD 172.50", "USD 734.38")
+    # Hybrid: half the traffic on one own replica (734.38) and half on the API: 500,000 × 0.0001725 = 86.25
+    assert rows["1,000,000"].monthly == ("USD 172.50", "USD 734.38", "USD 820.63")
     assert rows["1,000,000"].cheapest == "Cloud API"
     assert rows["4,257,276"].note == "break-even"
-    assert rows["4,257,276"].monthly == ("USD 734.38", "USD 734.38")
+    # Hybrid: 734.38 + 2,128,638 × 0.0001725 = 734.38 + 367.19
+    assert rows["4,257,276"].monthly == ("USD 734.38", "USD 734.38", "USD 1,101.57")
     assert rows["4,257,276"].cheapest == "Cloud API and Self-hosted in cloud"
-    assert rows["10,000,000"].monthly == ("USD 1,725.00", "USD 1,468.76")
+    # Hybrid: 5M on one own replica (it serves 5,256,000) + 5M × 0.0001725 = 734.38 + 862.50
+    assert rows["10,000,000"].monthly == ("USD 1,725.00", "USD 1,468.76", "USD 1,596.88")
     assert rows["10,000,000"].cheapest == "Self-hosted in cloud"
 
 
@@ -251,7 +308,7 @@ def test_where_the_api_is_cheaper_again_past_the_break_even_is_said():
     # which the API reaches only at 1,468.76 ÷ 0.0001725 = 8,514,550.7 → 8,514,551.
     chart = chart_for(record(1_000_000))
     assert chart.summary.endswith(
-        "Past that, the API is cheaper again just after self-hosting needs another replica: "
+        "Past that, the API is cheaper again just after self-hosting needs another instance: "
         "from 5,256,001 to 8,514,550 requests a month."
     )
     rows = {row.requests: row for row in chart.rows}
@@ -295,7 +352,8 @@ def test_the_stored_inputs_reproduce_the_stored_estimate(estimated, project):
     result = estimate(**inputs)
     assert result.options["cloud_api"].monthly == estimated.cloud_api_monthly
     assert result.options["self_hosted_cloud"].monthly == estimated.self_hosted_monthly
-    assert result.options["on_premises"].monthly == estimated.on_premises_monthly
+    # The 8 × H100 server, sized on its own figure (test_cost_model_worked works this one by hand).
+    assert result.options["on_premises"].monthly == estimated.on_premises_monthly == D("27754.71")
     assert result.break_even_requests == estimated.break_even_requests
     fresh, _ = cost_inputs(projects_for_evaluation([project.pk])[0], Catalog([project]))
     assert {name: inputs[name] for name in inputs} == {name: fresh[name] for name in inputs}
@@ -310,7 +368,7 @@ def test_the_project_page_shows_the_chart_with_its_break_even(client, people, pr
     assert '<figure class="cost-chart">' in body
     assert '<svg viewBox="0 0 640 360" role="img" aria-labelledby="cost-chart-caption cost-chart-summary"' in body
     assert '<figcaption id="cost-chart-caption">' in body
-    # gpt-4o at 550 in / 150 out: 0.002875 a request; two replicas and half a person: 8,968.76 → 3,119,569.
+    # gpt-4o at 550 in / 150 out: 0.002875 a request; two instances and half a person: 8,968.76 → 3,119,569.
     assert estimated.break_even_requests == 3_119_569
     assert (
         '<p id="cost-chart-summary" class="cost-chart-summary">Self-hosting in the cloud becomes cheaper than '
@@ -318,7 +376,10 @@ def test_the_project_page_shows_the_chart_with_its_break_even(client, people, pr
     )
     assert "Break-even: 3,119,569 a month" in body
     assert "Now: 1,000,000 a month" in body
-    assert body.count('<polyline class="cost-chart-line') == 3
+    # Owned: half a person + the spare 8 × H100 server + one serving: 7,500 + 2 × 10,127.3568
+    # = 27,754.7136 ÷ 0.002875 = 9,653,813.4 → 9,653,814.
+    assert "Break-even, on premises: 9,653,814 a month" in body
+    assert body.count('<polyline class="cost-chart-line') == 4  # the API, in the cloud, on premises, hybrid
     assert "<details" in body
     assert '<th scope="row">3,119,569 <small>(break-even)</small></th>' in body
 
@@ -369,3 +430,14 @@ def test_another_tenants_project_and_its_chart_are_not_found(client, people, pro
     response = client.get(reverse("project-detail", args=[project.pk]))
     assert response.status_code == 404
     assert "cost-chart" not in response.content.decode()
+
+
+def test_money_labels_of_any_size_fit_left_of_the_axis():
+    # gpt-4o-like prices at 500M requests a month: figures in the millions of USD a month.
+    chart = chart_for(record(500_000_000, input="2.50", output="10.00"))
+    longest = max(len(tick.label) for tick in chart.y_ticks)
+    assert longest >= len("USD 1,000,000")
+    assert all("," in tick.label for tick in chart.y_ticks[1:])  # thousands separators, never raw
+    # Each label ends 8 units left of the axis; at the chart's widest character it still starts inside.
+    assert chart.left - 8 - longest * charts.CHARACTER_WIDTH >= 0
+    assert all(line.points.split()[0].startswith(f"{float(chart.left)},") for line in chart.lines)

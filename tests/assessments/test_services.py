@@ -125,7 +125,9 @@ def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog,
 def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, people, catalog, monkeypatch):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
     profile(projects[0], monthly_requests=2_000_000, peak_ratio=D("3"), monthly_budget=D("900"))
-    CostProfile.objects.create(tenant=tenant, project=projects[1], api_model="openai:gpt-4o", hardware_profile="none")
+    CostProfile.objects.create(
+        tenant=tenant, project=projects[1], api_model="openai:gpt-4o", hardware_profile="8 × H100 SXM server"
+    )
     Project.objects.filter(pk=projects[1].pk).update(hosting_approach="hybrid")
     projects[1].refresh_from_db()
     routing_rules_replace(project=projects[1], actor=people["engineer"], rules=ROUTING)

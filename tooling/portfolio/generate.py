@@ -38,6 +38,7 @@ from tooling.portfolio.shapes import (
     HARDWARE,
     HOLD_REASONS,
     INDUSTRY_REGULATIONS,
+    OFFLINE_HARDWARE,
     PROJECT_TOPICS,
     SERVING,
     STAGE_WEIGHTS,
@@ -311,7 +312,9 @@ class Generator(ClientsAndPeople, History):
                         "api_model": p.api_model,
                         "size_class": size_class,
                         "gpu_instance": instance,
-                        "hardware_profile": rng.choice(HARDWARE) if p.hosting == HostingApproach.ON_PREMISES else "",
+                        "hardware_profile": OFFLINE_HARDWARE
+                        if profile["connectivity"] == "offline"
+                        else (rng.choice(HARDWARE) if p.hosting == HostingApproach.ON_PREMISES else ""),
                         "utilisation_target": Decimal(rng.choice(("0.6", "0.7", "0.75", "0.8"))),
                         "min_replicas": rng.choice((1, 1, 2, 3)),
                         "staff_fte": Decimal(rng.choice(("0.25", "0.5", "1", "1.5", "2"))),

@@ -120,7 +120,11 @@ API_MODELS = {
 }
 #: (size class, GPU instance) pairs with a throughput figure in the reference catalog.
 SERVING = {("8b", "g5.xlarge"): 60, ("8b", "p5.48xlarge"): 10, ("70b", "p5.48xlarge"): 30}
-HARDWARE = ("", "4 × L40S inference server", "8 × H100 SXM server")
+#: Servers a plan may name: those the reference catalog has a throughput figure for (an L40S server
+#: has none, so a plan naming it could not be estimated). Blank: the engine picks the server.
+HARDWARE = ("", "8 × H100 SXM server")
+#: A site without cloud access runs on owned servers, so its plan names one.
+OFFLINE_HARDWARE = "8 × H100 SXM server"
 #: Rows ``project_access_grant`` writes per role: one per project action the role includes.
 GRANT_ACTIONS = {role: [action for action in PROJECT_ACTIONS if action in ROLE_ACTIONS[role]] for role in Role}
 #: Why a project was rolled back, paused or retired.
