@@ -9,6 +9,7 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    ProviderCertification,
     TenantDiscount,
     ThroughputProfile,
 )
@@ -25,6 +26,12 @@ class CatalogAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProviderCertification)
+class ProviderCertificationAdmin(CatalogAdmin):
+    list_display = ["provider_name", "provider", "region", "certification", "verified_on", "source"]
+    list_filter = ["certification", "provider"]
 
 
 @admin.register(ApiModelPrice)

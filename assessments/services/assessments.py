@@ -7,12 +7,15 @@ import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
+from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
+from assessments.services.readiness_inputs import Certifications, stored_cost_facts
 from assessments.services.results import digest_of, document, results_store, standings_update
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
@@ -20,9 +23,10 @@ from webhooks.services import publish_many
 
 
 def assessment_inputs_load(projects) -> None:
-    """Set each project's ``rules`` (routing rules in order) and ``evidence`` (recorded checklist
-    items), two queries for the batch: plain rows grouped here cost a fraction of a prefetch,
-    which builds a queryset per project."""
+    """Set each project's ``rules`` (routing rules in order), ``evidence`` (recorded checklist
+    items), ``latest_cost`` (what the engine reads of its latest estimate) and ``providers`` (the
+    providers its options use, with their certifications): four queries for the batch. Plain rows
+    grouped here cost a fraction of a prefetch, which builds a queryset per project."""
     rules, evidence = defaultdict(list), defaultdict(set)
     project_ids = [project.pk for project in projects]
     for rule in (
@@ -36,8 +40,21 @@ def assessment_inputs_load(projects) -> None:
         "project_id", "item", "expires_on", "accepted_at"
     ):
         evidence[project_id].add((item, expires_on, accepted_at is not None))
+    costs_by_estimate = stored_cost_facts(project.latest_estimate_id for project in projects)
+    certifications = Certifications()
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
+        project.latest_cost = costs_by_estimate.get(project.latest_estimate_id)
+        project.providers = certifications.providers_for(
+            project, api_model=_api_model(project), environment=getattr(project, "environment", None)
+        )
+
+
+def _api_model(project) -> str:
+    try:
+        return project.cost_profile.api_model
+    except ObjectDoesNotExist:
+        return ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,6 +92,7 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
     if environment is not None:
         env = readiness.EnvironmentFacts(
             exists=True,
+            kind=environment.kind,
             missing=tuple(environment.missing_facts(strict_residency=profile.residency == "strict")),
             access_signed_off=environment.access_signed_off,
             residency_signed_off=environment.residency_signed_off,
@@ -113,7 +131,10 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
         evidence_waiting=tuple(sorted((item, reason) for item, reason in evidence if reason is not None)),
         monthly_budget=profile.monthly_budget,
         chosen_monthly_cost=project.latest_chosen_monthly,
-        break_even_requests=project.latest_break_even,
+        upfront_budget=profile.upfront_budget,
+        cost=project.latest_cost,
+        required_certifications=required_certifications(profile.regulations),
+        providers=project.providers,
     )
 
 
@@ -127,7 +148,13 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
     for project in projects:
         facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
         inputs = document(
-            facts.__dict__ | {"environment": facts.environment.__dict__, "routing": facts.routing.__dict__}
+            facts.__dict__
+            | {
+                "environment": facts.environment.__dict__,
+                "routing": facts.routing.__dict__,
+                "cost": facts.cost.__dict__ if facts.cost is not None else None,
+                "providers": [provider.__dict__ for provider in facts.providers],
+            }
         )
         digest = digest_of(inputs)
         if digest == project.latest_assessment_digest:
