@@ -28,7 +28,7 @@ The rules come from the delivery organisation's experience, summarised in PRODUC
 
 from assessments.readiness.engine import AT_RISK, BLOCKED, READY, Assessment, assess
 from assessments.readiness.facts import CostFacts, EnvironmentFacts, ProjectFacts, ProviderFacts, RoutingFacts
-from assessments.readiness.fit import Fit, Reason, deployment_fit, hosting_fit
+from assessments.readiness.fit import Fit, Reason, deployment_fit, hosting_fit, label
 from assessments.readiness.gates import (
     CLIENT_ACCEPTED,
     FAILED,
@@ -65,5 +65,6 @@ __all__ = [
     "find_mismatches",
     "gate_keys",
     "hosting_fit",
+    "label",
     "stage_checklist",
 ]

@@ -204,16 +204,23 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
 
 
 def _assessment_result(result: readiness.Assessment) -> dict:
+    """The stored result: every option's fit with its reasons (codes: ``criterion``; words:
+    ``text``), the mismatches (blocking and warnings), the checklist, and why the recommended
+    options win. The page and the API read this same document."""
     return {
-        "hosting": {
-            name: {"score": fit.score, "excluded": fit.excluded, "reasons": [r.__dict__ for r in fit.reasons]}
-            for name, fit in result.hosting.items()
-        },
-        "deployment": {
-            name: {"score": fit.score, "reasons": [r.__dict__ for r in fit.reasons]}
-            for name, fit in result.deployment.items()
-        },
+        "hosting": {name: _fit_document(fit) for name, fit in result.hosting.items()},
+        "deployment": {name: _fit_document(fit) for name, fit in result.deployment.items()},
         "mismatches": [m.__dict__ for m in result.mismatches],
         "checklist": [item.__dict__ for item in result.checklist],
         "blocking": result.blocking,
+        "why": result.why,
+    }
+
+
+def _fit_document(fit: readiness.Fit) -> dict:
+    return {
+        "label": readiness.label(fit.option),
+        "score": fit.score,
+        "excluded": fit.excluded,
+        "reasons": [r.__dict__ for r in fit.reasons],
     }
