@@ -10,6 +10,7 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    ProviderCertification,
     TenantCostDefaults,
     TenantDiscount,
     ThroughputProfile,
@@ -37,6 +38,12 @@ class PriceAdmin(CatalogAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         price_added(obj)
+
+
+@admin.register(ProviderCertification)
+class ProviderCertificationAdmin(CatalogAdmin):
+    list_display = ["provider_name", "provider", "region", "certification", "verified_on", "source"]
+    list_filter = ["certification", "provider"]
 
 
 @admin.register(ApiModelPrice)

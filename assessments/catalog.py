@@ -12,7 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from genai_prices.data_snapshot import get_snapshot
 
-from assessments.models import ApiModelPrice, GpuInstancePrice, HardwareProfile, ThroughputProfile
+from assessments.certification_catalog import load_certifications
+from assessments.models import (
+    ApiModelPrice,
+    GpuInstancePrice,
+    HardwareProfile,
+    ProviderCertification,
+    ThroughputProfile,
+)
 from assessments.reference import load_reference
 
 
@@ -116,5 +123,7 @@ def _base(value):
 
 @transaction.atomic
 def reference_catalog_load() -> None:
-    """Load the shipped GPU prices, throughput and hardware profiles (a migration does it too). Idempotent."""
+    """Load the shipped GPU prices, throughput and hardware profiles and the providers'
+    certifications (migrations do it too). Idempotent."""
     load_reference(GpuInstancePrice, ThroughputProfile, HardwareProfile)
+    load_certifications(ProviderCertification)

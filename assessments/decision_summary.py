@@ -88,6 +88,9 @@ def _summary(request, decisions, environment, standing, budget, overrider) -> De
 
 def _where(project, tenant, environment) -> str:
     if project.deployment_model == DeploymentModel.CUSTOMER_CLOUD:
+        if environment is not None and environment.is_data_centre:
+            site = environment.site or "site not recorded"
+            return f"In {tenant.name}'s own data centre ({site}), under the client's control"
         account = f" ({environment})" if environment is not None else " (no environment recorded yet)"
         return f"In {tenant.name}'s own cloud account{account}, under the client's control"
     return "A managed application that the delivery organisation runs"

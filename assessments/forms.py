@@ -60,7 +60,9 @@ class CostPlanForm(forms.Form):
             field = forms.CharField(label=COST_PLAN_LABELS[name], required=False, max_length=200, strip=True)
             if name in CHOICE_INPUTS:
                 field = forms.ChoiceField(
-                    label=COST_PLAN_LABELS[name], required=False, choices=[("", "Default"), *CHOICE_INPUTS[name].choices]
+                    label=COST_PLAN_LABELS[name],
+                    required=False,
+                    choices=[("", "Default"), *CHOICE_INPUTS[name].choices],
                 )
             if in_force.get(name) is not None and origins.get(name) in _ORIGIN_WORDS:
                 choices = CHOICE_INPUTS.get(name)

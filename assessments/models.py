@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from assessments.readiness.certifications import CERTIFICATIONS
 from projects.models import Project
 from tenancy.models import Tenant, TenantOwned
 
@@ -150,6 +151,32 @@ class TenantDiscount(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "provider", "valid_from"], name="discount_once_per_date"),
         ]
+
+
+class ProviderCertification(models.Model):
+    """One certification or agreement a hosting provider holds, in one region or in all of them.
+
+    What the readiness engine checks a regulated project's provider against: the regulations ask
+    for certifications (``readiness.certifications``), and only those recorded here count as
+    verified. ``provider`` uses the catalog's keys: API providers as in model keys (``openai``,
+    ``anthropic``) and cloud providers as environments name them (``aws``, ``azure``, ``gcp``).
+    """
+
+    provider = models.CharField(max_length=64)
+    provider_name = models.CharField(max_length=100)
+    region = models.CharField(max_length=64, blank=True, help_text="Blank: every region of the provider.")
+    certification = models.CharField(max_length=16, choices=list(CERTIFICATIONS.items()))
+    verified_on = models.DateField()
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["provider", "region", "certification"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "region", "certification"], name="provider_certification_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider_name}: {self.get_certification_display()} ({self.region or 'every region'})"
 
 
 # --- Per-project cost inputs ------------------------------------------------------------------

@@ -138,6 +138,7 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
             evidence_forms or {},
             may_accept=may_accept_evidence(user, project, actions=actions),
         ),
+        "fits": fit_rows(assessments[0] if assessments else None),
         "assessments": assessments,
         "estimate": estimates[0] if estimates else None,
         "estimates": estimates,
@@ -175,6 +176,43 @@ def _shown(name, value):
     if name in {"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"}:
         return f"USD {value:,}"
     return value
+
+
+def fit_rows(assessment) -> list[dict]:
+    """For the page: how well each hosting approach and deployment model fits, in words — each
+    option with its score or "ruled out", and each reason said as for, against or ruling it out,
+    strongest first; the recommended option marked, with why it wins."""
+    if assessment is None:
+        return []
+    result = assessment.result
+    recommended = {"hosting": assessment.recommended_hosting, "deployment": assessment.recommended_deployment}
+    groups = []
+    for kind, title in (("hosting", "How the models are served"), ("deployment", "Where it runs and who controls it")):
+        options = []
+        for name, fit in (result.get(kind) or {}).items():
+            reasons = sorted(fit.get("reasons", []), key=lambda reason: -abs(reason["effect"]))
+            options.append(
+                {
+                    "key": name,
+                    "label": fit.get("label") or name.replace("_", " ").capitalize(),
+                    "score": fit["score"],
+                    "excluded": fit.get("excluded", False),
+                    "recommended": name == recommended[kind],
+                    "reasons": [{"stance": _stance(reason["effect"]), "text": reason["text"]} for reason in reasons],
+                }
+            )
+        groups.append({"kind": kind, "title": title, "options": options, "why": (result.get("why") or {}).get(kind)})
+    return groups
+
+
+def _stance(effect: int) -> str:
+    if effect <= -100:
+        return "Rules it out"
+    if effect > 0:
+        return "For"
+    if effect < 0:
+        return "Against"
+    return "Note"
 
 
 def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool) -> list[dict]:

@@ -33,8 +33,21 @@ class RegionListField(forms.CharField):
 
 
 class EnvironmentForm(forms.Form):
-    """The client's cloud account, as ``environment_update`` takes it."""
+    """The client's cloud account or data centre, as ``environment_update`` takes it."""
 
+    kind = forms.ChoiceField(
+        choices=CustomerCloudEnvironment.Kind.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Where the client runs it",
+        help_text="A data centre records its site; a cloud account its provider, account and regions.",
+    )
+    site = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Data centre site",
+        help_text="For the client's own data centre: where it is, e.g. Bangkok head office, hall B.",
+    )
     provider = forms.ChoiceField(
         choices=BLANK + CustomerCloudEnvironment.Provider.choices, required=False, label="Cloud provider"
     )
@@ -72,7 +85,10 @@ class EnvironmentForm(forms.Form):
 
     def environment_fields(self) -> dict:
         """The facts the person changed."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in ENVIRONMENT_FIELDS}
+        fields = {name: self.cleaned_data[name] for name in self.changed_data if name in ENVIRONMENT_FIELDS}
+        if not fields.get("kind", True):
+            del fields["kind"]  # not chosen on this form: the kind stays as it is
+        return fields
 
 
 class DeploymentModelForm(EnvironmentForm):

@@ -36,7 +36,13 @@ def validate_region_list(value):
 
 
 class CustomerCloudEnvironment(TenantOwned):
-    """The client's cloud account a customer-cloud project runs in, and the client's two sign-offs."""
+    """The client-controlled environment a customer-cloud project runs in, and the client's two
+    sign-offs: a cloud account of the client's, or the client's own data centre (on premises,
+    possibly air-gapped), which has a site instead of a provider, account and regions."""
+
+    class Kind(models.TextChoices):
+        CLOUD_ACCOUNT = "cloud_account", "The client's cloud account"
+        DATA_CENTRE = "data_centre", "The client's own data centre (on premises)"
 
     class Provider(models.TextChoices):
         AWS = "aws", "AWS"
@@ -49,8 +55,16 @@ class CustomerCloudEnvironment(TenantOwned):
         NONE = "none", "None"
         PRIVATE_NETWORK = "private_network", "Private network"
         PRIVATE_ENDPOINTS = "private_endpoints", "Private network and private endpoints"
+        AIR_GAPPED = "air_gapped", "Air-gapped: no connection outside the site"
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="environment")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLOUD_ACCOUNT)
+    site = models.CharField(
+        "data centre site",
+        max_length=200,
+        blank=True,
+        help_text="Where the client's data centre is, for a data centre.",
+    )
     provider = models.CharField(max_length=8, choices=Provider.choices, blank=True)
     account_id = models.CharField("account / subscription / project id", max_length=128, blank=True)
     regions = models.JSONField(default=list, blank=True, validators=[validate_region_list])
@@ -73,11 +87,18 @@ class CustomerCloudEnvironment(TenantOwned):
 
     access_via = "project"
 
-    #: What a customer-cloud project must record; residency regions too when residency is strict.
+    #: What a customer-cloud project must record, by kind; residency regions too when residency is strict.
     REQUIRED = ("provider", "account_id", "regions", "access_pattern")
+    REQUIRED_BY_KIND = {Kind.CLOUD_ACCOUNT: REQUIRED, Kind.DATA_CENTRE: ("site", "access_pattern")}
 
     def __str__(self):
+        if self.kind == self.Kind.DATA_CENTRE:
+            return f"Data centre {self.site}".strip()
         return f"{self.get_provider_display() or 'Cloud'} {self.account_id}".strip()
+
+    @property
+    def is_data_centre(self) -> bool:
+        return self.kind == self.Kind.DATA_CENTRE
 
     def clean(self):
         errors = {}
@@ -89,17 +110,23 @@ class CustomerCloudEnvironment(TenantOwned):
         ):
             if (getattr(self, f"{by_field}_id") is None) != (getattr(self, at_field) is None):
                 errors[at_field] = ValidationError("A sign-off records both who and when.", code="incomplete")
+        if self.network_isolation == self.NetworkIsolation.AIR_GAPPED and self.kind != self.Kind.DATA_CENTRE:
+            errors["network_isolation"] = ValidationError(
+                "Only the client's own data centre can be air-gapped: a cloud account is reached over the network.",
+                code="not_allowed",
+            )
         if errors:
             raise ValidationError(errors)
 
     @classmethod
-    def required_facts(cls, *, strict_residency: bool = False) -> tuple[str, ...]:
-        """The facts (field names) a customer-cloud project needs recorded."""
-        return cls.REQUIRED + (("residency_regions",) if strict_residency else ())
+    def required_facts(cls, *, strict_residency: bool = False, kind: str = Kind.CLOUD_ACCOUNT) -> tuple[str, ...]:
+        """The facts (field names) a customer-cloud project of this kind of environment needs recorded."""
+        return cls.REQUIRED_BY_KIND.get(kind, cls.REQUIRED) + (("residency_regions",) if strict_residency else ())
 
     def missing_facts(self, *, strict_residency: bool = False) -> list[str]:
         """The facts a switch to customer cloud needs that are not recorded (field names)."""
-        return [name for name in self.required_facts(strict_residency=strict_residency) if not getattr(self, name)]
+        required = self.required_facts(strict_residency=strict_residency, kind=self.kind)
+        return [name for name in required if not getattr(self, name)]
 
     def needs_residency_confirmation(self, *, strict_residency: bool = False) -> bool:
         """Residency is confirmed once there is something to confirm: agreed regions, or a strict requirement."""

@@ -35,6 +35,8 @@ from tenancy.access import Action, require
 from tenancy.models import Membership, Role
 
 ENVIRONMENT_FIELDS = [
+    "kind",
+    "site",
     "provider",
     "account_id",
     "regions",
@@ -62,8 +64,8 @@ SIGN_OFFS = {
 #: who gets into which account and how it is reached; the residency confirmation covers where
 #: the workloads and the data are.
 SIGN_OFF_FACTS = {
-    "access_pattern": frozenset({"provider", "account_id", "access_pattern", "network_isolation"}),
-    "data_residency": frozenset({"regions", "residency_regions"}),
+    "access_pattern": frozenset({"kind", "site", "provider", "account_id", "access_pattern", "network_isolation"}),
+    "data_residency": frozenset({"kind", "site", "regions", "residency_regions"}),
 }
 #: Tenant roles whose holders speak for the client.
 SIGNING_ROLES = frozenset({Role.CUSTOMER_ADMIN, Role.CUSTOMER_APPROVER})
@@ -166,7 +168,11 @@ def deployment_model_switch(
         if to_customer_cloud:
             strict = project.profile.residency == Residency.STRICT
             for name in stored.missing_facts(strict_residency=strict):
-                errors.setdefault(name, []).append("Required for a customer-cloud project.")
+                errors.setdefault(name, []).append(
+                    "Required for a project in the client's data centre."
+                    if stored.is_data_centre
+                    else "Required for a customer-cloud project."
+                )
         _raise_if(errors)
         env_before, env_after = _environment_changes(stored, env_before)
 

@@ -69,6 +69,11 @@ def deployment_model(request, pk):
             "form": form,
             "strict_residency": strict,
             "required_facts": environment_labels(CustomerCloudEnvironment.required_facts(strict_residency=strict)),
+            "required_data_centre_facts": environment_labels(
+                CustomerCloudEnvironment.required_facts(
+                    strict_residency=strict, kind=CustomerCloudEnvironment.Kind.DATA_CENTRE
+                )
+            ),
         },
     )
 
@@ -194,7 +199,8 @@ def project_section(*, user, project, actions=None) -> dict:
         card["sign_offs"] = [
             {
                 "kind": "access_pattern",
-                "label": SIGN_OFF_LABELS["access_pattern"],
+                "label": SIGN_OFF_LABELS["access_pattern"]
+                + (": who enters the site and how it is reached" if recorded.is_data_centre else ""),
                 "button": "Approve the access pattern",
                 "waiting": "Can be approved once the access pattern is recorded.",
                 "needed": True,
@@ -204,7 +210,8 @@ def project_section(*, user, project, actions=None) -> dict:
             },
             {
                 "kind": "data_residency",
-                "label": SIGN_OFF_LABELS["data_residency"],
+                "label": SIGN_OFF_LABELS["data_residency"]
+                + (": the data stays in this data centre" if recorded.is_data_centre else ""),
                 "button": "Confirm data residency",
                 "waiting": "Can be confirmed once the agreed residency regions are recorded.",
                 "needed": recorded.needs_residency_confirmation(strict_residency=strict),

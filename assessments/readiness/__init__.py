@@ -15,15 +15,20 @@ The rules come from the delivery organisation's experience, summarised in PRODUC
 - no MLOps skills → cloud API; on premises also needs hardware skills; cloud self-hosting needs
   container and cloud-infrastructure skills; hybrid needs all of them;
 - production in weeks → cloud API; self-hosting takes three to six months at least;
-- low or spiky volume → cloud API; high, steady volume → self-hosting pays off;
-- offline / air-gapped, or strict latency at the edge → local models only;
+- low or spiky volume → cloud API; high, steady volume → self-hosting pays off (judged by the
+  project's own cost estimate: its break-even volume, or none, when the API is the cheaper);
+- offline / air-gapped, limited connectivity or strict latency at the edge → local models only:
+  every option served from a remote region is ruled out, and so are a managed application and a
+  cloud account; the client's own data centre fits;
+- regulations → the certifications they ask of a provider, checked against the catalog;
+- the upfront budget against each option's upfront cost;
 - deep model changes → self-hosted open-weight models; prompting only → cloud API;
 - a generic task → cloud API; a highly specialised one → self-hosted customisation.
 """
 
 from assessments.readiness.engine import AT_RISK, BLOCKED, READY, Assessment, assess
-from assessments.readiness.facts import EnvironmentFacts, ProjectFacts, RoutingFacts
-from assessments.readiness.fit import Fit, Reason, deployment_fit, hosting_fit
+from assessments.readiness.facts import CostFacts, EnvironmentFacts, ProjectFacts, ProviderFacts, RoutingFacts
+from assessments.readiness.fit import Fit, Reason, deployment_fit, hosting_fit, label
 from assessments.readiness.gates import (
     CLIENT_ACCEPTED,
     FAILED,
@@ -47,10 +52,12 @@ __all__ = [
     "READY",
     "Assessment",
     "ChecklistItem",
+    "CostFacts",
     "EnvironmentFacts",
     "Fit",
     "Mismatch",
     "ProjectFacts",
+    "ProviderFacts",
     "Reason",
     "RoutingFacts",
     "assess",
@@ -58,5 +65,6 @@ __all__ = [
     "find_mismatches",
     "gate_keys",
     "hosting_fit",
+    "label",
     "stage_checklist",
 ]

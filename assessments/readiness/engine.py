@@ -3,6 +3,7 @@ add up to."""
 
 from dataclasses import dataclass
 
+from assessments.readiness.explain import why_recommended
 from assessments.readiness.facts import ProjectFacts
 from assessments.readiness.fit import Fit, best_option, deployment_fit, hosting_fit
 from assessments.readiness.gates import FAILED, ChecklistItem, stage_checklist
@@ -24,6 +25,8 @@ class Assessment:
     checklist: list[ChecklistItem]
     status: str
     blocking: list[str]
+    #: Why each recommended option wins: {"hosting": sentence, "deployment": sentence}.
+    why: dict[str, str]
 
 
 def assess(facts: ProjectFacts, *, target_stage: str | None = None) -> Assessment:
@@ -52,4 +55,8 @@ def assess(facts: ProjectFacts, *, target_stage: str | None = None) -> Assessmen
         checklist,
         status,
         blocking,
+        {
+            "hosting": why_recommended(hosting, recommended_hosting),
+            "deployment": why_recommended(deployment, recommended_deployment),
+        },
     )

@@ -2,20 +2,43 @@
 with the reasons that moved it, or excluded outright."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from assessments.readiness.certifications import certification_names
 from assessments.readiness.facts import (
     APPROACHES,
+    CLOUD_API,
     CUSTOMER_CLOUD,
+    CUSTOMER_DATA_CENTRE,
     DEPLOYMENT_MODELS,
-    EDGE_LATENCY_MS,
-    HIGH_VOLUME_DEFAULT,
-    LOW_VOLUME,
+    HYBRID,
     MANAGED,
+    ON_PREMISES,
     ON_PREMISES_LEAD_DAYS,
+    REMOTE,
+    SELF_HOSTED_CLOUD,
     SELF_HOSTING_LEAD_DAYS,
     SPIKY_PEAK_RATIO,
     ProjectFacts,
 )
+
+LABELS = {
+    CLOUD_API: "Cloud API",
+    SELF_HOSTED_CLOUD: "Self-hosted in cloud",
+    ON_PREMISES: "On premises",
+    HYBRID: "Hybrid",
+    MANAGED: "Managed application",
+    CUSTOMER_CLOUD: "Customer cloud",
+    CUSTOMER_DATA_CENTRE: "Client data centre",
+}
+
+
+def label(option: str) -> str:
+    return LABELS[option]
+
+
+def usd(value: Decimal) -> str:
+    return f"${value:,.0f}"
 
 
 @dataclass(frozen=True)
@@ -80,34 +103,10 @@ def hosting_fit(f: ProjectFacts) -> dict[str, Fit]:
         elif f.days_to_production < ON_PREMISES_LEAD_DAYS:
             onprem.add("timeline", -10, "Buying and racking hardware rarely fits in under six months.")
 
-    high_volume = f.break_even_requests or HIGH_VOLUME_DEFAULT
-    spiky = f.traffic_pattern == "spiky" or f.peak_ratio >= SPIKY_PEAK_RATIO
-    if f.monthly_requests < LOW_VOLUME or spiky:
-        why = "Spiky traffic" if spiky else "Low volume"
-        api.add("volume", 15, f"{why}: pay per use instead of idle capacity.")
-        cloud.add("volume", -10, f"{why}: GPUs sized for the peak sit idle most of the time.")
-        onprem.add("volume", -15, f"{why}: owned hardware sized for the peak is wasted between peaks.")
-        if spiky and f.monthly_requests >= LOW_VOLUME:
-            hybrid.add("volume", 10, "Spiky but substantial traffic: own capacity for the base, bursts to an API.")
-    elif f.monthly_requests >= high_volume:
-        text = f"High, steady volume ({f.monthly_requests:,} requests a month): self-hosting pays off."
-        cloud.add("volume", 15, text)
-        onprem.add("volume", 15, text)
-        hybrid.add("volume", 5, text)
-        api.add("volume", -10, "At this volume per-token fees outgrow the cost of own capacity.")
-
-    if f.connectivity == "offline":
-        text = "Offline or air-gapped: only models on local hardware can run."
-        api.add("connectivity", -100, text, exclude=True)
-        cloud.add("connectivity", -100, text, exclude=True)
-        hybrid.add("connectivity", -100, text, exclude=True)
-        onprem.add("connectivity", 30, text)
-    elif f.connectivity == "limited":
-        api.add("connectivity", -20, "Limited connectivity: every request depends on the link to the provider.")
-        onprem.add("connectivity", 15, "Limited connectivity: local models keep working without the link.")
-    if f.latency_need == "interactive" and f.latency_target_ms is not None and f.latency_target_ms < EDGE_LATENCY_MS:
-        api.add("latency", -20, f"A {f.latency_target_ms} ms target leaves no room for a round trip to a provider.")
-        onprem.add("latency", 15, "Strict latency at the edge: local models avoid the network round trip.")
+    _volume(f, fit)
+    _remote(f, fit)
+    _certifications(f, fit)
+    _upfront(f, fit)
 
     if f.customisation == "deep_changes":
         text = "Deep model changes need open-weight models you host yourself."
@@ -129,27 +128,139 @@ def hosting_fit(f: ProjectFacts) -> dict[str, Fit]:
     return fit
 
 
+def _volume(f: ProjectFacts, fit: dict[str, Fit]) -> None:
+    """Volume is judged by the project's own cost estimate: self-hosting pays off from its
+    break-even volume, and where the estimate finds none within capacity the API is the cheaper at
+    any volume. Without an estimate there is nothing to judge volume by (no stand-in figure)."""
+    api = fit[CLOUD_API]
+    spiky = f.traffic_pattern == "spiky" or f.peak_ratio >= SPIKY_PEAK_RATIO
+    if spiky:
+        api.add(
+            "volume", 10, f"Spiky traffic (peaks {f.peak_ratio}× the average): pay per use instead of idle capacity."
+        )
+        fit[SELF_HOSTED_CLOUD].add("volume", -10, "Spiky traffic: GPUs sized for the peak sit idle most of the time.")
+        fit[ON_PREMISES].add("volume", -15, "Spiky traffic: owned hardware sized for the peak is wasted between peaks.")
+    if f.cost is None:
+        api.add("volume", 0, "No cost estimate yet: volume is judged once there is one.")
+        return
+    above = []
+    for option in (SELF_HOSTED_CLOUD, ON_PREMISES, HYBRID):
+        if option not in f.cost.break_even:
+            continue
+        volume = f.cost.break_even[option]
+        if volume is None:
+            fit[option].add(
+                "volume",
+                -15,
+                "The cost estimate finds no volume within capacity at which it costs less than the API.",
+            )
+        elif f.monthly_requests >= volume:
+            above.append(option)
+            if option == HYBRID:
+                text = f"{f.monthly_requests:,} requests a month, above the break-even of {volume:,}: own capacity"
+                text += " pays off"
+                text += " for the base, with bursts to the API." if spiky else " for its share."
+                fit[option].add("volume", 10 if spiky else 5, text)
+            else:
+                steady = "" if spiky else ", steady"
+                fit[option].add(
+                    "volume",
+                    15,
+                    f"High{steady} volume: {f.monthly_requests:,} requests a month is above the break-even of "
+                    f"{volume:,}, so self-hosting pays off.",
+                )
+        else:
+            fit[option].add(
+                "volume",
+                -10,
+                f"{f.monthly_requests:,} requests a month is below the break-even of {volume:,}: the API is cheaper.",
+            )
+    if above:
+        api.add("volume", -10, "At this volume per-token fees outgrow the cost of own capacity.")
+    else:
+        api.add("volume", 15, "At this volume the cost estimate finds the API the cheaper: pay per use.")
+
+
+def _remote(f: ProjectFacts, fit: dict[str, Fit]) -> None:
+    """Offline or limited connectivity, or strict latency at the edge, rule out every option served
+    from a remote region: the cloud API, GPUs in a cloud region, and the hybrid's API share."""
+    why = f.remote_ruled_out
+    if not why:
+        return
+    criterion = "latency" if f.connectivity == "online" else "connectivity"
+    for option in REMOTE:
+        fit[option].add(criterion, -100, why, exclude=True)
+    fit[ON_PREMISES].add(criterion, 30, "Models on hardware at the site answer without the network.")
+
+
+def _certifications(f: ProjectFacts, fit: dict[str, Fit]) -> None:
+    """The regulations' certifications, against what the catalog records for each option's
+    provider and region. A cloud API lacking them is ruled out for regulated data."""
+    required = f.required_certifications
+    if not required:
+        return
+    for provider in f.providers:
+        option = fit[provider.option]
+        missing = required - provider.held
+        if not missing:
+            option.add("certifications", 5, f"{provider.name} holds {certification_names(required)} (catalog).")
+            continue
+        text = f"{provider.name} is not recorded as holding {certification_names(missing)}"
+        if provider.option == CLOUD_API and f.regulated:
+            option.add("certifications", -100, text + ": regulated data cannot go to it.", exclude=True)
+        elif provider.option == HYBRID:
+            option.add("certifications", -10, text + ": only unregulated traffic may take the API route.")
+        else:
+            option.add("certifications", -20 if f.regulated else -10, text + ".")
+    fit[ON_PREMISES].add("certifications", 5, "On the client's own hardware no provider's attestation is needed.")
+
+
+def _upfront(f: ProjectFacts, fit: dict[str, Fit]) -> None:
+    """Each option's upfront cost (hardware bought) against the upfront budget."""
+    if f.upfront_budget is None or f.cost is None:
+        return
+    for name, option in fit.items():
+        upfront = f.cost.upfront.get(name, Decimal("0"))
+        if upfront > f.upfront_budget:
+            option.add(
+                "budget",
+                -25,
+                f"Needs {usd(upfront)} upfront, over the upfront budget of {usd(f.upfront_budget)}.",
+            )
+        elif upfront > 0:
+            option.add("budget", 5, f"{usd(upfront)} upfront fits the upfront budget of {usd(f.upfront_budget)}.")
+
+
 def deployment_fit(f: ProjectFacts) -> dict[str, Fit]:
     fit = {option: Fit(option) for option in DEPLOYMENT_MODELS}
-    managed, customer = fit[MANAGED], fit[CUSTOMER_CLOUD]
+    managed, customer, centre = fit[MANAGED], fit[CUSTOMER_CLOUD], fit[CUSTOMER_DATA_CENTRE]
     if f.workload_type in {"campaign_activation", "workflow_automation"}:
         managed.add("workload", 15, "Campaigns and lighter automation fit a managed application: fastest rollout.")
     elif f.workload_type in {"regulated_workflow", "internal_operations", "media_document_system"}:
-        customer.add(
-            "workload",
-            15,
-            "Regulated, internal and document systems usually need client-controlled "
-            "infrastructure and change management.",
+        text = (
+            "Regulated, internal and document systems usually need client-controlled infrastructure and "
+            "change management."
         )
+        customer.add("workload", 15, text)
+        centre.add("workload", 10, text)
     if f.sensitive:
         customer.add("data", 20, "Sensitive data stays inside the client's own cloud account.")
+        centre.add("data", 20, "Sensitive data stays inside the client's own data centre.")
         managed.add("data", -20, "Sensitive data would leave the client's environment.")
     if f.days_to_production is not None and f.days_to_production < SELF_HOSTING_LEAD_DAYS:
         managed.add("timeline", 10, "A near production date favours the lighter managed delivery.")
         customer.add("timeline", -5, "The client's governance and change process add lead time.")
-    if f.connectivity == "offline":
-        customer.add("connectivity", 10, "Offline sites run inside infrastructure the client owns.")
-        managed.add("connectivity", -30, "A managed application cannot reach an offline site.")
+        centre.add("timeline", -10, "Hardware in the client's data centre and its change process add lead time.")
+    why = f.remote_ruled_out
+    if why:
+        criterion = "latency" if f.connectivity == "online" else "connectivity"
+        managed.add(
+            criterion, -100, why + " A managed application runs in the delivery organisation's region.", exclude=True
+        )
+        customer.add(criterion, -100, why + " A cloud account runs in a remote region.", exclude=True)
+        centre.add(criterion, 30, "The client's own data centre runs next to the site, on the client's terms.")
+    elif f.hardware == "none":
+        centre.add("team", -15, "No hardware operations skills: a client data centre needs them.")
     return fit
 
 

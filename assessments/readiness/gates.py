@@ -79,6 +79,18 @@ def _routing_ok(f):
     return True, ""
 
 
+def _upfront_within_budget(f):
+    if f.cost is None:
+        return False, "no cost estimate yet"
+    upfront = f.cost.upfront.get(f.hosting_approach, 0)
+    if upfront > f.upfront_budget:
+        return (
+            False,
+            f"the chosen option needs ${upfront:,.0f} upfront, over the upfront budget of ${f.upfront_budget:,.0f}",
+        )
+    return True, ""
+
+
 def _within_budget(f):
     if f.chosen_monthly_cost is None:
         return False, "no cost estimate yet"
@@ -102,9 +114,10 @@ GATES = (
     ),
     Gate(
         "environment_complete",
-        "Customer-cloud environment complete",
+        "Customer-controlled environment complete",
         "pilot",
-        "Provider, account, regions, access pattern and network isolation recorded.",
+        "For a cloud account: provider, account, regions and access pattern; for the client's data centre: the "
+        "site and access pattern. Network isolation recorded.",
         applies=_customer_cloud,
         check=_environment_complete,
     ),
@@ -189,6 +202,14 @@ GATES = (
         "The latest cost estimate of the chosen option within the monthly run budget.",
         applies=lambda f: f.monthly_budget is not None,
         check=_within_budget,
+    ),
+    Gate(
+        "upfront_within_budget",
+        "Upfront cost within budget",
+        "rollout",
+        "The chosen option's upfront cost (hardware bought) within the upfront budget.",
+        applies=lambda f: f.upfront_budget is not None,
+        check=_upfront_within_budget,
     ),
     Gate(
         "monitoring", "Monitoring in place", "production", "Dashboards and alerts on quality, latency, errors and cost."

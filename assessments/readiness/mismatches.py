@@ -2,18 +2,17 @@
 
 from dataclasses import dataclass
 
+from assessments.readiness.certifications import certification_names
 from assessments.readiness.facts import (
     CLOUD_API,
     CUSTOMER_CLOUD,
     HYBRID,
-    MANAGED,
     ON_PREMISES,
     ON_PREMISES_LEAD_DAYS,
-    SELF_HOSTED_CLOUD,
     SELF_HOSTING,
     SELF_HOSTING_LEAD_DAYS,
 )
-from assessments.readiness.fit import Fit
+from assessments.readiness.fit import Fit, label
 from assessments.readiness.gates import PROVIDER_TERMS_VERIFIED
 
 
@@ -44,12 +43,22 @@ def find_mismatches(f, hosting, deployment, best_hosting, best_deployment) -> li
                 f"({hosting[best_hosting].score} vs {chosen.score}).",
             )
         )
-    if deployment[best_deployment].score - deployment[f.deployment_model].score >= 20:
+    chosen_deployment = deployment[f.deployment_option]
+    if chosen_deployment.excluded:
+        found.append(
+            Mismatch(
+                "deployment_impossible",
+                "blocking",
+                f"{label(f.deployment_option)} cannot work here: {_top_reason(chosen_deployment)}",
+            )
+        )
+    elif deployment[best_deployment].score - chosen_deployment.score >= 20:
         found.append(
             Mismatch(
                 "deployment_fit",
                 "warning",
-                f"{label(best_deployment)} fits better than the chosen {label(f.deployment_model)}.",
+                f"{label(best_deployment)} fits better than the chosen {label(f.deployment_option)} "
+                f"({deployment[best_deployment].score} vs {chosen_deployment.score}).",
             )
         )
     uses_api = f.hosting_approach in {CLOUD_API, HYBRID}
@@ -62,6 +71,18 @@ def find_mismatches(f, hosting, deployment, best_hosting, best_deployment) -> li
                 "certifications and data-handling terms.",
             )
         )
+    found += _certification_mismatches(f)
+    if f.upfront_budget is not None and f.cost is not None:
+        upfront = f.cost.upfront.get(f.hosting_approach)
+        if upfront is not None and upfront > f.upfront_budget:
+            found.append(
+                Mismatch(
+                    "upfront_over_budget",
+                    "warning",
+                    f"{label(f.hosting_approach)} needs ${upfront:,.0f} upfront, over the upfront budget of "
+                    f"${f.upfront_budget:,.0f}.",
+                )
+            )
     if f.deployment_model == CUSTOMER_CLOUD:
         env = f.environment
         if (
@@ -79,7 +100,7 @@ def find_mismatches(f, hosting, deployment, best_hosting, best_deployment) -> li
                 Mismatch(
                     "customer_cloud_in_name_only",
                     "blocking",
-                    "Customer cloud in name only: missing " + ", ".join(missing) + ".",
+                    f"{label(f.deployment_option)} in name only: missing " + ", ".join(missing) + ".",
                 )
             )
     if f.hosting_approach == ON_PREMISES and f.hardware == "none":
@@ -124,12 +145,25 @@ def _top_reason(fit: Fit) -> str:
     return min(fit.reasons, key=lambda reason: reason.effect).text if fit.reasons else ""
 
 
-def label(option: str) -> str:
-    return {
-        CLOUD_API: "Cloud API",
-        SELF_HOSTED_CLOUD: "Self-hosted in cloud",
-        ON_PREMISES: "On premises",
-        HYBRID: "Hybrid",
-        MANAGED: "Managed application",
-        CUSTOMER_CLOUD: "Customer cloud",
-    }[option]
+def _certification_mismatches(f) -> list[Mismatch]:
+    """Regulated data handed to a provider the catalog does not record as holding what the
+    regulations ask: blocking until verified and recorded. A hybrid whose routing keeps sensitive
+    data on its own models hands the API only the rest."""
+    if not (f.required_certifications and f.regulated):
+        return []
+    if f.hosting_approach == HYBRID and f.routing.sensitive_to_self_hosted:
+        return []
+    provider = f.provider_for(f.hosting_approach)
+    if provider is None:
+        return []
+    missing = f.required_certifications - provider.held
+    if not missing:
+        return []
+    return [
+        Mismatch(
+            "certifications_unverified",
+            "blocking",
+            f"Regulated data goes to {provider.name}, which the catalog does not record as holding "
+            f"{certification_names(missing)}: verify and record them, or keep the data on own models.",
+        )
+    ]

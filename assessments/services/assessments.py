@@ -7,12 +7,16 @@ import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
 from assessments import readiness
-from assessments.models import Assessment, GateEvidence
+from assessments.cost_plan import plan_resolve
+from assessments.models import Assessment, GateEvidence, TenantCostDefaults
+from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
+from assessments.services.readiness_inputs import Certifications, stored_cost_facts
 from assessments.services.results import digest_of, document, results_store, standings_update
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
@@ -20,11 +24,13 @@ from webhooks.services import publish_many
 
 
 def assessment_inputs_load(projects) -> None:
-    """Set each project's ``rules`` (routing rules in order) and ``evidence`` (recorded checklist
-    items), two queries for the batch: plain rows grouped here cost a fraction of a prefetch,
-    which builds a queryset per project."""
+    """Set each project's ``rules`` (routing rules in order), ``evidence`` (recorded checklist
+    items), ``latest_cost`` (what the engine reads of its latest estimate) and ``providers`` (the
+    providers its options use, with their certifications): four queries for the batch. Plain rows
+    grouped here cost a fraction of a prefetch, which builds a queryset per project."""
     rules, evidence = defaultdict(list), defaultdict(set)
     project_ids = [project.pk for project in projects]
+    tenant_ids = {project.tenant_id for project in projects}
     for rule in (
         RoutingRule.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "position")
@@ -36,8 +42,26 @@ def assessment_inputs_load(projects) -> None:
         "project_id", "item", "expires_on", "accepted_at"
     ):
         evidence[project_id].add((item, expires_on, accepted_at is not None))
+    costs_by_estimate = stored_cost_facts(project.latest_estimate_id for project in projects)
+    certifications = Certifications()
+    defaults = {row.tenant_id: row for row in TenantCostDefaults.objects.filter(tenant_id__in=tenant_ids)}
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
+        project.latest_cost = costs_by_estimate.get(project.latest_estimate_id)
+        project.providers = certifications.providers_for(
+            project,
+            api_model=_api_model(project, defaults.get(project.tenant_id)),
+            environment=getattr(project, "environment", None),
+        )
+
+
+def _api_model(project, defaults) -> str:
+    """The API model of the plan in force (the project's, else its client's default, else the platform's)."""
+    try:
+        profile = project.cost_profile
+    except ObjectDoesNotExist:
+        profile = None
+    return plan_resolve(profile, defaults).api_model
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,6 +99,7 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
     if environment is not None:
         env = readiness.EnvironmentFacts(
             exists=True,
+            kind=environment.kind,
             missing=tuple(environment.missing_facts(strict_residency=profile.residency == "strict")),
             access_signed_off=environment.access_signed_off,
             residency_signed_off=environment.residency_signed_off,
@@ -113,7 +138,10 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
         evidence_waiting=tuple(sorted((item, reason) for item, reason in evidence if reason is not None)),
         monthly_budget=profile.monthly_budget,
         chosen_monthly_cost=project.latest_chosen_monthly,
-        break_even_requests=project.latest_break_even,
+        upfront_budget=profile.upfront_budget,
+        cost=project.latest_cost,
+        required_certifications=required_certifications(profile.regulations),
+        providers=project.providers,
     )
 
 
@@ -127,7 +155,13 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
     for project in projects:
         facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
         inputs = document(
-            facts.__dict__ | {"environment": facts.environment.__dict__, "routing": facts.routing.__dict__}
+            facts.__dict__
+            | {
+                "environment": facts.environment.__dict__,
+                "routing": facts.routing.__dict__,
+                "cost": facts.cost.__dict__ if facts.cost is not None else None,
+                "providers": [provider.__dict__ for provider in facts.providers],
+            }
         )
         digest = digest_of(inputs)
         if digest == project.latest_assessment_digest:
@@ -177,16 +211,23 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
 
 
 def _assessment_result(result: readiness.Assessment) -> dict:
+    """The stored result: every option's fit with its reasons (codes: ``criterion``; words:
+    ``text``), the mismatches (blocking and warnings), the checklist, and why the recommended
+    options win. The page and the API read this same document."""
     return {
-        "hosting": {
-            name: {"score": fit.score, "excluded": fit.excluded, "reasons": [r.__dict__ for r in fit.reasons]}
-            for name, fit in result.hosting.items()
-        },
-        "deployment": {
-            name: {"score": fit.score, "reasons": [r.__dict__ for r in fit.reasons]}
-            for name, fit in result.deployment.items()
-        },
+        "hosting": {name: _fit_document(fit) for name, fit in result.hosting.items()},
+        "deployment": {name: _fit_document(fit) for name, fit in result.deployment.items()},
         "mismatches": [m.__dict__ for m in result.mismatches],
         "checklist": [item.__dict__ for item in result.checklist],
         "blocking": result.blocking,
+        "why": result.why,
+    }
+
+
+def _fit_document(fit: readiness.Fit) -> dict:
+    return {
+        "label": readiness.label(fit.option),
+        "score": fit.score,
+        "excluded": fit.excluded,
+        "reasons": [r.__dict__ for r in fit.reasons],
     }

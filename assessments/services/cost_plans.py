@@ -21,8 +21,8 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     HybridMode,
-    Redundancy,
     Job,
+    Redundancy,
     TenantCostDefaults,
     ThroughputProfile,
 )

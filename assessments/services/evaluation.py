@@ -8,6 +8,7 @@ from assessments import costs, readiness
 from assessments.services.assessments import assessment_inputs_load, assessments_run, client_today, facts_for
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import evaluation_lock, projects_for_evaluation
+from assessments.services.readiness_inputs import cost_facts_of_estimate
 from projects.models import Project
 
 
@@ -32,7 +33,7 @@ def readiness_now(*, project: Project, target_stage: str, today=None) -> readine
     engines on freshly loaded facts, nothing stored. The approval gate asks this, not the stored
     assessment, which the debounced re-evaluation brings up to date only seconds after an edit, and
     which for a paused project has no target stage at all. The cost figures the gate reads
-    (budget, break-even) are estimated now too, unless the catalog cannot price the project, when
+    (budget, break-even, upfront) are estimated now too, unless the catalog cannot price the project, when
     the latest stored estimate's stand. None: the project has no requirements profile to assess."""
     projects = [loaded for loaded in projects_for_evaluation([project.pk]) if hasattr(loaded, "profile")]
     if not projects:
@@ -46,6 +47,6 @@ def readiness_now(*, project: Project, target_stage: str, today=None) -> readine
     else:
         estimate = costs.estimate(**engine_inputs)
         chosen = estimate.options.get(current.hosting_approach) or estimate.options["cloud_api"]
-        current.latest_chosen_monthly, current.latest_break_even = chosen.monthly, estimate.break_even_requests
+        current.latest_chosen_monthly, current.latest_cost = chosen.monthly, cost_facts_of_estimate(estimate)
     facts = facts_for(current, today=today or client_today(current.tenant_time_zone))
     return readiness.assess(facts, target_stage=target_stage)

@@ -16,6 +16,8 @@ class EnvironmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerCloudEnvironment
         fields = [
+            "kind",
+            "site",
             "provider",
             "account_id",
             "regions",

@@ -104,16 +104,23 @@ class ProjectDetailSerializer(ProjectListSerializer):
     def get_deployment_card(self, project) -> dict:
         environment = getattr(project, "environment", None)
         where = project.get_deployment_model_display()
-        if project.is_customer_cloud and environment is not None:
+        data_centre = project.is_customer_cloud and environment is not None and environment.is_data_centre
+        if data_centre:
+            where += f": the client's own data centre, {environment.site or 'site not recorded'}"
+        elif project.is_customer_cloud and environment is not None:
             where += (
                 f": {environment.get_provider_display()} {environment.account_id}, {', '.join(environment.regions)}"
             )
+        if data_centre:
+            who = f"{project.tenant.name}, in its own data centre"
+        elif project.is_customer_cloud:
+            who = f"{project.tenant.name}, under its own cloud account"
+        else:
+            who = "The delivery organisation operates the application"
         return DeploymentCardSerializer(
             {
                 "where_it_runs": where,
-                "who_controls_it": f"{project.tenant.name}, under its own cloud account"
-                if project.is_customer_cloud
-                else "The delivery organisation operates the application",
+                "who_controls_it": who,
                 "stage": project.get_stage_display(),
                 "evidence": [f"{link.get_kind_display()}: {link.title}" for link in project.evidence_links.all()],
             }

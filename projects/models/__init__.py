@@ -1,4 +1,8 @@
 from projects.models.profile import (
+    MAX_INPUT_TOKENS,
+    MAX_MONTHLY_REQUESTS,
+    MAX_MONTHLY_TOKENS,
+    MAX_OUTPUT_TOKENS,
     TECHNICAL_FIELDS,
     Capability,
     Connectivity,
@@ -34,6 +38,10 @@ from projects.models.rollout import (
 )
 
 __all__ = [
+    "MAX_INPUT_TOKENS",
+    "MAX_MONTHLY_REQUESTS",
+    "MAX_MONTHLY_TOKENS",
+    "MAX_OUTPUT_TOKENS",
     "PIPELINE",
     "PLATFORM_ADMIN",
     "PROMOTION_TARGETS",

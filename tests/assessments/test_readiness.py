@@ -11,6 +11,7 @@ from assessments.readiness import (
     NOT_APPLICABLE,
     PASSED,
     READY,
+    CostFacts,
     EnvironmentFacts,
     ProjectFacts,
     RoutingFacts,
@@ -66,7 +67,17 @@ AIR_GAPPED = ProjectFacts(
     days_to_production=300,
     environment=SIGNED_ENV,
 )
-# Steady, high-volume document processing with a capable team.
+
+
+def break_even_at(volume):
+    """Cost facts of an estimate whose break-even (self-hosting against the API) is ``volume``."""
+    return CostFacts(
+        break_even=dict.fromkeys(("self_hosted_cloud", "on_premises", "hybrid"), volume),
+        upfront={"cloud_api": D("0"), "self_hosted_cloud": D("0"), "on_premises": D("600000"), "hybrid": D("0")},
+    )
+
+
+# Steady, high-volume document processing with a capable team; its estimate breaks even at 3M a month.
 DOCUMENTS = ProjectFacts(
     stage="pilot",
     deployment_model="managed_application",
@@ -78,6 +89,7 @@ DOCUMENTS = ProjectFacts(
     mlops="mature",
     infrastructure="mature",
     days_to_production=240,
+    cost=break_even_at(3_000_000),
 )
 # A research project that changes the model itself.
 RESEARCH = ProjectFacts(
@@ -172,12 +184,29 @@ def test_steady_high_volume_documents_favour_self_hosting():
 
 
 def test_break_even_from_the_cost_engine_decides_what_high_volume_means():
-    modest = ProjectFacts(**{**DOCUMENTS.__dict__, "monthly_requests": 2_000_000})
-    assert not [r for r in assess(modest).hosting["self_hosted_cloud"].reasons if r.criterion == "volume"]
-    with_break_even = ProjectFacts(**{**modest.__dict__, "break_even_requests": 1_500_000})
-    assert [
-        r.effect for r in assess(with_break_even).hosting["self_hosted_cloud"].reasons if r.criterion == "volume"
-    ] == [15]
+    def volume_effects(cost, option="self_hosted_cloud"):
+        facts = ProjectFacts(**{**DOCUMENTS.__dict__, "monthly_requests": 2_000_000, "cost": cost})
+        return [r.effect for r in assess(facts).hosting[option].reasons if r.criterion == "volume"]
+
+    assert volume_effects(break_even_at(1_500_000)) == [15]
+    assert volume_effects(break_even_at(1_500_000), "cloud_api") == [-10]
+    assert volume_effects(break_even_at(5_000_000)) == [-10]
+    assert volume_effects(break_even_at(5_000_000), "cloud_api") == [15]
+    # No estimate yet: volume is not judged, by no stand-in figure either way.
+    assert volume_effects(None) == []
+    assert volume_effects(None, "cloud_api") == [0]
+
+
+def test_no_break_even_means_the_api_is_cheaper_at_any_volume():
+    """Issue 15: the cost engine's "no break-even" is never replaced by a default volume."""
+    facts = ProjectFacts(**{**DOCUMENTS.__dict__, "monthly_requests": 400_000_000, "cost": break_even_at(None)})
+    result = assess(facts)
+    for option in ("self_hosted_cloud", "on_premises", "hybrid"):
+        (reason,) = [r for r in result.hosting[option].reasons if r.criterion == "volume"]
+        assert reason.effect < 0
+        assert "no volume within capacity" in reason.text
+    assert not any("pays off" in r.text for fit in result.hosting.values() for r in fit.reasons)
+    assert [r.effect for r in result.hosting["cloud_api"].reasons if r.criterion == "volume"] == [15]
 
 
 def test_deep_customisation_on_a_cloud_api_is_flagged():

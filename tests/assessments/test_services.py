@@ -222,7 +222,7 @@ def test_evaluating_many_at_once_assesses_with_the_estimate_just_stored(project,
     assert (result["estimate"]["stored"], result["assessment"]["stored"]) == (1, 1)
     estimate, assessment = CostEstimate.objects.get(), Assessment.objects.get()
     assert D(str(assessment.inputs["chosen_monthly_cost"])) == estimate.chosen_monthly > 0
-    assert assessment.inputs["break_even_requests"] == estimate.break_even_requests
+    assert assessment.inputs["cost"]["break_even"]["self_hosted_cloud"] == estimate.break_even_requests
     assert evaluate_many([project.pk]) == {
         "estimate": {"projects": 1, "stored": 0, "unchanged": 1, "failed": {}},
         "assessment": {"projects": 1, "stored": 0, "unchanged": 1},

@@ -40,6 +40,8 @@ def environment(project, people):
 
 def posted(environment, **changes):
     data = {
+        "kind": environment.kind,
+        "site": environment.site,
         "provider": environment.provider,
         "account_id": environment.account_id,
         "regions": json.dumps(environment.regions),

@@ -76,9 +76,11 @@ def test_the_valid_changes_cover_every_profile_field():
 # --- Field rules: ranges, choices, formats ------------------------------------------------------
 
 RANGES = [
-    ("monthly_requests", [0, 10**12], [-1, 10**12 + 1]),
-    ("avg_input_tokens", [1, 2_000_000], [0, 2_000_001]),
-    ("avg_output_tokens", [0, 200_000], [-1, 200_001]),
+    # Issue 15: volumes beyond any real deployment (10^12 a month) and tokens per request in the
+    # millions are refused, not accepted to swamp the portfolio.
+    ("monthly_requests", [0, 10**10], [-1, 10**10 + 1, 10**12]),
+    ("avg_input_tokens", [1, 1_000_000], [0, 1_000_001, 2_000_000]),
+    ("avg_output_tokens", [0, 128_000], [-1, 128_001, 200_000]),
     ("cached_input_percent", [D("0"), D("100")], [D("-0.01"), D("100.01"), D("12.345")]),
     ("peak_ratio", [D("1"), D("1000")], [D("0.99"), D("1000.01"), D("1.001")]),
     ("latency_target_ms", [10, 600_000], [9, 600_001]),
@@ -146,6 +148,8 @@ CROSS_FIELD_REFUSALS = [
     ({"residency": "strict", "residency_region": "   "}, "residency_region"),
     ({"latency_need": "interactive", "latency_target_ms": None}, "latency_target_ms"),
     ({"traffic_pattern": "spiky", "peak_ratio": D("1")}, "peak_ratio"),
+    ({"monthly_requests": 10**10, "avg_input_tokens": 100_000}, "monthly_requests"),
+    ({"monthly_requests": 1_000_000_000, "avg_input_tokens": 1_000_000}, "monthly_requests"),
     ({"data_sensitivity": "regulated", "regulations": []}, "regulations"),
     ({"data_categories": ["health"], "data_sensitivity": "internal"}, "data_sensitivity"),
     ({"data_categories": ["financial"], "data_sensitivity": "public"}, "data_sensitivity"),
@@ -157,6 +161,7 @@ CROSS_FIELD_ACCEPTED = [
     {"latency_need": "batch", "latency_target_ms": None},
     {"traffic_pattern": "spiky", "peak_ratio": D("1.01")},
     {"traffic_pattern": "steady", "peak_ratio": D("1")},
+    {"monthly_requests": 10**10, "avg_input_tokens": 9_000, "avg_output_tokens": 1_000},
     {"data_sensitivity": "regulated", "regulations": ["gdpr"]},
     {"data_sensitivity": "confidential", "regulations": []},
     {"data_categories": ["health"], "data_sensitivity": "confidential"},

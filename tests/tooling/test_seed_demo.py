@@ -77,6 +77,10 @@ def test_each_demo_tenant_has_a_varied_portfolio_a_policy_a_freeze_and_a_pending
         "on_premises",
         "hybrid",
     }
+    # Customer-controlled means a cloud account or the client's own data centre (issue 15).
+    hangar = Project.objects.get(code="MON-HANGAR")
+    assert (hangar.environment.kind, hangar.environment.network_isolation) == ("data_centre", "air_gapped")
+    assert hangar.environment.access_signed_off
     for tenant in Tenant.objects.all():
         assert ApprovalPolicy.objects.filter(tenant=tenant).exists()
         assert FreezeWindow.objects.filter(tenant=tenant).exists()

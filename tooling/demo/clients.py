@@ -99,6 +99,35 @@ def aws(account, *regions, residency=()):
     }
 
 
+def data_centre(site, *, air_gapped=False):
+    """The client's own data centre: a site instead of a provider, account and regions."""
+    return {
+        "kind": "data_centre",
+        "site": site,
+        "access_pattern": "Named engineers on site with the client's badge; no remote vendor access.",
+        "network_isolation": "air_gapped" if air_gapped else "private_network",
+        "change_process_reference": "Client maintenance change board",
+    }
+
+
+#: A site cut off from the internet: the hangar's line-maintenance floor.
+AIR_GAPPED_SITE = {
+    "data_sensitivity": "confidential",
+    "data_categories": ["trade_secrets"],
+    "monthly_requests": 150_000,
+    "avg_input_tokens": 1500,
+    "avg_output_tokens": 250,
+    "traffic_pattern": "steady",
+    "peak_ratio": Decimal("2"),
+    "latency_target_ms": 3000,
+    "connectivity": "offline",
+    "mlops_capability": "some",
+    "hardware_capability": "mature",
+    "infrastructure_capability": "some",
+    "upfront_budget": Decimal("400000"),
+}
+
+
 HYBRID_SPLIT = [
     {
         "position": 1,
@@ -183,6 +212,17 @@ TENANTS = [
                 aws("4411-2093-7781", "ap-southeast-1", residency=["ap-southeast-1"]),
                 routing=HYBRID_SPLIT,
                 pending=True,
+            ),
+            DemoProject(
+                "MON-HANGAR",
+                "Hangar line-maintenance assistant",
+                "Answers technicians from the manuals on the hangar floor, which has no outside network.",
+                WorkloadType.INTERNAL_OPERATIONS,
+                Stage.PROOF_OF_CONCEPT,
+                DeploymentModel.CUSTOMER_CLOUD,
+                HostingApproach.ON_PREMISES,
+                AIR_GAPPED_SITE,
+                data_centre("Changi hangar 4, line-maintenance floor", air_gapped=True),
             ),
             DemoProject(
                 "MON-CREW",

@@ -196,6 +196,14 @@ class PlannedProject:
 # --- Pure helpers -----------------------------------------------------------------------------
 
 
+#: What a generated cloud account's network isolation may be.
+CLOUD_ISOLATIONS = [
+    value
+    for value in CustomerCloudEnvironment.NetworkIsolation.values
+    if value != CustomerCloudEnvironment.NetworkIsolation.AIR_GAPPED
+]
+
+
 def pick(rng: random.Random, weights: dict):
     return rng.choices(list(weights), list(weights.values()))[0]
 
@@ -303,7 +311,8 @@ def environment_row(rng, p: PlannedProject, profile: dict) -> dict:
         "access_pattern": "Role in the client's account, assumed through the client's single sign-on."
         if complete or rng.random() < 0.5
         else "",
-        "network_isolation": rng.choice(CustomerCloudEnvironment.NetworkIsolation.values),
+        # Cloud accounts: air-gapped is for the client's own data centre.
+        "network_isolation": rng.choice(CLOUD_ISOLATIONS),
         "change_process_reference": f"CAB-{p.client.index + 1:04d}" if complete else "",
         "access_approved_by_id": p.client.admin if complete else None,
         "access_approved_at": signed if complete else None,
