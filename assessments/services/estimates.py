@@ -438,6 +438,7 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
 
 def _record_prices_and_plan(row: CostEstimate, record: dict) -> None:
     """The catalog rows the estimate was priced from, and the plan it used, stored on it."""
-    row.api_price_id = record["sources"]["api_price"]["id"]
-    row.gpu_price_id = record["sources"]["gpu_price"]["id"]
+    # A site without cloud access is priced on owned servers only: no API or GPU price is used.
+    row.api_price_id = (record["sources"].get("api_price") or {}).get("id")
+    row.gpu_price_id = (record["sources"].get("gpu_price") or {}).get("id")
     row.plan = document(record["plan"])

@@ -12,7 +12,7 @@ from decimal import Decimal as D
 import pytest
 
 from assessments.catalog import prices_import, reference_catalog_load
-from assessments.services.estimates import cost_profile_update
+from assessments.services.cost_plans import cost_plan_update
 from projects.models import Project
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -150,7 +150,7 @@ def test_regulated_data_on_an_api_without_the_certification_is_blocked(lead, ten
     assert "PCI DSS attestation of compliance" in blocking
 
     on_azure = create(lead, tenant, code="SEED-001B", **profile)
-    cost_profile_update(project=Project.objects.get(pk=on_azure), actor=people["lead"], api_model="azure:gpt-4o")
+    cost_plan_update(project=Project.objects.get(pk=on_azure), actor=people["lead"], api_model="azure:gpt-4o")
     result = assessed(lead, on_azure)
     assert "certifications_unverified" not in codes(result)
     assert not result["result"]["hosting"]["cloud_api"]["excluded"]
@@ -243,7 +243,7 @@ def test_high_steady_volume_past_the_break_even_makes_self_hosting_pay_off(lead,
         mlops_capability="mature",
         infrastructure_capability="mature",
     )
-    cost_profile_update(project=Project.objects.get(pk=project), actor=people["lead"], api_model="openai:gpt-4o")
+    cost_plan_update(project=Project.objects.get(pk=project), actor=people["lead"], api_model="openai:gpt-4o")
     result = assessed(lead, project)
     break_even = estimate(lead, project)["break_even_requests"]
     assert break_even is not None
