@@ -270,7 +270,7 @@ def test_no_break_even_means_the_api_is_cheaper_whatever_the_volume(lead, tenant
         infrastructure_capability="mature",
     )
     result = assessed(lead, project)
-    assert estimate(lead, project)["break_even_requests"] is None
+    assert estimate(lead, project)["result"]["break_evens"]["self_hosted_cloud"]["requests"] is None
     (reason,) = reasons(result, "self_hosted_cloud", "volume")
     assert reason["effect"] < 0
     assert "no volume within capacity" in reason["text"]
@@ -331,7 +331,7 @@ def test_on_premises_hardware_against_the_upfront_budget(lead, tenant):
         infrastructure_capability="mature",
     )
     result = assessed(lead, project)
-    upfront = D(str(estimate(lead, project)["result"]["options"]["on_premises"]["detail"]["upfront"]))
+    upfront = D(str(estimate(lead, project)["result"]["options"]["on_premises"]["upfront"]))
     assert upfront > 50_000
     (reason,) = reasons(result, "on_premises", "budget")
     assert reason["effect"] < 0
