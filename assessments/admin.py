@@ -15,6 +15,7 @@ from assessments.models import (
     TenantDiscount,
     ThroughputProfile,
 )
+from assessments.services.certifications import provider_certification_record, provider_certification_remove
 from assessments.services.cost_plans import cost_plan_update, plan_inputs_from_stored, tenant_cost_defaults_update
 from assessments.tasks import price_added
 from audit.admin_base import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
@@ -41,9 +42,25 @@ class PriceAdmin(CatalogAdmin):
 
 
 @admin.register(ProviderCertification)
-class ProviderCertificationAdmin(CatalogAdmin):
+class ProviderCertificationAdmin(ServiceAdmin):
+    """Recorded, re-checked and removed through the service, as on the catalog page: each change
+    re-assesses the projects it concerns."""
+
     list_display = ["provider_name", "provider", "region", "certification", "verified_on", "source"]
     list_filter = ["certification", "provider"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["provider", "region", "certification"] if obj else []
+
+    def run_service(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ("verified_on", "source", "provider_name")}
+        for name in ("provider", "region", "certification"):
+            fields[name] = getattr(obj, name) if change else form.cleaned_data[name]
+        row, _ = provider_certification_record(actor=request.user, **fields)
+        return row
+
+    def delete_service(self, request, obj):
+        provider_certification_remove(actor=request.user, certification=obj)
 
 
 @admin.register(ApiModelPrice)

@@ -9,6 +9,8 @@ PROVIDER_CERTIFICATIONS = Path(__file__).resolve().parent / "fixtures" / "provid
 
 
 def load_certifications(provider_certification) -> None:
+    """Record the shipped certifications, each with its provider's source page and date (an
+    existing row's source and date are brought up to the file's)."""
     data = json.loads(PROVIDER_CERTIFICATIONS.read_text())
     for provider in data["providers"]:
         for certification in provider["certifications"]:
@@ -18,7 +20,7 @@ def load_certifications(provider_certification) -> None:
                 certification=certification,
                 defaults={
                     "provider_name": provider["name"],
-                    "verified_on": data["verified_on"],
-                    "source": data["source"],
+                    "verified_on": provider["listed_on"],
+                    "source": provider["source"],
                 },
             )

@@ -1,5 +1,6 @@
 from django import forms
 
+from assessments.readiness.certifications import CERTIFICATIONS
 from assessments.services.cost_plans import CHOICE_INPUTS, PLAN_INPUTS
 
 
@@ -73,3 +74,29 @@ class CostPlanForm(forms.Form):
     def changed_inputs(self) -> dict:
         """The fields changed from what the plan holds, for the service (empty text: the default)."""
         return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class CertificationForm(forms.Form):
+    """A certification a provider holds, as checked on a date: the page's side of
+    ``services.certifications.provider_certification_record``, which holds the rules."""
+
+    provider = forms.CharField(
+        label="Provider key",
+        max_length=64,
+        help_text="As model keys and environments name it: openai, anthropic, aws, azure, gcp…",
+    )
+    provider_name = forms.CharField(
+        label="Provider name", max_length=100, required=False, help_text="Empty: the name already on record."
+    )
+    certification = forms.ChoiceField(label="Certification or agreement", choices=list(CERTIFICATIONS.items()))
+    region = forms.CharField(
+        label="Region", max_length=64, required=False, help_text="Empty: it holds in every region of the provider."
+    )
+    verified_on = forms.DateField(
+        label="Checked on", widget=forms.DateInput(attrs={"type": "date"}), help_text="The day you checked the source."
+    )
+    source = forms.CharField(
+        label="Source",
+        max_length=200,
+        help_text="Where it can be checked again: the provider's trust or compliance page.",
+    )

@@ -261,6 +261,7 @@ class Job(models.Model):
         COST = "cost", "Cost recalculation"
         PRICE_FAN_OUT = "price_fan_out", "Recalculation after a price change"
         COST_DEFAULTS = "cost_defaults", "Recalculation after a change of a client's cost defaults"
+        CERTIFICATIONS = "certifications", "Re-assessment after a change of a provider's certifications"
         NIGHTLY = "nightly", "Nightly re-run"
         PRICE_IMPORT = "price_import", "Price import"
 

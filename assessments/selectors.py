@@ -13,10 +13,12 @@ from assessments.models import (
     GpuInstancePrice,
     HardwareProfile,
     Job,
+    ProviderCertification,
     TenantCostDefaults,
     ThroughputProfile,
 )
 from assessments.pricing import place_of
+from assessments.readiness.certifications import required_certifications
 from projects.models import DeploymentModel, Project
 from tenancy.access import Action, allowed_actions, holders, restrict
 
@@ -139,6 +141,11 @@ def price_import_jobs():
     return Job.objects.filter(kind=Job.Kind.PRICE_IMPORT).select_related("requested_by")
 
 
+def provider_certifications():
+    """The catalog's provider certifications, by provider, region and certification."""
+    return ProviderCertification.objects.order_by("provider_name", "provider", "region", "certification")
+
+
 # --- Who a price change affects ----------------------------------------------------------------
 
 
@@ -190,6 +197,24 @@ def projects_affected_by_prices(*, api_models=(), gpu_prices=()) -> list[int]:
             if any(instance == row_instance and place.admits(p, r) for p, row_instance, r in gpu_prices):
                 affected.add(pk)
     return sorted(affected)
+
+
+def projects_affected_by_certifications(providers) -> list[int]:
+    """The ids of the projects whose readiness reads these providers' certifications: those under a
+    regulation that asks a provider for one (``readiness.certifications``), whose API model in force
+    is from one of the providers or whose environment is one of their cloud accounts."""
+    providers = sorted(set(providers))
+    if not providers:
+        return []
+    uses = Q(environment__provider__in=providers)
+    for provider in providers:
+        uses |= Q(effective_api_model__startswith=f"{provider}:")
+    candidates = (
+        Project.objects.annotate(effective_api_model=_plan_in_force("api_model"))
+        .filter(uses)
+        .values_list("pk", "profile__regulations")
+    )
+    return sorted(pk for pk, regulations in candidates if required_certifications(regulations or ()))
 
 
 def _plan_in_force(name: str):

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from assessments.catalog import prices_import
 from assessments.jobs import CHUNK_SIZE, chunk_not_queued, chunk_run, chunked, job_request, job_run, job_split
 from assessments.models import ApiModelPrice, GpuInstancePrice, Job
-from assessments.selectors import projects_affected_by_prices
+from assessments.selectors import projects_affected_by_certifications, projects_affected_by_prices
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.evaluation import evaluate_many, project_evaluate
@@ -55,14 +55,16 @@ def recalculate_costs(job_id: int):
 
 @shared_task(name="assessments.fan_out")
 def fan_out(job_id: int):
-    """Split a price change, a change of a client's cost defaults or the nightly run into chunks of
-    projects, one task per chunk."""
+    """Split a price change, a change of a client's cost defaults or of a provider's certifications,
+    or the nightly run into chunks of projects, one task per chunk."""
     job = Job.objects.get(pk=job_id)
     if job.kind == Job.Kind.PRICE_FAN_OUT:
         project_ids = projects_affected_by_prices(
             api_models=job.parameters.get("api_models", ()),
             gpu_prices=[tuple(row) for row in job.parameters.get("gpu_prices", ())],
         )
+    elif job.kind == Job.Kind.CERTIFICATIONS:
+        project_ids = projects_affected_by_certifications(job.parameters.get("providers", ()))
     elif job.kind == Job.Kind.COST_DEFAULTS:
         project_ids = Project.objects.filter(tenant_id=job.tenant_id).order_by("pk").values_list("pk", flat=True)
     else:
@@ -96,6 +98,9 @@ def recalculate_chunk(self, job_id: int, index: int, project_ids: list[int]):
             both = evaluate_many(project_ids, job=job)
             result = both["estimate"]
             result["assessments_stored"] = both["assessment"]["stored"]
+        elif job.kind == Job.Kind.CERTIFICATIONS:
+            # Certifications feed readiness only: the estimates stand.
+            result = assessments_run(project_ids, job=job)
         else:
             result = estimates_recalculate(project_ids, job=job)
         result.pop("failed", None)

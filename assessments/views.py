@@ -37,12 +37,12 @@ from assessments.selectors import (
     throughput_profiles,
 )
 from assessments.services.cost_plans import (
-    CHOICE_INPUTS,
     PLAN_INPUTS,
     cost_plan_of,
     cost_plan_update,
     plan_inputs,
     plan_origins,
+    plan_value_shown,
 )
 from assessments.services.gates import EVIDENCE_ITEMS
 from assessments.tasks import price_import_request, recalculate_costs
@@ -156,7 +156,7 @@ def cost_plan_section(project, *, form=None) -> dict:
     rows = [
         {
             "label": COST_PLAN_LABELS[name],
-            "value": _shown(name, values[name]),
+            "value": plan_value_shown(name, values[name]),
             "origin": origins[name],
         }
         for name in PLAN_INPUTS
@@ -166,16 +166,6 @@ def cost_plan_section(project, *, form=None) -> dict:
         "cost_plan_rows": rows,
         "cost_plan_form": form or CostPlanForm(plan=plan, in_force=values, origins=origins),
     }
-
-
-def _shown(name, value):
-    if name in CHOICE_INPUTS:
-        return CHOICE_INPUTS[name](value).label
-    if name == "hardware_profile" and not value:
-        return "The server that matches the GPU"
-    if name in {"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"}:
-        return f"USD {value:,}"
-    return value
 
 
 def fit_rows(assessment) -> list[dict]:

@@ -6,7 +6,6 @@ skipped before any recipient is looked up.
 """
 
 import datetime
-import zoneinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from assessments.models import GateEvidence
 from assessments.services.gates import EVIDENCE_ITEMS
+from core.moments import client_today
 from notifications import recipients
 from notifications.events import evidence_link, inbox_link
 from notifications.models import Kind, Notification
@@ -75,7 +75,7 @@ def evidence_reminders(*, now: datetime.datetime | None = None) -> list[int]:
     ).select_related("project__tenant")
     due = []
     for evidence in candidates.order_by("expires_on", "pk"):
-        today = timezone.localtime(now, zoneinfo.ZoneInfo(evidence.project.tenant.time_zone)).date()
+        today = client_today(evidence.project.tenant.time_zone, at=now)
         if today <= evidence.expires_on <= today + datetime.timedelta(days=days):
             due.append(evidence)
     keys = {evidence.pk: f"evidence.expiring:{evidence.pk}:{evidence.expires_on.isoformat()}" for evidence in due}

@@ -1,4 +1,5 @@
-"""Gate evidence and cost plans in the API: what they say, and the bodies that change them."""
+"""Gate evidence, cost plans, clients' cost defaults and provider certifications in the API: what
+they say, and the bodies that change them."""
 
 from decimal import Decimal
 
@@ -6,8 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments import readiness
-from assessments.models import GateEvidence, HybridMode, Redundancy
-from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins
+from assessments.models import GateEvidence, HybridMode, ProviderCertification, Redundancy
+from assessments.readiness.certifications import CERTIFICATIONS
+from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins, tenant_cost_defaults_of
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
 
 #: The checklist items evidence can satisfy, as choices (named ``EvidenceItemEnum`` in the schema).
@@ -100,70 +102,49 @@ class GateEvidenceRecordSerializer(serializers.Serializer):
     )
 
 
+def _optional_text(help_text: str, *, choices=None):
+    """A cost plan's text field: optional, and null or "" leaves it to the defaults."""
+    if choices is not None:
+        return serializers.ChoiceField(
+            choices=choices, required=False, allow_null=True, allow_blank=True, help_text=help_text
+        )
+    return serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text=help_text)
+
+
+def _optional_number(help_text: str):
+    """A cost plan's number: optional, null leaves it to the defaults; the service checks its range
+    (``services.cost_plans.NUMBER_INPUTS``), so every bound is said once."""
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text=help_text
+    )
+
+
 class CostPlanValuesSerializer(serializers.Serializer):
     """The fields of a cost plan, in per cent for shares. In a write, each is optional and null or
     "" leaves it to the defaults (the client's, then the platform's); fields not sent stay as they are."""
 
-    api_model = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, help_text="provider:model with a price in the catalog."
+    api_model = _optional_text("provider:model with a price in the catalog.")
+    size_class = _optional_text("Model size class in the catalog, e.g. 8b, 70b.")
+    gpu_instance = _optional_text("GPU instance type in the catalog, e.g. g5.xlarge.")
+    hardware_profile = _optional_text("On-premises server in the catalog; blank: the one matching the GPU.")
+    on_premises_redundancy = _optional_text(
+        "n_plus_one: one spare server for availability; none: no spare.", choices=Redundancy.choices
     )
-    size_class = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, help_text="Model size class in the catalog, e.g. 8b, 70b."
-    )
-    gpu_instance = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, help_text="GPU instance type in the catalog, e.g. g5.xlarge."
-    )
-    hardware_profile = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="On-premises server in the catalog; blank: the one matching the GPU.",
-    )
-    on_premises_redundancy = serializers.ChoiceField(
-        choices=Redundancy.choices,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="n_plus_one: one spare server for availability; none: no spare.",
-    )
-    utilisation_percent = serializers.DecimalField(
-        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="1 to 100."
-    )
+    utilisation_percent = _optional_number("1 to 100.")
     min_replicas = serializers.IntegerField(required=False, allow_null=True, help_text="1 to 1000.")
-    staff_fte = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        required=False,
-        allow_null=True,
-        help_text="Full-time engineers, 0 to 100.",
+    staff_fte = _optional_number("Full-time engineers, 0 to 100.")
+    staff_loaded_monthly = _optional_number("USD a month per engineer.")
+    hybrid_mode = _optional_text(
+        "share: a share of traffic self-hosted; base_and_burst: base load self-hosted, bursts to the API.",
+        choices=HybridMode.choices,
     )
-    staff_loaded_monthly = serializers.DecimalField(
-        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="USD a month per engineer."
+    hybrid_self_hosted_percent = _optional_number("Share of traffic served self-hosted under hybrid, 0 to 100.")
+    hybrid_api_percent = _optional_number(
+        "Share served by the cloud API, 0 to 100; with the self-hosted share, adds up to 100."
     )
-    hybrid_mode = serializers.ChoiceField(choices=HybridMode.choices, required=False, allow_null=True, allow_blank=True)
-    hybrid_self_hosted_percent = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        required=False,
-        allow_null=True,
-        help_text="Share of traffic served self-hosted under hybrid, 0 to 100.",
-    )
-    hybrid_api_percent = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        required=False,
-        allow_null=True,
-        help_text="Share served by the cloud API, 0 to 100; with the self-hosted share, adds up to 100.",
-    )
-    electricity_per_kwh = serializers.DecimalField(
-        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="USD per kWh, 0 to 10."
-    )
-    colocation_per_kw_month = serializers.DecimalField(
-        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="USD per kW a month."
-    )
-    pue = serializers.DecimalField(
-        max_digits=None, decimal_places=None, required=False, allow_null=True, help_text="1 to 3."
-    )
+    electricity_per_kwh = _optional_number("USD per kWh, 0 to 10.")
+    colocation_per_kw_month = _optional_number("USD per kW a month.")
+    pue = _optional_number("1 to 3.")
 
 
 class CostPlanSerializer(serializers.Serializer):
@@ -191,3 +172,54 @@ class CostPlanSerializer(serializers.Serializer):
 
 def _values(inputs: dict) -> dict:
     return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in inputs.items()}
+
+
+class TenantCostDefaultsSerializer(serializers.Serializer):
+    """A client's defaults behind its projects' cost plans: what the client sets (null: the
+    platform's default), what is in force and where each value in force comes from."""
+
+    tenant = serializers.SlugField(source="slug", read_only=True)
+    defaults = CostPlanValuesSerializer(read_only=True, help_text="The client's own values; null: the platform's.")
+    in_force = CostPlanValuesSerializer(
+        read_only=True, help_text="What a project's plan takes for a field it leaves empty."
+    )
+    origins = serializers.DictField(
+        child=serializers.ChoiceField(choices=["tenant", "platform"]),
+        read_only=True,
+        help_text="For each field in force: the client's own value or the platform's.",
+    )
+
+    def to_representation(self, tenant):
+        defaults, in_force = tenant_cost_defaults_of(tenant)
+        return {
+            "tenant": tenant.slug,
+            "defaults": _values(plan_inputs(defaults)),
+            "in_force": _values(plan_inputs(in_force)),
+            "origins": plan_origins(in_force),
+        }
+
+
+class ProviderCertificationSerializer(serializers.ModelSerializer):
+    """One certification or agreement a provider holds, in one region or (region "") in all, with
+    the day it was checked and where."""
+
+    class Meta:
+        model = ProviderCertification
+        fields = ["id", "provider", "provider_name", "region", "certification", "verified_on", "source"]
+        read_only_fields = fields
+
+
+class ProviderCertificationRecordSerializer(serializers.Serializer):
+    """Record a certification, or a re-check of one already recorded (same provider, region and
+    certification: its date, source and name are updated)."""
+
+    provider = serializers.CharField(max_length=64, help_text="Provider key, e.g. openai, anthropic, aws, azure, gcp.")
+    provider_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Empty: the name already on record."
+    )
+    region = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Empty: every region of the provider."
+    )
+    certification = serializers.ChoiceField(choices=list(CERTIFICATIONS.items()))
+    verified_on = serializers.DateField(help_text="The day the source was checked; not in the future.")
+    source = serializers.CharField(max_length=200, help_text="Where it can be checked again.")

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from assessments.api.setting_views import ProviderCertificationViewSet, TenantCostDefaultsViewSet
 from assessments.api.views import (
     ApiPriceViewSet,
     AssessmentViewSet,
@@ -13,6 +14,7 @@ from assessments.api.views import (
 router = SimpleRouter()
 router.register("jobs", JobViewSet, basename="job")
 router.register("prices", ApiPriceViewSet, basename="price")
+router.register("certifications", ProviderCertificationViewSet, basename="certification")
 # Nested under the project like its results below, with the router's routes for the accept and withdraw actions.
 nested = SimpleRouter(use_regex_path=False)
 nested.register("projects/<int:project_pk>/evidence", GateEvidenceViewSet, basename="project-evidence")
@@ -35,6 +37,11 @@ urlpatterns = [
         "projects/<int:project_pk>/cost-plan/",
         CostPlanViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="project-cost-plan",
+    ),
+    path(
+        "tenants/<slug:tenant_slug>/cost-defaults/",
+        TenantCostDefaultsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="tenant-cost-defaults",
     ),
     *nested.urls,
     *router.urls,

@@ -2,14 +2,11 @@
 assessment when they change."""
 
 import datetime
-import functools
-import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.utils import timezone
 
 from assessments import readiness
 from assessments.cost_plan import plan_resolve
@@ -18,6 +15,7 @@ from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import Certifications, stored_cost_facts
 from assessments.services.results import digest_of, document, results_store, standings_update
+from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
 from webhooks.services import publish_many
@@ -62,16 +60,6 @@ def _api_model(project, defaults) -> str:
     except ObjectDoesNotExist:
         profile = None
     return plan_resolve(profile, defaults).api_model
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
-def client_today(time_zone: str) -> datetime.date:
-    """Today where the client is: the day evidence expiry and the days to production count from."""
-    return timezone.localdate(timezone=_zone(time_zone))
 
 
 def evidence_not_counting(item: str, expires_on, accepted: bool, today: datetime.date) -> str | None:

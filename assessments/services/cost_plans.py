@@ -9,7 +9,7 @@ stored: the tenant's default, then the platform's, stands in for it (``assessmen
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -141,6 +141,29 @@ def plan_inputs_from_stored(values: dict) -> dict:
     return inputs
 
 
+#: Plan inputs that are amounts of money (USD).
+MONEY_INPUTS = frozenset({"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"})
+
+
+def plan_value_shown(name: str, value):
+    """A plan input's value as a person reads it: a choice by its label, money in USD with
+    thousands separators, a blank server as the one that matches the GPU."""
+    if name in CHOICE_INPUTS:
+        return CHOICE_INPUTS[name](value).label
+    if name == "hardware_profile" and not value:
+        return "The server that matches the GPU"
+    if name in MONEY_INPUTS:
+        return f"USD {value:,}"
+    return value
+
+
+def tenant_cost_defaults_of(tenant: Tenant) -> tuple[TenantCostDefaults | None, CostPlan]:
+    """The client's own defaults (None if it has none) and the defaults in force: the client's
+    fields, the platform's where the client's are blank."""
+    defaults = TenantCostDefaults.objects.filter(tenant=tenant).first()
+    return defaults, plan_resolve(None, defaults)
+
+
 def cost_plan_of(project: Project) -> tuple[CostProfile | None, CostPlan]:
     """The project's own plan (None if it has none) and the plan in force, defaults applied."""
     profile = CostProfile.objects.filter(project=project).first()
@@ -185,11 +208,10 @@ def cost_plan_update(*, project: Project, actor, **fields) -> CostProfile:
 
 @transaction.atomic
 def tenant_cost_defaults_update(*, tenant: Tenant, actor, **fields) -> TenantCostDefaults:
-    """Change a client's cost-plan defaults (platform admins), by the plan's own rules; the
-    client's projects are recalculated once the change commits (those whose plan sets the changed
-    fields store nothing new)."""
-    if not actor.is_platform_admin:
-        raise PermissionDenied("Only platform admins may change a client's cost defaults.")
+    """Change a client's cost-plan defaults (``Action.MANAGE`` on the client: its customer admins
+    and platform admins), by the plan's own rules; the client's projects are recalculated once the
+    change commits (those whose plan sets the changed fields store nothing new)."""
+    require(actor, tenant, Action.MANAGE)
     stored = plan_fields_parsed(fields)
     # The tenant row is locked first: the defaults may not exist yet (see cost_plan_update).
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)

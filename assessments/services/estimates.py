@@ -2,7 +2,6 @@
 recalculation that stores an estimate when they change, and the catalog rows it is priced from."""
 
 import datetime
-import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from assessments.models import (
 from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
+from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import Connectivity, HostingApproach
 from webhooks.services import publish_many
@@ -266,9 +266,12 @@ def gpu_price_for(catalog: Catalog, project, plan: CostPlan):
 
 def gpu_price_with_note(catalog: Catalog, project, plan: CostPlan):
     """``gpu_price_for``, with the note saying the price is not from where the project runs (or None)."""
-    place = project_place(project)
+    # Projects loaded for evaluation carry their client's time zone (``loading.evaluable``).
+    time_zone = getattr(project, "tenant_time_zone", None) or project.tenant.time_zone
     gpu, note = gpu_price_nearest(
-        catalog.gpus.get(plan.gpu_instance, ()), place=place, today=_client_today(project, catalog)
+        catalog.gpus.get(plan.gpu_instance, ()),
+        place=project_place(project),
+        today=client_today(time_zone, at=catalog.at),
     )
     if gpu is None:
         raise ValidationError({"gpu_instance": f"No price in force in the catalog for {plan.gpu_instance}."})
@@ -283,11 +286,6 @@ def project_place(project) -> Place:
         provider=environment.provider if environment else None,
         regions=environment.regions if environment else (),
     )
-
-
-def _client_today(project, catalog: Catalog) -> datetime.date:
-    zone = getattr(project, "tenant_time_zone", None) or project.tenant.time_zone
-    return catalog.at.astimezone(zoneinfo.ZoneInfo(zone)).date()
 
 
 @transaction.atomic

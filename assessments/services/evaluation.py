@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments import costs, readiness
-from assessments.services.assessments import assessment_inputs_load, assessments_run, client_today, facts_for
+from assessments.services.assessments import assessment_inputs_load, assessments_run, facts_for
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import evaluation_lock, projects_for_evaluation
 from assessments.services.readiness_inputs import cost_facts_of_estimate
+from core.moments import client_today
 from projects.models import Project
 
 

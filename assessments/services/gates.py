@@ -9,9 +9,10 @@ from django.utils import timezone
 from assessments import readiness
 from assessments.models import Assessment, GateEvidence
 from assessments.selectors import latest_assessment, latest_estimate, may_accept_evidence
-from assessments.services.assessments import assessments_run, client_today, evidence_not_counting
+from assessments.services.assessments import assessments_run, evidence_not_counting
 from assessments.services.evaluation import readiness_now
 from audit.services import audit_record
+from core.moments import client_today
 from projects.models import Project
 from projects.readiness_gate import PromotionReadiness
 from projects.signals import project_inputs_changed

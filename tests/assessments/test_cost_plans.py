@@ -303,7 +303,7 @@ def test_api_permissions_and_other_tenants(api, project, people, catalog):
 
 def test_a_clients_defaults_follow_the_plans_rules_and_recalculate_its_projects(project, people, catalog):
     with pytest.raises(PermissionDenied):
-        tenant_cost_defaults_update(tenant=project.tenant, actor=people["admin"], staff_fte="2")
+        tenant_cost_defaults_update(tenant=project.tenant, actor=people["lead"], staff_fte="2")
     with pytest.raises(ValidationError) as error:
         tenant_cost_defaults_update(tenant=project.tenant, actor=people["platform"], utilisation_percent="0")
     assert error.value.message_dict == {"utilisation_percent": ["Between 1 and 100 per cent."]}

@@ -1,5 +1,6 @@
-"""A price added in the Django admin reaches exactly the projects it concerns, on a real Celery
-worker consuming from Redis (never eager mode), after the admin's transaction commits."""
+"""A price added in the Django admin, or a provider certification recorded through the API,
+reaches exactly the projects it concerns, on a real Celery worker consuming from Redis (never eager
+mode), after the transaction commits."""
 
 import datetime
 from decimal import Decimal as D
@@ -9,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.catalog import prices_import, reference_catalog_load
-from assessments.models import ApiModelPrice, CostEstimate, CostProfile, Job
+from assessments.models import ApiModelPrice, Assessment, CostEstimate, CostProfile, Job
 from assessments.services.estimates import estimates_recalculate
+from assessments.services.evaluation import evaluate_many
 from projects.models import RequirementsProfile
 from tests.assessments.test_tasks import job_done, wait_for
 from tests.factories import ProjectFactory, UserFactory
@@ -69,3 +71,50 @@ def test_a_price_added_in_the_admin_recalculates_exactly_the_affected_projects(c
         model="gpt-4o", source="Price cut announced today", effective_from__lte=timezone.now()
     )
     assert {estimate.api_price_id for estimate in recalculated} == {cut.pk}
+
+
+def test_a_certification_recorded_through_the_api_re_assesses_exactly_the_projects_it_concerns(
+    celery_worker, api, tenant, people
+):
+    """A provider's certification is what readiness checks a regulated project against: recorded
+    by a platform admin, it reaches the regulated projects on that provider once it commits, on the
+    real worker, and no other project."""
+    reference_catalog_load()
+    prices_import(prices=PRICES, source="test", now=timezone.now() - datetime.timedelta(days=2))
+    card_data = ProjectFactory.create_batch(2, tenant=tenant)
+    unregulated = ProjectFactory(tenant=tenant)
+    RequirementsProfile.objects.update(monthly_requests=200_000)
+    RequirementsProfile.objects.filter(project__in=card_data).update(
+        data_sensitivity="regulated", data_categories=["financial"], regulations=["pci_dss"]
+    )
+    evaluate_many([p.pk for p in [*card_data, unregulated]])
+
+    def blocked_on_certifications():
+        return {
+            assessment.project_id
+            for assessment in Assessment.objects.filter(pk__in=latest_assessment_ids().values())
+            if "certifications_unverified" in {m["code"] for m in assessment.result["mismatches"]}
+        }
+
+    assert blocked_on_certifications() == {p.pk for p in card_data}
+    before = latest_assessment_ids()
+
+    recorded = api(people["platform"]).post(
+        "/api/v1/certifications/",
+        {"provider": "openai", "certification": "pci_dss", "verified_on": "2026-11-02", "source": "Trust page"},
+        format="json",
+    )
+    assert recorded.status_code == 201, recorded.json()
+    job = Job.objects.get(kind=Job.Kind.CERTIFICATIONS)
+    assert wait_for(lambda: job_done(job))
+    assert job.status == Job.Status.DONE, job.error
+    assert (job.result["projects"], job.result["stored"]) == (2, 2)
+    assert blocked_on_certifications() == set()
+    assert latest_assessment_ids()[unregulated.pk] == before[unregulated.pk], (
+        "a project it does not concern is not re-run"
+    )
+
+
+def latest_assessment_ids() -> dict[int, int]:
+    """Project id → the id of its latest assessment."""
+    return dict(Assessment.objects.order_by("created_at", "pk").values_list("project", "pk"))

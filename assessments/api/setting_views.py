@@ -1,0 +1,102 @@
+"""What the engines read beyond a project, in the API: a client's cost-plan defaults and the
+catalog's provider certifications. The same services as the pages and the Django admin."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from api.base import SafeRetriesMixin, etag_of
+from assessments.api.serializers import (
+    CostPlanValuesSerializer,
+    ProviderCertificationRecordSerializer,
+    ProviderCertificationSerializer,
+    TenantCostDefaultsSerializer,
+)
+from assessments.selectors import provider_certifications
+from assessments.services.certifications import provider_certification_record, provider_certification_remove
+from assessments.services.cost_plans import tenant_cost_defaults_update
+from projects.api.views import ERRORS, validated, writable
+from tenancy.access import Action, restrict
+from tenancy.models import Tenant
+
+
+class TenantCostDefaultsViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
+    """A client's cost-plan defaults: read them (with their ETag), change some fields (PATCH, with
+    If-Match). A change recalculates the client's projects in the background. Read by the client's
+    members; changed by its customer admins and platform admins."""
+
+    serializer_class = TenantCostDefaultsSerializer
+    queryset = Tenant.objects.none()  # per caller: see get_queryset
+    lookup_field = "slug"
+    lookup_url_kwarg = "tenant_slug"
+
+    def get_queryset(self):
+        return restrict(Tenant.objects.all(), user=self.request.user, action=Action.VIEW)
+
+    @extend_schema(responses={200: TenantCostDefaultsSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+    @extend_schema(request=CostPlanValuesSerializer, responses={200: TenantCostDefaultsSerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        """Change the fields sent; null or "" leaves a field to the platform's default."""
+        tenant = writable(self.get_object(), request, Action.MANAGE)
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
+        parsed = CostPlanValuesSerializer(data=request.data, partial=True)
+        parsed.is_valid(raise_exception=True)
+        unknown = {name: value for name, value in request.data.items() if name not in parsed.fields}
+        tenant_cost_defaults_update(tenant=tenant, actor=request.user, **parsed.validated_data, **unknown)
+        data = self.get_serializer(tenant).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+class ProviderCertificationViewSet(
+    SafeRetriesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The catalog's provider certifications: what each hosting provider holds, where and when it
+    was checked. Readiness counts only these as verified. Read by everyone signed in; recorded and
+    removed by platform admins, each change re-assessing the projects it concerns."""
+
+    serializer_class = ProviderCertificationSerializer
+    queryset = provider_certifications()
+    filterset_fields = ["provider", "certification", "region"]
+    ordering_fields = ["id", "provider", "verified_on"]
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return provider_certifications()
+
+    def _platform_admin_only(self, request):
+        if not request.user.is_platform_admin:
+            raise PermissionDenied("Only platform admins keep the catalog's provider certifications.")
+
+    @extend_schema(
+        request=ProviderCertificationRecordSerializer,
+        responses={
+            201: ProviderCertificationSerializer,
+            200: OpenApiResponse(ProviderCertificationSerializer, description="A re-check of one already recorded."),
+            **ERRORS,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Record a certification a provider holds, or a re-check of one already recorded."""
+        self._platform_admin_only(request)
+        row, created = provider_certification_record(
+            actor=request.user, **validated(ProviderCertificationRecordSerializer, request.data)
+        )
+        return Response(
+            self.get_serializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(responses={204: None, 403: ERRORS[403], 404: ERRORS[404]})
+    def destroy(self, request, *args, **kwargs):
+        """Remove a certification the provider no longer holds."""
+        self._platform_admin_only(request)
+        provider_certification_remove(actor=request.user, certification=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
