@@ -11,16 +11,16 @@ import time
 def measure_recalculation(*, nightly_seconds: float) -> list[dict]:
     from decimal import Decimal
 
-    from django.db.models import Q
-
     from assessments.catalog import latest_prices, prices_import
+    from assessments.cost_plan import PLATFORM_COST_DEFAULTS
     from assessments.jobs import job_request
-    from assessments.models import CostProfile, Job
+    from assessments.models import Job
+    from assessments.selectors import projects_affected_by_prices
     from assessments.tasks import fan_out
     from projects.models import Project
 
-    key = CostProfile._meta.get_field("api_model").default  # the most used model, and the default
-    affected = Project.objects.filter(Q(cost_profile__api_model=key) | Q(cost_profile__isnull=True)).count()
+    key = PLATFORM_COST_DEFAULTS["api_model"]  # the most used model: the default of every plan left blank
+    affected = len(projects_affected_by_prices(api_models=[key]))
     price = latest_prices(keys={key})[key]
     changed = prices_import(
         prices={key: (price.input_per_mtok + Decimal("0.01"), price.cached_input_per_mtok, price.output_per_mtok)},
