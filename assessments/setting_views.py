@@ -5,7 +5,6 @@ settings, for its customer admins and platform admins) and the catalog's provide
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from assessments.cost_plan import plan_resolve
 from assessments.forms import COST_PLAN_LABELS, CertificationForm, CostPlanForm
@@ -76,9 +75,12 @@ def certifications(request):
 
 
 @platform_admin_required
-@require_POST
 def certification_remove(request, pk):
+    """Asks first (GET), then removes (POST): a regulated project that relied on the certification
+    gets a blocking item until it is recorded again."""
     row = get_object_or_404(ProviderCertification, pk=pk)
-    provider_certification_remove(actor=request.user, certification=row)
-    messages.success(request, f"{row} removed; the projects that relied on it are being re-assessed.")
-    return redirect("catalog-certifications")
+    if request.method == "POST":
+        provider_certification_remove(actor=request.user, certification=row)
+        messages.success(request, f"{row} removed; the projects that relied on it are being re-assessed.")
+        return redirect("catalog-certifications")
+    return render(request, "assessments/certification_remove.html", {"row": row})

@@ -167,6 +167,11 @@ def test_the_certifications_page_lists_sources_records_and_removes(client, peopl
     row = ProviderCertification.objects.get(provider="openai", certification="pci_dss")
     assert Job.objects.get().kind == Job.Kind.CERTIFICATIONS
 
+    asked = client.get(reverse("catalog-certification-remove", args=[row.pk]))
+    assert "Remove the record that OpenAI holds the PCI DSS attestation of compliance in every region?" in (
+        asked.content.decode()
+    )
+    assert ProviderCertification.objects.filter(pk=row.pk).exists(), "asking removes nothing"
     removed = client.post(reverse("catalog-certification-remove", args=[row.pk]), follow=True)
     assert "removed" in removed.content.decode()
     assert not ProviderCertification.objects.filter(pk=row.pk).exists()
@@ -177,6 +182,7 @@ def test_the_certifications_page_is_for_platform_admins(client, people):
     for person in ("lead", "admin"):
         client.force_login(people[person])
         assert client.get(reverse("catalog-certifications")).status_code == 403
+        assert client.get(reverse("catalog-certification-remove", args=[row.pk])).status_code == 403
         assert client.post(reverse("catalog-certification-remove", args=[row.pk])).status_code == 403
     assert ProviderCertification.objects.filter(pk=row.pk).exists()
 
