@@ -94,15 +94,13 @@ def recalculate_chunk(self, job_id: int, index: int, project_ids: list[int]):
     job = Job.objects.get(pk=job_id)
 
     def work():
-        if job.kind == Job.Kind.NIGHTLY:
-            both = evaluate_many(project_ids, job=job)
-            result = both["estimate"]
-            result["assessments_stored"] = both["assessment"]["stored"]
-        elif job.kind == Job.Kind.CERTIFICATIONS:
+        if job.kind == Job.Kind.CERTIFICATIONS:
             # Certifications feed readiness only: the estimates stand.
-            result = assessments_run(project_ids, job=job)
-        else:
-            result = estimates_recalculate(project_ids, job=job)
+            return assessments_run(project_ids, job=job)
+        # Readiness reads the estimate (break-even, upfront cost): a new estimate is assessed at once.
+        both = evaluate_many(project_ids, job=job)
+        result = both["estimate"]
+        result["assessments_stored"] = both["assessment"]["stored"]
         result.pop("failed", None)
         return result
 

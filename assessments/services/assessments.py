@@ -40,12 +40,16 @@ def assessment_inputs_load(projects) -> None:
         "project_id", "item", "expires_on", "accepted_at"
     ):
         evidence[project_id].add((item, expires_on, accepted_at is not None))
-    costs_by_estimate = stored_cost_facts(project.latest_estimate_id for project in projects)
+    # An estimate just stored for a project of the batch left its facts on it (``estimates_recalculate``).
+    costs_by_estimate = stored_cost_facts(
+        project.latest_estimate_id for project in projects if not hasattr(project, "latest_cost")
+    )
     certifications = Certifications()
     defaults = {row.tenant_id: row for row in TenantCostDefaults.objects.filter(tenant_id__in=tenant_ids)}
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
-        project.latest_cost = costs_by_estimate.get(project.latest_estimate_id)
+        if not hasattr(project, "latest_cost"):
+            project.latest_cost = costs_by_estimate.get(project.latest_estimate_id)
         project.providers = certifications.providers_for(
             project,
             api_model=_api_model(project, defaults.get(project.tenant_id)),

@@ -24,6 +24,7 @@ from assessments.models import (
 )
 from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
+from assessments.services.readiness_inputs import cost_facts_of_estimate
 from assessments.services.results import Document, digest_of, document, results_store, standings_update
 from core.moments import client_today
 from deployments.models import RoutingRule
@@ -318,6 +319,8 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None) -> dic
         stored.append(project)
         project.latest_estimate_digest = digest
         project.latest_chosen_monthly, project.latest_break_even = row.chosen_monthly, row.break_even_requests
+        # What an assessment of the same loaded project reads of this estimate, without reading it back.
+        project.latest_cost = cost_facts_of_estimate(result)
     results_store(CostEstimate, rows)
     for project, row in zip(stored, rows, strict=True):
         project.latest_estimate_id = row.pk

@@ -67,6 +67,8 @@ def test_a_price_added_in_the_admin_recalculates_exactly_the_affected_projects(c
     assert job.result["stored"] == 4
     recalculated = CostEstimate.objects.filter(job=job)
     assert {estimate.project_id for estimate in recalculated} == {project.pk for project in on_4o}
+    # Readiness reads the estimate: the same projects are assessed on the new figures, and only they.
+    assert set(Assessment.objects.filter(job=job).values_list("project", flat=True)) == {p.pk for p in on_4o}
     cut = ApiModelPrice.objects.get(
         model="gpt-4o", source="Price cut announced today", effective_from__lte=timezone.now()
     )
