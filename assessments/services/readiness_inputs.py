@@ -4,10 +4,13 @@ would hand the data to."""
 
 from decimal import Decimal
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.fields.json import KT
+
 from assessments import costs, readiness
 from assessments.cost_plan import PLATFORM_COST_DEFAULTS
 from assessments.models import CostEstimate, ProviderCertification
-from assessments.readiness.facts import CLOUD_API, HYBRID, SELF_HOSTED_CLOUD, SELF_HOSTING
+from assessments.readiness.facts import CLOUD_API, HYBRID, ON_PREMISES, SELF_HOSTED_CLOUD, SELF_HOSTING
 
 #: The API model of a project whose plan names none.
 DEFAULT_API_MODEL = PLATFORM_COST_DEFAULTS["api_model"]
@@ -41,22 +44,51 @@ def cost_facts_of_estimate(estimate: costs.Estimate) -> readiness.CostFacts:
     )
 
 
+#: Each option's typed monthly column on an estimate: set exactly when the estimate priced the option.
+MONTHLY_COLUMNS = {
+    CLOUD_API: "cloud_api_monthly",
+    SELF_HOSTED_CLOUD: "self_hosted_monthly",
+    ON_PREMISES: "on_premises_monthly",
+    HYBRID: "hybrid_monthly",
+}
+
+
 def stored_cost_facts(estimate_ids) -> dict[int, readiness.CostFacts]:
-    """Estimate id → its cost facts, read from the stored documents in one query."""
-    rows = CostEstimate.objects.filter(pk__in=[pk for pk in estimate_ids if pk]).values_list(
-        "pk", "result__options", "result__break_evens", "result__break_even_requests"
-    )
-    return {
-        pk: cost_facts(
-            upfront={
-                name: option.get("upfront", (option.get("detail") or {}).get("upfront"))
-                for name, option in (options or {}).items()
-            },
-            break_evens={name: (found or {}).get("requests") for name, found in (break_evens or {}).items()},
-            break_even_requests=break_even,
+    """Estimate id → its cost facts, read from the stored documents in one query: the few numbers
+    the readiness engine reads (each option's upfront cost and break-even), taken out of the
+    documents by the database rather than whole documents decoded here."""
+    ids = [pk for pk in estimate_ids if pk]
+    if not ids:
+        return {}
+    columns = {}
+    for option in MONTHLY_COLUMNS:
+        columns[f"upfront_{option}"] = KT(f"result__options__{option}__upfront")
+        # Estimates stored before options carried their upfront cost kept it in the option's detail.
+        columns[f"detail_upfront_{option}"] = KT(f"result__options__{option}__detail__upfront")
+    for option in SELF_HOSTING:
+        columns[f"break_even_{option}"] = KT(f"result__break_evens__{option}__requests")
+        columns[f"has_break_even_{option}"] = ExpressionWrapper(
+            Q(result__break_evens__has_key=option), output_field=BooleanField()
         )
-        for pk, options, break_evens, break_even in rows
-    }
+    rows = (
+        CostEstimate.objects.filter(pk__in=ids)
+        .annotate(**columns)
+        .values("pk", "break_even_requests", *MONTHLY_COLUMNS.values(), *columns)
+    )
+    facts = {}
+    for row in rows:
+        upfront, break_evens = {}, {}
+        for option, monthly in MONTHLY_COLUMNS.items():
+            if row[monthly] is not None:
+                upfront[option] = row[f"upfront_{option}"] or row[f"detail_upfront_{option}"]
+        for option in SELF_HOSTING:
+            if row[f"has_break_even_{option}"]:
+                found = row[f"break_even_{option}"]
+                break_evens[option] = int(found) if found is not None else None
+        facts[row["pk"]] = cost_facts(
+            upfront=upfront, break_evens=break_evens, break_even_requests=row["break_even_requests"]
+        )
+    return facts
 
 
 class Certifications:
