@@ -1,6 +1,7 @@
 """Request bodies the database can store, or a clear 4xx before any view sees them.
 
-Every API parser (JSON, form, multipart) refuses, in the one error shape:
+The API speaks JSON only (a form or multipart body is a 415). Its parser refuses, in the one error
+shape:
 - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, naming the limit), whatever its Content-Length says;
 - JSON nested deeper than ``MAX_DEPTH`` (400), instead of the parser's ``RecursionError`` (a 500);
 - text PostgreSQL cannot store anywhere in the body, keys included: the NUL character, which it
@@ -9,10 +10,8 @@ Every API parser (JSON, form, multipart) refuses, in the one error shape:
 """
 
 import codecs
-import io
 
 from django.conf import settings
-from django.http import QueryDict
 from rest_framework import exceptions, parsers, status
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
@@ -83,24 +82,3 @@ class JSONParser(parsers.JSONParser):
             # than in each view that reads a field of it.
             raise exceptions.ParseError(f"The body must be a JSON object, not {_JSON_KINDS.get(type(data), 'this')}.")
         return data
-
-
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
-        data = QueryDict(read_limited(stream, parser_context), encoding=encoding)
-        check_storable(_form_fields(data))
-        return data
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        body = read_limited(stream, parser_context)
-        result = super().parse(io.BytesIO(body), media_type, parser_context)
-        check_storable(_form_fields(result.data))
-        return result
-
-
-def _form_fields(data: QueryDict) -> dict:
-    """A form's fields as a dict: one value as itself, repeated values as a list."""
-    return {key: values[0] if len(values) == 1 else values for key, values in data.lists()}

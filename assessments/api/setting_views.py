@@ -29,7 +29,7 @@ class TenantCostDefaultsViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
     serializer_class = TenantCostDefaultsSerializer
     queryset = Tenant.objects.none()  # per caller: see get_queryset
     lookup_field = "slug"
-    lookup_url_kwarg = "tenant_slug"
+    lookup_url_kwarg = "slug"
 
     def get_queryset(self):
         return restrict(Tenant.objects.all(), user=self.request.user, action=Action.VIEW)

@@ -39,7 +39,7 @@ urlpatterns = [
         name="project-cost-plan",
     ),
     path(
-        "tenants/<slug:tenant_slug>/cost-defaults/",
+        "tenants/<slug:slug>/cost-defaults/",
         TenantCostDefaultsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="tenant-cost-defaults",
     ),

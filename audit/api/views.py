@@ -4,6 +4,7 @@ import csv
 
 import django_filters
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -73,7 +74,13 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
             events = events.filter(tenant__in=managed)
         return events
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="The filtered events as CSV (UTF-8).")})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The filtered events as CSV (UTF-8), one row per event."
+            )
+        }
+    )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         events = self.filter_queryset(self.get_queryset()).order_by("created_at", "pk")

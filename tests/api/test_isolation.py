@@ -24,8 +24,9 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
-#: Paths of the global price catalog: not tenant-owned, visible to every signed-in caller.
-GLOBAL = {"/api/v1/prices/{id}/"}
+#: Paths of the global catalog (prices, provider certifications): not tenant-owned, visible to
+#: every signed-in caller.
+GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/"}
 
 
 def schema_paths():
