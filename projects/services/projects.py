@@ -211,7 +211,7 @@ def _refuse_a_linked_ticket(ticket: TicketReference, actor: User | None) -> None
         message = f"{linked.key} is linked to project {linked.project} already: choose another ticket."
     else:
         message = TAKEN_UNSEEN
-    raise ValidationError({"key": message}, code="unique")
+    raise ValidationError({"key": ValidationError(message, code="unique")})
 
 
 @transaction.atomic
@@ -260,7 +260,7 @@ def _refuse_a_used_code(project: Project, actor: User | None) -> None:
             if _may_see(actor, taken)
             else TAKEN_UNSEEN
         )
-        raise ValidationError({"code": message}, code="unique")
+        raise ValidationError({"code": ValidationError(message, code="unique")})
 
 
 def _may_see(actor: User | None, project: Project) -> bool:
