@@ -49,7 +49,7 @@ def project_create(
 ) -> Project:
     """Create a project with its requirements profile and ticket links (``{"system", "key", "url"}``
     each, linked by ``ticket_link``): all or nothing, a refused ticket creates no project and is
-    reported as ``tickets[<index>].<field>``. ``actor`` None: the system (demo data, imports)."""
+    reported as ``tickets.<index>.<field>``. ``actor`` None: the system (demo data, imports)."""
     if actor is not None:
         require(actor, tenant, Action.CHANGE)
     unknown = set(fields) - EDITABLE_FIELDS - {"deployment_model"}
@@ -69,13 +69,13 @@ def project_create(
         unknown = set(ticket) - {"system", "key", "url"}
         if unknown:
             raise ValidationError(
-                {f"tickets[{index}].{name}": "A ticket has only a system, a key and a url." for name in sorted(unknown)}
+                {f"tickets.{index}.{name}": "A ticket has only a system, a key and a url." for name in sorted(unknown)}
             )
         try:
             _link_ticket(project=project, actor=actor, **{"system": "", "key": "", **ticket})
         except ValidationError as error:
             raise ValidationError(
-                {f"tickets[{index}].{field}": messages for field, messages in error.error_dict.items()}
+                {f"tickets.{index}.{field}": messages for field, messages in error.error_dict.items()}
             ) from None
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project

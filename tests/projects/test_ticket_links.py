@@ -94,11 +94,11 @@ def test_a_project_is_created_with_its_tickets(tenant, people):
 @pytest.mark.parametrize(
     ("tickets", "field"),
     [
-        ([{"system": "jira", "key": "NEW-1"}, {"system": "jira", "key": "ai-42"}], "tickets[1].key"),
-        ([{"system": "jira", "key": "NEW-1"}, {"system": "jira", "key": "new-1"}], "tickets[1].key"),
-        ([{"system": "trello", "key": "NEW-1"}], "tickets[0].system"),
-        ([{"system": "jira", "key": ""}], "tickets[0].key"),
-        ([{"system": "jira", "key": "NEW-1", "colour": "red"}], "tickets[0].colour"),
+        ([{"system": "jira", "key": "NEW-1"}, {"system": "jira", "key": "ai-42"}], "tickets.1.key"),
+        ([{"system": "jira", "key": "NEW-1"}, {"system": "jira", "key": "new-1"}], "tickets.1.key"),
+        ([{"system": "trello", "key": "NEW-1"}], "tickets.0.system"),
+        ([{"system": "jira", "key": ""}], "tickets.0.key"),
+        ([{"system": "jira", "key": "NEW-1", "colour": "red"}], "tickets.0.colour"),
     ],
 )
 def test_a_refused_ticket_creates_no_project(tenant, project, people, tickets, field):
@@ -142,3 +142,19 @@ def test_the_migration_keeps_the_first_of_keys_differing_in_case(tenant, project
     event = AuditEvent.objects.get(action="ticket.unlinked")
     assert (event.object_id, event.project_id, event.before["key"]) == (str(later.pk), other.pk, "ai-42")
     assert event.after["kept"] == {"key": "AI-42", "project": project.pk}
+
+
+def test_the_project_list_page_finds_a_ticket_key_exactly_whatever_its_case(client, tenant, project, people):
+    from django.urls import reverse
+
+    ticket_link(project=project, actor=people["lead"], system="jira", key="AI-42")
+    ProjectFactory(tenant=tenant, code="OTHER-1", name="Dispute triage")
+    client.force_login(people["viewer"])
+
+    def listed(query):
+        body = client.get(reverse("project-list"), {"q": query}).content.decode()
+        return {code for code in ("ACME-1", "OTHER-1") if code in body}
+
+    assert listed("ai-42") == {"ACME-1"}
+    assert listed("AI-42") == {"ACME-1"}
+    assert listed("AI-4") == set()
