@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, F, OuterRef, Q
 
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage, TicketReference
-from projects.selectors import NOT_ASSESSED, READINESS_CHOICES
+from projects.selectors import NOT_ASSESSED, READINESS_CHOICES, tickets_by_key
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -72,7 +72,7 @@ class ProjectListFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        tickets = TicketReference.objects.filter(project=OuterRef("pk"), key__iexact=value)
+        tickets = tickets_by_key(value, queryset=TicketReference.objects.filter(project=OuterRef("pk")))
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(Exists(tickets)))
 
     def by_readiness(self, queryset, name, value):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Lower, NullIf
 
 from accounts.models import User
 from projects.approval_rules import Approver, refusal
@@ -16,9 +16,31 @@ from projects.models import (
     Project,
     Stage,
     StageTransition,
+    TicketReference,
 )
 from tenancy.access import Action, holders, restrict
 from tenancy.models import Membership, Tenant
+
+
+def tickets_by_key(key: str, *, queryset=None):
+    """The ticket links whose key is ``key``, exactly but whatever its case (``ai-42`` finds AI-42,
+    ``AI-4`` does not): the database's ``lower()`` on both sides, as the uniqueness constraint
+    compares keys, so a lookup and a refused duplicate always agree."""
+    queryset = TicketReference.objects.all() if queryset is None else queryset
+    return queryset.alias(key_lower=Lower("key")).filter(key_lower=Lower(Value(key.strip())))
+
+
+def tickets_visible(*, user, key: str = "", system: str = "", tenant: Tenant | None = None):
+    """The ticket links of the projects ``user`` may see, found by key (see ``tickets_by_key``),
+    system and client; each with its project and tenant."""
+    tickets = restrict(TicketReference.objects.all(), user=user, action=Action.VIEW)
+    if key:
+        tickets = tickets_by_key(key, queryset=tickets)
+    if system:
+        tickets = tickets.filter(system=system)
+    if tenant is not None:
+        tickets = tickets.filter(tenant=tenant)
+    return tickets.select_related("tenant", "project").order_by("pk")
 
 
 def project_list(*, user, action: Action = Action.VIEW, tenant: Tenant | None = None):

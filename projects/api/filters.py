@@ -1,8 +1,10 @@
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from api.filters import UtcIsoDateTimeFilter
 from api.references import visible
-from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage
+from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage, TicketReference
+from projects.selectors import tickets_by_key
 from tenancy.models import Tenant
 
 
@@ -11,7 +13,9 @@ class ProjectFilter(django_filters.FilterSet):
     deployment_model = django_filters.ChoiceFilter(choices=DeploymentModel.choices)
     hosting_approach = django_filters.ChoiceFilter(choices=HostingApproach.choices)
     tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
-    ticket = django_filters.CharFilter(field_name="tickets__key", label="External ticket key", distinct=True)
+    ticket = django_filters.CharFilter(
+        method="by_ticket", label="External ticket key: exact, whatever its case (ai-42 finds AI-42, AI-4 does not)"
+    )
     readiness_status = django_filters.ChoiceFilter(
         choices=[("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked")]
     )
@@ -28,6 +32,28 @@ class ProjectFilter(django_filters.FilterSet):
             "readiness_status",
             "updated_since",
         ]
+
+    def by_ticket(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            Exists(tickets_by_key(value, queryset=TicketReference.objects.filter(project=OuterRef("pk"))))
+        )
+
+
+class TicketFilter(django_filters.FilterSet):
+    key = django_filters.CharFilter(
+        method="by_key", label="Ticket key: exact, whatever its case (ai-42 finds AI-42, AI-4 does not)"
+    )
+    system = django_filters.ChoiceFilter(choices=TicketReference.System.choices)
+    tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
+
+    class Meta:
+        model = TicketReference
+        fields = ["key", "system", "tenant"]
+
+    def by_key(self, queryset, name, value):
+        return tickets_by_key(value, queryset=queryset) if value.strip() else queryset
 
 
 class ApprovalRequestFilter(django_filters.FilterSet):

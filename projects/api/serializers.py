@@ -25,7 +25,28 @@ from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
 class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketReference
-        fields = ["system", "key", "url"]
+        fields = ["id", "system", "key", "url"]
+        read_only_fields = fields
+
+
+class TicketLinkSerializer(serializers.ModelSerializer):
+    """A ticket link with the project it belongs to (what a lookup by key answers)."""
+
+    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project_code = serializers.CharField(source="project.code", read_only=True)
+
+    class Meta:
+        model = TicketReference
+        fields = ["id", "tenant", "project", "project_code", "system", "key", "url"]
+        read_only_fields = fields
+
+
+class TicketWriteSerializer(serializers.Serializer):
+    """A ticket to link: the key as the ticketing tool shows it (unique per client and system, whatever its case)."""
+
+    system = serializers.ChoiceField(choices=TicketReference.System.choices)
+    key = serializers.CharField(max_length=64, help_text="As the ticketing tool shows it, e.g. AI-42.")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ProjectListSerializer(serializers.ModelSerializer):
@@ -135,6 +156,12 @@ class ProjectCreateSerializer(serializers.Serializer):
     workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
     hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
     profile = serializers.DictField(required=False)
+    tickets = TicketWriteSerializer(
+        many=True,
+        required=False,
+        max_length=20,
+        help_text="Tickets to link in the same request: if one is refused, no project is created.",
+    )
 
 
 class ProjectUpdateSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
 from api.references import target
-from projects.api.filters import ApprovalRequestFilter, ProjectFilter
+from projects.api.filters import ApprovalRequestFilter, ProjectFilter, TicketFilter
 from projects.api.serializers import (
     ApprovalPolicySerializer,
     ApprovalPolicyWriteSerializer,
@@ -27,6 +27,9 @@ from projects.api.serializers import (
     ReasonSerializer,
     RollbackSerializer,
     StageTransitionSerializer,
+    TicketLinkSerializer,
+    TicketSerializer,
+    TicketWriteSerializer,
 )
 from projects.models import (
     ApprovalDecision,
@@ -39,7 +42,7 @@ from projects.models import (
     TicketReference,
 )
 from projects.rollout_settings.selectors import policy_candidates
-from projects.selectors import relay_candidates
+from projects.selectors import relay_candidates, tickets_visible
 from projects.services.approvals import (
     approval_decide,
     approval_freeze_override,
@@ -49,10 +52,10 @@ from projects.services.approvals import (
     relay_check,
 )
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
-from projects.services.projects import profile_update, project_create, project_update
+from projects.services.projects import profile_update, project_create, project_update, ticket_link, ticket_unlink
 from projects.services.stages import project_pause, project_retire, project_rollback
 from tenancy import freshness
-from tenancy.access import Action, require_any, restrict
+from tenancy.access import Action, get_for_user_or_404, require_any, restrict
 from tenancy.models import Tenant
 
 ERRORS = {
@@ -130,7 +133,10 @@ class ProjectViewSet(
         tenant = target(request, field="tenant", queryset=Tenant.objects.all(), lookup="slug", action=Action.CHANGE)
         data = validated(ProjectCreateSerializer, request.data)
         data.pop("tenant")
-        project = project_create(tenant=tenant, actor=request.user, profile=data.pop("profile", None), **data)
+        tickets = [dict(ticket) for ticket in data.pop("tickets", [])]
+        project = project_create(
+            tenant=tenant, actor=request.user, profile=data.pop("profile", None), tickets=tickets, **data
+        )
         project = self.get_queryset().get(pk=project.pk)
         response = Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
         response["ETag"] = self.etag_for(project)
@@ -178,6 +184,64 @@ class ProjectViewSet(
         project = writable(self.get_object(), request, Action.PROMOTE)
         project_retire(project=project, actor=request.user, **validated(ReasonSerializer, request.data))
         return self.project_response(pk)
+
+
+class ProjectTicketViewSet(
+    SafeRetriesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A project's ticket links: listed, linked (``write`` scope; engineers and delivery leads) and
+    unlinked, through the same services as the project's page. A key is unique per client and system
+    whatever its case; one linked already is refused on ``key``, naming its project only to a caller
+    who may see that project."""
+
+    serializer_class = TicketSerializer
+    queryset = TicketReference.objects.none()  # per caller and project: see get_queryset
+    pagination_class = None  # a handful per project
+    filter_backends = []
+    lookup_value_converter = "int"
+
+    def project(self) -> Project:
+        """The project in the path (404 if the caller may not see it), loaded once per request."""
+        if getattr(self, "_project", None) is None:
+            self._project = get_for_user_or_404(
+                Project.objects.select_related("tenant"), user=self.request.user, pk=self.kwargs["project_pk"]
+            )
+        return self._project
+
+    def get_queryset(self):
+        return restrict(TicketReference.objects.filter(project=self.project()), user=self.request.user).order_by("pk")
+
+    @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        """Link a ticket to the project."""
+        project = writable(self.project(), request, Action.CHANGE_TECHNICAL)
+        ticket = ticket_link(project=project, actor=request.user, **validated(TicketWriteSerializer, request.data))
+        data = self.get_serializer(ticket).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
+
+    @extend_schema(responses={204: None, 412: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        """Unlink the ticket (the ticket itself lives on in its system)."""
+        writable(self.project(), request, Action.CHANGE_TECHNICAL)
+        ticket_unlink(ticket=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Find ticket links by key: ``?key=ai-42`` finds AI-42 exactly, whatever its case (``AI-4``
+    does not), among the projects the caller may see; narrow with ``system`` and ``tenant``."""
+
+    serializer_class = TicketLinkSerializer
+    queryset = TicketReference.objects.none()  # per caller: see get_queryset
+    filterset_class = TicketFilter
+    ordering_fields = ["id"]
+
+    def get_queryset(self):
+        return tickets_visible(user=self.request.user)
 
 
 def _approve_scope(request):

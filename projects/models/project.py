@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from tenancy.models import TenantOwned
@@ -150,7 +151,9 @@ class TicketReference(TenantOwned):
     class Meta:
         ordering = ["system", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "system", "key"], name="ticket_key_unique_in_tenant"),
+            # A key names one ticket of a client's system whatever its case: AI-42 and ai-42 collide.
+            # Lookups by key compare the same way (``projects.selectors.tickets_by_key``).
+            models.UniqueConstraint("tenant", "system", Lower("key"), name="ticket_key_unique_in_tenant_ignoring_case"),
         ]
 
     def __str__(self):

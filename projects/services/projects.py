@@ -1,7 +1,7 @@
 """Writes on projects, their requirements profile, evidence, tickets, and who may reach one project."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
@@ -14,9 +14,9 @@ from projects.models import (
     RequirementsProfile,
     TicketReference,
 )
-from projects.selectors import lead_candidates
+from projects.selectors import lead_candidates, tickets_by_key
 from projects.signals import project_inputs_changed
-from tenancy.access import ROLE_ACTIONS, Action, require, require_any
+from tenancy.access import ROLE_ACTIONS, Action, can, require, require_any
 from tenancy.models import Role, Tenant
 
 # The actions that exist as per-project permissions (``<action>_project``).
@@ -33,16 +33,30 @@ PROFILE_FIELDS = frozenset(
 )
 
 
+#: The answer to a value (a ticket key, a project code) that is taken by something the caller may
+#: not see: one sentence for every such conflict, naming nothing and hinting at nothing.
+TAKEN_UNSEEN = "This value cannot be used here: choose another."
+
+
 @transaction.atomic
-def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict | None = None, **fields) -> Project:
-    """Create a project with its requirements profile. ``actor`` None: the system (demo data, imports)."""
+def project_create(
+    *,
+    tenant: Tenant,
+    actor: User | None = None,
+    profile: dict | None = None,
+    tickets: list[dict] | None = None,
+    **fields,
+) -> Project:
+    """Create a project with its requirements profile and ticket links (``{"system", "key", "url"}``
+    each, linked by ``ticket_link``): all or nothing, a refused ticket creates no project and is
+    reported as ``tickets.<index>.<field>``. ``actor`` None: the system (demo data, imports)."""
     if actor is not None:
         require(actor, tenant, Action.CHANGE)
     unknown = set(fields) - EDITABLE_FIELDS - {"deployment_model"}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
     project = Project(tenant=tenant, **fields)
-    _refuse_a_used_code(project)
+    _refuse_a_used_code(project, actor)
     project.full_clean()
     if project.delivery_lead is None and actor is not None and not actor.is_platform_admin:
         project.delivery_lead = actor
@@ -51,6 +65,18 @@ def project_create(*, tenant: Tenant, actor: User | None = None, profile: dict |
     requirements.full_clean()
     requirements.save()
     audit_record(action="project.created", obj=project, actor=actor, after=_project_state(project, requirements))
+    for index, ticket in enumerate(tickets or []):
+        unknown = set(ticket) - {"system", "key", "url"}
+        if unknown:
+            raise ValidationError(
+                {f"tickets.{index}.{name}": "A ticket has only a system, a key and a url." for name in sorted(unknown)}
+            )
+        try:
+            _link_ticket(project=project, actor=actor, **{"system": "", "key": "", **ticket})
+        except ValidationError as error:
+            raise ValidationError(
+                {f"tickets.{index}.{field}": messages for field, messages in error.error_dict.items()}
+            ) from None
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project
 
@@ -86,7 +112,7 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
         raise ValidationError(
             {"delivery_lead": "Choose a delivery lead of this client, or someone granted that role here."}
         )
-    _refuse_a_used_code(project)
+    _refuse_a_used_code(project, actor)
     project.full_clean()
     project.save()
     audit_record(action="project.updated", obj=project, actor=actor, before=before, after=after)
@@ -145,20 +171,52 @@ def evidence_remove(*, link: EvidenceLink, actor: User) -> None:
 
 
 @transaction.atomic
-def ticket_link(*, project: Project, actor: User, system: str, key: str, url: str = "") -> TicketReference:
-    require(actor, project, Action.CHANGE_TECHNICAL)
+def ticket_link(*, project: Project, actor: User | None, system: str, key: str, url: str = "") -> TicketReference:
+    """Link a ticket of ``system`` to the project. A key is unique within the client and system
+    whatever its case: a key linked already is refused on ``key``, naming its project only if
+    ``actor`` may see that project (``TAKEN_UNSEEN`` otherwise). ``actor`` None: the system."""
+    if actor is not None:
+        require(actor, project, Action.CHANGE_TECHNICAL)
+    return _link_ticket(project=project, actor=actor, system=system, key=key, url=url)
+
+
+def _link_ticket(*, project: Project, actor: User | None, system: str, key: str, url: str = "") -> TicketReference:
+    """``ticket_link`` once its permission is settled (by the caller of ``project_create``, for a new project)."""
     ticket = TicketReference(tenant_id=project.tenant_id, project=project, system=system, key=key.strip(), url=url)
-    linked = TicketReference.objects.filter(tenant_id=project.tenant_id, system=system, key=ticket.key)
-    if ticket.key and linked.exists():
-        raise ValidationError({"key": f"{ticket.key} is linked to a project of this client already."}, code="unique")
-    ticket.full_clean()
-    ticket.save()
+    ticket.full_clean(validate_constraints=False)
+    _refuse_a_linked_ticket(ticket, actor)
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError:
+        # Linked by someone else between the check and the save: answered as that check would now.
+        _refuse_a_linked_ticket(ticket, actor)
+        raise
     audit_record(action="ticket.linked", obj=ticket, actor=actor, after=snapshot(ticket, ["system", "key", "url"]))
     return ticket
 
 
+def _refuse_a_linked_ticket(ticket: TicketReference, actor: User | None) -> None:
+    linked = (
+        tickets_by_key(ticket.key, queryset=TicketReference.objects.filter(tenant_id=ticket.tenant_id))
+        .filter(system=ticket.system)
+        .select_related("project")
+        .first()
+    )
+    if linked is None:
+        return
+    if linked.project_id == ticket.project_id:
+        message = f"{linked.key} is linked to this project already."
+    elif _may_see(actor, linked.project):
+        message = f"{linked.key} is linked to project {linked.project} already: choose another ticket."
+    else:
+        message = TAKEN_UNSEEN
+    raise ValidationError({"key": ValidationError(message, code="unique")})
+
+
 @transaction.atomic
 def ticket_unlink(*, ticket: TicketReference, actor: User) -> None:
+    """Remove a ticket link (the ticket itself lives on in its system)."""
     require(actor, ticket.project, Action.CHANGE_TECHNICAL)
     audit_record(action="ticket.unlinked", obj=ticket, actor=actor, before=snapshot(ticket, ["system", "key", "url"]))
     ticket.delete()
@@ -192,13 +250,21 @@ def _remove_project_permissions(project, user) -> int:
     return deleted
 
 
-def _refuse_a_used_code(project: Project) -> None:
-    """A code is unique within its client: said on the code field, not as an error of the whole form."""
-    taken = Project.objects.filter(tenant_id=project.tenant_id, code=project.code).exclude(pk=project.pk)
-    if project.code and taken.exists():
-        raise ValidationError(
-            {"code": f"This client has a project {project.code} already: choose another code."}, code="unique"
+def _refuse_a_used_code(project: Project, actor: User | None) -> None:
+    """A code is unique within its client: said on the code field, not as an error of the whole
+    form, naming the other project only to someone who may see it."""
+    taken = Project.objects.filter(tenant_id=project.tenant_id, code=project.code).exclude(pk=project.pk).first()
+    if project.code and taken is not None:
+        message = (
+            f"This client has a project {project.code} already: choose another code."
+            if _may_see(actor, taken)
+            else TAKEN_UNSEEN
         )
+        raise ValidationError({"code": ValidationError(message, code="unique")})
+
+
+def _may_see(actor: User | None, project: Project) -> bool:
+    return actor is None or can(actor, project, Action.VIEW)
 
 
 def _profile_fields(profile: dict) -> dict:

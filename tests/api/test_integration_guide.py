@@ -1,14 +1,21 @@
-"""The integration guide's webhook example, run against a real delivery."""
+"""The integration guide, run as written: its flow with a service-account token (the same
+endpoints, bodies and headers, parsed from its ``curl`` commands), and its webhook example against a
+real delivery."""
 
 import hashlib
 import hmac
 import importlib.util
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from rest_framework.test import APIClient
 
-from projects.services.projects import project_update
+from projects.services.projects import project_update, ticket_link
+from tenancy.models import Role
+from tenancy.services import service_account_create, token_issue
+from tests.factories import ProjectFactory, TenantFactory, member
 from tests.webhooks.test_webhooks import Receiver
 from webhooks import delivery as webhook_delivery
 from webhooks import services as webhook_services
@@ -103,3 +110,136 @@ def test_the_guide_documents_both_signatures_and_the_tolerance():
     assert "t=<timestamp>,d=<delivery id>,v1=<hex>" in guide
     assert "**5 minutes** (300 seconds)" in guide
     assert load_example().TOLERANCE_SECONDS == 300
+
+
+# --- The guide's flow, run as written with a service-account token ---------------------------------
+
+HOST = "https://stagegate.example.org"
+
+
+def guide_commands() -> list[dict]:
+    """Every ``curl`` of the guide, parsed as a shell would: method, path, headers and body."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", GUIDE.read_text(), re.S):
+        text = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("#"))
+        words = shlex.split(text.replace("\\\n", " "))
+        starts = [index for index, word in enumerate(words) if word == "curl"]
+        for start, end in zip(starts, [*starts[1:], len(words)], strict=True):
+            command = {"method": "GET", "headers": {}, "body": None}
+            args = iter(words[start + 1 : end])
+            for word in args:
+                if word == "-X":
+                    command["method"] = next(args)
+                elif word == "-H":
+                    name, _, value = next(args).partition(":")
+                    command["headers"][name.strip()] = value.strip()
+                elif word == "-d":
+                    command["body"] = next(args)
+                    command["method"] = command["method"] if command["method"] != "GET" else "POST"
+                elif word.startswith(HOST):
+                    command["path"] = word[len(HOST) :]
+            commands.append(command)
+    return commands
+
+
+def guide_command(method: str, path: str) -> dict:
+    """The guide's one command of ``method`` on a path matching the regular expression ``path``."""
+    found = [c for c in guide_commands() if c["method"] == method and re.fullmatch(path, c["path"].split("?")[0])]
+    assert len(found) == 1, (method, path, found)
+    return found[0]
+
+
+def run(client, command, token, **substitutions):
+    """Send ``command`` as the guide writes it, with ``$TOKEN`` and the example ids replaced."""
+    path, body = command["path"], command["body"]
+    for old, new in substitutions.items():
+        path = path.replace(old, new)
+        body = body.replace(old, new) if body else body
+    headers = {name: value.replace("$TOKEN", token) for name, value in command["headers"].items()}
+    content_type = headers.pop("Content-Type", "application/json")
+    return client.generic(command["method"], path, data=body or "", content_type=content_type, headers=headers)
+
+
+def guide_role_and_scopes(purpose: str) -> tuple[Role, list[str]]:
+    """The role and scopes the guide's table gives a service account for ``purpose``."""
+    row = re.search(rf"^\| {re.escape(purpose)}[^|]*\| (.+?) \| (.+?) \|$", GUIDE.read_text(), re.M)
+    role = Role(row.group(1).strip("* ").replace(" ", "_"))
+    return role, re.findall(r"`(\w+)`", row.group(2))
+
+
+@pytest.fixture
+def meridian():
+    """The client the guide's examples name, with its admin and the approver it relays for."""
+    tenant = TenantFactory(slug="meridian", name="Meridian Insurance")
+    admin = member(tenant, Role.CUSTOMER_ADMIN, username="meridian-admin")
+    member(tenant, Role.CUSTOMER_APPROVER, username="meridian-approver")
+    return tenant, admin
+
+
+def test_the_guides_flow_works_for_the_service_account_it_names(meridian):
+    tenant, admin = meridian
+    role, scopes = guide_role_and_scopes("follows this guide end to end")
+    assert (role, scopes) == (Role.DELIVERY_LEAD, ["read", "write", "approve"])
+    # What the customer admin does on the settings page (its views call these same services).
+    account = service_account_create(tenant=tenant, username="jira-bridge", role=role, actor=admin)
+    _, token = token_issue(user=account, actor=admin, name="Jira production", scopes=scopes)
+    client = APIClient()
+
+    created = run(client, guide_command("POST", "/api/v1/projects/"), token)
+    assert created.status_code == 201, created.json()
+    assert [(t["system"], t["key"]) for t in created.json()["tickets"]] == [("jira", "AI-42")]
+
+    found = run(client, guide_command("GET", "/api/v1/projects/"), token)
+    assert found.status_code == 200, found.json()
+    assert [project["id"] for project in found.json()["results"]] == [created.json()["id"]]
+    project_id = str(found.json()["results"][0]["id"])
+
+    asked = run(client, guide_command("POST", "/api/v1/approval-requests/"), token, **{": 12": f": {project_id}"})
+    assert asked.status_code == 201, asked.json()
+    request_id = str(asked.json()["id"])
+    assert asked.json()["note"] == "Pilot signed off in AI-42"
+
+    relayed = run(
+        client, guide_command("POST", r"/api/v1/approval-requests/\d+/approve/"), token, **{"/31/": f"/{request_id}/"}
+    )
+    assert relayed.status_code == 200, relayed.json()
+    assert [(d["approver"], d["relayed_by"], d["comment"]) for d in relayed.json()["decisions"]] == [
+        ("meridian-approver", "jira-bridge", "Approved in AI-42")
+    ]
+    assert relayed.json()["status"] == "approved"
+    assert (
+        client.get(f"/api/v1/projects/{project_id}/", headers={"Authorization": f"Bearer {token}"}).json()["stage"]
+        == "proof_of_concept"
+    )
+    # Retries are safe as the guide says: the same Idempotency-Key and body replay the first answer.
+    again = run(
+        client, guide_command("POST", r"/api/v1/approval-requests/\d+/approve/"), token, **{"/31/": f"/{request_id}/"}
+    )
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+
+
+def test_a_customer_viewer_account_is_refused_the_promotion_as_the_guide_warns(meridian):
+    """What the guide used to promise and no longer does: a viewer's ``write`` scope changes nothing."""
+    tenant, admin = meridian
+    project = ProjectFactory(tenant=tenant, code="CLAIMS-1")
+    ticket_link(project=project, actor=None, system="jira", key="AI-42")
+    account = service_account_create(tenant=tenant, username="jira-viewer", role=Role.CUSTOMER_VIEWER, actor=admin)
+    _, token = token_issue(user=account, actor=admin, name="Jira", scopes=["read", "write", "approve"])
+    client = APIClient()
+    assert run(client, guide_command("GET", "/api/v1/projects/"), token).json()["results"][0]["id"] == project.pk
+    asked = run(client, guide_command("POST", "/api/v1/approval-requests/"), token, **{": 12": f": {project.pk}"})
+    assert asked.status_code == 403
+    assert "refused (403) anything that changes a project" in GUIDE.read_text()
+
+
+def test_the_personal_token_request_works_as_written(meridian):
+    tenant, _ = meridian
+    lee = member(tenant, Role.DELIVERY_LEAD, username="lee")
+    lee.set_password("correct horse battery staple")
+    lee.save()
+    command = guide_command("POST", "/api/v1/auth/tokens/")
+    answer = run(APIClient(), command, "", **{'"…"': '"correct horse battery staple"'})
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["token"].startswith("sg_")
+    assert answer.json()["scopes"] == ["read", "write"]

@@ -233,14 +233,36 @@ def test_a_ticket_is_linked_shown_and_unlinked(client, project, people):
 
 
 def test_a_ticket_key_the_client_already_uses_is_refused(client, tenant, project, people):
-    ticket_link(project=ProjectFactory(tenant=tenant), actor=people["lead"], system="jira", key="OPS-7")
+    other = ProjectFactory(tenant=tenant, code="OTHER-1", name="Claims bot")
+    ticket_link(project=other, actor=people["lead"], system="jira", key="OPS-7")
     client.force_login(people["lead"])
+    # The same key in another case is the same ticket.
+    response = client.post(
+        reverse("project-tickets", args=[project.pk]), {"ticket-system": "jira", "ticket-key": "ops-7"}
+    )
+    assert response.status_code == 200
+    message = "OPS-7 is linked to project OTHER-1 — Claims bot already: choose another ticket."
+    assert response.context["ticket_form"].errors["key"] == [message]
+    assert message in error_of(response.content.decode(), "id_ticket-key")
+    assert TicketReference.objects.count() == 1
+    assert AuditEvent.objects.filter(action="ticket.linked").count() == 1
+
+
+def test_a_ticket_key_used_on_a_project_the_person_cannot_see_names_nothing(client, tenant, project, people):
+    hidden = ProjectFactory(tenant=tenant, code="HIDDEN-1", name="Secret merger")
+    ticket_link(project=hidden, actor=people["lead"], system="jira", key="OPS-7")
+    narrowed = UserFactory(username="narrowed")
+    MembershipFactory(tenant=tenant, user=narrowed, role=Role.ENGINEER, all_projects=False)
+    project_access_grant(project=project, user=narrowed, role=Role.ENGINEER)
+    client.force_login(narrowed)
     response = client.post(
         reverse("project-tickets", args=[project.pk]), {"ticket-system": "jira", "ticket-key": "OPS-7"}
     )
     assert response.status_code == 200
-    assert response.context["ticket_form"].errors["key"] == ["OPS-7 is linked to a project of this client already."]
-    assert "OPS-7 is linked to a project of this client already." in response.content.decode()
+    assert response.context["ticket_form"].errors["key"] == ["This value cannot be used here: choose another."]
+    body = response.content.decode()
+    assert "HIDDEN-1" not in body
+    assert "Secret merger" not in body
     assert TicketReference.objects.count() == 1
 
 
