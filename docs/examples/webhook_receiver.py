@@ -14,8 +14,13 @@ new secret after a rotation without a restart). For every delivery it:
    Stagegate stops retrying): the ids are kept in a SQLite file (``--seen``) for 7 days, longer
    than the 5-minute window;
 3. routes the event by the ticket keys in ``data.tickets`` (every event about a project carries
-   them): here it prints one line per ticket and appends it to ``--record`` as JSON; put your own
-   action in ``route`` (comment on the Jira issue, update the ServiceNow change...).
+   them): it prints one line per ticket and appends it to ``--record`` as JSON; put your own
+   action in ``route`` (comment on the Jira issue, update the ServiceNow change...);
+4. with ``--jira-url`` (a Jira Automation "Incoming webhook" trigger's URL) and its secret in
+   ``JIRA_WEBHOOK_TOKEN``, forwards each event that has a Jira ticket to that rule: the Stagegate
+   body unchanged plus ``"issues": ["<key>"]``, with the ``X-Automation-Webhook-Token`` header.
+   Jira Automation cannot check an HMAC signature itself, so this receiver checks it first. If
+   Jira does not take it, the receiver answers 502, forgets the delivery id, and Stagegate retries.
 
 It answers 2xx quickly: do slow work after answering (a queue), Stagegate waits 10 seconds at most.
 """
@@ -27,6 +32,7 @@ import sqlite3
 import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -55,8 +61,27 @@ class SeenDeliveries:
             self.db.commit()
             return inserted == 1
 
+    def forget(self, delivery_id: str) -> None:
+        """Processing failed: let Stagegate's retry of this delivery through."""
+        with self.lock:
+            self.db.execute("DELETE FROM seen WHERE delivery_id = ?", (delivery_id,))
+            self.db.commit()
 
-def route(event: dict, delivery_id: str, record_path: str | None) -> list[dict]:
+
+def forward_to_jira(jira_url: str, token: str, event: dict, key: str) -> None:
+    """POST the event to a Jira Automation incoming webhook, naming the issue; OSError if refused."""
+    body = json.dumps({**event, "issues": [key]}).encode()
+    request = urllib.request.Request(
+        jira_url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Automation-Webhook-Token": token},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # a 4xx/5xx raises HTTPError (an OSError)
+        response.read()
+
+
+def route(event: dict, delivery_id: str, record_path: str | None, jira_url: str | None = None) -> list[dict]:
     """Send the event to the ticket(s) of its project: one routing line per ticket ("unrouted" if none)."""
     data = event.get("data") or {}
     tickets = data.get("tickets") or [None]
@@ -71,6 +96,8 @@ def route(event: dict, delivery_id: str, record_path: str | None) -> list[dict]:
             "ticket": ticket["key"] if ticket else None,
         }
         # Your integration goes here, e.g. add a comment to the Jira issue ticket["key"].
+        if jira_url and ticket and ticket["system"] == "jira":
+            forward_to_jira(jira_url, os.environ.get("JIRA_WEBHOOK_TOKEN", ""), event, ticket["key"])
         where = f"{ticket['system']}:{ticket['key']}" if ticket else "unrouted (the project has no ticket)"
         print(f"{event['type']} -> {where} (delivery {delivery_id})", flush=True)
         routed.append(line)
@@ -87,7 +114,7 @@ def load_secrets(secret_file: str | None) -> list[str]:
     return [os.environ["STAGEGATE_WEBHOOK_SECRET"]] if os.environ.get("STAGEGATE_WEBHOOK_SECRET") else []
 
 
-def make_handler(*, secret_file: str | None, seen: SeenDeliveries, record_path: str | None):
+def make_handler(*, secret_file: str | None, seen: SeenDeliveries, record_path: str | None, jira_url: str | None):
     class Handler(BaseHTTPRequestHandler):
         server_version = "StagegateExampleReceiver/1"
 
@@ -121,7 +148,12 @@ def make_handler(*, secret_file: str | None, seen: SeenDeliveries, record_path: 
             if not seen.first_time(delivery_id):
                 print(f"duplicate delivery {delivery_id}: already processed", flush=True)
                 return self.answer(200, "duplicate")
-            route(event, delivery_id, record_path)
+            try:
+                route(event, delivery_id, record_path, jira_url)
+            except OSError as error:
+                seen.forget(delivery_id)
+                print(f"not forwarded, Stagegate will retry: {error}", flush=True)
+                return self.answer(502, "not forwarded")
             return self.answer(200, "accepted")
 
         def log_message(self, *args):  # the routing lines above are the log
@@ -137,9 +169,13 @@ def main(argv=None) -> None:
     parser.add_argument("--secret-file", help="one secret per line; else STAGEGATE_WEBHOOK_SECRET")
     parser.add_argument("--seen", default="stagegate-seen-deliveries.sqlite3", help="SQLite file of processed ids")
     parser.add_argument("--record", help="append each routing decision to this file, one JSON object a line")
+    parser.add_argument("--jira-url", help="a Jira Automation incoming webhook's URL (its secret: JIRA_WEBHOOK_TOKEN)")
     options = parser.parse_args(argv)
     handler = make_handler(
-        secret_file=options.secret_file, seen=SeenDeliveries(options.seen), record_path=options.record
+        secret_file=options.secret_file,
+        seen=SeenDeliveries(options.seen),
+        record_path=options.record,
+        jira_url=options.jira_url,
     )
     server = ThreadingHTTPServer((options.host, options.port), handler)
     print(f"listening on http://{options.host}:{server.server_address[1]}/", flush=True)

@@ -3,6 +3,7 @@ subscribed through the API: it verifies the signature, processes each delivery o
 event by the project's ticket key, and refuses a tampered body."""
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from projects.services.projects import ticket_link
-from tests.webhooks.test_webhooks import send_due
+from tests.webhooks.test_webhooks import Receiver, send_due
 from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.signing import signature_headers
 
@@ -21,15 +22,26 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def example(tmp_path, settings):
-    """The example receiver as a subprocess on a free local port; its output and record files."""
+def jira():
+    """Stands in for a Jira Automation incoming webhook: records what it is sent, answers as told."""
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def example(tmp_path, settings, jira):
+    """The example receiver as a subprocess on a free local port, forwarding to ``jira``; its output
+    and record files."""
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     settings.WEBHOOK_TIMEOUT_SECONDS = 5
+    settings.WEBHOOK_RETRY_DELAYS = [0, 0, 0, 0, 0]
     files = {"secret": tmp_path / "secret.txt", "record": tmp_path / "routed.jsonl", "seen": tmp_path / "seen.db"}
     process = subprocess.Popen(
         [sys.executable, str(EXAMPLE), "--port", "0", "--secret-file", str(files["secret"]),
-         "--record", str(files["record"]), "--seen", str(files["seen"])],
+         "--record", str(files["record"]), "--seen", str(files["seen"]), "--jira-url", jira.url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "JIRA_WEBHOOK_TOKEN": "jira-rule-secret"},
     )  # fmt: skip
     try:
         first = process.stdout.readline()
@@ -54,7 +66,7 @@ def post(url, body, headers):
         return error.code, json.loads(error.read())
 
 
-def test_the_example_receiver_verifies_deduplicates_and_routes_by_ticket_key(example, api, people, project):
+def test_the_example_receiver_verifies_deduplicates_and_routes_by_ticket_key(example, jira, api, people, project):
     ticket_link(project=project, actor=people["lead"], system="jira", key="AI-42")
     admin = api(people["admin"])
     created = admin.post(
@@ -67,11 +79,20 @@ def test_the_example_receiver_verifies_deduplicates_and_routes_by_ticket_key(exa
 
     renamed = api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", {"name": "Routed"}, format="json")
     assert renamed.status_code == 200, renamed.json()
+    jira.answers = [500]  # Jira refuses the first forward: the receiver answers 502 and Stagegate retries
+    send_due()
     send_due()
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "delivered", delivery.attempts
-    assert delivery.attempts[-1]["status_code"] == 200
+    assert [attempt["status_code"] for attempt in delivery.attempts] == [502, 200]
+    forwarded = jira.requests[-1]
+    assert len(jira.requests) == 2
+    assert forwarded["headers"]["X-Automation-Webhook-Token"] == "jira-rule-secret"
+    forwarded_body = json.loads(forwarded["body"])
+    assert forwarded_body["issues"] == ["AI-42"]
+    assert forwarded_body["data"]["tickets"] == [{"system": "jira", "key": "AI-42", "url": ""}]
+    assert forwarded_body["type"] == "project.updated"
     assert routed(example) == [
         {
             "delivery": str(delivery.uid),
@@ -90,6 +111,7 @@ def test_the_example_receiver_verifies_deduplicates_and_routes_by_ticket_key(exa
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
     assert len(routed(example)) == 1
+    assert len(jira.requests) == 2
 
     # A tampered body under the real signature is refused (401) and routed nowhere; so is a wrong secret.
     event = WebhookEvent.objects.get()
