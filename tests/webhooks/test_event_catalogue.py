@@ -10,6 +10,7 @@ renaming ``tickets`` in ``webhooks.services.publish_many`` fails the validation 
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -187,3 +188,14 @@ def test_no_ticket_query_when_no_webhook_wants_the_events(tenant, project):
     with CaptureQueriesContext(connection) as queries:
         assert webhook_services.publish_many([(tenant.pk, "project.updated", {"project_id": project.pk})]) == 0
     assert not any("projects_ticketreference" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_integration_guide_lists_every_event_type_with_a_link_to_its_schema():
+    guide = (SCHEMAS.parents[1] / "docs" / "integration.md").read_text()
+    listed = dict(
+        re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| .+? \| \[[^]]+\]\(\.\./(webhooks/schemas/[^)]+)\) \|$", guide, re.M)
+    )
+    assert set(listed) == set(WebhookEventType.values)
+    for event_type, link in listed.items():
+        assert link == f"webhooks/schemas/{event_type}.json"
+        assert (SCHEMAS.parents[1] / link).exists()
