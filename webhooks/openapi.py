@@ -79,6 +79,7 @@ def catalogue() -> tuple[dict, dict]:
         name = component_name(event_type)
         components[name] = {
             **to_openapi_30(schema),
+            "title": name,  # generated clients name the model after the title
             "description": f"{schema['description']} JSON Schema (draft 2020-12): webhooks/schemas/{event_type}.json.",
         }
         webhooks[event_type] = {
