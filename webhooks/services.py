@@ -7,6 +7,7 @@ queued once the transaction that published it commits.
 import datetime
 import json
 import secrets
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -91,6 +92,26 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor, now=None) -> Web
     return endpoint
 
 
+#: Answers the ticket keys of a set of projects in one query, keyed by the tenant and the project
+#: (so a key can only reach its own client's events): ``{(tenant id, project id): [{"system", "key", "url"}]}``.
+#: The projects room registers it (``ProjectsConfig.ready``): webhooks sit below projects and may not
+#: import them. Unregistered, events carry an empty list.
+TicketProvider = Callable[[Iterable[int]], dict[tuple[int, int], list[dict]]]
+_ticket_provider: TicketProvider | None = None
+
+
+def ticket_provider_register(provider: TicketProvider | None) -> None:
+    """Name the function that gives events their project's ticket keys (``None`` forgets it)."""
+    global _ticket_provider
+    _ticket_provider = provider
+
+
+def _tickets_by_project(project_ids: set[int]) -> dict[tuple[int, int], list[dict]]:
+    if not project_ids or _ticket_provider is None:
+        return {}
+    return _ticket_provider(project_ids)
+
+
 def publish(*, tenant_id: int | None, event_type: str, data: dict) -> None:
     """Record an event for the tenant's subscribed endpoints; deliveries start once the transaction commits."""
     if tenant_id is not None:
@@ -98,7 +119,18 @@ def publish(*, tenant_id: int | None, event_type: str, data: dict) -> None:
 
 
 def publish_many(events: list[tuple[int, str, dict]]) -> int:
-    """Set-based ``publish``: one query for the endpoints of every tenant involved, bulk inserts after."""
+    """Set-based ``publish``: one query for the endpoints of every tenant involved, one for the ticket
+    keys of every project the sent events concern, bulk inserts after.
+
+    Every event type must be one of ``WebhookEventType`` (the catalogue, each with its JSON Schema in
+    ``webhooks/schemas/``): an unknown one is a programming error, refused before anything is stored.
+    Each event's ``data`` gains ``tickets``: its project's ticket keys (``data["project_id"]``; an
+    empty list when it concerns no project or the project has none), so a receiver can route it
+    without asking the API.
+    """
+    unknown = {event_type for _, event_type, _ in events} - set(WebhookEventType.values)
+    if unknown:
+        raise ValueError(f"Not a webhook event type: {', '.join(sorted(unknown))} (add it to WebhookEventType).")
     tenants = {tenant_id for tenant_id, _, _ in events if tenant_id is not None}
     endpoints = {}
     for endpoint in WebhookEndpoint.objects.filter(tenant_id__in=tenants, is_active=True):
@@ -106,11 +138,15 @@ def publish_many(events: list[tuple[int, str, dict]]) -> int:
     if not endpoints:
         return 0
     now = timezone.now()
-    rows, targets = [], []
+    sent = []
     for tenant_id, event_type, data in events:
         wanted = [endpoint for endpoint in endpoints.get(tenant_id, []) if endpoint.wants(event_type)]
-        if not wanted:
-            continue
+        if wanted:
+            sent.append((tenant_id, event_type, data, wanted))
+    tickets = _tickets_by_project({data["project_id"] for _, _, data, _ in sent if data.get("project_id")})
+    rows, targets = [], []
+    for tenant_id, event_type, data, wanted in sent:
+        data = {**data, "tickets": tickets.get((tenant_id, data.get("project_id")), [])}
         event = WebhookEvent(tenant_id=tenant_id, event_type=event_type)
         event.body = json.dumps(
             {"id": str(event.uid), "type": event_type, "time": now.isoformat(), "tenant": tenant_id, "data": data},

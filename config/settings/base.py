@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "webhooks.openapi.add_webhook_events",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",
