@@ -64,7 +64,7 @@ def project_create(
     requirements = RequirementsProfile(tenant=tenant, project=project, **_profile_fields(profile or {}))
     requirements.full_clean()
     requirements.save()
-    audit_record(action="project.created", obj=project, actor=actor, after=_project_state(project, requirements))
+    linked = []
     for index, ticket in enumerate(tickets or []):
         unknown = set(ticket) - {"system", "key", "url"}
         if unknown:
@@ -72,11 +72,17 @@ def project_create(
                 {f"tickets.{index}.{name}": "A ticket has only a system, a key and a url." for name in sorted(unknown)}
             )
         try:
-            _link_ticket(project=project, actor=actor, **{"system": "", "key": "", **ticket})
+            linked.append(
+                _link_ticket(project=project, actor=actor, audited=False, **{"system": "", "key": "", **ticket})
+            )
         except ValidationError as error:
             raise ValidationError(
                 {f"tickets.{index}.{field}": messages for field, messages in error.error_dict.items()}
             ) from None
+    # Recorded once its tickets are linked: the project.created webhook carries their keys.
+    audit_record(action="project.created", obj=project, actor=actor, after=_project_state(project, requirements))
+    for ticket in linked:
+        _ticket_linked(ticket, actor)
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return project
 
@@ -180,8 +186,11 @@ def ticket_link(*, project: Project, actor: User | None, system: str, key: str, 
     return _link_ticket(project=project, actor=actor, system=system, key=key, url=url)
 
 
-def _link_ticket(*, project: Project, actor: User | None, system: str, key: str, url: str = "") -> TicketReference:
-    """``ticket_link`` once its permission is settled (by the caller of ``project_create``, for a new project)."""
+def _link_ticket(
+    *, project: Project, actor: User | None, system: str, key: str, url: str = "", audited: bool = True
+) -> TicketReference:
+    """``ticket_link`` once its permission is settled (by the caller of ``project_create``, for a new
+    project, which records the link after the project's creation: ``audited`` False)."""
     ticket = TicketReference(tenant_id=project.tenant_id, project=project, system=system, key=key.strip(), url=url)
     ticket.full_clean(validate_constraints=False)
     _refuse_a_linked_ticket(ticket, actor)
@@ -192,8 +201,13 @@ def _link_ticket(*, project: Project, actor: User | None, system: str, key: str,
         # Linked by someone else between the check and the save: answered as that check would now.
         _refuse_a_linked_ticket(ticket, actor)
         raise
-    audit_record(action="ticket.linked", obj=ticket, actor=actor, after=snapshot(ticket, ["system", "key", "url"]))
+    if audited:
+        _ticket_linked(ticket, actor)
     return ticket
+
+
+def _ticket_linked(ticket: TicketReference, actor: User | None) -> None:
+    audit_record(action="ticket.linked", obj=ticket, actor=actor, after=snapshot(ticket, ["system", "key", "url"]))
 
 
 def _refuse_a_linked_ticket(ticket: TicketReference, actor: User | None) -> None:

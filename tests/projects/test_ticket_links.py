@@ -2,6 +2,8 @@
 whatever its case, found exactly whatever its case, linked with a new project all or nothing, and a
 conflict with a project the caller cannot see names nothing."""
 
+import json
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from projects.selectors import tickets_by_key, tickets_visible
 from projects.services.projects import TAKEN_UNSEEN, project_access_grant, project_create, ticket_link, ticket_unlink
 from tenancy.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, UserFactory
+from webhooks.models import WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +161,22 @@ def test_the_project_list_page_finds_a_ticket_key_exactly_whatever_its_case(clie
     assert listed("ai-42") == {"ACME-1"}
     assert listed("AI-42") == {"ACME-1"}
     assert listed("AI-4") == set()
+
+
+def test_the_created_event_of_a_project_made_with_its_ticket_carries_the_key(tenant, people):
+    """A tool that creates a project with its ticket is told of the creation with the key to route it by."""
+    WebhookEndpoint.objects.create(
+        tenant=tenant, url="https://hooks.example.org/in", secret="s", event_types=["project.created"]
+    )
+    project = project_create(
+        tenant=tenant,
+        actor=people["lead"],
+        name="Claims",
+        code="CLAIMS-9",
+        tickets=[{"system": "jira", "key": "AI-77"}],
+    )
+    body = json.loads(WebhookEvent.objects.get(event_type="project.created").body)
+    assert body["data"]["project_id"] == project.pk
+    assert [(t["system"], t["key"]) for t in body["data"]["tickets"]] == [("jira", "AI-77")]
+    actions = list(AuditEvent.objects.filter(project_id=project.pk).order_by("pk").values_list("action", flat=True))
+    assert actions == ["project.created", "ticket.linked"], "the timeline tells the creation first"
