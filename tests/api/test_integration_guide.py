@@ -124,6 +124,8 @@ def guide_commands() -> list[dict]:
         text = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("#"))
         words = shlex.split(text.replace("\\\n", " "))
         starts = [index for index, word in enumerate(words) if word == "curl"]
+        if not starts:  # a block that runs something else (the example receiver)
+            continue
         for start, end in zip(starts, [*starts[1:], len(words)], strict=True):
             command = {"method": "GET", "headers": {}, "body": None}
             args = iter(words[start + 1 : end])
