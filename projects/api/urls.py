@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from projects.api.access import ProjectAccessViewSet
 from projects.api.views import ApprovalPolicyViewSet, ApprovalRequestViewSet, FreezeWindowViewSet, ProjectViewSet
 
 router = SimpleRouter()
@@ -7,4 +9,21 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
 router.register("approval-policies", ApprovalPolicyViewSet, basename="approval-policy")
 router.register("freeze-windows", FreezeWindowViewSet, basename="freeze-window")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "projects/<int:pk>/access/",
+        ProjectAccessViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-project-access",
+    ),
+    path(
+        "projects/<int:pk>/access/users/<str:name>/",
+        ProjectAccessViewSet.as_view({"delete": "destroy_user"}),
+        name="api-project-access-user",
+    ),
+    path(
+        "projects/<int:pk>/access/groups/<str:name>/",
+        ProjectAccessViewSet.as_view({"delete": "destroy_group"}),
+        name="api-project-access-group",
+    ),
+]
