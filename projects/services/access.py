@@ -199,13 +199,11 @@ def _keep_an_approver(project, grantee, before) -> None:
         return
     if holders(project, Action.APPROVE).filter(kind=User.Kind.PERSON).exists():
         return
-    raise ValidationError(
-        {
-            _kind(grantee): f"{grantee_name(grantee)} holds the last customer admin's right to approve {project.code}: "
-            "nobody could approve its rollouts any more. Give someone else the right to approve it first."
-        },
-        code="last_customer_admin",
+    message = (
+        f"{grantee_name(grantee)} holds the last customer admin's right to approve {project.code}: nobody could "
+        "approve its rollouts any more. Give someone else the right to approve it first."
     )
+    raise ValidationError({_kind(grantee): ValidationError(message, code="last_customer_admin")})
 
 
 def _event_data(project, grantee, actor, *, role, previous_role) -> dict:
