@@ -147,8 +147,12 @@ def grantee_find(*, user: str | None = None, group: str | None = None) -> User |
     Whether the person may be given this client's projects is the service's rule
     (``refuse_another_clients``), answered with the same 404.
     """
+    if "\x00" in (user or group or ""):  # PostgreSQL refuses NUL in text: no such name
+        raise Http404(NOT_GRANTABLE)
     if user:
-        found = User.objects.filter(username__iexact=user.strip()).first()
+        matches = list(User.objects.filter(username__iexact=user.strip())[:2])
+        found = next((match for match in matches if match.get_username() == user.strip()), None)
+        found = found or (matches[0] if len(matches) == 1 else None)
     else:
         found = Group.objects.filter(name=(group or "").strip()).first()
     if found is None:

@@ -159,3 +159,14 @@ def test_the_endpoints_are_in_the_schema(client):
     assert {"get", "post"} <= set(schema["paths"]["/api/v1/projects/{id}/access/"])
     assert "delete" in schema["paths"]["/api/v1/projects/{id}/access/users/{name}/"]
     assert "delete" in schema["paths"]["/api/v1/projects/{id}/access/groups/{name}/"]
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"text"', "1.5", '{"user": "a\\u0000b", "role": "engineer"}'])
+def test_a_body_that_is_not_a_grant_is_a_400(api, project, people, body):
+    response = api(people["admin"]).post(access_url(project), body, content_type="application/json")
+    assert response.status_code == 400
+    assert grants() == []
+
+
+def test_a_name_with_a_nul_in_the_path_is_refused_not_a_500(api, project, people):
+    assert api(people["admin"]).delete(access_url(project, "users", "a%00b")).status_code in (400, 404)
