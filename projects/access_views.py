@@ -59,7 +59,8 @@ def project_access_revoke_page(request, pk):
     project = _managed_project(request, pk)
     kind = request.POST.get("kind")
     if kind not in ("user", "group"):
-        raise Http404
+        messages.error(request, "Choose whose rights to take back: a person or a group.")
+        return redirect("project-access", project.pk)
     try:
         grantee = grantee_find(**{kind: request.POST.get("name", "")})
         if not project_access_revoke(project=project, actor=request.user, **{kind: grantee}):

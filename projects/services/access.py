@@ -54,9 +54,10 @@ def project_access_grant(
     customer admin's right to approve the project away is refused like a revoke (see
     ``project_access_revoke``).
     """
-    grantee = _one_grantee(user, group)
     if actor is not None:
         require(actor, project.tenant, Action.MANAGE)
+    grantee = _one_grantee(user, group)
+    if actor is not None:
         refuse_another_clients(project=project, grantee=grantee)
     role = _project_role(role)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -95,9 +96,9 @@ def project_access_revoke(
     project keeps it until someone else is given it. Taking back nothing changes nothing
     (and answers False).
     """
-    grantee = _one_grantee(user, group)
     if actor is not None:
         require(actor, project.tenant, Action.MANAGE)
+    grantee = _one_grantee(user, group)
     project = Project.objects.select_for_update().get(pk=project.pk)
     before = _held(project, grantee)
     if not before:
