@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from api.base import SafeRetriesMixin
 from projects.access_list import Reason, grantee_find, project_access_list
 from projects.models import Project
-from projects.services.access import PROJECT_ACTIONS, PROJECT_ROLES, project_access_grant, project_access_revoke
+from projects.services.access import (
+    PROJECT_ACTIONS,
+    PROJECT_ROLE_CHOICES,
+    project_access_grant,
+    project_access_revoke,
+)
 from tenancy.access import Action, get_for_user_or_404, require
 from tenancy.models import Role
 
@@ -30,7 +35,9 @@ class AccessHolderSerializer(serializers.Serializer):
         allow_null=True, help_text="Whether that role reaches all of the client's projects (null: no role)."
     )
     project_role = serializers.ChoiceField(
-        choices=Role.choices, allow_null=True, help_text="The role given on this project, to them or to the group."
+        choices=PROJECT_ROLE_CHOICES,
+        allow_null=True,
+        help_text="The role given on this project, to them or to the group.",
     )
     groups = serializers.ListField(
         child=serializers.CharField(), help_text="Groups with a grant on this project that they are in."
@@ -61,7 +68,7 @@ class AccessHolderSerializer(serializers.Serializer):
 class ProjectGrantSerializer(serializers.Serializer):
     user = serializers.CharField(required=False, max_length=150, help_text="The username to give the role to.")
     group = serializers.CharField(required=False, max_length=150, help_text="Or the group's name.")
-    role = serializers.ChoiceField(choices=[(role.value, role.label) for role in PROJECT_ROLES])
+    role = serializers.ChoiceField(choices=PROJECT_ROLE_CHOICES)
 
     def validate(self, data):
         if bool(data.get("user")) == bool(data.get("group")):

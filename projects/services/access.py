@@ -26,6 +26,7 @@ PROJECT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.P
 #: Roles that can be given on one project. A customer admin's own right (managing the client) is
 #: tenant-wide, so on one project it would be exactly a customer approver's: given under that name.
 PROJECT_ROLES = tuple(role for role in Role if role != Role.CUSTOMER_ADMIN)
+PROJECT_ROLE_CHOICES = [(role.value, role.label) for role in PROJECT_ROLES]
 
 #: Answered alike for an unknown name and for another client's person: nothing about them leaks.
 NOT_GRANTABLE = "No person or group of that name can be given access to this client's projects."
