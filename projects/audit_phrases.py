@@ -10,6 +10,15 @@ def _stage(value) -> str:
     return STAGES.get(value, str(value or "").replace("_", " ") or "its next stage")
 
 
+def _grantee(values) -> str:
+    values = values or {}
+    return f"the group {values['group']}" if values.get("group") else str(values.get("user") or "someone")
+
+
+def _role(values) -> str:
+    return str((values or {}).get("role") or "").replace("_", " ")
+
+
 def _changed(event) -> str:
     before, after = event.before or {}, event.after or {}
     names = [name for name in after if before.get(name) != after.get(name)] or list(after)
@@ -63,11 +72,12 @@ PHRASINGS = {
     "ticket.linked": lambda event, actor: f"{actor} linked ticket {(event.after or {}).get('key', '')}.",
     "ticket.unlinked": lambda event, actor: f"{actor} unlinked ticket {(event.before or {}).get('key', '')}.",
     "access.project_granted": lambda event, actor: (
-        f"{actor} gave {(event.after or {}).get('user')} the "
-        f"{str((event.after or {}).get('role', '')).replace('_', ' ')} role on this project."
+        f"{actor} gave {_grantee(event.after)} the {_role(event.after)} role on this project"
+        + (f" (before: {_role(event.before)})." if (event.before or {}).get("role") else ".")
     ),
     "access.project_revoked": lambda event, actor: (
-        f"{actor} took back {(event.before or {}).get('user')}'s rights on this project."
+        f"{actor} took back {_grantee(event.before)}'s rights on this project"
+        + (f" (the {_role(event.before)} role)." if (event.before or {}).get("role") else ".")
     ),
     "project.deployment_model_changed": lambda event, actor: (
         f"{actor} changed where the project runs: "

@@ -8,7 +8,9 @@ from projects.models import (
     WorkloadType,
 )
 from projects.selectors import lead_candidates
+from projects.services.access import PROJECT_ROLES
 from projects.services.projects import EDITABLE_FIELDS, PROFILE_FIELDS, TECHNICAL_PROJECT_FIELDS
+from tenancy.models import Role
 
 
 class ProjectCreateForm(forms.Form):
@@ -90,3 +92,24 @@ class TicketForm(forms.Form):
     system = forms.ChoiceField(choices=TicketReference.System.choices)
     key = forms.CharField(max_length=64, label="Ticket key", help_text="As the ticketing tool shows it, e.g. OPS-123.")
     url = forms.URLField(max_length=500, required=False, label="Ticket's web address", assume_scheme="https")
+
+
+class ProjectGrantForm(forms.Form):
+    """Give a person or a group a role's rights on one project (``project_access_grant`` decides)."""
+
+    grantee_kind = forms.ChoiceField(
+        label="Give access to",
+        choices=[("user", "A person"), ("group", "A group")],
+        initial="user",
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label="Username or group name",
+        max_length=150,
+        help_text="Someone with a Stagegate account who works for this client or for no client, or a group.",
+    )
+    role = forms.ChoiceField(
+        choices=[(role.value, role.label) for role in PROJECT_ROLES],
+        initial=Role.CUSTOMER_VIEWER,
+        help_text="Its rights apply to this project only, beside any role they have in the client.",
+    )

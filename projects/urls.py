@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import approval_views, views
+from projects import access_views, approval_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
         views.project_evidence_remove,
         name="project-evidence-remove",
     ),
+    path("projects/<int:pk>/access/", access_views.project_access, name="project-access"),
+    path("projects/<int:pk>/access/revoke/", access_views.project_access_revoke_page, name="project-access-revoke"),
     path("projects/<int:pk>/tickets/", views.project_tickets, name="project-tickets"),
     path(
         "projects/<int:pk>/tickets/<int:ticket_pk>/remove/", views.project_ticket_remove, name="project-ticket-remove"

@@ -28,7 +28,7 @@ from projects.services.projects import (
 )
 from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
 from tenancy import freshness
-from tenancy.access import Action, allowed_actions, get_for_user_or_404
+from tenancy.access import Action, allowed_actions, can, get_for_user_or_404
 from tenancy.models import Tenant
 
 TIMELINE_LENGTH = 25
@@ -127,6 +127,7 @@ def project_detail(request, pk):
             )[:TIMELINE_LENGTH],
             "evidence": list(project.evidence_links.all()),
             "tickets": list(project.tickets.all()),
+            "may_manage_access": can(request.user, project.tenant, Action.MANAGE),
             "evidence_form": EvidenceForm(),
             "ticket_form": TicketForm(),
             # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.

@@ -28,6 +28,8 @@ OBJECT_URLS = {
     "project-evidence": lambda other: {"pk": other["project"].pk},
     "project-evidence-remove": lambda other: {"pk": other["project"].pk, "link_pk": other["evidence"].pk},
     "project-tickets": lambda other: {"pk": other["project"].pk},
+    "project-access": lambda other: {"pk": other["project"].pk},
+    "project-access-revoke": lambda other: {"pk": other["project"].pk},
     "project-ticket-remove": lambda other: {"pk": other["project"].pk, "ticket_pk": other["ticket"].pk},
     "project-deployment-model": lambda other: {"pk": other["project"].pk},
     "project-environment": lambda other: {"pk": other["project"].pk},
@@ -70,6 +72,7 @@ PLATFORM_ONLY = {
 }
 #: Views that only answer POST (a GET is a 405 for every id, so it reveals nothing either).
 POST_ONLY = {
+    "project-access-revoke",
     "project-evaluate",
     "project-promotion",
     "decide",

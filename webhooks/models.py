@@ -21,6 +21,8 @@ class WebhookEventType(models.TextChoices):
     GATE_EVIDENCE_RECORDED = "gate.evidence_recorded", "Gate evidence recorded"
     GATE_EVIDENCE_ACCEPTED = "gate.evidence_accepted", "Gate evidence accepted"
     GATE_EVIDENCE_WITHDRAWN = "gate.evidence_withdrawn", "Gate evidence withdrawn"
+    ACCESS_GRANTED = "access.granted", "Rights on a project given"
+    ACCESS_REVOKED = "access.revoked", "Rights on a project taken back"
 
 
 class WebhookEndpoint(TenantOwned):

@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
         "EvidenceItemEnum": "assessments.api.serializers.EVIDENCE_ITEM_CHOICES",
         "NotificationKindEnum": "notifications.models.Kind",
+        "RoleEnum": "tenancy.models.Role",
+        "ProjectRoleEnum": "projects.services.access.PROJECT_ROLE_CHOICES",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)

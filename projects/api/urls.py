@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from projects.api.access import ProjectAccessViewSet
 from projects.api.views import (
     ApprovalPolicyViewSet,
     ApprovalRequestViewSet,
@@ -18,4 +20,22 @@ router.register("tickets", TicketViewSet, basename="ticket")
 # Nested under the project, like its evidence.
 nested = SimpleRouter(use_regex_path=False)
 nested.register("projects/<int:project_pk>/tickets", ProjectTicketViewSet, basename="project-ticket")
-urlpatterns = [*nested.urls, *router.urls]
+urlpatterns = [
+    *nested.urls,
+    *router.urls,
+    path(
+        "projects/<int:pk>/access/",
+        ProjectAccessViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-project-access",
+    ),
+    path(
+        "projects/<int:pk>/access/users/<str:name>/",
+        ProjectAccessViewSet.as_view({"delete": "destroy_user"}),
+        name="api-project-access-user",
+    ),
+    path(
+        "projects/<int:pk>/access/groups/<str:name>/",
+        ProjectAccessViewSet.as_view({"delete": "destroy_group"}),
+        name="api-project-access-group",
+    ),
+]

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from audit.services import audit_record, changes, snapshot
@@ -10,17 +9,14 @@ from projects.models import (
     TECHNICAL_FIELDS,
     EvidenceLink,
     Project,
-    ProjectUserObjectPermission,
     RequirementsProfile,
     TicketReference,
 )
 from projects.selectors import lead_candidates, tickets_by_key
+from projects.services.access import PROJECT_ACTIONS, project_access_grant, project_access_revoke  # noqa: F401 (their home before)
 from projects.signals import project_inputs_changed
-from tenancy.access import ROLE_ACTIONS, Action, can, require, require_any
-from tenancy.models import Role, Tenant
-
-# The actions that exist as per-project permissions (``<action>_project``).
-PROJECT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE)
+from tenancy.access import Action, can, require, require_any
+from tenancy.models import Tenant
 
 #: Project fields a person may set with ``project_update``; the deployment model has its own
 #: service (``deployments.services.deployment_model_switch``) and the stage its state machine.
@@ -234,34 +230,6 @@ def ticket_unlink(*, ticket: TicketReference, actor: User) -> None:
     require(actor, ticket.project, Action.CHANGE_TECHNICAL)
     audit_record(action="ticket.unlinked", obj=ticket, actor=actor, before=snapshot(ticket, ["system", "key", "url"]))
     ticket.delete()
-
-
-@transaction.atomic
-def project_access_grant(*, project: Project, user: User, role: Role, actor: User | None = None) -> None:
-    """Give ``user`` the rights of ``role`` on this one project (widening, or filling a narrowed role)."""
-    if actor is not None:
-        require(actor, project.tenant, Action.MANAGE)
-    _remove_project_permissions(project, user)
-    for action in PROJECT_ACTIONS:
-        if action in ROLE_ACTIONS[Role(role)]:
-            assign_perm(f"projects.{action}_project", user, project)
-    audit_record(
-        action="access.project_granted", obj=project, actor=actor, after={"user": user.get_username(), "role": role}
-    )
-
-
-@transaction.atomic
-def project_access_revoke(*, project: Project, user: User, actor: User | None = None) -> None:
-    """Take back every per-project right ``user`` holds on this project."""
-    if actor is not None:
-        require(actor, project.tenant, Action.MANAGE)
-    if _remove_project_permissions(project, user):
-        audit_record(action="access.project_revoked", obj=project, actor=actor, before={"user": user.get_username()})
-
-
-def _remove_project_permissions(project, user) -> int:
-    deleted, _ = ProjectUserObjectPermission.objects.filter(user=user, content_object=project).delete()
-    return deleted
 
 
 def _refuse_a_used_code(project: Project, actor: User | None) -> None:

@@ -58,6 +58,9 @@ def theirs(people):
         end_time=datetime.time(6),
     )
     return {
+        # Before the project's own prefix, which fills the {id} these paths start with.
+        "/api/v1/projects/{id}/access/users/{name}/": "their-lead",
+        "/api/v1/projects/{id}/access/groups/{name}/": "Their reviewers",
         "/api/v1/approval-policies/{id}/": policy.pk,
         "/api/v1/freeze-windows/{id}/": window.pk,
         "/api/v1/webhooks/{id}/": endpoint.pk,

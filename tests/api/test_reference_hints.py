@@ -244,7 +244,7 @@ def _path_with(path, project):
         "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/tickets/{id}/": TicketReference.objects.filter(project=project).first(),
     }
-    filled = path.replace("{slug}", tenant.slug).replace("{project_pk}", str(project.pk))
+    filled = path.replace("{slug}", tenant.slug).replace("{project_pk}", str(project.pk)).replace("{name}", "someone")
     for prefix, row in rows.items():
         if path.startswith(prefix) and "{id}" in filled:
             assert row is not None, f"the other tenant needs a row for {prefix}"

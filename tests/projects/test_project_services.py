@@ -265,7 +265,7 @@ def test_project_grants_are_managed_by_customer_admins_and_audited(project, peop
         {"user": "guest", "role": "engineer"},
         project.pk,
     )
-    assert revoked.before == {"user": "guest"}
+    assert revoked.before == {"user": "guest", "role": "engineer"}
 
 
 @pytest.mark.parametrize("who", ["lead", "engineer", "approver", "viewer", "outsider"])
