@@ -64,11 +64,13 @@ OBJECT_URLS = {
     "settings-service-accounts": lambda other: {"slug": other["tenant"].slug},
     "settings-token-new": lambda other: {"slug": other["tenant"].slug, "pk": other["account"].pk},
     "settings-token-revoke": lambda other: {"slug": other["tenant"].slug, "pk": other["token"].pk},
+    "settings-cost-defaults": lambda other: {"slug": other["tenant"].slug},
 }
 #: Platform-admin pages with something in their path that is no tenant's: every tenant role gets 403.
 PLATFORM_ONLY = {
     "catalog-price-history": {"provider": "openai", "model": "gpt-4o-mini"},
     "catalog-import-status": {"pk": 1},
+    "catalog-certification-remove": {"pk": 1},
 }
 #: Views that only answer POST (a GET is a 405 for every id, so it reveals nothing either).
 POST_ONLY = {

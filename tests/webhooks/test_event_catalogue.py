@@ -23,6 +23,7 @@ from assessments.catalog import prices_import
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw
+from projects.services.access import project_access_grant, project_access_revoke
 from projects.services.approvals import (
     approval_decide,
     approval_request_cancel,
@@ -31,7 +32,8 @@ from projects.services.approvals import (
 )
 from projects.services.projects import project_create, project_update, ticket_link
 from projects.services.stages import project_pause
-from tests.factories import ProjectFactory
+from tenancy.models import Role
+from tests.factories import ProjectFactory, UserFactory
 from tests.webhooks.test_webhooks import Receiver, send_due
 from webhooks import services as webhook_services
 from webhooks.models import WebhookEvent, WebhookEventType
@@ -81,6 +83,12 @@ def _withdrawn(project, people):
     evidence_withdraw(evidence=evidence, actor=people["engineer"])
 
 
+def _outside_engineer_granted(project, people):
+    engineer = UserFactory(username="outside-engineer")
+    project_access_grant(project=project, user=engineer, role=Role.ENGINEER, actor=people["admin"])
+    return engineer
+
+
 #: How each event type is caused through the services a person or a tool calls.
 TRIGGERS = {
     "project.created": lambda project, people: project_create(
@@ -102,6 +110,10 @@ TRIGGERS = {
     ),
     "gate.evidence_accepted": _accepted,
     "gate.evidence_withdrawn": _withdrawn,
+    "access.granted": lambda project, people: _outside_engineer_granted(project, people),
+    "access.revoked": lambda project, people: project_access_revoke(
+        project=project, user=_outside_engineer_granted(project, people), actor=people["admin"]
+    ),
 }
 
 
