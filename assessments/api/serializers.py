@@ -147,6 +147,16 @@ class CostPlanValuesSerializer(serializers.Serializer):
     pue = _optional_number("1 to 3.")
 
 
+def cost_plan_fields(data) -> dict:
+    """A write's cost plan fields, typed by ``CostPlanValuesSerializer``; a field it does not know
+    is passed on as sent, for the service to refuse by name."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
+    parsed = CostPlanValuesSerializer(data=data, partial=True)
+    parsed.is_valid(raise_exception=True)
+    return {**parsed.validated_data, **{name: value for name, value in data.items() if name not in parsed.fields}}
+
+
 class CostPlanSerializer(serializers.Serializer):
     """A project's cost plan: what the project sets (null: left to the defaults), what is in force
     and where each value in force comes from."""

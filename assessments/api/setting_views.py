@@ -2,7 +2,7 @@
 catalog's provider certifications. The same services as the pages and the Django admin."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -12,6 +12,7 @@ from assessments.api.serializers import (
     ProviderCertificationRecordSerializer,
     ProviderCertificationSerializer,
     TenantCostDefaultsSerializer,
+    cost_plan_fields,
 )
 from assessments.selectors import provider_certifications
 from assessments.services.certifications import provider_certification_record, provider_certification_remove
@@ -43,12 +44,7 @@ class TenantCostDefaultsViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
     def partial_update(self, request, *args, **kwargs):
         """Change the fields sent; null or "" leaves a field to the platform's default."""
         tenant = writable(self.get_object(), request, Action.MANAGE)
-        if not isinstance(request.data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
-        parsed = CostPlanValuesSerializer(data=request.data, partial=True)
-        parsed.is_valid(raise_exception=True)
-        unknown = {name: value for name, value in request.data.items() if name not in parsed.fields}
-        tenant_cost_defaults_update(tenant=tenant, actor=request.user, **parsed.validated_data, **unknown)
+        tenant_cost_defaults_update(tenant=tenant, actor=request.user, **cost_plan_fields(request.data))
         data = self.get_serializer(tenant).data
         return Response(data, headers={"ETag": etag_of(data)})
 

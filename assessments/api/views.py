@@ -12,6 +12,7 @@ from assessments.api.serializers import (
     CostPlanValuesSerializer,
     GateEvidenceRecordSerializer,
     GateEvidenceSerializer,
+    cost_plan_fields,
 )
 from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, Assessment, CostEstimate, GateEvidence, Job
@@ -260,11 +261,6 @@ class CostPlanViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
     def partial_update(self, request, *args, **kwargs):
         """Change the fields sent; null or "" leaves a field to the defaults."""
         project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
-        if not isinstance(request.data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
-        parsed = CostPlanValuesSerializer(data=request.data, partial=True)
-        parsed.is_valid(raise_exception=True)
-        unknown = {name: value for name, value in request.data.items() if name not in parsed.fields}
-        cost_plan_update(project=project, actor=request.user, **parsed.validated_data, **unknown)
+        cost_plan_update(project=project, actor=request.user, **cost_plan_fields(request.data))
         data = self.get_serializer(project).data
         return Response(data, headers={"ETag": etag_of(data)})
