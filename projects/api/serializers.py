@@ -22,7 +22,14 @@ from projects.models import (
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
 
 
+#: A ticket's address as answered: a link may have none (""), which ``format: uri`` would not admit.
+def _ticket_url():
+    return serializers.CharField(read_only=True, help_text="The ticket's address, or empty when none was given.")
+
+
 class TicketSerializer(serializers.ModelSerializer):
+    url = _ticket_url()
+
     class Meta:
         model = TicketReference
         fields = ["id", "system", "key", "url"]
@@ -34,6 +41,7 @@ class TicketLinkSerializer(serializers.ModelSerializer):
 
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project_code = serializers.CharField(source="project.code", read_only=True)
+    url = _ticket_url()
 
     class Meta:
         model = TicketReference

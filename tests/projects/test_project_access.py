@@ -80,6 +80,7 @@ def test_an_outside_engineer_is_given_one_project_audited_and_announced(project,
             "role": "engineer",
             "previous_role": None,
             "actor": "cadmin",
+            "tickets": [],
         }
     ]
     holder = by_name(project)[("user", "ana")]
