@@ -20,7 +20,7 @@ from assessments.selectors import evidence_for
 from assessments.services.cost_plans import cost_plan_update
 from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw, project_today
 from assessments.tasks import recalculate_costs, run_assessment
-from projects.api.views import ERRORS, validated, writable
+from projects.api.views import ERRORS, ProjectInPathMixin, validated, writable
 from projects.models import Project
 from tenancy.access import Action, get_for_user_or_404, restrict
 
@@ -144,7 +144,9 @@ def _sign_off_scope(request):
     return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ
 
 
-class GateEvidenceViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GateEvidenceViewSet(
+    ProjectInPathMixin, SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """A project's stage-gate evidence: current first, then withdrawn (kept on record, never deleted).
 
     Recorded and withdrawn by the delivery side (engineers and delivery leads); accepted by the
@@ -158,14 +160,6 @@ class GateEvidenceViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retrie
     filter_backends = [DjangoFilterBackend]
     pagination_class = None  # a handful of items and their withdrawn history, in the order above
     lookup_value_converter = "int"
-
-    def project(self) -> Project:
-        """The project in the path (404 if the caller may not see it), loaded once per request."""
-        if getattr(self, "_project", None) is None:
-            self._project = get_for_user_or_404(
-                Project.objects.select_related("tenant"), user=self.request.user, pk=self.kwargs["project_pk"]
-            )
-        return self._project
 
     def get_queryset(self):
         return evidence_for(user=self.request.user, project=self.project())

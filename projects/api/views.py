@@ -65,6 +65,18 @@ ERRORS = {
 }
 
 
+class ProjectInPathMixin:
+    """For views nested under a project (``project_pk``): the project, 404 if the caller may not
+    see it, loaded once per request."""
+
+    def project(self) -> Project:
+        if getattr(self, "_project", None) is None:
+            self._project = get_for_user_or_404(
+                Project.objects.select_related("tenant"), user=self.request.user, pk=self.kwargs["project_pk"]
+            )
+        return self._project
+
+
 class ProjectObjectMixin:
     """The projects a caller may see, with what their representation reads, and the answer to a
     write on one: shared by the project endpoints of every app (``deployments.api`` adds some)."""
@@ -187,6 +199,7 @@ class ProjectViewSet(
 
 
 class ProjectTicketViewSet(
+    ProjectInPathMixin,
     SafeRetriesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -203,14 +216,6 @@ class ProjectTicketViewSet(
     pagination_class = None  # a handful per project
     filter_backends = []
     lookup_value_converter = "int"
-
-    def project(self) -> Project:
-        """The project in the path (404 if the caller may not see it), loaded once per request."""
-        if getattr(self, "_project", None) is None:
-            self._project = get_for_user_or_404(
-                Project.objects.select_related("tenant"), user=self.request.user, pk=self.kwargs["project_pk"]
-            )
-        return self._project
 
     def get_queryset(self):
         return restrict(TicketReference.objects.filter(project=self.project()), user=self.request.user).order_by("pk")
