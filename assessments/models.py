@@ -320,7 +320,10 @@ class Assessment(TenantOwned):
         AT_RISK = "at_risk", "At risk"
         BLOCKED = "blocked", "Blocked"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    # The history's two indexes lead with these columns: single-column indexes would only slow the
+    # recalculation's inserts (docs/performance.md).
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments", db_index=False)
     target_stage = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices)
     recommended_hosting = models.CharField(max_length=32)
@@ -344,7 +347,9 @@ class Assessment(TenantOwned):
 class CostEstimate(TenantOwned):
     """A stored cost estimate, with the prices and inputs it saw."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_estimates")
+    # Indexed by the history's two indexes, which lead with them (see Assessment).
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_estimates", db_index=False)
     #: Blank for an option the project cannot have: the cloud ones at a site without cloud access,
     #: on premises without a server of the chosen GPU in the catalog.
     cloud_api_monthly = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -433,6 +438,8 @@ class ProjectStanding(TenantOwned):
     portfolio pages and lists read one row per project instead of searching each project's history.
     """
 
+    # Indexed by ``standing_tenant_readiness``, which leads with it.
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     project = models.OneToOneField(Project, on_delete=models.CASCADE, primary_key=True, related_name="standing")
     assessment = models.ForeignKey(Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     readiness_status = models.CharField(max_length=8, choices=Assessment.Status.choices, blank=True)

@@ -14,7 +14,7 @@ from assessments.models import Assessment, GateEvidence, TenantCostDefaults
 from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import Certifications, stored_cost_facts
-from assessments.services.results import digest_of, document, results_store, standings_update
+from assessments.services.results import digest_of, document, result_document, results_store, standings_update
 from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
@@ -138,9 +138,10 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
 
 
 @transaction.atomic
-def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
+def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings=None) -> dict:
     """Assess these projects for their next stage, set-based. Returns counts. Each project's day is
-    its client's (``today`` overrides it for all, e.g. to assess as of another day)."""
+    its client's (``today`` overrides it for all, e.g. to assess as of another day). ``standings``:
+    as for ``estimates_recalculate``."""
     projects = evaluable(project_ids, loaded)
     assessment_inputs_load(projects)
     rows = []
@@ -169,7 +170,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
                 recommended_deployment=result.recommended_deployment,
                 inputs=inputs,
                 inputs_digest=digest,
-                result=document(_assessment_result(result)),
+                result=result_document(_assessment_result(result)),
                 supersedes=project.latest_assessment_id or 0,
                 job=job,
             )
@@ -183,6 +184,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None) -> dict:
             "assessed_at": row.created_at,
             "assessment_digest": row.inputs_digest,
         },
+        standings=standings,
     )
     publish_many(
         [

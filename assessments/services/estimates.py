@@ -25,7 +25,14 @@ from assessments.models import (
 from assessments.pricing import Place, gpu_price_nearest, place_of
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import cost_facts_of_estimate
-from assessments.services.results import Document, digest_of, document, results_store, standings_update
+from assessments.services.results import (
+    Document,
+    digest_of,
+    document,
+    result_document,
+    results_store,
+    standings_update,
+)
 from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import Connectivity, HostingApproach
@@ -290,10 +297,13 @@ def project_place(project) -> Place:
 
 
 @transaction.atomic
-def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None) -> dict:
+def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standings=None) -> dict:
     """Recalculate the cost estimates of these projects, set-based. Returns counts.
 
     ``at``: the moment whose prices apply (now by default; the clock a test moves).
+
+    ``standings``: a ``results.Standings`` to gather the projects' new standing columns in, for the
+    caller to write (``evaluate_many``, with the assessments'); written here when not given.
 
     ``loaded``: the projects from ``projects_for_evaluation``, when the caller has them already;
     each stored estimate is written back onto them, so an assessment run on the same objects reads it.
@@ -334,6 +344,7 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None) -> dic
             "estimated_at": row.created_at,
             "estimate_digest": row.inputs_digest,
         },
+        standings=standings,
     )
     publish_many(
         [
@@ -408,7 +419,7 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
         break_even_requests=result.break_even_requests,
         inputs=inputs,
         inputs_digest=digest,
-        result=document(
+        result=result_document(
             {
                 "views": VIEWS,
                 "options": {
@@ -442,4 +453,4 @@ def _record_prices_and_plan(row: CostEstimate, record: dict) -> None:
     # A site without cloud access is priced on owned servers only: no API or GPU price is used.
     row.api_price_id = (record["sources"].get("api_price") or {}).get("id")
     row.gpu_price_id = (record["sources"].get("gpu_price") or {}).get("id")
-    row.plan = document(record["plan"])
+    row.plan = result_document(record["plan"])

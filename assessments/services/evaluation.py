@@ -9,6 +9,7 @@ from assessments.services.assessments import assessment_inputs_load, assessments
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import evaluation_lock, projects_for_evaluation
 from assessments.services.readiness_inputs import cost_facts_of_estimate
+from assessments.services.results import Standings, standings_write
 from core.moments import client_today
 from projects.models import Project
 
@@ -20,13 +21,17 @@ def project_evaluate(project: Project, *, job=None) -> dict:
 
 @transaction.atomic
 def evaluate_many(project_ids, *, job=None) -> dict:
-    """Estimates, then assessments, of these projects, loading them once for both."""
+    """Estimates, then assessments, of these projects, loading them once for both and pointing
+    each project's standing at what was stored in one write."""
     evaluation_lock(project_ids)
     loaded = projects_for_evaluation(project_ids)
-    return {
-        "estimate": estimates_recalculate(project_ids, job=job, loaded=loaded),
-        "assessment": assessments_run(project_ids, job=job, loaded=loaded),
+    standings = Standings()
+    counts = {
+        "estimate": estimates_recalculate(project_ids, job=job, loaded=loaded, standings=standings),
+        "assessment": assessments_run(project_ids, job=job, loaded=loaded, standings=standings),
     }
+    standings_write(standings)
+    return counts
 
 
 def readiness_now(*, project: Project, target_stage: str, today=None) -> readiness.Assessment | None:

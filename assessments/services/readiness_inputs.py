@@ -80,15 +80,21 @@ def stored_cost_facts(estimate_ids) -> dict[int, readiness.CostFacts]:
         upfront, break_evens = {}, {}
         for option, monthly in MONTHLY_COLUMNS.items():
             if row[monthly] is not None:
-                upfront[option] = row[f"upfront_{option}"] or row[f"detail_upfront_{option}"]
+                upfront[option] = _text(row[f"upfront_{option}"]) or _text(row[f"detail_upfront_{option}"])
         for option in SELF_HOSTING:
             if row[f"has_break_even_{option}"]:
-                found = row[f"break_even_{option}"]
+                found = _text(row[f"break_even_{option}"])
                 break_evens[option] = int(found) if found is not None else None
         facts[row["pk"]] = cost_facts(
             upfront=upfront, break_evens=break_evens, break_even_requests=row["break_even_requests"]
         )
     return facts
+
+
+def _text(value: str | None) -> str | None:
+    """A document's value as text, JSON's null as None: SQLite's ``->>`` answers null as the text
+    'null' where PostgreSQL answers SQL NULL."""
+    return None if value is None or value == "null" else value
 
 
 class Certifications:

@@ -7,6 +7,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
@@ -25,6 +26,21 @@ def document(value) -> Document:
     return Document(json.dumps(value, cls=_Encoder, sort_keys=True))
 
 
+def result_document(value) -> Document:
+    """A stored document nothing is digested of (a result, a plan): the same JSON value as
+    ``document``'s, written by orjson, several times faster. The inputs documents stay with
+    ``document``: their digests must not change from one release to the next, or every project
+    would be stored anew."""
+    return Document(orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS).decode())
+
+
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _orjson_default(value):
+    return _Encoder().default(value)
+
+
 def digest_of(document: Document) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
@@ -39,20 +55,42 @@ class _Encoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def standings_update(rows, columns) -> None:
-    """Point each project's standing at its newly stored assessment or estimate (one upsert)."""
-    if not rows:
+class Standings(dict):
+    """Standing columns gathered by project id, written together by ``standings_write``: an
+    evaluation that stores an estimate and an assessment of a project updates its standing once."""
+
+    def add(self, rows, columns) -> None:
+        for row in rows:
+            self.setdefault(row.project_id, {"tenant_id": row.tenant_id}).update(columns(row))
+
+
+def standings_update(rows, columns, *, standings: Standings | None = None) -> None:
+    """Point each project's standing at its newly stored assessment or estimate: at once (one
+    upsert), or, given ``standings``, when the caller writes those."""
+    gathered = Standings() if standings is None else standings
+    gathered.add(rows, columns)
+    if standings is None:
+        standings_write(gathered)
+
+
+def standings_write(standings: Standings) -> None:
+    """One upsert per set of columns written (at most three: estimate, assessment, both)."""
+    if not standings:
         return
-    if _copy_available():
-        _standings_upsert(rows, columns)
-    else:
-        standings = [
-            ProjectStanding(tenant_id=row.tenant_id, project_id=row.project_id, **columns(row)) for row in rows
-        ]
-        ProjectStanding.objects.bulk_create(
-            standings, update_conflicts=True, unique_fields=["project"], update_fields=list(columns(rows[0]))
-        )
-    freshness.tenants_changed({row.tenant_id for row in rows})
+    by_columns = {}
+    for project_id, values in standings.items():
+        by_columns.setdefault(tuple(values), []).append((project_id, values))
+    for names, entries in by_columns.items():
+        if _copy_available():
+            _standings_upsert(names, entries)
+        else:
+            ProjectStanding.objects.bulk_create(
+                [ProjectStanding(project_id=project_id, **values) for project_id, values in entries],
+                update_conflicts=True,
+                unique_fields=["project"],
+                update_fields=[name for name in names if name != "tenant_id"],
+            )
+    freshness.tenants_changed({values["tenant_id"] for values in standings.values()})
 
 
 def _copy_available() -> bool:
@@ -61,21 +99,21 @@ def _copy_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _standings_upsert(rows, columns) -> None:
-    """``standings_update``'s upsert as one statement of one array per column: ``bulk_create``
+def _standings_upsert(names, entries) -> None:
+    """``standings_write``'s upsert as one statement of one array per column: ``bulk_create``
     prepares such an upsert value by value, which costs more than the database takes to run it."""
-    updated = list(columns(rows[0]))
-    inserted = ["project_id", "tenant_id", *updated]
+    inserted = ["project_id", *names]
     fields = [ProjectStanding._meta.get_field(name) for name in inserted]
     fields += [field for field in ProjectStanding._meta.concrete_fields if field.attname not in inserted]
     defaults = [field.get_default() for field in fields[len(inserted) :]]
-    values = [(row.project_id, row.tenant_id, *columns(row).values(), *defaults) for row in rows]
+    values = [(project_id, *columns.values(), *defaults) for project_id, columns in entries]
+    updated = [field for field in fields[1 : len(inserted)] if field.attname != "tenant_id"]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(ProjectStanding._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         f"SELECT * FROM UNNEST({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)}) "
         f"ON CONFLICT ({quote('project_id')}) DO UPDATE SET "
-        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields[2 : len(inserted)])
+        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in updated)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])
