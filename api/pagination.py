@@ -1,7 +1,10 @@
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
+from api import feeds
 from api.text import unstorable_reason
 
 
@@ -17,9 +20,64 @@ class StableCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    #: A changes feed's page (``api.feeds``): its window, and the position after its last row.
+    window = None
+    feed_next = None
+
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
+        self.window = feeds.feed_window(request)
+        if self.window is not None:
+            return self._feed_page(queryset, request)
         return super().paginate_queryset(queryset, request, view)
+
+    def _feed_page(self, queryset, request):
+        """A changes feed's page: oldest change first, after the cursor's (moment, id), whatever
+        ``ordering`` says; only forward."""
+        field = self.window.field
+        self.request, self.base_url = request, request.build_absolute_uri()
+        self.page_size = self.get_page_size(request)
+        queryset = queryset.order_by(field, "pk")
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded:
+            queryset = queryset.filter(feeds.after(field, feeds.position_decoded(encoded, self.invalid_cursor_message)))
+        rows = list(queryset[: self.page_size + 1])
+        page = rows[: self.page_size]
+        self.feed_next = (getattr(page[-1], field), page[-1].pk) if len(rows) > self.page_size else None
+        return page
+
+    def get_next_link(self):
+        if self.window is None:
+            return super().get_next_link()
+        if self.feed_next is None:
+            return None
+        url = replace_query_param(self.base_url, feeds.BEFORE, self.window.until.isoformat())
+        return replace_query_param(url, self.cursor_query_param, feeds.position_encoded(*self.feed_next))
+
+    def get_previous_link(self):
+        return None if self.window is not None else super().get_previous_link()
+
+    def get_paginated_response(self, data):
+        if self.window is None:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "next": self.get_next_link(),
+                "previous": None,
+                "changes_until": self.window.until.isoformat().replace("+00:00", "Z"),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["changes_until"] = {
+            "type": "string",
+            "format": "date-time",
+            "description": "Only in answer to `updated_since`: the end of the changes window this page belongs to. "
+            "When `next` is null, poll again later with `updated_since` set to this.",
+        }
+        return paginated
 
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)

@@ -1,8 +1,9 @@
 import django_filters
 
+from api.feeds import ChangesFilterSet
 from api.references import visible
 from assessments.api.serializers import EVIDENCE_ITEM_CHOICES
-from assessments.models import GateEvidence, Job
+from assessments.models import Assessment, CostEstimate, GateEvidence, Job
 from projects.models import Project
 
 
@@ -32,3 +33,19 @@ class GateEvidenceFilter(django_filters.FilterSet):
 
     def filter_current(self, queryset, name, value):
         return queryset.filter(withdrawn_at__isnull=value == "true")
+
+
+class AssessmentFilter(ChangesFilterSet):
+    changes_field = "created_at"  # a stored result never changes; a new one is stored
+
+    class Meta:
+        model = Assessment
+        fields = []
+
+
+class CostEstimateFilter(ChangesFilterSet):
+    changes_field = "created_at"
+
+    class Meta:
+        model = CostEstimate
+        fields = []

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
-from assessments.api.filters import GateEvidenceFilter, JobFilter
+from assessments.api.filters import AssessmentFilter, CostEstimateFilter, GateEvidenceFilter, JobFilter
 from assessments.api.serializers import (
     CostPlanSerializer,
     CostPlanValuesSerializer,
@@ -127,6 +127,7 @@ class _ProjectRunViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
 
 class AssessmentViewSet(_ProjectRunViewSet):
     serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
     queryset = Assessment.objects.none()  # per caller and project: see get_queryset
     job_kind = Job.Kind.ASSESSMENT
     task = run_assessment
@@ -134,6 +135,7 @@ class AssessmentViewSet(_ProjectRunViewSet):
 
 class CostEstimateViewSet(_ProjectRunViewSet):
     serializer_class = CostEstimateSerializer
+    filterset_class = CostEstimateFilter
     queryset = CostEstimate.objects.none()  # per caller and project: see get_queryset
     job_kind = Job.Kind.COST
     task = recalculate_costs

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
+from api.feeds import ChangesFilterSet
 from api.filters import UtcIsoDateTimeFilter
 from api.references import visible
 from audit.models import AuditEvent
@@ -38,10 +39,13 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(ChangesFilterSet):
     """``tenant`` names a client the reader manages; ``project`` and ``actor`` match what the log
     recorded (so events of since-deleted projects and people stay findable; an id or name the
-    reader cannot see matches nothing, exactly like one that never existed)."""
+    reader cannot see matches nothing, exactly like one that never existed). With
+    ``updated_since``, the log is the changes feed of everything the reader manages, deletions included."""
+
+    changes_field = "created_at"
 
     tenant = django_filters.ModelChoiceFilter(
         queryset=visible(Tenant, Action.MANAGE), to_field_name="slug", label="Client (slug)"

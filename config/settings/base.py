@@ -179,6 +179,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- API --------------------------------------------------------------------------------------
 
+# A changes feed's window ends this many seconds before now (api/feeds.py): the allowance for the
+# application's clock running ahead of the database's, and for a change between reading the clock
+# and writing its row.
+CHANGES_FEED_CLOCK_MARGIN = env.float("CHANGES_FEED_CLOCK_MARGIN", default=2.0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",

@@ -1,14 +1,22 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from api.filters import UtcIsoDateTimeFilter
+from api.feeds import ChangesFilterSet
 from api.references import visible
-from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage, TicketReference
+from projects.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    DeploymentModel,
+    HostingApproach,
+    Project,
+    Stage,
+    TicketReference,
+)
 from projects.selectors import tickets_by_key
 from tenancy.models import Tenant
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(ChangesFilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
     deployment_model = django_filters.ChoiceFilter(choices=DeploymentModel.choices)
     hosting_approach = django_filters.ChoiceFilter(choices=HostingApproach.choices)
@@ -19,7 +27,6 @@ class ProjectFilter(django_filters.FilterSet):
     readiness_status = django_filters.ChoiceFilter(
         choices=[("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked")]
     )
-    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Project
@@ -30,7 +37,6 @@ class ProjectFilter(django_filters.FilterSet):
             "tenant",
             "ticket",
             "readiness_status",
-            "updated_since",
         ]
 
     def by_ticket(self, queryset, name, value):
@@ -41,7 +47,9 @@ class ProjectFilter(django_filters.FilterSet):
         )
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(ChangesFilterSet):
+    changes_field = "created_at"  # a link never changes: it is made, or removed
+
     key = django_filters.CharFilter(
         method="by_key", label="Ticket key: exact, whatever its case (ai-42 finds AI-42, AI-4 does not)"
     )
@@ -56,7 +64,7 @@ class TicketFilter(django_filters.FilterSet):
         return tickets_by_key(value, queryset=queryset) if value.strip() else queryset
 
 
-class ApprovalRequestFilter(django_filters.FilterSet):
+class ApprovalRequestFilter(ChangesFilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalRequest.Status.choices)
     project = django_filters.ModelChoiceFilter(queryset=visible(Project), label="Project (id)")
     tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
@@ -64,3 +72,11 @@ class ApprovalRequestFilter(django_filters.FilterSet):
     class Meta:
         model = ApprovalRequest
         fields = ["status", "project", "tenant"]
+
+
+class ApprovalPolicyFilter(ChangesFilterSet):
+    tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
+
+    class Meta:
+        model = ApprovalPolicy
+        fields = ["tenant"]

@@ -8,9 +8,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import ApiToken
+from api import feeds
 from api.base import SafeRetriesMixin, etag_of
 from api.references import target
-from projects.api.filters import ApprovalRequestFilter, ProjectFilter, TicketFilter
+from projects.api.filters import ApprovalPolicyFilter, ApprovalRequestFilter, ProjectFilter, TicketFilter
 from projects.api.serializers import (
     ApprovalPolicySerializer,
     ApprovalPolicyWriteSerializer,
@@ -121,7 +122,10 @@ class ProjectViewSet(
         return ProjectDetailSerializer
 
     def list(self, request, *args, **kwargs):
-        """Cached per caller and address until a project of a client they see, or their access, changes."""
+        """Cached per caller and address until a project of a client they see, or their access, changes;
+        a changes feed is not (its window ends at the moment it is asked)."""
+        if request.query_params.get(feeds.SINCE):
+            return super().list(request, *args, **kwargs)
         data = freshness.cached(
             request.user,
             "api.projects",
@@ -352,6 +356,7 @@ class _TenantSettingViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
 
 class ApprovalPolicyViewSet(_TenantSettingViewSet):
     serializer_class = ApprovalPolicySerializer
+    filterset_class = ApprovalPolicyFilter
     queryset = ApprovalPolicy.objects.none()  # per caller: see get_queryset
 
     def get_queryset(self):

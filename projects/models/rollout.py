@@ -200,6 +200,8 @@ class ApprovalRequest(TenantOwned):
     )
     freeze_override_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Its last change (a decision, its closing, a freeze override): the changes feed's order.
+    updated_at = models.DateTimeField(auto_now=True)
 
     access_via = "project"
 
@@ -212,6 +214,7 @@ class ApprovalRequest(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="request_tenant_status"),
+            models.Index(fields=["tenant", "updated_at"], name="request_tenant_updated"),
             models.Index(fields=["status", "expires_at"], name="request_status_expiry"),
         ]
 

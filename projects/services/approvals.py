@@ -137,6 +137,7 @@ def approval_decide(
                 comment=comment,
                 relayed_by=relayed_by,
             )
+            request.save(update_fields=["updated_at"])  # a decision changes the request as read
     except IntegrityError:
         raise ValidationError(
             {"approver": "You have already decided on this request."}, code="already_decided"
@@ -184,7 +185,7 @@ def approval_freeze_override(*, request: ApprovalRequest, actor: User, reason: s
     _require_open(request)
     request.freeze_override_by = actor
     request.freeze_override_reason = reason
-    request.save(update_fields=["freeze_override_by", "freeze_override_reason"])
+    request.save(update_fields=["freeze_override_by", "freeze_override_reason", "updated_at"])
     audit_record(action="approval.freeze_overridden", obj=request, actor=actor, after={"reason": reason})
     return request
 
@@ -281,7 +282,7 @@ def _close(request, *, status, actor, action, now=None) -> None:
     request.status = status
     request.closed_at = now or timezone.now()
     request.closed_by = actor
-    request.save(update_fields=["status", "closed_at", "closed_by"])
+    request.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
     audit_record(action=action, obj=request, actor=actor, before={"status": "pending"}, after={"status": status})
 
 

@@ -143,7 +143,7 @@ def _finish(project, *, to_stage, kind, actor, reason) -> StageTransition:
         request.status = ApprovalRequest.Status.CANCELLED
         request.closed_at = timezone.now()
         request.closed_by = actor
-        request.save(update_fields=["status", "closed_at", "closed_by"])
+        request.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
         audit_record(
             action="approval.cancelled",
             obj=request,
