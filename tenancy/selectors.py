@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import ApiToken, User
 from tenancy.access import Action, guarded_models, object_permission_models, restrict
@@ -38,11 +38,11 @@ class ProjectGrant:
     project_id: int
     code: str
     name: str
-    actions: list[str]
+    actions: list[Action]  # in ``ACTION_WORDS`` order
 
     @property
     def summary(self) -> str:
-        return ", ".join(self.actions)
+        return ", ".join(ACTION_WORDS[action] for action in self.actions)
 
 
 @dataclass
@@ -65,8 +65,14 @@ def member_list(*, tenant: Tenant) -> tuple[list[Membership], list[GrantHolder]]
     return memberships, holders
 
 
-def _project_grants(tenant: Tenant) -> dict[int, dict]:
-    """Per user id: the user and their grants, one per granted object (in code order).
+def member_grants(*, tenant: Tenant, user: User) -> list[ProjectGrant]:
+    """One person's per-project grants in ``tenant`` (what ``member_list`` gives each membership)."""
+    return _project_grants(tenant, user=user).get(user.pk, {}).get("grants", [])
+
+
+def _project_grants(tenant: Tenant, user: User | None = None) -> dict[int, dict]:
+    """Per user id: the user and their grants, one per granted object (in code order); only
+    ``user``'s when given.
 
     Read from the direct object-permission tables of every model that has them (the permission
     service knows which), so tenancy needs no knowledge of projects."""
@@ -74,11 +80,10 @@ def _project_grants(tenant: Tenant) -> dict[int, dict]:
     for model in guarded_models():
         user_permissions, _ = object_permission_models(model)
         known = {f"{action}_{model._meta.model_name}": action for action in ACTION_WORDS}
-        rows = (
-            user_permissions.objects.filter(content_object__tenant=tenant)
-            .select_related("user", "content_object", "permission")
-            .order_by("content_object__code", "pk")
-        )
+        rows = user_permissions.objects.filter(content_object__tenant=tenant)
+        if user is not None:
+            rows = rows.filter(user=user)
+        rows = rows.select_related("user", "content_object", "permission").order_by("content_object__code", "pk")
         for row in rows:
             action = known.get(row.permission.codename)
             if action is None:
@@ -95,42 +100,49 @@ def _project_grants(tenant: Tenant) -> dict[int, dict]:
                 project_id=granted.pk,
                 code=granted.code,
                 name=granted.name,
-                actions=[words for action, words in ACTION_WORDS.items() if action in actions],
+                actions=[action for action in ACTION_WORDS if action in actions],
             )
         )
     return by_user
 
 
+def memberships(*, tenant: Tenant) -> QuerySet:
+    """The tenant's memberships, with their person or service account."""
+    return Membership.objects.filter(tenant=tenant).select_related("user")
+
+
 def membership_get(*, tenant: Tenant, pk: int) -> Membership | None:
-    return Membership.objects.filter(tenant=tenant, pk=pk).select_related("user").first()
+    return memberships(tenant=tenant).filter(pk=pk).first()
 
 
-def membership_of(*, tenant: Tenant, user: User) -> Membership | None:
-    return Membership.objects.filter(tenant=tenant, user=user).first()
+def person_find(*, identifier: str, viewer: User) -> User:
+    """The one active person whose username or e-mail address is ``identifier`` (any case), as
+    ``viewer`` may know them.
 
-
-def person_find(*, identifier: str) -> User:
-    """The one active person whose username or e-mail address is ``identifier`` (any case).
-
-    Service accounts are not found: each belongs to the one tenant it was created in.
+    Service accounts are not found: each belongs to the one tenant it was created in. Nor is a
+    person who belongs only to clients ``viewer`` cannot see: the answer is the one for a name
+    nobody has, so whether another client's person exists is not learnt here. Someone who belongs
+    to no client (a new colleague, an outside engineer) is found.
     """
     identifier = identifier.strip()
+    roles = Membership.objects.filter(user=OuterRef("pk"))
+    seen = restrict(Tenant.objects.all(), user=viewer, action=Action.VIEW)
     matches = list(
-        User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier), kind=User.Kind.PERSON)[:3]
+        User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier), kind=User.Kind.PERSON)
+        .filter(Q(Exists(roles.filter(tenant__in=seen))) | ~Q(Exists(roles)))
+        .order_by("pk")[:3]
     )
     exact = [user for user in matches if user.get_username() == identifier]
     if exact:
         matches = exact
     if not matches:
-        raise ValidationError(
-            {"person": "Nobody has this username or e-mail address. They need an account first."}, code="not_found"
-        )
+        message = "Nobody has this username or e-mail address. They need an account first."
+        raise ValidationError({"person": ValidationError(message, code="not_found")})
     if len(matches) > 1:
-        raise ValidationError(
-            {"person": "Several accounts share this e-mail address: give the username instead."}, code="ambiguous"
-        )
+        message = "Several accounts share this e-mail address: give the username instead."
+        raise ValidationError({"person": ValidationError(message, code="ambiguous")})
     if not matches[0].is_active:
-        raise ValidationError({"person": "This account is switched off."}, code="inactive")
+        raise ValidationError({"person": ValidationError("This account is switched off.", code="inactive")})
     return matches[0]
 
 
@@ -156,14 +168,17 @@ def service_account_list(*, tenant: Tenant) -> list[Membership]:
     )
 
 
-def service_account_get(*, tenant: Tenant, pk: int) -> User | None:
-    return User.objects.filter(pk=pk, kind=User.Kind.SERVICE_ACCOUNT, memberships__tenant=tenant).first()
+def service_account_get(*, tenant: Tenant, **lookup) -> User | None:
+    """One of the tenant's service accounts, by ``pk`` or ``username``; None for anyone else."""
+    return User.objects.filter(kind=User.Kind.SERVICE_ACCOUNT, memberships__tenant=tenant, **lookup).first()
+
+
+def service_tokens(*, tenant: Tenant) -> QuerySet:
+    """The tokens of the tenant's service accounts (never a person's own token), with their account."""
+    return ApiToken.objects.filter(
+        user__kind=User.Kind.SERVICE_ACCOUNT, user__memberships__tenant=tenant
+    ).select_related("user")
 
 
 def service_token_get(*, tenant: Tenant, pk: int) -> ApiToken | None:
-    """A token of one of the tenant's service accounts (never a person's own token)."""
-    return (
-        ApiToken.objects.filter(pk=pk, user__kind=User.Kind.SERVICE_ACCOUNT, user__memberships__tenant=tenant)
-        .select_related("user")
-        .first()
-    )
+    return service_tokens(tenant=tenant).filter(pk=pk).first()

@@ -97,6 +97,27 @@ def membership_grant(
 
 
 @transaction.atomic
+def membership_add(
+    *, tenant: Tenant, user: User, role: Role, all_projects: bool = True, actor: User | None = None
+) -> Membership:
+    """Give ``user`` a first role in ``tenant``. Someone who has one there already is refused (on
+    ``person``): their role is changed instead (``membership_grant``), never silently replaced.
+
+    The tenant's row is locked first, so two admins adding the same person at once get one
+    membership and one refusal."""
+    if actor is not None:
+        require(actor, tenant, Action.MANAGE)
+    list(Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk"))
+    existing = Membership.objects.filter(tenant=tenant, user=user).first()
+    if existing is not None:
+        message = (
+            f"{user.get_username()} is already a {existing.get_role_display().lower()} here: change their role instead."
+        )
+        raise ValidationError({"person": ValidationError(message, code="already_member")})
+    return membership_grant(tenant=tenant, user=user, role=role, all_projects=all_projects, actor=actor)
+
+
+@transaction.atomic
 def membership_revoke(*, tenant: Tenant, user: User, actor: User | None = None) -> None:
     if actor is not None:
         require(actor, tenant, Action.MANAGE)
@@ -124,13 +145,11 @@ def _keep_a_customer_admin(leaving: Membership) -> None:
         tenant_id=leaving.tenant_id, role=Role.CUSTOMER_ADMIN, user__is_active=True, user__kind=User.Kind.PERSON
     )
     if not any(admin.pk != leaving.pk for admin in admins):
-        raise ValidationError(
-            {
-                "user": f"{leaving.user.get_username()} is the last customer admin of this client: make someone else "
-                "customer admin first."
-            },
-            code="last_customer_admin",
+        message = (
+            f"{leaving.user.get_username()} is the last customer admin of this client: make someone else "
+            "customer admin first."
         )
+        raise ValidationError({"user": ValidationError(message, code="last_customer_admin")})
 
 
 @transaction.atomic
@@ -163,10 +182,11 @@ def token_issue(
         require(actor, membership.tenant, Action.MANAGE)
     unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
     if unknown or not scopes:
-        raise ValidationError({"scopes": f"Choose from: {', '.join(ApiToken.Scope.values)}."}, code="invalid_choice")
+        message = f"Choose from: {', '.join(ApiToken.Scope.values)}."
+        raise ValidationError({"scopes": ValidationError(message, code="invalid_choice")})
     days = days or settings.API_TOKEN_DEFAULT_DAYS
     if not 1 <= days <= 366:
-        raise ValidationError({"days": "A token lives between 1 and 366 days."}, code="out_of_range")
+        raise ValidationError({"days": ValidationError("A token lives between 1 and 366 days.", code="out_of_range")})
     prefix = secrets.token_hex(6)
     token = f"sg_{prefix}_{secrets.token_urlsafe(32)}"
     record = ApiToken.objects.create(

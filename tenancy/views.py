@@ -19,7 +19,14 @@ from core.forms import show_service_errors
 from tenancy import selectors
 from tenancy.access import Action, can
 from tenancy.forms import MemberAddForm, MemberChangeForm, ServiceAccountForm, TokenForm
-from tenancy.services import membership_grant, membership_revoke, service_account_create, token_issue, token_revoke
+from tenancy.services import (
+    membership_add,
+    membership_grant,
+    membership_revoke,
+    service_account_create,
+    token_issue,
+    token_revoke,
+)
 from tenancy.settings_pages import (
     found_or_404,
     once_number,
@@ -59,16 +66,8 @@ def members(request, tenant):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person = selectors.person_find(identifier=data["person"])
-            existing = selectors.membership_of(tenant=tenant, user=person)
-            if existing is not None:
-                raise ValidationError(
-                    {
-                        "person": f"{person.get_username()} is already a {existing.get_role_display().lower()} "
-                        "here: change their role in the list below."
-                    }
-                )
-            membership = membership_grant(
+            person = selectors.person_find(identifier=data["person"], viewer=request.user)
+            membership = membership_add(
                 tenant=tenant, user=person, role=data["role"], all_projects=data["all_projects"], actor=request.user
             )
         except ValidationError as error:

@@ -19,7 +19,8 @@ from deployments.models import CustomerCloudEnvironment
 from projects.models import ApprovalRequest
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
-from tenancy.services import token_issue
+from tenancy.models import Role
+from tenancy.services import service_account_create, token_issue
 from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,7 @@ def objects(tenant, people, project, settings):
     )
     assert hook.status_code == 201, hook.json()
     token, _ = token_issue(user=people["admin"], name="spare")
+    service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_VIEWER)
     return {
         "projects": project.pk,
         "approval-requests": approval.pk,
@@ -69,6 +71,9 @@ def objects(tenant, people, project, settings):
         "auth": token.pk,
         "tenants": "acme",
         "project_pk": project.pk,
+        # A tenant's settings: a member, and a service account.
+        "members": "viewer",
+        "service-accounts": "acme-bot",
     }
 
 
@@ -81,10 +86,12 @@ def api_client(user):
 
 def _filled(path, objects):
     resource = path.split("/")[3]
+    setting = path.split("/")[5] if path.startswith("/api/v1/tenants/{slug}/") else None
     return (
         path.replace("{project_pk}", str(objects["project_pk"]))
         .replace("{id}", str(objects.get(resource, 1)))
         .replace("{slug}", str(objects.get(resource, "acme")))
+        .replace("{username}", str(objects.get(setting)))
     )
 
 

@@ -245,3 +245,30 @@ def test_the_personal_token_request_works_as_written(meridian):
     assert answer.status_code == 201, answer.json()
     assert answer.json()["token"].startswith("sg_")
     assert answer.json()["scopes"] == ["read", "write"]
+
+
+def test_the_service_account_and_its_token_are_set_up_over_the_api_as_written(meridian):
+    """The guide's set-up with a customer admin's token: the account the flow above uses, its token
+    shown once (a retry is told so, not given a copy), and the token works."""
+    _, admin = meridian
+    _, admin_token = token_issue(user=admin, name="Admin", scopes=["read", "write"])
+    client = APIClient()
+
+    def as_admin(command):
+        headers = {name: value.replace("$ADMIN_TOKEN", "$TOKEN") for name, value in command["headers"].items()}
+        return run(client, {**command, "headers": headers}, admin_token)
+
+    role, _ = guide_role_and_scopes("follows this guide end to end")
+    created = as_admin(guide_command("POST", "/api/v1/tenants/meridian/service-accounts/"))
+    assert created.status_code == 201, created.json()
+    assert (created.json()["username"], created.json()["role"]) == ("jira-bridge", role)
+
+    issuing = guide_command("POST", "/api/v1/tenants/meridian/service-accounts/jira-bridge/tokens/")
+    issued = as_admin(issuing)
+    assert issued.status_code == 201, issued.json()
+    assert issued.json()["scopes"] == ["approve", "read", "write"]
+    found = client.get("/api/v1/projects/", headers={"Authorization": f"Bearer {issued.json()['token']}"})
+    assert found.status_code == 200
+    retried = as_admin(issuing)
+    assert retried.status_code == 409
+    assert retried.json()["error"]["code"] == "secret_already_shown"

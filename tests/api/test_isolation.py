@@ -18,7 +18,7 @@ from notifications.models import Notification
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from tenancy.models import Role
-from tenancy.services import token_issue
+from tenancy.services import service_account_create, token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -42,6 +42,8 @@ def theirs(people):
     request = approval_request_create(project=project, actor=lead)
     job = job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     token, _ = token_issue(user=admin, name="theirs")
+    bot = service_account_create(tenant=other, username="their-bot", role=Role.CUSTOMER_VIEWER, actor=admin)
+    bot_token, _ = token_issue(user=bot, actor=admin, name="theirs")
     event = AuditEvent.objects.filter(tenant=other).first()
     endpoint = WebhookEndpoint.objects.create(tenant=other, url="https://hooks.example.org/x", secret="s")
     webhook_event = WebhookEvent.objects.create(tenant=other, event_type="project.created", body="{}")
@@ -68,6 +70,10 @@ def theirs(people):
         "/api/v1/projects/{id}/": project.pk,
         "/api/v1/projects/{project_pk}/": project.pk,
         "/api/v1/approval-requests/{id}/": request.pk,
+        # Before the tenant's own prefix, which fills the {slug} these paths start with.
+        "/api/v1/tenants/{slug}/members/{username}/": "their-lead",
+        "/api/v1/tenants/{slug}/service-accounts/{username}/": "their-bot",
+        "/api/v1/tenants/{slug}/tokens/{id}/": bot_token.pk,
         "/api/v1/tenants/{slug}/": other.slug,
         "/api/v1/jobs/{id}/": job.pk,
         "/api/v1/auth/tokens/{id}/": token.pk,

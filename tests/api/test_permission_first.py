@@ -12,6 +12,8 @@ from deployments.services import environment_sign_off
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import profile_update, project_update
+from tenancy.models import Role
+from tenancy.services import service_account_create
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +37,10 @@ WRITES = {
     "window create": ("approver", "post", "/api/v1/freeze-windows/", {"tenant": "acme", "start_time": "noon"}),
     "window PATCH": ("viewer", "patch", "/api/v1/freeze-windows/{window}/", {"start_time": "noon"}),
     "evidence record": ("approver", "post", "/api/v1/projects/{project}/evidence/", {"item": "vibes", "note": ""}),
+    "member add": ("approver", "post", "/api/v1/tenants/acme/members/", {"person": "", "role": "overlord"}),
+    "member PATCH": ("viewer", "patch", "/api/v1/tenants/acme/members/lead/", {"role": "overlord"}),
+    "service account create": ("lead", "post", "/api/v1/tenants/acme/service-accounts/", {"username": "a b"}),
+    "token issue": ("approver", "post", "/api/v1/tenants/acme/service-accounts/{bot}/tokens/", {"scopes": ["root"]}),
 }
 
 
@@ -54,6 +60,7 @@ def objects(tenant, people, project):
             end_weekday=2,
             end_time="02:00",
         ).pk,
+        "bot": service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_VIEWER).username,
     }
 
 

@@ -100,6 +100,13 @@ REFERENCES = {
         {"on_behalf_of": "{ref}"},
         "person",
     ),
+    "POST members person": (
+        "admin",
+        "post",
+        "/api/v1/tenants/acme/members/",
+        {"person": "{ref}", "role": "customer_viewer"},
+        "person",
+    ),
     "token username": (
         None,
         "post",
@@ -129,6 +136,8 @@ def world(tenant, people, project):
     policy_save(tenant=theirs, actor=their_admin, required_approvals=1)
     freeze_window_save(tenant=theirs, actor=their_admin, **WINDOW, end_time=datetime.time(2))
     token_issue(user=their_lead, name="theirs")
+    their_bot = service_account_create(tenant=theirs, username="mer-bot", role=Role.CUSTOMER_VIEWER)
+    token_issue(user=their_bot, actor=their_admin, name="theirs")
     endpoint = WebhookEndpoint.objects.create(tenant=theirs, url="https://hooks.example.org/x", secret="s")
     event = WebhookEvent.objects.create(tenant=theirs, event_type="project.created", body="{}")
     WebhookDelivery.objects.create(tenant=theirs, endpoint=endpoint, event=event)
@@ -243,8 +252,18 @@ def _path_with(path, project):
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/tickets/{id}/": TicketReference.objects.filter(project=project).first(),
+        "/api/v1/tenants/{slug}/tokens/{id}/": ApiToken.objects.filter(
+            user__kind="service_account", user__memberships__tenant=tenant
+        ).first(),
+    }
+    username = {
+        "/api/v1/tenants/{slug}/members/": "mer-lead",
+        "/api/v1/tenants/{slug}/service-accounts/": "mer-bot",
     }
     filled = path.replace("{slug}", tenant.slug).replace("{project_pk}", str(project.pk)).replace("{name}", "someone")
+    for prefix, name in username.items():
+        if path.startswith(prefix):
+            filled = filled.replace("{username}", name)
     for prefix, row in rows.items():
         if path.startswith(prefix) and "{id}" in filled:
             assert row is not None, f"the other tenant needs a row for {prefix}"

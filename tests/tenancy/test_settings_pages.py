@@ -292,6 +292,7 @@ def test_give_a_person_a_role_by_email(client, tenant, people):
         ("nobody@acme.example", "Nobody has this username or e-mail address"),
         ("viewer", "viewer is already a customer viewer here"),
         ("jira-bridge", "Nobody has this username or e-mail address"),
+        ("outsider", "Nobody has this username or e-mail address"),  # another client's only: unknown here
         ("", "This field is required"),
     ],
 )
