@@ -1,5 +1,6 @@
 """Serializer fields whose OpenAPI description is exactly what they accept and return."""
 
+import copy
 import re
 
 from django.utils.dateparse import parse_datetime
@@ -61,3 +62,60 @@ class TimeFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "string", "pattern": LOCAL_TIME_PATTERN, "example": "18:00:00"}
+
+
+class ShapedField:
+    """A field whose value passes as it is — a body part handed to a service that checks it (with
+    its own words, naming each field), or a stored JSON document answered as stored — and whose
+    shape the OpenAPI schema states: ``shape`` is a serializer (class or instance), a field, or a
+    Schema Object given as a dict. Mixed into ``serializers.JSONField`` / ``DictField`` below."""
+
+    def __init__(self, *args, shape, **kwargs):
+        self.shape = shape
+        super().__init__(*args, **kwargs)
+
+
+class DocumentField(ShapedField, serializers.JSONField):
+    """A stored JSON document (``models.JSONField``), answered exactly as stored."""
+
+
+class ObjectField(ShapedField, serializers.DictField):
+    """A JSON object of a request, passed on as sent to the service that reads it."""
+
+
+class ShapedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = ShapedField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        shape = self.target.shape
+        if isinstance(shape, dict):
+            return copy.deepcopy(shape)
+        if isinstance(shape, type):
+            shape = shape()
+        return auto_schema._map_serializer_field(shape, direction)
+
+
+#: Any JSON value, for the maps that hold whatever their writer recorded (the audit log's before and
+#: after): OpenAPI 3.0 has no "any" but ``{}``, which tells a client nothing.
+JSON_VALUE_COMPONENT = "JsonValue"
+JSON_VALUE = {"$ref": f"#/components/schemas/{JSON_VALUE_COMPONENT}"}
+JSON_VALUE_SCHEMA = {
+    "description": "Any JSON value: text, a number, true or false, a list or an object of such values, or null.",
+    "nullable": True,
+    "anyOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": JSON_VALUE},
+        {"type": "object", "additionalProperties": JSON_VALUE},
+    ],
+}
+#: An object of named JSON values.
+JSON_OBJECT = {"type": "object", "additionalProperties": JSON_VALUE}
+
+
+def add_json_value_component(result, generator, request, public):
+    """Post-processing hook: the ``JsonValue`` component ``JSON_VALUE`` refers to."""
+    result.setdefault("components", {}).setdefault("schemas", {})[JSON_VALUE_COMPONENT] = JSON_VALUE_SCHEMA
+    return result

@@ -8,28 +8,32 @@ from accounts.models import ApiToken
 from api.base import OneTimeSecretResponse, SafeRetriesMixin
 from api.throttles import TokenIssueThrottle
 from tenancy.access import Action, restrict
-from tenancy.models import Tenant
+from tenancy.models import Regulation, Tenant
 from tenancy.services import token_issue, token_revoke
+
+
+def _scopes(**kwargs):
+    return serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices), **kwargs)
 
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
     name = serializers.CharField(required=False, default="API token", max_length=100)
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiToken.Scope.choices), required=False, default=["read"]
-    )
+    scopes = _scopes(required=False, default=["read"])
     days = serializers.IntegerField(required=False, min_value=1, max_value=366)
 
 
 class TokenIssuedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     token = serializers.CharField(help_text="Shown once: store it now.")
-    scopes = serializers.ListField(child=serializers.CharField())
+    scopes = _scopes()
     expires_at = serializers.DateTimeField()
 
 
 class TokenSerializer(serializers.ModelSerializer):
+    scopes = _scopes(read_only=True)
+
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at", "created_at"]
@@ -80,6 +84,10 @@ class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelM
 
 
 class TenantSerializer(serializers.ModelSerializer):
+    regulations = serializers.ListField(
+        child=serializers.ChoiceField(choices=Regulation.choices), read_only=True, help_text="Regulations in scope."
+    )
+
     class Meta:
         model = Tenant
         fields = ["id", "slug", "name", "industry", "regulations", "residency_region", "time_zone"]

@@ -110,3 +110,55 @@ def test_a_body_that_is_not_json_is_a_415_in_the_error_shape(api, people, projec
     assert "application/json" in error["message"] or "Unsupported media type" in error["message"]
     project.refresh_from_db()
     assert project.stage != "paused"
+
+
+def untyped(node) -> str | None:
+    """Why ``node`` (a Schema Object) says nothing of its values, or None when it is typed: a
+    reference, an enum (``[null]``: always null), a union of typed schemas, or a type; an object
+    says its properties or the type of its values, an array the type of its items."""
+    if "$ref" in node or "enum" in node:
+        return None
+    for union in ("oneOf", "anyOf", "allOf"):
+        if union in node:
+            return next(filter(None, (untyped(option) for option in node[union])), None)
+    if "type" not in node:
+        return "no type"
+    if node["type"] == "object" and "properties" not in node and "additionalProperties" not in node:
+        return "an object without properties"
+    if node["type"] == "object" and node.get("additionalProperties") in ({}, True):
+        return "an object of untyped values"
+    if node["type"] == "array" and "items" not in node:
+        return "an array without items"
+    return None
+
+
+def schemas_in(node, where=""):
+    """Every Schema Object in the document, with where it is: components, their properties, items and
+    values, and the schemas of parameters and bodies inline in operations."""
+    if isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from schemas_in(value, f"{where}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    for name, value in node.items():
+        path = f"{where}/{name}"
+        if name in ("schema", "items", "additionalProperties", "not") and isinstance(value, dict):
+            yield path, value
+        elif name == "properties":
+            for prop, schema in value.items():
+                yield f"{path}/{prop}", schema
+        elif name in ("oneOf", "anyOf", "allOf"):
+            for index, schema in enumerate(value):
+                yield f"{path}/{index}", schema
+        elif where == "/components/schemas":
+            yield path, value
+        yield from schemas_in(value, path)
+
+
+def test_every_value_in_the_document_is_typed(schema):
+    """A generated client types each field from the schema: a ``{}``, an object that names no
+    properties (nor the type of its values) or an array of untyped items leaves it guessing."""
+    found = [(where, why) for where, node in schemas_in(schema) if (why := untyped(node))]
+    assert found == []
+    assert len(list(schemas_in(schema))) > 1000  # the walk reaches every component and operation
