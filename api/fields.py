@@ -96,26 +96,28 @@ class ShapedFieldSchema(OpenApiSerializerFieldExtension):
         return auto_schema._map_serializer_field(shape, direction)
 
 
-#: Any JSON value, for the maps that hold whatever their writer recorded (the audit log's before and
-#: after): OpenAPI 3.0 has no "any" but ``{}``, which tells a client nothing.
-JSON_VALUE_COMPONENT = "JsonValue"
-JSON_VALUE = {"$ref": f"#/components/schemas/{JSON_VALUE_COMPONENT}"}
-JSON_VALUE_SCHEMA = {
-    "description": "Any JSON value: text, a number, true or false, a list or an object of such values, or null.",
-    "nullable": True,
-    "anyOf": [
-        {"type": "string"},
-        {"type": "number"},
-        {"type": "boolean"},
-        {"type": "array", "items": JSON_VALUE},
-        {"type": "object", "additionalProperties": JSON_VALUE},
-    ],
+#: The object of JSON values the audit log's before and after hold: whatever each action recorded.
+#: OpenAPI 3.0 has no "any value" but ``{}``, which tells a client nothing; recursion goes through this
+#: object (generated clients resolve a recursive model, not a recursive union).
+JSON_OBJECT_COMPONENT = "JsonObject"
+JSON_OBJECT = {"$ref": f"#/components/schemas/{JSON_OBJECT_COMPONENT}"}
+_JSON_SCALARS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+JSON_OBJECT_SCHEMA = {
+    "type": "object",
+    "description": "Named JSON values: text, numbers, true or false, null, objects like this one, or lists of "
+    "those (a list holds no list).",
+    "additionalProperties": {
+        "nullable": True,
+        "anyOf": [
+            *_JSON_SCALARS,
+            {"type": "array", "items": {"nullable": True, "anyOf": [*_JSON_SCALARS, JSON_OBJECT]}},
+            JSON_OBJECT,
+        ],
+    },
 }
-#: An object of named JSON values.
-JSON_OBJECT = {"type": "object", "additionalProperties": JSON_VALUE}
 
 
-def add_json_value_component(result, generator, request, public):
-    """Post-processing hook: the ``JsonValue`` component ``JSON_VALUE`` refers to."""
-    result.setdefault("components", {}).setdefault("schemas", {})[JSON_VALUE_COMPONENT] = JSON_VALUE_SCHEMA
+def add_json_object_component(result, generator, request, public):
+    """Post-processing hook: the ``JsonObject`` component ``JSON_OBJECT`` refers to."""
+    result.setdefault("components", {}).setdefault("schemas", {})[JSON_OBJECT_COMPONENT] = JSON_OBJECT_SCHEMA
     return result

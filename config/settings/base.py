@@ -228,7 +228,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
         "webhooks.openapi.add_webhook_events",
-        "api.fields.add_json_value_component",
+        "api.fields.add_json_object_component",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",
