@@ -46,6 +46,11 @@ def document_field(hint, *, prefix: str, **kwargs) -> serializers.Field:
     raise TypeError(f"Cannot describe {hint}")
 
 
+def optional(field_class, **kwargs) -> serializers.Field:
+    """A field of a stored document: optional, like every field of one."""
+    return field_class(required=False, **kwargs)
+
+
 _made: dict[tuple[str, type], type[serializers.Serializer]] = {}
 
 

@@ -11,7 +11,7 @@ from dataclasses import fields
 
 from rest_framework import serializers
 
-from api.documents import dataclass_serializer, document_field
+from api.documents import dataclass_serializer, document_field, optional
 from assessments import costs, readiness
 from assessments.cost_plan import CostPlan, Origin
 from assessments.models import HybridMode
@@ -24,39 +24,35 @@ def _money(help_text: str = "", **kwargs):
     return serializers.DecimalField(max_digits=None, decimal_places=None, required=False, help_text=help_text, **kwargs)
 
 
-def _optional(field_class, **kwargs):
-    return field_class(required=False, **kwargs)
-
-
 # --- A readiness assessment -----------------------------------------------------------------------
 
 
 class OptionFitSerializer(serializers.Serializer):
     """How well one hosting approach or deployment model suits the project (``readiness.Fit``)."""
 
-    label = _optional(serializers.CharField)
-    score = _optional(serializers.IntegerField, help_text="0 to 100.")
-    excluded = _optional(serializers.BooleanField, help_text="Ruled out, whatever its score.")
-    reasons = _optional(serializers.ListField, child=dataclass_serializer(readiness.Reason, prefix="Readiness")())
+    label = optional(serializers.CharField)
+    score = optional(serializers.IntegerField, help_text="0 to 100.")
+    excluded = optional(serializers.BooleanField, help_text="Ruled out, whatever its score.")
+    reasons = optional(serializers.ListField, child=dataclass_serializer(readiness.Reason, prefix="Readiness")())
 
 
 class RecommendationWhySerializer(serializers.Serializer):
-    hosting = _optional(serializers.CharField, help_text="Why the recommended hosting approach wins.")
-    deployment = _optional(serializers.CharField, help_text="Why the recommended deployment model wins.")
+    hosting = optional(serializers.CharField, help_text="Why the recommended hosting approach wins.")
+    deployment = optional(serializers.CharField, help_text="Why the recommended deployment model wins.")
 
 
 class AssessmentResultSerializer(serializers.Serializer):
     """Every option's fit with its reasons, the mismatches, the checklist, and why the recommended
     options win (the page reads the same document)."""
 
-    hosting = _optional(serializers.DictField, child=OptionFitSerializer(), help_text="By hosting approach.")
-    deployment = _optional(serializers.DictField, child=OptionFitSerializer(), help_text="By deployment model.")
-    mismatches = _optional(serializers.ListField, child=dataclass_serializer(readiness.Mismatch, prefix="Readiness")())
-    checklist = _optional(
+    hosting = optional(serializers.DictField, child=OptionFitSerializer(), help_text="By hosting approach.")
+    deployment = optional(serializers.DictField, child=OptionFitSerializer(), help_text="By deployment model.")
+    mismatches = optional(serializers.ListField, child=dataclass_serializer(readiness.Mismatch, prefix="Readiness")())
+    checklist = optional(
         serializers.ListField, child=dataclass_serializer(readiness.ChecklistItem, prefix="Readiness")()
     )
-    blocking = _optional(serializers.ListField, child=serializers.CharField())
-    why = _optional(RecommendationWhySerializer)
+    blocking = optional(serializers.ListField, child=serializers.CharField())
+    why = optional(RecommendationWhySerializer)
 
 
 #: The facts the readiness engine was given (``readiness.ProjectFacts``), as stored.
@@ -71,21 +67,21 @@ class CostOptionDetailSerializer(serializers.Serializer):
 
     requests = _money("Cloud API: requests a month sent to the API.")
     per_request = _money("Cloud API: USD a request.")
-    instances = _optional(serializers.IntegerField, help_text="Rented GPU instances.")
-    instance_gpus = _optional(serializers.IntegerField)
-    replicas = _optional(serializers.IntegerField, help_text="Model replicas serving.")
+    instances = optional(serializers.IntegerField, help_text="Rented GPU instances.")
+    instance_gpus = optional(serializers.IntegerField)
+    replicas = optional(serializers.IntegerField, help_text="Model replicas serving.")
     gpu_hours = _money()
     instances_cost = _money()
     staff = _money()
-    servers = _optional(serializers.IntegerField, help_text="On premises: servers bought, spares included.")
-    serving_servers = _optional(serializers.IntegerField)
-    spare_servers = _optional(serializers.IntegerField)
-    gpus = _optional(serializers.IntegerField)
+    servers = optional(serializers.IntegerField, help_text="On premises: servers bought, spares included.")
+    serving_servers = optional(serializers.IntegerField)
+    spare_servers = optional(serializers.IntegerField)
+    gpus = optional(serializers.IntegerField)
     power = _money()
     colocation = _money()
     maintenance = _money()
     upfront = _money("Estimates stored before options carried their upfront cost kept it here.")
-    mode = _optional(serializers.ChoiceField, choices=HybridMode.choices, help_text="Hybrid: how it splits.")
+    mode = optional(serializers.ChoiceField, choices=HybridMode.choices, help_text="Hybrid: how it splits.")
     self_hosted_share = _money("Hybrid (share): the share of traffic served self-hosted, 0 to 1.")
     burst_share = _money("Hybrid (base and burst): the share of traffic overflowing to the API, 0 to 1.")
     self_hosted = _money("Hybrid: the self-hosted part a month.")
@@ -98,34 +94,34 @@ class CostOptionSerializer(serializers.Serializer):
     amortisation = _money()
     upfront = _money("Bought before the first month (owned servers).")
     total_36_months = _money()
-    capacity = _optional(serializers.IntegerField, allow_null=True, help_text="Requests a month it was sized for.")
-    detail = _optional(CostOptionDetailSerializer)
+    capacity = optional(serializers.IntegerField, allow_null=True, help_text="Requests a month it was sized for.")
+    detail = optional(CostOptionDetailSerializer)
 
 
 class BreakEvenSerializer(serializers.Serializer):
-    requests = _optional(
+    requests = optional(
         serializers.IntegerField, allow_null=True, help_text="Null: none within capacity, the API is cheaper."
     )
-    note = _optional(serializers.CharField)
+    note = optional(serializers.CharField)
 
 
 class CostViewsSerializer(serializers.Serializer):
-    monthly = _optional(serializers.CharField)
-    total_36_months = _optional(serializers.CharField)
+    monthly = optional(serializers.CharField)
+    total_36_months = optional(serializers.CharField)
 
 
 class CostEstimateResultSerializer(serializers.Serializer):
     """Each option priced (by name: cloud_api, self_hosted_cloud, on_premises, hybrid), the cheapest,
     the break-even volumes and the budget gap."""
 
-    views = _optional(CostViewsSerializer, help_text="What the monthly and the 36-month figures mean.")
-    options = _optional(serializers.DictField, child=CostOptionSerializer())
-    cheapest = _optional(serializers.CharField)
-    break_even_requests = _optional(serializers.IntegerField, allow_null=True)
-    break_even_note = _optional(serializers.CharField)
-    break_evens = _optional(serializers.DictField, child=BreakEvenSerializer())
-    cost_per_1000_requests = _optional(serializers.DictField, child=_money())
-    budget_gap = _optional(serializers.DictField, child=_money(), allow_null=True)
+    views = optional(CostViewsSerializer, help_text="What the monthly and the 36-month figures mean.")
+    options = optional(serializers.DictField, child=CostOptionSerializer())
+    cheapest = optional(serializers.CharField)
+    break_even_requests = optional(serializers.IntegerField, allow_null=True)
+    break_even_note = optional(serializers.CharField)
+    break_evens = optional(serializers.DictField, child=BreakEvenSerializer())
+    cost_per_1000_requests = optional(serializers.DictField, child=_money())
+    budget_gap = optional(serializers.DictField, child=_money(), allow_null=True)
 
 
 def _plan_value_serializer(hint) -> type[serializers.Serializer]:
@@ -134,7 +130,7 @@ def _plan_value_serializer(hint) -> type[serializers.Serializer]:
     return type(
         f"CostPlan{name}ValueSerializer",
         (serializers.Serializer,),
-        {"value": value, "from": _optional(serializers.ChoiceField, choices=ORIGINS)},
+        {"value": value, "from": optional(serializers.ChoiceField, choices=ORIGINS)},
     )
 
 
@@ -157,34 +153,34 @@ CostPlanRecordSerializer = _plan_record_serializer()
 class CatalogRowSerializer(serializers.Serializer):
     """A catalog row the estimate was priced from (the fields its kind has)."""
 
-    id = _optional(serializers.IntegerField)
-    key = _optional(serializers.CharField, help_text="API price: provider:model.")
-    name = _optional(serializers.CharField, help_text="Server: its name.")
-    instance = _optional(serializers.CharField, help_text="GPU price: the instance type.")
-    provider = _optional(serializers.CharField)
-    region = _optional(serializers.CharField)
-    engine = _optional(serializers.CharField, help_text="Throughput: the serving engine it was measured on.")
-    effective_from = _optional(serializers.CharField, help_text="From when the price applies (date or date-time).")
-    source = _optional(serializers.CharField)
-    chosen = _optional(serializers.CharField, help_text="Server: why this one.")
-    not_where_it_runs = _optional(
+    id = optional(serializers.IntegerField)
+    key = optional(serializers.CharField, help_text="API price: provider:model.")
+    name = optional(serializers.CharField, help_text="Server: its name.")
+    instance = optional(serializers.CharField, help_text="GPU price: the instance type.")
+    provider = optional(serializers.CharField)
+    region = optional(serializers.CharField)
+    engine = optional(serializers.CharField, help_text="Throughput: the serving engine it was measured on.")
+    effective_from = optional(serializers.CharField, help_text="From when the price applies (date or date-time).")
+    source = optional(serializers.CharField)
+    chosen = optional(serializers.CharField, help_text="Server: why this one.")
+    not_where_it_runs = optional(
         serializers.CharField, allow_null=True, help_text="GPU price: why it is not the price where the project runs."
     )
 
 
 class DiscountRowSerializer(serializers.Serializer):
-    id = _optional(serializers.IntegerField)
+    id = optional(serializers.IntegerField)
     discount = _money("0 to 1.")
 
 
 class CostSourcesSerializer(serializers.Serializer):
-    api_price = _optional(CatalogRowSerializer)
-    gpu_price = _optional(CatalogRowSerializer)
-    throughput = _optional(CatalogRowSerializer)
-    discount = _optional(DiscountRowSerializer, allow_null=True, help_text="The client's negotiated discount.")
-    hybrid_split = _optional(serializers.CharField, help_text="Where the hybrid's split came from.")
-    hardware = _optional(CatalogRowSerializer, allow_null=True, help_text="Null: no server can run the model.")
-    server_throughput = _optional(CatalogRowSerializer)
+    api_price = optional(CatalogRowSerializer)
+    gpu_price = optional(CatalogRowSerializer)
+    throughput = optional(CatalogRowSerializer)
+    discount = optional(DiscountRowSerializer, allow_null=True, help_text="The client's negotiated discount.")
+    hybrid_split = optional(serializers.CharField, help_text="Where the hybrid's split came from.")
+    hardware = optional(CatalogRowSerializer, allow_null=True, help_text="Null: no server can run the model.")
+    server_throughput = optional(CatalogRowSerializer)
 
 
 def _engine_input(cls, **kwargs):
@@ -203,10 +199,10 @@ class CostEstimateInputsSerializer(serializers.Serializer):
     staff = _engine_input(costs.Staff)
     server = _engine_input(costs.OnPremServer, allow_null=True)
     server_replica = _engine_input(costs.GpuReplica, allow_null=True)
-    cloud = _optional(serializers.BooleanField, help_text="False: the site has no cloud access.")
+    cloud = optional(serializers.BooleanField, help_text="False: the site has no cloud access.")
     monthly_budget = _money(allow_null=True)
-    sources = _optional(CostSourcesSerializer, help_text="The catalog rows used.")
-    plan = _optional(CostPlanRecordSerializer)
+    sources = optional(CostSourcesSerializer, help_text="The catalog rows used.")
+    plan = optional(CostPlanRecordSerializer)
 
 
 # --- A job ----------------------------------------------------------------------------------------
@@ -216,20 +212,20 @@ class JobResultSerializer(serializers.Serializer):
     """What a finished job did (empty while it runs, or when it failed: see ``error``); each kind
     gives its own counts."""
 
-    projects = _optional(serializers.IntegerField, help_text="Projects evaluated.")
-    stored = _optional(serializers.IntegerField, help_text="New results stored.")
-    unchanged = _optional(serializers.IntegerField, help_text="Unchanged since the last run (or prices unchanged).")
-    failed = _optional(
+    projects = optional(serializers.IntegerField, help_text="Projects evaluated.")
+    stored = optional(serializers.IntegerField, help_text="New results stored.")
+    unchanged = optional(serializers.IntegerField, help_text="Unchanged since the last run (or prices unchanged).")
+    failed = optional(
         serializers.DictField,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Project id → why its estimate could not be made.",
     )
-    assessments_stored = _optional(serializers.IntegerField)
-    chunks = _optional(serializers.IntegerField, help_text="Chunks the job was split into.")
-    created = _optional(serializers.IntegerField, help_text="Price import: prices recorded.")
-    changed = _optional(
+    assessments_stored = optional(serializers.IntegerField)
+    chunks = optional(serializers.IntegerField, help_text="Chunks the job was split into.")
+    created = optional(serializers.IntegerField, help_text="Price import: prices recorded.")
+    changed = optional(
         serializers.ListField, child=serializers.CharField(), help_text="Price import: the models whose price changed."
     )
-    recalculation_job = _optional(
+    recalculation_job = optional(
         serializers.IntegerField, allow_null=True, help_text="Price import: the job recalculating the projects."
     )
