@@ -1,5 +1,6 @@
 """Serializer fields whose OpenAPI description is exactly what they accept and return."""
 
+import copy
 import re
 
 from django.utils.dateparse import parse_datetime
@@ -61,3 +62,62 @@ class TimeFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "string", "pattern": LOCAL_TIME_PATTERN, "example": "18:00:00"}
+
+
+class ShapedField:
+    """A field whose value passes as it is — a body part handed to a service that checks it (with
+    its own words, naming each field), or a stored JSON document answered as stored — and whose
+    shape the OpenAPI schema states: ``shape`` is a serializer (class or instance), a field, or a
+    Schema Object given as a dict. Mixed into ``serializers.JSONField`` / ``DictField`` below."""
+
+    def __init__(self, *args, shape, **kwargs):
+        self.shape = shape
+        super().__init__(*args, **kwargs)
+
+
+class DocumentField(ShapedField, serializers.JSONField):
+    """A stored JSON document (``models.JSONField``), answered exactly as stored."""
+
+
+class ObjectField(ShapedField, serializers.DictField):
+    """A JSON object of a request, passed on as sent to the service that reads it."""
+
+
+class ShapedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = ShapedField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        shape = self.target.shape
+        if isinstance(shape, dict):
+            return copy.deepcopy(shape)
+        if isinstance(shape, type):
+            shape = shape()
+        return auto_schema._map_serializer_field(shape, direction)
+
+
+#: The object of JSON values the audit log's before and after hold: whatever each action recorded.
+#: OpenAPI 3.0 has no "any value" but ``{}``, which tells a client nothing; recursion goes through this
+#: object (generated clients resolve a recursive model, not a recursive union).
+JSON_OBJECT_COMPONENT = "JsonObject"
+JSON_OBJECT = {"$ref": f"#/components/schemas/{JSON_OBJECT_COMPONENT}"}
+_JSON_SCALARS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+JSON_OBJECT_SCHEMA = {
+    "type": "object",
+    "description": "Named JSON values: text, numbers, true or false, null, objects like this one, or lists of "
+    "those (a list holds no list).",
+    "additionalProperties": {
+        "nullable": True,
+        "anyOf": [
+            *_JSON_SCALARS,
+            {"type": "array", "items": {"nullable": True, "anyOf": [*_JSON_SCALARS, JSON_OBJECT]}},
+            JSON_OBJECT,
+        ],
+    },
+}
+
+
+def add_json_object_component(result, generator, request, public):
+    """Post-processing hook: the ``JsonObject`` component ``JSON_OBJECT`` refers to."""
+    result.setdefault("components", {}).setdefault("schemas", {})[JSON_OBJECT_COMPONENT] = JSON_OBJECT_SCHEMA
+    return result

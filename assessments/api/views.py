@@ -6,6 +6,15 @@ from rest_framework.response import Response
 
 from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
+from api.fields import DocumentField
+from assessments.api.documents import (
+    AssessmentInputsSerializer,
+    AssessmentResultSerializer,
+    CostEstimateInputsSerializer,
+    CostEstimateResultSerializer,
+    CostPlanRecordSerializer,
+    JobResultSerializer,
+)
 from assessments.api.filters import AssessmentFilter, CostEstimateFilter, GateEvidenceFilter, JobFilter
 from assessments.api.serializers import (
     CostPlanSerializer,
@@ -27,6 +36,7 @@ from tenancy.access import Action, get_for_user_or_404, restrict
 
 class JobSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    result = DocumentField(shape=JobResultSerializer, read_only=True)
 
     class Meta:
         model = Job
@@ -47,6 +57,8 @@ class JobSerializer(serializers.ModelSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    result = DocumentField(shape=AssessmentResultSerializer, read_only=True)
+    inputs = DocumentField(shape=AssessmentInputsSerializer, read_only=True, help_text="The facts it was made from.")
 
     class Meta:
         model = Assessment
@@ -68,6 +80,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class CostEstimateSerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    result = DocumentField(shape=CostEstimateResultSerializer, read_only=True)
+    plan = DocumentField(shape=CostPlanRecordSerializer, read_only=True, help_text="The cost plan it used.")
+    inputs = DocumentField(shape=CostEstimateInputsSerializer, read_only=True, help_text="What it was priced from.")
 
     class Meta:
         model = CostEstimate

@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
         "webhooks.openapi.add_webhook_events",
+        "api.fields.add_json_object_component",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",
@@ -245,6 +246,8 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Kind",
         "RoleEnum": "tenancy.models.Role",
         "ProjectRoleEnum": "projects.services.access.PROJECT_ROLE_CHOICES",
+        "HybridModeEnum": "assessments.models.HybridMode",
+        "CostOriginEnum": "assessments.api.documents.ORIGINS",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)

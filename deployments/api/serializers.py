@@ -1,15 +1,26 @@
 """Where a project runs, in the API: its customer-cloud environment and hybrid routing rules, as
 part of the project's representation and as the bodies of the writes that change them."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from deployments.models import CustomerCloudEnvironment, RoutingRule
+from api.fields import ObjectField
+from deployments.models import REGION_MAX_LENGTH, CustomerCloudEnvironment, RoutingRule
 from projects.models import DeploymentModel
 
 
+def _regions(help_text: str):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=REGION_MAX_LENGTH), required=False, help_text=help_text
+    )
+
+
 class EnvironmentSerializer(serializers.ModelSerializer):
+    """Where a customer-cloud project runs. In a write every fact is optional: those sent change,
+    null or blank clears one, and a change withdraws the sign-offs that depended on it."""
+
+    regions = _regions("The cloud regions it runs in.")
+    residency_regions = _regions("The data-residency regions agreed with the client.")
     access_approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     residency_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -46,7 +57,14 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         ]
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
+class RoutingRuleWriteSerializer(RoutingRuleSerializer):
+    """A rule as sent: its position is its place in the list unless given."""
+
+    class Meta(RoutingRuleSerializer.Meta):
+        extra_kwargs = {"position": {"required": False}}
+
+
+@extend_schema_field(EnvironmentSerializer)
 class ProjectEnvironmentField(serializers.Field):
     """A project's environment (``EnvironmentSerializer``), or null when none is recorded."""
 
@@ -60,8 +78,12 @@ class ProjectEnvironmentField(serializers.Field):
 
 class DeploymentSwitchSerializer(serializers.Serializer):
     deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
-    environment = serializers.DictField(required=False, help_text="Environment facts to record with the switch.")
+    environment = ObjectField(
+        shape=EnvironmentSerializer(partial=True),
+        required=False,
+        help_text="Environment facts to record with the switch.",
+    )
 
 
 class RoutingRulesSerializer(serializers.Serializer):
-    rules = serializers.ListField(child=serializers.DictField(), allow_empty=True)
+    rules = serializers.ListField(child=ObjectField(shape=RoutingRuleWriteSerializer), allow_empty=True)

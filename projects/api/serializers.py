@@ -4,12 +4,14 @@ from collections.abc import Callable
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import AwareDateTimeField, LocalTimeField
+from api.fields import AwareDateTimeField, DocumentField, LocalTimeField, ObjectField
+from projects.api.documents import ApprovalPolicySnapshotSerializer, ApprovalSnapshotSerializer
 from projects.decision_summary import decision_summaries
 from projects.models import (
     ApprovalDecision,
     ApprovalPolicy,
     ApprovalRequest,
+    DataCategory,
     FreezeWindow,
     HostingApproach,
     Project,
@@ -20,6 +22,7 @@ from projects.models import (
     WorkloadType,
 )
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
+from tenancy.models import Regulation
 
 
 #: A ticket's address as answered: a link may have none (""), which ``format: uri`` would not admit.
@@ -83,7 +86,17 @@ class ProjectListSerializer(serializers.ModelSerializer):
         ]
 
 
+def _choices(choices, **kwargs):
+    """A list of codes, each one of ``choices``."""
+    return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
+
+
 class ProfileSerializer(serializers.ModelSerializer):
+    """A project's requirements profile. In a write every field is optional: those sent change."""
+
+    data_categories = _choices(DataCategory.choices, required=False)
+    regulations = _choices(Regulation.choices, required=False)
+
     class Meta:
         model = RequirementsProfile
         exclude = ["id", "tenant", "project"]
@@ -130,6 +143,7 @@ class ProjectDetailSerializer(ProjectListSerializer):
                 fields.update(added)
         return fields
 
+    @extend_schema_field(DeploymentCardSerializer)
     def get_deployment_card(self, project) -> dict:
         environment = getattr(project, "environment", None)
         where = project.get_deployment_model_display()
@@ -163,7 +177,9 @@ class ProjectCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
     hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
-    profile = serializers.DictField(required=False)
+    profile = ObjectField(
+        shape=ProfileSerializer(partial=True), required=False, help_text="Requirements-profile fields."
+    )
     tickets = TicketWriteSerializer(
         many=True,
         required=False,
@@ -178,7 +194,9 @@ class ProjectUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
     hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
-    profile = serializers.DictField(required=False, help_text="Requirements-profile fields to change.")
+    profile = ObjectField(
+        shape=ProfileSerializer(partial=True), required=False, help_text="Requirements-profile fields to change."
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -238,6 +256,8 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     decisions = DecisionSerializer(many=True, read_only=True)
     freeze_override_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    snapshot = DocumentField(shape=ApprovalSnapshotSerializer, read_only=True)
+    policy = DocumentField(shape=ApprovalPolicySnapshotSerializer, read_only=True)
     summary = serializers.SerializerMethodField()
 
     @extend_schema_field(DecisionSummarySerializer)
@@ -290,6 +310,7 @@ class DecideSerializer(serializers.Serializer):
 
 class ApprovalPolicySerializer(serializers.ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    eligible_roles = _choices(ELIGIBLE_ROLE_CHOICES, read_only=True)
     eligible_users = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
 
     class Meta:
@@ -319,7 +340,7 @@ class ApprovalPolicyWriteSerializer(serializers.Serializer):
         help_text="Blank: the client's default policy for every stage without its own.",
     )
     required_approvals = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    eligible_roles = serializers.ListField(child=serializers.ChoiceField(choices=ELIGIBLE_ROLE_CHOICES), required=False)
+    eligible_roles = _choices(ELIGIBLE_ROLE_CHOICES, required=False)
     eligible_users = serializers.ListField(child=serializers.CharField(), required=False, help_text="Usernames.")
     require_client_and_delivery = serializers.BooleanField(required=False)
     requester_may_approve = serializers.BooleanField(required=False)

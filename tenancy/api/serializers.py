@@ -5,11 +5,15 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import ApiToken, User
-from tenancy.models import Role, Tenant
+from tenancy.models import Regulation, Role, Tenant
 from tenancy.selectors import ACTION_WORDS
 
 
 class TenantSerializer(serializers.ModelSerializer):
+    regulations = serializers.ListField(
+        child=serializers.ChoiceField(choices=Regulation.choices), read_only=True, help_text="Regulations in scope."
+    )
+
     class Meta:
         model = Tenant
         fields = ["id", "slug", "name", "industry", "regulations", "residency_region", "time_zone"]

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from projects.services.projects import project_update, ticket_link
 from tenancy.models import Role
 from tenancy.services import service_account_create, token_issue
-from tests.factories import ProjectFactory, TenantFactory, member
+from tests.factories import ProjectFactory, member
 from tests.webhooks.test_webhooks import Receiver
 from webhooks import delivery as webhook_delivery
 from webhooks import services as webhook_services
@@ -167,15 +167,6 @@ def guide_role_and_scopes(purpose: str) -> tuple[Role, list[str]]:
     row = re.search(rf"^\| {re.escape(purpose)}[^|]*\| (.+?) \| (.+?) \|$", GUIDE.read_text(), re.M)
     role = Role(row.group(1).strip("* ").replace(" ", "_"))
     return role, re.findall(r"`(\w+)`", row.group(2))
-
-
-@pytest.fixture
-def meridian():
-    """The client the guide's examples name, with its admin and the approver it relays for."""
-    tenant = TenantFactory(slug="meridian", name="Meridian Insurance")
-    admin = member(tenant, Role.CUSTOMER_ADMIN, username="meridian-admin")
-    member(tenant, Role.CUSTOMER_APPROVER, username="meridian-approver")
-    return tenant, admin
 
 
 def test_the_guides_flow_works_for_the_service_account_it_names(meridian):

@@ -110,3 +110,215 @@ def test_a_body_that_is_not_json_is_a_415_in_the_error_shape(api, people, projec
     assert "application/json" in error["message"] or "Unsupported media type" in error["message"]
     project.refresh_from_db()
     assert project.stage != "paused"
+
+
+def untyped(node) -> str | None:
+    """Why ``node`` (a Schema Object) says nothing of its values, or None when it is typed: a
+    reference, an enum (``[null]``: always null), a union of typed schemas, or a type; an object
+    says its properties or the type of its values, an array the type of its items."""
+    if "$ref" in node or "enum" in node:
+        return None
+    for union in ("oneOf", "anyOf", "allOf"):
+        if union in node:
+            return next(filter(None, (untyped(option) for option in node[union])), None)
+    if "type" not in node:
+        return "no type"
+    if node["type"] == "object" and "properties" not in node and "additionalProperties" not in node:
+        return "an object without properties"
+    if node["type"] == "object" and node.get("additionalProperties") in ({}, True):
+        return "an object of untyped values"
+    if node["type"] == "array" and "items" not in node:
+        return "an array without items"
+    return None
+
+
+def schemas_in(node, where=""):
+    """Every Schema Object in the document, with where it is: components, their properties, items and
+    values, and the schemas of parameters and bodies inline in operations."""
+    if isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from schemas_in(value, f"{where}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    for name, value in node.items():
+        path = f"{where}/{name}"
+        if name in ("schema", "items", "additionalProperties", "not") and isinstance(value, dict):
+            yield path, value
+        elif name == "properties":
+            for prop, schema in value.items():
+                yield f"{path}/{prop}", schema
+        elif name in ("oneOf", "anyOf", "allOf"):
+            for index, schema in enumerate(value):
+                yield f"{path}/{index}", schema
+        elif where == "/components/schemas":
+            yield path, value
+        yield from schemas_in(value, path)
+
+
+def test_every_value_in_the_document_is_typed(schema):
+    """A generated client types each field from the schema: a ``{}``, an object that names no
+    properties (nor the type of its values) or an array of untyped items leaves it guessing."""
+    found = [(where, why) for where, node in schemas_in(schema) if (why := untyped(node))]
+    assert found == []
+    assert len(list(schemas_in(schema))) > 1000  # the walk reaches every component and operation
+
+
+# --- Real answers against the document ----------------------------------------------------------
+
+
+def as_json_schema(node, strict: bool):
+    """An OpenAPI 3.0 Schema Object as JSON Schema: ``nullable`` as a null alternative, references
+    to ``#/$defs/``; ``strict`` closes every object that names its properties, so a field the
+    server sends and the document does not name is found too."""
+    if isinstance(node, list):
+        return [as_json_schema(item, strict) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        if key == "$ref":
+            result[key] = value.replace("#/components/schemas/", "#/$defs/")
+        elif key == "properties":
+            result[key] = {name: as_json_schema(schema, strict) for name, schema in value.items()}
+        elif key not in ("nullable", "readOnly", "writeOnly", "example", "discriminator"):
+            result[key] = as_json_schema(value, strict)
+    if strict and "properties" in node and "additionalProperties" not in node:
+        result["additionalProperties"] = False
+    if node.get("nullable"):
+        result = {"anyOf": [result, {"type": "null"}]}
+    return result
+
+
+def answer_schema(schema, path: str, method: str = "get", code: str = "200") -> dict:
+    """The JSON Schema the document gives the answer of ``method`` on ``path``, with every component."""
+    answer = schema["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"]
+    return {
+        **as_json_schema(answer, strict=True),
+        "$defs": {
+            name: as_json_schema(component, strict=True) for name, component in schema["components"]["schemas"].items()
+        },
+    }
+
+
+@pytest.fixture
+def portfolio(settings, tenant, people, project):
+    """A project as the demo has them — requirements, a customer-cloud environment, tickets, an
+    estimate and an assessment made by their job, an approval request with a decision, a webhook
+    delivery — and the ids of what the API shows of it."""
+    from assessments.catalog import prices_import
+    from assessments.jobs import job_request
+    from assessments.models import Assessment, CostEstimate
+    from assessments.tasks import recalculate_costs
+    from deployments.services import deployment_model_switch
+    from projects.services.approvals import approval_decide, approval_request_create
+    from projects.services.projects import profile_update, project_update, ticket_link
+    from tests.webhooks.test_webhooks import Receiver, send_due
+    from webhooks import services as webhook_services
+    from webhooks.models import WebhookDelivery
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    receiver = Receiver()
+    try:
+        webhook_services.endpoint_save(tenant=tenant, actor=people["admin"], url=receiver.url)
+        ticket_link(project=project, actor=people["lead"], system="jira", key="AI-42", url="https://jira.example/AI-42")
+        profile_update(
+            project=project,
+            actor=people["lead"],
+            data_categories=["personal"],
+            regulations=["gdpr"],
+            monthly_requests=200_000,
+            monthly_budget="4000.00",
+            target_production_date="2027-06-30",
+        )
+        deployment_model_switch(
+            project=project,
+            actor=people["lead"],
+            deployment_model="customer_cloud",
+            environment={"provider": "aws", "account_id": "1234", "regions": ["eu-west-1"], "access_pattern": "SSO"},
+        )
+        project_update(project=project, actor=people["lead"], name="Claims triage")
+        prices_import()
+        job = job_request(kind="cost", task=recalculate_costs, project=project, requested_by=people["lead"])
+        recalculate_costs(job.pk)  # the worker's own task, run here
+        request = approval_request_create(project=project, actor=people["lead"], note="Pilot signed off in AI-42")
+        approval_decide(request=request, actor=people["approver"], verdict="approve", comment="Approved in AI-42")
+        send_due()
+    finally:
+        receiver.close()
+    return {
+        "project": project.pk,
+        "assessment": Assessment.objects.get(project=project).pk,
+        "estimate": CostEstimate.objects.get(project=project).pk,
+        "job": job.pk,
+        "approval": request.pk,
+        "delivery": WebhookDelivery.objects.exclude(attempts=[]).order_by("pk").first().pk,
+    }
+
+
+def test_real_answers_of_the_main_endpoints_match_the_document(api, people, portfolio, schema):
+    """What the API answers for demo-like data validates against the schema the document gives
+    that answer, every object closed (a field the document does not name fails too)."""
+    import jsonschema
+
+    reads = {
+        "/api/v1/projects/{id}/": f"/api/v1/projects/{portfolio['project']}/",
+        "/api/v1/projects/": "/api/v1/projects/",
+        "/api/v1/projects/{project_pk}/assessments/{id}/": (
+            f"/api/v1/projects/{portfolio['project']}/assessments/{portfolio['assessment']}/"
+        ),
+        "/api/v1/projects/{project_pk}/cost-estimates/{id}/": (
+            f"/api/v1/projects/{portfolio['project']}/cost-estimates/{portfolio['estimate']}/"
+        ),
+        "/api/v1/approval-requests/{id}/": f"/api/v1/approval-requests/{portfolio['approval']}/",
+        "/api/v1/approval-policies/": "/api/v1/approval-policies/",
+        "/api/v1/audit-events/": "/api/v1/audit-events/",
+        "/api/v1/jobs/{id}/": f"/api/v1/jobs/{portfolio['job']}/",
+        "/api/v1/webhook-deliveries/{id}/": f"/api/v1/webhook-deliveries/{portfolio['delivery']}/",
+        "/api/v1/auth/tokens/": "/api/v1/auth/tokens/",
+        "/api/v1/tenants/{slug}/": "/api/v1/tenants/acme/",
+    }
+    client = api(people["admin"])
+    for template, url in reads.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.json())
+        body = response.json()
+        validator = jsonschema.Draft202012Validator(answer_schema(schema, template))
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+        assert errors == [], (template, errors[:10])
+    # The documents are there, filled, not only typed: the checks above saw real content.
+    assessment = client.get(reads["/api/v1/projects/{project_pk}/assessments/{id}/"]).json()
+    assert assessment["result"]["hosting"]["cloud_api"]["reasons"]
+    assert assessment["inputs"]["environment"]["exists"] is True
+    estimate = client.get(reads["/api/v1/projects/{project_pk}/cost-estimates/{id}/"]).json()
+    assert estimate["inputs"]["sources"]["api_price"]["key"] == "openai:gpt-4o-mini"
+    assert client.get(reads["/api/v1/jobs/{id}/"]).json()["result"]["stored"] == 1
+    assert client.get(reads["/api/v1/approval-requests/{id}/"]).json()["snapshot"]["profile"]["regulations"] == ["gdpr"]
+    assert client.get(reads["/api/v1/webhook-deliveries/{id}/"]).json()["attempts"][0]["status_code"] == 200
+    events = client.get("/api/v1/audit-events/").json()["results"]
+    assert {"project.profile_updated", "project.deployment_model_changed", "approval.requested"} <= {
+        event["action"] for event in events
+    }
+
+
+def test_the_closed_validation_finds_a_field_the_document_does_not_name(schema):
+    """The check above is not a rubber stamp: an answer with a field too many, or a wrong type, fails."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(answer_schema(schema, "/api/v1/jobs/{id}/"))
+    job = {
+        "id": 1,
+        "tenant": "acme",
+        "project": 1,
+        "kind": "cost",
+        "status": "done",
+        "result": {"projects": 1, "stored": 1, "unchanged": 0, "failed": {}},
+        "error": "",
+        "created_at": "2026-12-01T10:00:00Z",
+        "started_at": None,
+        "finished_at": None,
+    }
+    assert validator.is_valid(job)
+    assert not validator.is_valid({**job, "result": {**job["result"], "surprise": 1}})
+    assert not validator.is_valid({**job, "result": {**job["result"], "stored": "1"}})

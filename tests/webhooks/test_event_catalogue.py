@@ -23,6 +23,7 @@ from assessments.catalog import prices_import
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw
+from deployments.services import deployment_model_switch
 from projects.services.access import project_access_grant, project_access_revoke
 from projects.services.approvals import (
     approval_decide,
@@ -30,7 +31,7 @@ from projects.services.approvals import (
     approval_request_create,
     approval_requests_expire,
 )
-from projects.services.projects import project_create, project_update, ticket_link
+from projects.services.projects import profile_update, project_create, project_update, ticket_link
 from projects.services.stages import project_pause
 from tenancy.models import Role
 from tests.factories import ProjectFactory, UserFactory
@@ -89,12 +90,24 @@ def _outside_engineer_granted(project, people):
     return engineer
 
 
+def _updated_in_every_way(project, people):
+    """Each action behind ``project.updated``: the project's fields, its requirements, its deployment model."""
+    project_update(project=project, actor=people["lead"], name="Renamed", delivery_lead=people["lead2"])
+    profile_update(project=project, actor=people["lead"], monthly_budget="1200.50", regulations=["gdpr"])
+    deployment_model_switch(
+        project=project,
+        actor=people["lead"],
+        deployment_model="customer_cloud",
+        environment={"provider": "aws", "account_id": "1234", "regions": ["eu-west-1"], "access_pattern": "SSO"},
+    )
+
+
 #: How each event type is caused through the services a person or a tool calls.
 TRIGGERS = {
     "project.created": lambda project, people: project_create(
         tenant=project.tenant, actor=people["lead"], name="Second", code="ACME-2"
     ),
-    "project.updated": lambda project, people: project_update(project=project, actor=people["lead"], name="Renamed"),
+    "project.updated": lambda project, people: _updated_in_every_way(project, people),
     "project.stage_changed": lambda project, people: project_pause(
         project=project, actor=people["lead"], reason="Waiting for the client's data"
     ),

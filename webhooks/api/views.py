@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import OneTimeSecretResponse, SafeRetriesMixin
+from api.fields import DocumentField
 from api.references import VisibleRelatedField, target, visible
 from tenancy.access import Action, restrict
 from tenancy.models import Tenant
@@ -56,7 +57,23 @@ class WebhookSecretSerializer(WebhookSerializer):
         fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
+class DeliveryAttemptSerializer(serializers.Serializer):
+    """One entry of a delivery's log: an attempt made (status code, duration, error), one skipped
+    because the webhook was switched off, or a redelivery someone asked for."""
+
+    at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The receiver's answer; null: none (see error)."
+    )
+    duration_ms = serializers.IntegerField(required=False, allow_null=True)
+    error = serializers.CharField(required=False, help_text="Why the attempt failed; empty when it did not.")
+    location = serializers.CharField(required=False, help_text="A redirect's Location, not followed.")
+    skipped = serializers.CharField(required=False, help_text="Why it was not sent.")
+    redelivery_by = serializers.CharField(required=False, help_text="Who asked for a redelivery.")
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    attempts = DocumentField(shape=DeliveryAttemptSerializer(many=True), read_only=True)
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
     event_id = serializers.UUIDField(source="event.uid", read_only=True)
