@@ -144,9 +144,16 @@ def guide_commands() -> list[dict]:
     return commands
 
 
-def guide_command(method: str, path: str) -> dict:
-    """The guide's one command of ``method`` on a path matching the regular expression ``path``."""
-    found = [c for c in guide_commands() if c["method"] == method and re.fullmatch(path, c["path"].split("?")[0])]
+def guide_command(method: str, path: str, query: str = "") -> dict:
+    """The guide's one command of ``method`` on a path matching the regular expression ``path``,
+    whose query contains ``query``."""
+    found = [
+        c
+        for c in guide_commands()
+        if c["method"] == method
+        and re.fullmatch(path, c["path"].split("?")[0])
+        and query in c["path"].partition("?")[2]
+    ]
     assert len(found) == 1, (method, path, found)
     return found[0]
 
@@ -182,7 +189,7 @@ def test_the_guides_flow_works_for_the_service_account_it_names(meridian):
     assert created.status_code == 201, created.json()
     assert [(t["system"], t["key"]) for t in created.json()["tickets"]] == [("jira", "AI-42")]
 
-    found = run(client, guide_command("GET", "/api/v1/projects/"), token)
+    found = run(client, guide_command("GET", "/api/v1/projects/", "ticket="), token)
     assert found.status_code == 200, found.json()
     assert [project["id"] for project in found.json()["results"]] == [created.json()["id"]]
     project_id = str(found.json()["results"][0]["id"])
@@ -210,6 +217,18 @@ def test_the_guides_flow_works_for_the_service_account_it_names(meridian):
     )
     assert again.status_code == 200
     assert again["Idempotent-Replayed"] == "true"
+    # Then the tool polls for changes as the guide shows (its example's moment moved before this test).
+    feed = run(
+        client,
+        guide_command("GET", "/api/v1/projects/", "updated_since="),
+        token,
+        lotus="meridian",
+        **{"2026-12-01T09:00:00Z": "2000-01-01T00:00:00Z"},
+    )
+    assert feed.status_code == 200, feed.json()
+    assert [p["id"] for p in feed.json()["results"]] == [int(project_id)]
+    assert feed.json()["results"][0]["stage"] == "proof_of_concept"
+    assert feed.json()["changes_until"] >= feed.json()["results"][0]["updated_at"]
 
 
 def test_a_customer_viewer_account_is_refused_the_promotion_as_the_guide_warns(meridian):
@@ -220,7 +239,7 @@ def test_a_customer_viewer_account_is_refused_the_promotion_as_the_guide_warns(m
     account = service_account_create(tenant=tenant, username="jira-viewer", role=Role.CUSTOMER_VIEWER, actor=admin)
     _, token = token_issue(user=account, actor=admin, name="Jira", scopes=["read", "write", "approve"])
     client = APIClient()
-    assert run(client, guide_command("GET", "/api/v1/projects/"), token).json()["results"][0]["id"] == project.pk
+    assert run(client, guide_command("GET", "/api/v1/projects/", "ticket="), token).json()["results"][0]["id"] == project.pk
     asked = run(client, guide_command("POST", "/api/v1/approval-requests/"), token, **{": 12": f": {project.pk}"})
     assert asked.status_code == 403
     assert "refused (403) anything that changes a project" in GUIDE.read_text()
