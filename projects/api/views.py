@@ -28,8 +28,6 @@ from projects.api.serializers import (
     RollbackSerializer,
     StageTransitionSerializer,
     TicketLinkSerializer,
-    TicketSerializer,
-    TicketWriteSerializer,
 )
 from projects.models import (
     ApprovalDecision,
@@ -52,7 +50,7 @@ from projects.services.approvals import (
     relay_check,
 )
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
-from projects.services.projects import profile_update, project_create, project_update, ticket_link, ticket_unlink
+from projects.services.projects import profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
 from tenancy import freshness
 from tenancy.access import Action, get_for_user_or_404, require_any, restrict
@@ -196,44 +194,6 @@ class ProjectViewSet(
         project = writable(self.get_object(), request, Action.PROMOTE)
         project_retire(project=project, actor=request.user, **validated(ReasonSerializer, request.data))
         return self.project_response(pk)
-
-
-class ProjectTicketViewSet(
-    ProjectInPathMixin,
-    SafeRetriesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """A project's ticket links: listed, linked (``write`` scope; engineers and delivery leads) and
-    unlinked, through the same services as the project's page. A key is unique per client and system
-    whatever its case; one linked already is refused on ``key``, naming its project only to a caller
-    who may see that project."""
-
-    serializer_class = TicketSerializer
-    queryset = TicketReference.objects.none()  # per caller and project: see get_queryset
-    pagination_class = None  # a handful per project
-    filter_backends = []
-    lookup_value_converter = "int"
-
-    def get_queryset(self):
-        return restrict(TicketReference.objects.filter(project=self.project()), user=self.request.user).order_by("pk")
-
-    @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer, **ERRORS})
-    def create(self, request, *args, **kwargs):
-        """Link a ticket to the project."""
-        project = writable(self.project(), request, Action.CHANGE_TECHNICAL)
-        ticket = ticket_link(project=project, actor=request.user, **validated(TicketWriteSerializer, request.data))
-        data = self.get_serializer(ticket).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
-
-    @extend_schema(responses={204: None, 412: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        """Unlink the ticket (the ticket itself lives on in its system)."""
-        writable(self.project(), request, Action.CHANGE_TECHNICAL)
-        ticket_unlink(ticket=self.get_object(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -23,10 +23,10 @@ from assessments.services.gates import evidence_record
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
 from notifications.models import Notification
-from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project, TicketReference
+from projects.models import ApprovalPolicy, ApprovalRequest, EvidenceLink, FreezeWindow, Project, TicketReference
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
-from projects.services.projects import ticket_link
+from projects.services.projects import evidence_add, ticket_link
 from tenancy.models import Role
 from tenancy.services import service_account_create, token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
@@ -120,6 +120,7 @@ def world(tenant, people, project):
     approval_request_create(project=their_project, actor=their_lead)
     evidence_record(project=their_project, actor=their_lead, item="data_classified", note="Theirs")
     ticket_link(project=their_project, actor=their_lead, system="jira", key="MER-1")
+    evidence_add(project=their_project, actor=their_lead, kind="press", title="Theirs")
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=their_project)
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     relay = service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_APPROVER)
@@ -243,6 +244,7 @@ def _path_with(path, project):
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/tickets/{id}/": TicketReference.objects.filter(project=project).first(),
+        "/api/v1/projects/{project_pk}/evidence-links/{id}/": EvidenceLink.objects.filter(project=project).first(),
     }
     filled = path.replace("{slug}", tenant.slug).replace("{project_pk}", str(project.pk)).replace("{name}", "someone")
     for prefix, row in rows.items():
