@@ -22,3 +22,9 @@ class TokenScope(BasePermission):
         if callable(needed):
             needed = needed(request)
         return needed in token.scopes
+
+
+def approve_scope_on_post(request) -> str:
+    """The scope of an action whose POST is the client's word (an approval decision, a sign-off):
+    ``approve``; reading it needs ``read`` (for a view's ``required_scope``)."""
+    return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.models import CustomerCloudEnvironment, RoutingRule
+from deployments.services import SIGN_OFF_UNKNOWN, SIGN_OFFS
 from projects.models import DeploymentModel
 
 
@@ -65,3 +66,11 @@ class DeploymentSwitchSerializer(serializers.Serializer):
 
 class RoutingRulesSerializer(serializers.Serializer):
     rules = serializers.ListField(child=serializers.DictField(), allow_empty=True)
+
+
+class SignOffSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=list(SIGN_OFFS),
+        error_messages={"invalid_choice": SIGN_OFF_UNKNOWN},
+        help_text="What the client signs: the access pattern (approved) or the data residency (confirmed).",
+    )

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
+from api.permissions import approve_scope_on_post
 from api.references import target
 from projects.api.filters import ApprovalRequestFilter, ProjectFilter, TicketFilter
 from projects.api.serializers import (
@@ -209,10 +209,6 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return tickets_visible(user=self.request.user)
 
 
-def _approve_scope(request):
-    return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ
-
-
 class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Promotion requests and their decisions; approve / reject / cancel as actions."""
 
@@ -240,12 +236,12 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
         return Response(self.get_serializer(self.get_queryset().get(pk=approval.pk)).data, status=201)
 
     @extend_schema(request=DecideSerializer, responses={200: ApprovalRequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], required_scope=_approve_scope)
+    @action(detail=True, methods=["post"], required_scope=approve_scope_on_post)
     def approve(self, request, pk=None):
         return self._decide(request, ApprovalDecision.Verdict.APPROVE)
 
     @extend_schema(request=DecideSerializer, responses={200: ApprovalRequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], required_scope=_approve_scope)
+    @action(detail=True, methods=["post"], required_scope=approve_scope_on_post)
     def reject(self, request, pk=None):
         return self._decide(request, ApprovalDecision.Verdict.REJECT)
 
