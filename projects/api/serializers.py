@@ -212,6 +212,13 @@ class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     code = serializers.CharField(max_length=20, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    delivery_lead = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        help_text="Username of a delivery lead of the client or of someone granted that role on the project; "
+        "null: nobody yet.",
+    )
     workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
     hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
     profile = serializers.DictField(required=False, help_text="Requirements-profile fields to change.")

@@ -40,7 +40,7 @@ from projects.models import (
     TicketReference,
 )
 from projects.rollout_settings.selectors import policy_candidates
-from projects.selectors import relay_candidates, tickets_visible
+from projects.selectors import lead_candidates, relay_candidates, tickets_visible
 from projects.services.approvals import (
     approval_decide,
     approval_freeze_override,
@@ -50,10 +50,10 @@ from projects.services.approvals import (
     relay_check,
 )
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
-from projects.services.projects import profile_update, project_create, project_update
+from projects.services.projects import LEAD_REFUSED, profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
 from tenancy import freshness
-from tenancy.access import Action, get_for_user_or_404, require_any, restrict
+from tenancy.access import Action, get_for_user_or_404, require, require_any, restrict
 from tenancy.models import Tenant
 
 ERRORS = {
@@ -156,6 +156,8 @@ class ProjectViewSet(
     def partial_update(self, request, *args, **kwargs):
         project = writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
         data = validated(ProjectUpdateSerializer, request.data)
+        if data.get("delivery_lead") is not None:
+            data["delivery_lead"] = self._lead(project, data["delivery_lead"])
         profile = data.pop("profile", None)
         with transaction.atomic():
             if data:
@@ -166,6 +168,16 @@ class ProjectViewSet(
         response = Response(self.get_serializer(project).data)
         response["ETag"] = self.etag_for(project)
         return response
+
+    def _lead(self, project, username):
+        """The person a PATCH names to lead the project, among those who may (the edit page's
+        choices). Any other name, unknown or another client's person alike, gets the service's
+        answer to a lead outside them, after the right a change of lead needs (its order)."""
+        lead = lead_candidates(project).filter(username=username).first()
+        if lead is None:
+            require(self.request.user, project, Action.CHANGE)
+            raise ValidationError({"delivery_lead": [LEAD_REFUSED]})
+        return lead
 
     @extend_schema(request=None, responses={200: StageTransitionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)

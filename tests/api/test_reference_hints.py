@@ -93,6 +93,13 @@ REFERENCES = {
         {"tenant": "{ref}", "url": "https://hooks.example.org/x"},
         "tenant",
     ),
+    "PATCH projects delivery_lead": (
+        "lead",
+        "patch",
+        "/api/v1/projects/{project}/",
+        {"delivery_lead": "{ref}"},
+        "lead",
+    ),
     "relay on_behalf_of": (
         "relay",
         "post",
@@ -140,20 +147,28 @@ def world(tenant, people, project):
     assert AuditEvent.objects.filter(tenant=theirs, actor_name="mer-lead").exists()
     return {
         "readers": {**people, "relay": relay},
-        "paths": {"policy": policy.pk, "request": request.pk},
+        "paths": {"policy": policy.pk, "request": request.pk, "project": project.pk},
         "foreign": {
             "project": their_project.pk,
             "tenant": theirs.slug,
             "person": their_lead.username,
+            "lead": their_lead.username,
             "endpoint": endpoint.pk,
         },
         "unknown": {
             "project": UNKNOWN_ID,
             "tenant": "no-such-client",
             "person": "no-such-person",
+            "lead": "no-such-person",
             "endpoint": UNKNOWN_ID,
         },
-        "own": {"project": requested.pk, "tenant": tenant.slug, "person": "cadmin", "endpoint": own_endpoint.pk},
+        "own": {
+            "project": requested.pk,
+            "tenant": tenant.slug,
+            "person": "cadmin",
+            "lead": "lead2",
+            "endpoint": own_endpoint.pk,
+        },
     }
 
 
