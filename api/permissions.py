@@ -9,6 +9,16 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from accounts.models import ApiToken
 
 
+class PlatformAdminOnly(BasePermission):
+    """Only platform admins, for every method (the platform's catalog work): anyone else signed
+    in is a 403 whatever the object, which therefore reveals nothing."""
+
+    message = "Only platform admins may do this."
+
+    def has_permission(self, request, view):
+        return bool(getattr(request.user, "is_platform_admin", False))
+
+
 class TokenScope(BasePermission):
     message = "This token's scopes do not allow this request."
 

@@ -207,8 +207,9 @@ def test_an_unknown_and_a_foreign_reference_get_the_same_answer(api, world, plac
 # --- Path lookups ----------------------------------------------------------------------------
 
 
-#: The global catalog (prices, provider certifications): not tenant-owned, the same for every caller.
-GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/"}
+#: The global catalog (prices, provider certifications): not tenant-owned, the same for every caller;
+#: and the platform's price imports, a 403 for every tenant role whatever the id (test_isolation.py).
+GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/", "/api/v1/price-imports/{id}/"}
 
 
 def path_references():
