@@ -168,6 +168,19 @@ class SafeRetriesMixin:
         return Response(data, headers={"ETag": etag_of(data)})
 
 
+class CallerObjectMixin:
+    """For a view of one object of the caller's own at an address without an id (``/me/...``):
+    ``get_object`` answers ``caller_object()``. Placed after ``SafeRetriesMixin`` and before the DRF
+    view in the bases, its reads carry the object's ETag and its writes honour If-Match as for any
+    one object."""
+
+    def caller_object(self):
+        raise NotImplementedError
+
+    def get_object(self):
+        return self.caller_object()
+
+
 def etag_of(data) -> str:
     """The ETag of an object's representation."""
     return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'

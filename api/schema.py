@@ -8,7 +8,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from api.base import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IF_MATCH_HEADER, SafeRetriesMixin
+from api.base import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IF_MATCH_HEADER,
+    CallerObjectMixin,
+    SafeRetriesMixin,
+)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -112,7 +118,10 @@ class StagegateAutoSchema(AutoSchema):
         return parameters
 
     def writes_one_object(self) -> bool:
-        """A write on a path that names one object by the view's lookup (not a create in a list)."""
+        """A write on a path that names one object by the view's lookup (not a create in a list), or
+        on the caller's own object at an address without an id (``api.base.CallerObjectMixin``)."""
+        if isinstance(self.view, CallerObjectMixin):
+            return True
         lookup = getattr(self.view, "lookup_url_kwarg", None) or getattr(self.view, "lookup_field", None)
         if lookup == "pk":
             lookup = "id"  # drf-spectacular names a pk "id" in paths

@@ -1,6 +1,6 @@
 """How the project page's timeline tells the events of environments and routing."""
 
-SIGN_OFFS = {"access_pattern": "the access pattern", "residency": "the data residency"}
+SIGN_OFFS = {"access_pattern": "the access pattern", "data_residency": "the data residency"}
 
 PHRASINGS = {
     "environment.updated": lambda event, actor: f"{actor} updated the customer-cloud environment.",

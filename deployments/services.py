@@ -60,6 +60,7 @@ SIGN_OFFS = {
     "access_pattern": ("access_approved_by", "access_approved_at", "access_pattern"),
     "data_residency": ("residency_confirmed_by", "residency_confirmed_at", "residency_regions"),
 }
+SIGN_OFF_UNKNOWN = f"Sign off one of: {', '.join(SIGN_OFFS)}."
 #: Changing one of these withdraws the sign-off that vouched for it. The access approval covers
 #: who gets into which account and how it is reached; the residency confirmation covers where
 #: the workloads and the data are.
@@ -97,15 +98,13 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
     tenant, or a platform admin; never a service account. The fact being signed must be recorded.
     """
     project = lock_project(project)
-    require(actor, project, Action.VIEW)
-    if not speaks_for_client(actor, project):
-        raise PermissionDenied("Only the client's admins or approvers can sign off their environment.")
+    sign_off_check(actor, project)
     if kind not in SIGN_OFFS:
-        raise ValidationError({"kind": f"Sign off one of: {', '.join(SIGN_OFFS)}."}, code="invalid_choice")
+        raise ValidationError({"kind": ValidationError(SIGN_OFF_UNKNOWN, code="invalid_choice")})
     environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     by_field, at_field, fact = SIGN_OFFS[kind]
     if environment is None or not getattr(environment, fact):
-        raise ValidationError({fact: "Record this before it can be signed off."}, code="required")
+        raise ValidationError({fact: ValidationError("Record this before it can be signed off.", code="required")})
     previous_by = getattr(environment, by_field)
     before = {
         "kind": kind,
@@ -279,6 +278,14 @@ def _environment_save(environment, *, actor, before, after):
     environment.save()
     audit_record(action="environment.updated", obj=environment, actor=actor, before=before, after=after)
     project_inputs_changed.send(sender=Project, project_id=environment.project_id)
+
+
+def sign_off_check(actor, project) -> None:
+    """Refuse (403) anyone who may not sign off the project's environment (``speaks_for_client``):
+    ``environment_sign_off`` asks first, and the API before it reads the request's body."""
+    require(actor, project, Action.VIEW)
+    if not speaks_for_client(actor, project):
+        raise PermissionDenied("Only the client's admins or approvers can sign off their environment.")
 
 
 def speaks_for_client(actor, project) -> bool:

@@ -11,6 +11,7 @@ from assessments.models import GateEvidence, HybridMode, ProviderCertification, 
 from assessments.readiness.certifications import CERTIFICATIONS
 from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins, tenant_cost_defaults_of
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
+from projects.api.serializers import EvidenceWhereSerializer
 
 #: The checklist items evidence can satisfy, as choices (named ``EvidenceItemEnum`` in the schema).
 EVIDENCE_ITEM_CHOICES = list(EVIDENCE_ITEMS.items())
@@ -78,21 +79,13 @@ class GateEvidenceSerializer(serializers.ModelSerializer):
         return evidence.item in readiness.CLIENT_ACCEPTED
 
 
-class GateEvidenceRecordSerializer(serializers.Serializer):
+class GateEvidenceRecordSerializer(EvidenceWhereSerializer):
     """Recording evidence for an item replaces the item's current evidence (its history is kept
     only through withdrawals); a change to evidence the client accepted needs their acceptance again."""
 
     item = serializers.ChoiceField(choices=EVIDENCE_ITEM_CHOICES, help_text="The checklist item it satisfies.")
     # Blank is the service's to refuse, with its rule ("Say what the evidence is.").
     note = serializers.CharField(allow_blank=True, help_text="What the evidence is, in a sentence or two.")
-    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    reference = serializers.CharField(
-        max_length=200,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="A document reference, e.g. a contract clause or a ticket.",
-    )
     expires_on = serializers.DateField(
         required=False,
         allow_null=True,

@@ -1,12 +1,16 @@
-"""What the engines read beyond a project, in the API: a client's cost-plan defaults and the
-catalog's provider certifications. The same services as the pages and the Django admin."""
+"""What the engines read beyond a project, in the API: a client's cost-plan defaults, the
+catalog's provider certifications and the imports of its prices. The same services as the pages
+and the Django admin."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from api.base import SafeRetriesMixin, etag_of
+from api.permissions import PlatformAdminOnly
 from assessments.api.serializers import (
     CostPlanValuesSerializer,
     ProviderCertificationRecordSerializer,
@@ -14,9 +18,11 @@ from assessments.api.serializers import (
     TenantCostDefaultsSerializer,
     cost_plan_fields,
 )
-from assessments.selectors import provider_certifications
+from assessments.api.views import JobSerializer
+from assessments.selectors import price_import_jobs, provider_certifications
 from assessments.services.certifications import provider_certification_record, provider_certification_remove
 from assessments.services.cost_plans import tenant_cost_defaults_update
+from assessments.tasks import price_import_request
 from projects.api.views import ERRORS, validated, writable
 from tenancy.access import Action, restrict
 from tenancy.models import Tenant
@@ -96,3 +102,27 @@ class ProviderCertificationViewSet(
         self._platform_admin_only(request)
         provider_certification_remove(actor=request.user, certification=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PriceImportViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imports of the bundled API prices into the catalog (the catalog page's "Import"), as jobs,
+    newest first: platform admins only, as on the page; anyone else is a 403. A finished import's
+    ``result`` counts the new and unchanged entries, names the models whose price changed and the
+    job recalculating the projects they concern (``recalculation_job``)."""
+
+    serializer_class = JobSerializer
+    queryset = price_import_jobs()
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, PlatformAdminOnly]
+    filter_backends = []
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        return price_import_jobs()
+
+    @extend_schema(request=None, responses={202: JobSerializer, 403: ERRORS[403]})
+    def create(self, request, *args, **kwargs):
+        """Ask for an import (202, the job at Location). While one asked for in the last hour is
+        queued or running, that one is answered: two at once would record the same prices twice."""
+        job = price_import_request(actor=request.user)
+        headers = {"Location": reverse("price-import-detail", args=[job.pk])}
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED, headers=headers)

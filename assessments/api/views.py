@@ -4,9 +4,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import ApiToken
 from api.base import SafeRetriesMixin, etag_of
 from api.fields import DocumentField
+from api.permissions import approve_scope_on_post
 from assessments.api.documents import (
     AssessmentInputsSerializer,
     AssessmentResultSerializer,
@@ -156,11 +156,6 @@ class CostEstimateViewSet(_ProjectRunViewSet):
     task = recalculate_costs
 
 
-def _sign_off_scope(request):
-    """Accepting evidence is the client's sign-off: the token scope approval decisions need."""
-    return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ
-
-
 class GateEvidenceViewSet(
     ProjectInPathMixin, SafeRetriesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -201,8 +196,9 @@ class GateEvidenceViewSet(
         )
         return self._answer(evidence, status.HTTP_201_CREATED)
 
+    # Accepting evidence is the client's sign-off: the token scope approval decisions need.
     @extend_schema(request=None, responses={200: GateEvidenceSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], required_scope=_sign_off_scope)
+    @action(detail=True, methods=["post"], required_scope=approve_scope_on_post)
     def accept(self, request, *args, **kwargs):
         """The client's acceptance (a customer admin or approver), for an item the client confirms."""
         return self._answer(evidence_accept(evidence=self.get_object(), actor=request.user))

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "FreezeWindowKindEnum": "projects.models.rollout.FreezeWindow.Kind",
         "PromotionTargetEnum": "projects.models.rollout.PROMOTION_TARGET_CHOICES",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
+        "EvidenceLinkKindEnum": "projects.models.project.EvidenceLink.Kind",
         "EvidenceItemEnum": "assessments.api.serializers.EVIDENCE_ITEM_CHOICES",
         "NotificationKindEnum": "notifications.models.Kind",
         "RoleEnum": "tenancy.models.Role",

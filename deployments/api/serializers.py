@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.fields import ObjectField
 from deployments.models import REGION_MAX_LENGTH, CustomerCloudEnvironment, RoutingRule
+from deployments.services import SIGN_OFF_UNKNOWN, SIGN_OFFS
 from projects.models import DeploymentModel
 
 
@@ -87,3 +88,11 @@ class DeploymentSwitchSerializer(serializers.Serializer):
 
 class RoutingRulesSerializer(serializers.Serializer):
     rules = serializers.ListField(child=ObjectField(shape=RoutingRuleWriteSerializer), allow_empty=True)
+
+
+class SignOffSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=list(SIGN_OFFS),
+        error_messages={"invalid_choice": SIGN_OFF_UNKNOWN},
+        help_text="What the client signs: the access pattern (approved) or the data residency (confirmed).",
+    )

@@ -1,14 +1,26 @@
 """Where a project runs, through the API: switching its deployment model, recording its
-customer-cloud environment, replacing its routing rules. Routed under ``/projects/{id}/`` beside
-the project's own endpoints, answering with the project as they do (and its new ETag)."""
+customer-cloud environment and the client's sign-offs of it, replacing its routing rules. Routed
+under ``/projects/{id}/`` beside the project's own endpoints, answering with the project as they do
+(and its new ETag)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
 from api.base import SafeRetriesMixin
-from deployments.api.serializers import DeploymentSwitchSerializer, EnvironmentSerializer, RoutingRulesSerializer
-from deployments.services import deployment_model_switch, environment_update, routing_rules_replace
+from deployments.api.serializers import (
+    DeploymentSwitchSerializer,
+    EnvironmentSerializer,
+    RoutingRulesSerializer,
+    SignOffSerializer,
+)
+from deployments.services import (
+    deployment_model_switch,
+    environment_sign_off,
+    environment_update,
+    routing_rules_replace,
+    sign_off_check,
+)
 from projects.api.serializers import ProjectDetailSerializer
 from projects.api.views import ERRORS, ProjectObjectMixin, validated, writable
 from projects.models import Project
@@ -43,4 +55,16 @@ class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.Ge
         routing_rules_replace(
             project=project, actor=request.user, rules=validated(RoutingRulesSerializer, request.data)["rules"]
         )
+        return self.project_response(pk)
+
+    @extend_schema(request=SignOffSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    def sign_off(self, request, pk=None):
+        """The client's sign-off of its environment, in the caller's name: ``access_pattern``
+        approves the access pattern, ``data_residency`` confirms the residency regions. Only a person
+        who speaks for the client may (its customer admins and approvers, or a platform admin; never
+        a service account), with the ``approve`` scope; the fact signed must be recorded first (400
+        naming it). With If-Match, the project's ETag: the sign-off covers the environment as read."""
+        project = self.get_object()
+        sign_off_check(request.user, project)
+        environment_sign_off(project=project, actor=request.user, **validated(SignOffSerializer, request.data))
         return self.project_response(pk)

@@ -1,15 +1,19 @@
-"""A person's notifications over the API: their own only; another's id is a 404, like an unknown one."""
+"""A person's notifications over the API: their own only; another's id is a 404, like an unknown one.
+And their own choices of which kinds also come by email."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.base import SafeRetriesMixin
+from accounts.models import User
+from api.base import CallerObjectMixin, SafeRetriesMixin, etag_of
 from notifications.models import Kind, Notification
 from notifications.selectors import notification_list
-from notifications.services import notification_read, notifications_read_all
+from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -83,3 +87,75 @@ class NotificationViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retrie
     def read_all(self, request):
         """Mark every unread notification of the caller read; ``marked`` says how many were unread."""
         return Response({"marked": notifications_read_all(user=request.user)})
+
+
+class EmailChoicesSerializer(serializers.Serializer):
+    """One flag per kind of notification: true, it also comes by email (every kind does unless
+    turned off); false, it appears under notifications only."""
+
+    #: Whether every kind is in the body (as answered) or only those to change (as sent).
+    every_kind = True
+
+    def get_fields(self):
+        return {
+            kind: serializers.BooleanField(required=self.every_kind, help_text=label) for kind, label in Kind.choices
+        }
+
+
+class EmailChoicesChangeSerializer(EmailChoicesSerializer):
+    """The kinds whose choice changes; the others keep theirs."""
+
+    every_kind = False
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    email = EmailChoicesSerializer(help_text="Which kinds of notification also come by email.")
+
+    def to_representation(self, user):
+        return {"email": email_choices(user=user)}
+
+
+class NotificationSettingsChangeSerializer(serializers.Serializer):
+    email = EmailChoicesChangeSerializer(help_text="The kinds to change, each true (email too) or false.")
+
+    def to_internal_value(self, data):
+        # A misspelt setting is refused by name, not ignored as if nothing had been asked.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise ValidationError(dict.fromkeys(unknown, "Not a notification setting."))
+        return super().to_internal_value(data)
+
+
+class NotificationSettingsViewSet(SafeRetriesMixin, CallerObjectMixin, viewsets.GenericViewSet):
+    """The caller's own notification settings, as on their settings page: which kinds of
+    notification also come by email. Read them (with their ETag), change some (PATCH)."""
+
+    serializer_class = NotificationSettingsSerializer
+    queryset = User.objects.none()  # the caller's own: see caller_object
+    pagination_class = None
+    filter_backends = []
+
+    def caller_object(self):
+        return User.objects.get(pk=self.request.user.pk)
+
+    @extend_schema(
+        request=NotificationSettingsChangeSerializer,
+        responses={200: NotificationSettingsSerializer},
+        examples=[
+            OpenApiExample("No more reminder emails", {"email": {"approval_reminder": False}}, request_only=True)
+        ],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Change the choices sent; a kind that is not one is a 400 naming it, and nothing changes."""
+        user = self.get_object()
+        serializer = NotificationSettingsChangeSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        choices = dict(serializer.validated_data.get("email", {}))
+        # A name that is no kind is passed on as sent, for the service to refuse by name.
+        choices |= {name: value for name, value in request.data.get("email", {}).items() if name not in choices}
+        try:
+            email_choices_save(user=user, choices=choices)
+        except DjangoValidationError as error:
+            raise ValidationError({"email": error.message_dict}) from None
+        data = self.get_serializer(user).data
+        return Response(data, headers={"ETag": etag_of(data)})

@@ -12,6 +12,7 @@ from projects.models import (
     ApprovalPolicy,
     ApprovalRequest,
     DataCategory,
+    EvidenceLink,
     FreezeWindow,
     HostingApproach,
     Project,
@@ -58,6 +59,39 @@ class TicketWriteSerializer(serializers.Serializer):
     system = serializers.ChoiceField(choices=TicketReference.System.choices)
     key = serializers.CharField(max_length=64, help_text="As the ticketing tool shows it, e.g. AI-42.")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class EvidenceLinkSerializer(serializers.ModelSerializer):
+    """Public or contractual material that supports a claim about the project (not stage-gate evidence)."""
+
+    url = serializers.CharField(read_only=True, help_text="Its address, or empty when none was given.")
+
+    class Meta:
+        model = EvidenceLink
+        fields = ["id", "kind", "title", "url", "reference", "created_at"]
+        read_only_fields = fields
+
+
+class EvidenceWhereSerializer(serializers.Serializer):
+    """Where evidence is found, in a write: its address, or a reference when there is none (the
+    evidence links here, the stage-gate evidence of ``assessments``)."""
+
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A document reference when there is no address: a contract number or clause, a document id, "
+        "a ticket.",
+    )
+
+
+class EvidenceLinkWriteSerializer(EvidenceWhereSerializer):
+    """Evidence to add: a title, and where to find it."""
+
+    kind = serializers.ChoiceField(choices=EvidenceLink.Kind.choices)
+    title = serializers.CharField(max_length=200)
 
 
 class ProjectListSerializer(serializers.ModelSerializer):
@@ -124,6 +158,7 @@ class ProjectDetailSerializer(ProjectListSerializer):
     deployment_card = serializers.SerializerMethodField()
     description = serializers.CharField(read_only=True)
     profile = ProfileSerializer(read_only=True)
+    evidence_links = EvidenceLinkSerializer(many=True, read_only=True)
 
     class Meta(ProjectListSerializer.Meta):
         fields = [
@@ -131,6 +166,7 @@ class ProjectDetailSerializer(ProjectListSerializer):
             *ProjectListSerializer.Meta.fields,
             "description",
             "profile",
+            "evidence_links",
             "stage_changed_at",
             "created_at",
         ]
@@ -192,6 +228,13 @@ class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     code = serializers.CharField(max_length=20, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    delivery_lead = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        help_text="Username of a delivery lead of the client or of someone granted that role on the project; "
+        "null: nobody yet.",
+    )
     workload_type = serializers.ChoiceField(choices=WorkloadType.choices, required=False)
     hosting_approach = serializers.ChoiceField(choices=HostingApproach.choices, required=False)
     profile = ObjectField(

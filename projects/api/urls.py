@@ -2,11 +2,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from projects.api.access import ProjectAccessViewSet
+from projects.api.links import ProjectEvidenceLinkViewSet, ProjectTicketViewSet
 from projects.api.views import (
     ApprovalPolicyViewSet,
     ApprovalRequestViewSet,
     FreezeWindowViewSet,
-    ProjectTicketViewSet,
     ProjectViewSet,
     TicketViewSet,
 )
@@ -17,9 +17,12 @@ router.register("approval-requests", ApprovalRequestViewSet, basename="approval-
 router.register("approval-policies", ApprovalPolicyViewSet, basename="approval-policy")
 router.register("freeze-windows", FreezeWindowViewSet, basename="freeze-window")
 router.register("tickets", TicketViewSet, basename="ticket")
-# Nested under the project, like its evidence.
+# Nested under the project, like its stage-gate evidence.
 nested = SimpleRouter(use_regex_path=False)
 nested.register("projects/<int:project_pk>/tickets", ProjectTicketViewSet, basename="project-ticket")
+nested.register(
+    "projects/<int:project_pk>/evidence-links", ProjectEvidenceLinkViewSet, basename="project-evidence-link"
+)
 urlpatterns = [
     *nested.urls,
     *router.urls,

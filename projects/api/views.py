@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.models import ApiToken
 from api import feeds
 from api.base import SafeRetriesMixin, etag_of
+from api.permissions import approve_scope_on_post
 from api.references import target
 from projects.api.filters import ApprovalPolicyFilter, ApprovalRequestFilter, ProjectFilter, TicketFilter
 from projects.api.serializers import (
@@ -29,8 +29,6 @@ from projects.api.serializers import (
     RollbackSerializer,
     StageTransitionSerializer,
     TicketLinkSerializer,
-    TicketSerializer,
-    TicketWriteSerializer,
 )
 from projects.models import (
     ApprovalDecision,
@@ -43,7 +41,7 @@ from projects.models import (
     TicketReference,
 )
 from projects.rollout_settings.selectors import policy_candidates
-from projects.selectors import relay_candidates, tickets_visible
+from projects.selectors import lead_candidates, relay_candidates, tickets_visible
 from projects.services.approvals import (
     approval_decide,
     approval_freeze_override,
@@ -53,10 +51,10 @@ from projects.services.approvals import (
     relay_check,
 )
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
-from projects.services.projects import profile_update, project_create, project_update, ticket_link, ticket_unlink
+from projects.services.projects import LEAD_REFUSED, profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
 from tenancy import freshness
-from tenancy.access import Action, get_for_user_or_404, require_any, restrict
+from tenancy.access import Action, get_for_user_or_404, require, require_any, restrict
 from tenancy.models import Tenant
 
 ERRORS = {
@@ -162,6 +160,8 @@ class ProjectViewSet(
     def partial_update(self, request, *args, **kwargs):
         project = writable(self.get_object(), request, Action.CHANGE, Action.CHANGE_TECHNICAL)
         data = validated(ProjectUpdateSerializer, request.data)
+        if data.get("delivery_lead") is not None:
+            data["delivery_lead"] = self._lead(project, data["delivery_lead"])
         profile = data.pop("profile", None)
         with transaction.atomic():
             if data:
@@ -172,6 +172,16 @@ class ProjectViewSet(
         response = Response(self.get_serializer(project).data)
         response["ETag"] = self.etag_for(project)
         return response
+
+    def _lead(self, project, username):
+        """The person a PATCH names to lead the project, among those who may (the edit page's
+        choices). Any other name, unknown or another client's person alike, gets the service's
+        answer to a lead outside them, after the right a change of lead needs (its order)."""
+        lead = lead_candidates(project).filter(username=username).first()
+        if lead is None:
+            require(self.request.user, project, Action.CHANGE)
+            raise ValidationError({"delivery_lead": [LEAD_REFUSED]})
+        return lead
 
     @extend_schema(request=None, responses={200: StageTransitionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
@@ -202,44 +212,6 @@ class ProjectViewSet(
         return self.project_response(pk)
 
 
-class ProjectTicketViewSet(
-    ProjectInPathMixin,
-    SafeRetriesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """A project's ticket links: listed, linked (``write`` scope; engineers and delivery leads) and
-    unlinked, through the same services as the project's page. A key is unique per client and system
-    whatever its case; one linked already is refused on ``key``, naming its project only to a caller
-    who may see that project."""
-
-    serializer_class = TicketSerializer
-    queryset = TicketReference.objects.none()  # per caller and project: see get_queryset
-    pagination_class = None  # a handful per project
-    filter_backends = []
-    lookup_value_converter = "int"
-
-    def get_queryset(self):
-        return restrict(TicketReference.objects.filter(project=self.project()), user=self.request.user).order_by("pk")
-
-    @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer, **ERRORS})
-    def create(self, request, *args, **kwargs):
-        """Link a ticket to the project."""
-        project = writable(self.project(), request, Action.CHANGE_TECHNICAL)
-        ticket = ticket_link(project=project, actor=request.user, **validated(TicketWriteSerializer, request.data))
-        data = self.get_serializer(ticket).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
-
-    @extend_schema(responses={204: None, 412: None, **ERRORS})
-    def destroy(self, request, *args, **kwargs):
-        """Unlink the ticket (the ticket itself lives on in its system)."""
-        writable(self.project(), request, Action.CHANGE_TECHNICAL)
-        ticket_unlink(ticket=self.get_object(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Find ticket links by key: ``?key=ai-42`` finds AI-42 exactly, whatever its case (``AI-4``
     does not), among the projects the caller may see; narrow with ``system`` and ``tenant``."""
@@ -251,10 +223,6 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return tickets_visible(user=self.request.user)
-
-
-def _approve_scope(request):
-    return ApiToken.Scope.APPROVE if request.method == "POST" else ApiToken.Scope.READ
 
 
 class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -284,12 +252,12 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
         return Response(self.get_serializer(self.get_queryset().get(pk=approval.pk)).data, status=201)
 
     @extend_schema(request=DecideSerializer, responses={200: ApprovalRequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], required_scope=_approve_scope)
+    @action(detail=True, methods=["post"], required_scope=approve_scope_on_post)
     def approve(self, request, pk=None):
         return self._decide(request, ApprovalDecision.Verdict.APPROVE)
 
     @extend_schema(request=DecideSerializer, responses={200: ApprovalRequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], required_scope=_approve_scope)
+    @action(detail=True, methods=["post"], required_scope=approve_scope_on_post)
     def reject(self, request, pk=None):
         return self._decide(request, ApprovalDecision.Verdict.REJECT)
 

@@ -32,6 +32,8 @@ PROFILE_FIELDS = frozenset(
 #: The answer to a value (a ticket key, a project code) that is taken by something the caller may
 #: not see: one sentence for every such conflict, naming nothing and hinting at nothing.
 TAKEN_UNSEEN = "This value cannot be used here: choose another."
+#: The answer to a delivery lead outside ``lead_candidates``.
+LEAD_REFUSED = "Choose a delivery lead of this client, or someone granted that role here."
 
 
 @transaction.atomic
@@ -111,9 +113,7 @@ def project_update(*, project: Project, actor: User, **fields) -> Project:
         return project
     require(actor, project, Action.CHANGE_TECHNICAL if set(after) <= TECHNICAL_PROJECT_FIELDS else Action.CHANGE)
     if lead_refused:
-        raise ValidationError(
-            {"delivery_lead": "Choose a delivery lead of this client, or someone granted that role here."}
-        )
+        raise ValidationError({"delivery_lead": LEAD_REFUSED})
     _refuse_a_used_code(project, actor)
     project.full_clean()
     project.save()

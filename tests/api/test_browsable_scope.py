@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db
 
 #: What of the foreign tenant could leak: its name and slug, its project's code and name, its people.
 FOREIGN = ["Meridian Bank", "meridian", "MER-KYC", "KYC document review", "mer-lead", "mer-admin", "mer-approver"]
+#: The platform's own work (price imports): no tenant's data, a 403 for every tenant role.
+PLATFORM_ONLY = {"/api/v1/price-imports/"}
 
 
 @pytest.fixture
@@ -65,6 +67,8 @@ def own_pages(project):
         filled = path.replace("{project_pk}", str(project.pk))
         if re.search(r"{\w+}", filled):
             continue  # one object's page: its forms are the list's, for an object the reader sees
+        if filled in PLATFORM_ONLY:
+            continue  # refused to every tenant role (below)
         pages.append(filled)
     return pages
 
@@ -89,6 +93,13 @@ def test_no_page_of_the_browsable_api_shows_another_tenants_data(people, project
             assert "<form" in html, page  # the forms are rendered, and scoped
         leaked = [word for word in FOREIGN if re.search(rf"\b{re.escape(word)}\b", html)]
         assert not leaked, f"{page} shows {leaked} to {role}"
+
+
+@pytest.mark.parametrize("role", ["viewer", "lead", "admin"])
+def test_the_platforms_pages_are_refused_to_every_tenant_role(people, role):
+    client = browser(people[role])
+    for page in PLATFORM_ONLY:
+        assert client.get(page, HTTP_ACCEPT="text/html").status_code == 403, page
 
 
 def test_the_forms_still_offer_what_the_reader_may_see(people, project, foreign):

@@ -239,7 +239,10 @@ def test_a_customer_viewer_account_is_refused_the_promotion_as_the_guide_warns(m
     account = service_account_create(tenant=tenant, username="jira-viewer", role=Role.CUSTOMER_VIEWER, actor=admin)
     _, token = token_issue(user=account, actor=admin, name="Jira", scopes=["read", "write", "approve"])
     client = APIClient()
-    assert run(client, guide_command("GET", "/api/v1/projects/", "ticket="), token).json()["results"][0]["id"] == project.pk
+    assert (
+        run(client, guide_command("GET", "/api/v1/projects/", "ticket="), token).json()["results"][0]["id"]
+        == project.pk
+    )
     asked = run(client, guide_command("POST", "/api/v1/approval-requests/"), token, **{": 12": f": {project.pk}"})
     assert asked.status_code == 403
     assert "refused (403) anything that changes a project" in GUIDE.read_text()

@@ -12,7 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from assessments.jobs import job_request
 from assessments.models import Job
-from assessments.tasks import run_assessment
+from assessments.tasks import import_prices, run_assessment
 from audit.models import AuditEvent
 from notifications.models import Notification
 from projects.services.approvals import approval_request_create
@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 #: Paths of the global catalog (prices, provider certifications): not tenant-owned, visible to
 #: every signed-in caller.
 GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/"}
+#: Paths of the platform's own work (price imports): no tenant's, a 403 for every tenant role
+#: whatever the id (below), so they reveal nothing either.
+PLATFORM_ONLY = {"/api/v1/price-imports/{id}/"}
 
 
 def schema_paths():
@@ -94,7 +97,7 @@ def fill(path, objects):
 
 def test_every_object_route_is_mapped(theirs):
     for path in schema_paths():
-        if "{" not in path or path in GLOBAL:
+        if "{" not in path or path in GLOBAL | PLATFORM_ONLY:
             continue
         filled = fill(path, theirs)
         leftover = re.findall(r"{(\w+)}", filled)
@@ -106,7 +109,7 @@ def test_another_tenants_objects_are_404_on_every_route(api, people, theirs, rol
     client = api(member(people["lead"].memberships.first().tenant, role))
     checked = 0
     for path, operations in schema_paths().items():
-        if "{" not in path or path in GLOBAL:
+        if "{" not in path or path in GLOBAL | PLATFORM_ONLY:
             continue
         url = fill(path, theirs)
         if "{id}" in url:  # a nested result id under their project: any id will do
@@ -118,3 +121,16 @@ def test_another_tenants_objects_are_404_on_every_route(api, people, theirs, rol
             assert response.status_code == 404, f"{method.upper()} {url} → {response.status_code}"
             checked += 1
     assert checked >= 20
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_platform_routes_refuse_every_tenant_role_whatever_the_id(api, people, role):
+    client = api(member(people["lead"].memberships.first().tenant, role))
+    job = job_request(kind=Job.Kind.PRICE_IMPORT, task=import_prices)
+    paths = schema_paths()
+    for path in PLATFORM_ONLY:
+        for value in (job.pk, 987654321):
+            url = path.replace("{id}", str(value))
+            for method in set(paths[path]) & {"get", "post", "patch", "put", "delete"}:
+                response = getattr(client, method)(url, {}, format="json")
+                assert response.status_code == 403, f"{method.upper()} {url} → {response.status_code}"

@@ -23,10 +23,10 @@ from assessments.services.gates import evidence_record
 from assessments.tasks import run_assessment
 from audit.models import AuditEvent
 from notifications.models import Notification
-from projects.models import ApprovalPolicy, ApprovalRequest, FreezeWindow, Project, TicketReference
+from projects.models import ApprovalPolicy, ApprovalRequest, EvidenceLink, FreezeWindow, Project, TicketReference
 from projects.services.approvals import approval_request_create
 from projects.services.policies import freeze_window_save, policy_save
-from projects.services.projects import ticket_link
+from projects.services.projects import evidence_add, ticket_link
 from tenancy.models import Role
 from tenancy.services import service_account_create, token_issue
 from tests.factories import ProjectFactory, TenantFactory, member
@@ -93,6 +93,13 @@ REFERENCES = {
         {"tenant": "{ref}", "url": "https://hooks.example.org/x"},
         "tenant",
     ),
+    "PATCH projects delivery_lead": (
+        "lead",
+        "patch",
+        "/api/v1/projects/{project}/",
+        {"delivery_lead": "{ref}"},
+        "lead",
+    ),
     "relay on_behalf_of": (
         "relay",
         "post",
@@ -127,6 +134,7 @@ def world(tenant, people, project):
     approval_request_create(project=their_project, actor=their_lead)
     evidence_record(project=their_project, actor=their_lead, item="data_classified", note="Theirs")
     ticket_link(project=their_project, actor=their_lead, system="jira", key="MER-1")
+    evidence_add(project=their_project, actor=their_lead, kind="press", title="Theirs")
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=their_project)
     job_request(kind=Job.Kind.ASSESSMENT, task=run_assessment, project=project)
     relay = service_account_create(tenant=tenant, username="acme-bot", role=Role.CUSTOMER_APPROVER)
@@ -148,20 +156,28 @@ def world(tenant, people, project):
     assert AuditEvent.objects.filter(tenant=theirs, actor_name="mer-lead").exists()
     return {
         "readers": {**people, "relay": relay},
-        "paths": {"policy": policy.pk, "request": request.pk},
+        "paths": {"policy": policy.pk, "request": request.pk, "project": project.pk},
         "foreign": {
             "project": their_project.pk,
             "tenant": theirs.slug,
             "person": their_lead.username,
+            "lead": their_lead.username,
             "endpoint": endpoint.pk,
         },
         "unknown": {
             "project": UNKNOWN_ID,
             "tenant": "no-such-client",
             "person": "no-such-person",
+            "lead": "no-such-person",
             "endpoint": UNKNOWN_ID,
         },
-        "own": {"project": requested.pk, "tenant": tenant.slug, "person": "cadmin", "endpoint": own_endpoint.pk},
+        "own": {
+            "project": requested.pk,
+            "tenant": tenant.slug,
+            "person": "cadmin",
+            "lead": "lead2",
+            "endpoint": own_endpoint.pk,
+        },
     }
 
 
@@ -200,8 +216,9 @@ def test_an_unknown_and_a_foreign_reference_get_the_same_answer(api, world, plac
 # --- Path lookups ----------------------------------------------------------------------------
 
 
-#: The global catalog (prices, provider certifications): not tenant-owned, the same for every caller.
-GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/"}
+#: The global catalog (prices, provider certifications): not tenant-owned, the same for every caller;
+#: and the platform's price imports, a 403 for every tenant role whatever the id (test_isolation.py).
+GLOBAL = {"/api/v1/prices/{id}/", "/api/v1/certifications/{id}/", "/api/v1/price-imports/{id}/"}
 
 
 def path_references():
@@ -252,6 +269,7 @@ def _path_with(path, project):
         "/api/v1/projects/{project_pk}/cost-estimates/{id}/": CostEstimate.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/evidence/{id}/": GateEvidence.objects.filter(project=project).first(),
         "/api/v1/projects/{project_pk}/tickets/{id}/": TicketReference.objects.filter(project=project).first(),
+        "/api/v1/projects/{project_pk}/evidence-links/{id}/": EvidenceLink.objects.filter(project=project).first(),
         "/api/v1/tenants/{slug}/tokens/{id}/": ApiToken.objects.filter(
             user__kind="service_account", user__memberships__tenant=tenant
         ).first(),
