@@ -28,6 +28,7 @@ from accounts.models import User
 from audit.services import audit_record, changes, snapshot
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
+from projects.services.approvals import relay_check
 from projects.services.stages import lock_project
 from projects.signals import project_inputs_changed
 from tenancy import freshness
@@ -90,14 +91,21 @@ def environment_update(*, project: Project, actor: User, **fields) -> CustomerCl
 
 
 @transaction.atomic
-def environment_sign_off(*, project: Project, actor: User, kind: str) -> CustomerCloudEnvironment:
+def environment_sign_off(
+    *, project: Project, actor: User, kind: str, relayed_by: User | None = None
+) -> CustomerCloudEnvironment:
     """The client approves the access pattern (``kind="access_pattern"``) or confirms data residency
     (``kind="data_residency"``).
 
     Only a person who speaks for the client may: a customer admin or approver of the project's
-    tenant, or a platform admin; never a service account. The fact being signed must be recorded.
+    tenant, or a platform admin; never a service account. A ticketing tool relays that person's
+    word as it relays approvals: ``actor`` is the person, ``relayed_by`` a service account of the
+    project's tenant (``relay_check``), recorded beside the sign-off. The fact being signed must be
+    recorded.
     """
     project = lock_project(project)
+    if relayed_by is not None:
+        relay_check(relayed_by=relayed_by, project=project)
     sign_off_check(actor, project)
     if kind not in SIGN_OFFS:
         raise ValidationError({"kind": ValidationError(SIGN_OFF_UNKNOWN, code="invalid_choice")})
@@ -124,6 +132,7 @@ def environment_sign_off(*, project: Project, actor: User, kind: str) -> Custome
             "by": actor.get_username(),
             "at": getattr(environment, at_field),
             "signed": snapshot(environment, [fact])[fact],
+            "relayed_by": relayed_by.get_username() if relayed_by else None,
         },
     )
     project_inputs_changed.send(sender=Project, project_id=project.pk)

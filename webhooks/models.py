@@ -23,6 +23,9 @@ class WebhookEventType(models.TextChoices):
     GATE_EVIDENCE_WITHDRAWN = "gate.evidence_withdrawn", "Gate evidence withdrawn"
     ACCESS_GRANTED = "access.granted", "Rights on a project given"
     ACCESS_REVOKED = "access.revoked", "Rights on a project taken back"
+    ENVIRONMENT_SIGNED_OFF = "environment.signed_off", "Environment signed off by the client"
+    EVIDENCE_LINK_ADDED = "evidence_link.added", "Evidence link added"
+    EVIDENCE_LINK_REMOVED = "evidence_link.removed", "Evidence link removed"
 
 
 class WebhookEndpoint(TenantOwned):

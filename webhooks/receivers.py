@@ -21,6 +21,9 @@ WEBHOOK_EVENTS = {
     "gate.evidence_recorded": "gate.evidence_recorded",
     "gate.evidence_accepted": "gate.evidence_accepted",
     "gate.evidence_withdrawn": "gate.evidence_withdrawn",
+    "environment.signed_off": "environment.signed_off",
+    "evidence.added": "evidence_link.added",
+    "evidence.removed": "evidence_link.removed",
 }
 
 

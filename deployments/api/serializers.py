@@ -96,3 +96,7 @@ class SignOffSerializer(serializers.Serializer):
         error_messages={"invalid_choice": SIGN_OFF_UNKNOWN},
         help_text="What the client signs: the access pattern (approved) or the data residency (confirmed).",
     )
+    on_behalf_of = serializers.CharField(
+        required=False,
+        help_text="Username of the client's admin or approver whose sign-off a service account relays.",
+    )

@@ -22,7 +22,7 @@ from deployments.services import (
     sign_off_check,
 )
 from projects.api.serializers import ProjectDetailSerializer
-from projects.api.views import ERRORS, ProjectObjectMixin, validated, writable
+from projects.api.views import ERRORS, ProjectObjectMixin, relayed, relaying, validated, writable
 from projects.models import Project
 from tenancy.access import Action
 
@@ -59,12 +59,17 @@ class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.Ge
 
     @extend_schema(request=SignOffSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     def sign_off(self, request, pk=None):
-        """The client's sign-off of its environment, in the caller's name: ``access_pattern``
-        approves the access pattern, ``data_residency`` confirms the residency regions. Only a person
-        who speaks for the client may (its customer admins and approvers, or a platform admin; never
-        a service account), with the ``approve`` scope; the fact signed must be recorded first (400
-        naming it). With If-Match, the project's ETag: the sign-off covers the environment as read."""
+        """The client's sign-off of its environment: ``access_pattern`` approves the access pattern,
+        ``data_residency`` confirms the residency regions. Only a person who speaks for the client may
+        (its customer admins and approvers, or a platform admin), with the ``approve`` scope; a
+        service account of the client relays such a person's sign-off by naming them in
+        ``on_behalf_of`` (as for approvals), never signs in its own name. The fact signed must be
+        recorded first (400 naming it). With If-Match, the project's ETag: the sign-off covers the
+        environment as read."""
         project = self.get_object()
-        sign_off_check(request.user, project)
-        environment_sign_off(project=project, actor=request.user, **validated(SignOffSerializer, request.data))
+        if not relaying(request, project):
+            sign_off_check(request.user, project)
+        data = validated(SignOffSerializer, request.data)
+        signer, relayed_by = relayed(request, project, data)
+        environment_sign_off(project=project, actor=signer, kind=data["kind"], relayed_by=relayed_by)
         return self.project_response(pk)

@@ -279,23 +279,12 @@ class ApprovalRequestViewSet(SafeRetriesMixin, mixins.CreateModelMixin, viewsets
     def _decide(self, request, verdict):
         approval = self.get_object()
         project = approval.project
-        relaying = isinstance(request.data, dict) and request.data.get("on_behalf_of") not in (None, "")
         # Who may decide is checked before the body is: a relay needs a service account of this
         # client; a decision of one's own, eligibility under the request's policy.
-        if relaying:
-            relay_check(relayed_by=request.user, project=project)
-        else:
+        if not relaying(request, project):
             eligibility(actor=request.user, request=approval, project=project)
         data = validated(DecideSerializer, request.data)
-        approver, relayed_by = request.user, None
-        if data.get("on_behalf_of"):
-            approver = relay_candidates(project).filter(username=data["on_behalf_of"]).first()
-            if approver is None:
-                # The same answer for a name that exists nowhere and for one of another client's people.
-                raise ValidationError(
-                    {"on_behalf_of": ["No active person who can see this project has this username."]}
-                )
-            relayed_by = request.user
+        approver, relayed_by = relayed(request, project, data)
         approval_decide(
             request=approval, actor=approver, verdict=verdict, comment=data["comment"], relayed_by=relayed_by
         )
@@ -390,6 +379,27 @@ def writable(obj, request, *actions, on=None):
     field errors."""
     require_any(request.user, on(obj) if on else obj, *actions)
     return obj
+
+
+def relaying(request, project) -> bool:
+    """Whether the caller relays a person's decision (``on_behalf_of`` in the body). Then it must be a
+    service account of the project's client (403 with the rule otherwise), checked before the body is."""
+    relays = isinstance(request.data, dict) and request.data.get("on_behalf_of") not in (None, "")
+    if relays:
+        relay_check(relayed_by=request.user, project=project)
+    return relays
+
+
+def relayed(request, project, data) -> tuple:
+    """(the person who decides, the service account relaying them or None) from the validated body:
+    ``on_behalf_of`` names an active person who can see ``project`` (400 on the field otherwise,
+    the same answer for a name that exists nowhere and for one of another client's people)."""
+    if not data.get("on_behalf_of"):
+        return request.user, None
+    person = relay_candidates(project).filter(username=data["on_behalf_of"]).first()
+    if person is None:
+        raise ValidationError({"on_behalf_of": ["No active person who can see this project has this username."]})
+    return person, request.user
 
 
 def validated(serializer_class, data) -> dict:

@@ -2,7 +2,9 @@
 ``POST /api/v1/projects/{id}/environment/sign-off/`` with ``{"kind"}``, through the same service
 as the project page's buttons (``environment_sign_off``), with the same rule of who may sign: a
 person who speaks for the client (its customer admins and approvers, or a platform admin), never
-a service account; with the ``approve`` scope, as for the client's other decisions."""
+a service account in its own name; with the ``approve`` scope, as for the client's other decisions.
+A ticketing tool's service account relays such a person's sign-off with ``on_behalf_of``, exactly as
+it relays an approval (the same checks, the same answers)."""
 
 import pytest
 from django.urls import reverse
@@ -107,7 +109,7 @@ def test_the_delivery_side_and_viewers_are_refused_before_the_body_is_read(api, 
 
 
 def test_a_service_account_may_not_sign_off_whatever_its_role_and_scopes(api, tenant, people, project):
-    """A sign-off is a person's word: a ticketing tool relays approvals, it does not sign for the client."""
+    """A sign-off is a person's word: a ticketing tool relays it (below), it does not sign for the client."""
     customer_cloud(project, people)
     bot = service_account_create(tenant=tenant, username="jira-bridge", role=Role.CUSTOMER_APPROVER)
     before = state()
@@ -190,4 +192,110 @@ def test_another_clients_project_answers_like_an_unknown_one(api, people, projec
         unknown = client.post(url(987654321), {"kind": "access_pattern"}, format="json")
         assert foreign.status_code == unknown.status_code == 404
         assert foreign.content == unknown.content
+    assert state() == before
+
+
+RELAY_REFUSED = "Only this client's service accounts can relay a decision on someone's behalf."
+NO_SUCH_PERSON = "No active person who can see this project has this username."
+
+
+@pytest.fixture
+def bridge(tenant):
+    return service_account_create(tenant=tenant, username="jira-bridge", role=Role.CUSTOMER_VIEWER)
+
+
+@pytest.mark.parametrize(("who", "kind"), [("approver", "access_pattern"), ("admin", "data_residency")])
+def test_a_service_account_relays_the_clients_sign_off(api, people, project, bridge, who, kind):
+    customer_cloud(project, people)
+    signed = api(bridge, scopes=("read", "approve")).post(
+        url(project), {"kind": kind, "on_behalf_of": people[who].username}, format="json"
+    )
+    assert signed.status_code == 200, signed.json()
+    by = "access_approved_by" if kind == "access_pattern" else "residency_confirmed_by"
+    assert signed.json()["environment"][by] == people[who].username
+    environment = CustomerCloudEnvironment.objects.get(project=project)
+    assert getattr(environment, f"{by}_id") == people[who].pk
+    [event] = AuditEvent.objects.filter(action="environment.signed_off")
+    assert (event.source, event.actor_id, event.after["kind"], event.after["relayed_by"]) == (
+        "api",
+        people[who].pk,
+        kind,
+        "jira-bridge",
+    )
+    assert describe(event).endswith(f"signed off the {kind.replace('_', ' ')} for the client, relayed by jira-bridge.")
+
+
+def test_a_sign_off_in_ones_own_name_records_no_relay(api, people, project):
+    customer_cloud(project, people)
+    assert api(people["approver"]).post(url(project), {"kind": "access_pattern"}, format="json").status_code == 200
+    [event] = AuditEvent.objects.filter(action="environment.signed_off")
+    assert event.after["relayed_by"] is None
+    assert "relayed" not in describe(event)
+
+
+def test_an_unknown_or_another_clients_person_is_the_approve_actions_400(api, people, project, bridge):
+    customer_cloud(project, people)
+    request = api(people["lead"]).post("/api/v1/approval-requests/", {"project": project.pk}, format="json").json()
+    before = state()
+    relay = api(bridge, scopes=("read", "approve"))
+    answers = set()
+    for name in ("nobody-at-all", people["outsider"].username):
+        refused = relay.post(url(project), {"kind": "access_pattern", "on_behalf_of": name}, format="json")
+        assert refused.status_code == 400
+        assert fields_of(refused) == [("on_behalf_of", "invalid", NO_SUCH_PERSON)]
+        approve = relay.post(
+            f"/api/v1/approval-requests/{request['id']}/approve/", {"on_behalf_of": name}, format="json"
+        )
+        assert (approve.status_code, approve.json()["error"]) == (400, refused.json()["error"])
+        answers.add(refused.content)
+    assert len(answers) == 1  # an unknown name and another client's person: the same answer
+    assert state() == before
+
+
+def test_a_relayed_person_who_does_not_speak_for_the_client_is_refused(api, people, project, bridge):
+    customer_cloud(project, people)
+    before = state()
+    for who in ("lead", "viewer"):
+        refused = api(bridge).post(url(project), {"kind": "access_pattern", "on_behalf_of": who}, format="json")
+        assert refused.status_code == 403
+        assert (
+            refused.json()["error"]["message"]
+            == "Only the client's admins or approvers can sign off their environment."
+        )
+    assert state() == before
+
+
+@pytest.mark.parametrize("who", ["approver2", "admin", "lead"])
+def test_only_a_service_account_relays_and_is_refused_before_the_body_is_read(api, people, project, who):
+    customer_cloud(project, people)
+    before = state()
+    for body in ({"kind": "access_pattern", "on_behalf_of": "approver"}, {"kind": "everything", "on_behalf_of": "x"}):
+        refused = api(people[who]).post(url(project), body, format="json")
+        assert refused.status_code == 403, (who, body)
+        assert refused.json()["error"]["message"] == RELAY_REFUSED
+        assert refused.json()["error"]["fields"] == []
+    assert state() == before
+
+
+def test_a_relay_needs_the_approve_scope(api, people, project, bridge):
+    customer_cloud(project, people)
+    before = state()
+    refused = api(bridge, scopes=("read", "write")).post(
+        url(project), {"kind": "access_pattern", "on_behalf_of": "approver"}, format="json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "This token's scopes do not allow this request."
+    assert state() == before
+
+
+def test_another_clients_service_account_cannot_reach_the_project(api, people, project):
+    customer_cloud(project, people)
+    theirs = service_account_create(
+        tenant=TenantFactory(slug="initech"), username="ini-bridge", role=Role.CUSTOMER_ADMIN
+    )
+    before = state()
+    refused = api(theirs).post(url(project), {"kind": "access_pattern", "on_behalf_of": "approver"}, format="json")
+    unknown = api(theirs).post(url(987654321), {"kind": "access_pattern", "on_behalf_of": "approver"}, format="json")
+    assert refused.status_code == unknown.status_code == 404
+    assert refused.content == unknown.content
     assert state() == before

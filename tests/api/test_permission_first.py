@@ -32,6 +32,12 @@ WRITES = {
     "reject": ("viewer", "post", "/api/v1/approval-requests/{request}/reject/", {"comment": ""}),
     "approve": ("engineer", "post", "/api/v1/approval-requests/{request}/approve/", {"comment": {"not": "text"}}),
     "relay": ("lead", "post", "/api/v1/approval-requests/{request}/approve/", {"on_behalf_of": "nobody"}),
+    "sign-off relay": (
+        "lead",
+        "post",
+        "/api/v1/projects/{project}/environment/sign-off/",
+        {"kind": "everything", "on_behalf_of": "nobody"},
+    ),
     "policy create": ("lead", "post", "/api/v1/approval-policies/", {"tenant": "acme", "required_approvals": "x"}),
     "policy PATCH": ("viewer", "patch", "/api/v1/approval-policies/{policy}/", {"eligible_users": ["nobody"]}),
     "window create": ("approver", "post", "/api/v1/freeze-windows/", {"tenant": "acme", "start_time": "noon"}),
@@ -98,6 +104,8 @@ def test_profile_update_checks_permission_before_values(people, project):
 def test_a_sign_off_checks_who_signs_before_what(people, project):
     with pytest.raises(PermissionDenied):
         environment_sign_off(project=project, actor=people["engineer"], kind="not-a-kind")
+    with pytest.raises(PermissionDenied):  # a relay by someone who is not the client's service account
+        environment_sign_off(project=project, actor=people["approver"], kind="not-a-kind", relayed_by=people["lead"])
 
 
 def test_a_decision_checks_eligibility_before_the_comment(people, project):

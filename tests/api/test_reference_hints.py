@@ -107,6 +107,13 @@ REFERENCES = {
         {"on_behalf_of": "{ref}"},
         "person",
     ),
+    "relay sign-off on_behalf_of": (
+        "relay",
+        "post",
+        "/api/v1/projects/{project}/environment/sign-off/",
+        {"kind": "access_pattern", "on_behalf_of": "{ref}"},
+        "person",
+    ),
     "POST members person": (
         "admin",
         "post",

@@ -23,7 +23,7 @@ from assessments.catalog import prices_import
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
 from assessments.services.gates import evidence_accept, evidence_record, evidence_withdraw
-from deployments.services import deployment_model_switch
+from deployments.services import deployment_model_switch, environment_sign_off
 from projects.services.access import project_access_grant, project_access_revoke
 from projects.services.approvals import (
     approval_decide,
@@ -31,9 +31,17 @@ from projects.services.approvals import (
     approval_request_create,
     approval_requests_expire,
 )
-from projects.services.projects import profile_update, project_create, project_update, ticket_link
+from projects.services.projects import (
+    evidence_add,
+    evidence_remove,
+    profile_update,
+    project_create,
+    project_update,
+    ticket_link,
+)
 from projects.services.stages import project_pause
 from tenancy.models import Role
+from tenancy.services import service_account_create
 from tests.factories import ProjectFactory, UserFactory
 from tests.webhooks.test_webhooks import Receiver, send_due
 from webhooks import services as webhook_services
@@ -102,6 +110,31 @@ def _updated_in_every_way(project, people):
     )
 
 
+def _signed_off(project, people):
+    """Both sign-offs: one in the approver's own name, one relayed by the client's ticketing tool."""
+    deployment_model_switch(
+        project=project,
+        actor=people["lead"],
+        deployment_model="customer_cloud",
+        environment={
+            "provider": "aws",
+            "account_id": "1234",
+            "regions": ["eu-west-1"],
+            "residency_regions": ["EU"],
+            "access_pattern": "SSO",
+        },
+    )
+    environment_sign_off(project=project, actor=people["approver"], kind="access_pattern")
+    bridge = service_account_create(tenant=project.tenant, username="jira-bridge", role=Role.CUSTOMER_VIEWER)
+    environment_sign_off(project=project, actor=people["admin"], kind="data_residency", relayed_by=bridge)
+
+
+def _evidence_link(project, people):
+    return evidence_add(
+        project=project, actor=people["engineer"], kind="press", title="Launch article", url="https://news.example/ai"
+    )
+
+
 #: How each event type is caused through the services a person or a tool calls.
 TRIGGERS = {
     "project.created": lambda project, people: project_create(
@@ -124,6 +157,11 @@ TRIGGERS = {
     "gate.evidence_accepted": _accepted,
     "gate.evidence_withdrawn": _withdrawn,
     "access.granted": lambda project, people: _outside_engineer_granted(project, people),
+    "environment.signed_off": _signed_off,
+    "evidence_link.added": _evidence_link,
+    "evidence_link.removed": lambda project, people: evidence_remove(
+        link=_evidence_link(project, people), actor=people["lead"]
+    ),
     "access.revoked": lambda project, people: project_access_revoke(
         project=project, user=_outside_engineer_granted(project, people), actor=people["admin"]
     ),
