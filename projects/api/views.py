@@ -11,7 +11,13 @@ from api import feeds
 from api.base import SafeRetriesMixin, etag_of
 from api.permissions import approve_scope_on_post
 from api.references import target
-from projects.api.filters import ApprovalPolicyFilter, ApprovalRequestFilter, ProjectFilter, TicketFilter
+from projects.api.filters import (
+    ApprovalPolicyFilter,
+    ApprovalRequestFilter,
+    FreezeWindowFilter,
+    ProjectFilter,
+    TicketFilter,
+)
 from projects.api.serializers import (
     ApprovalPolicySerializer,
     ApprovalPolicyWriteSerializer,
@@ -365,6 +371,7 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
 class FreezeWindowViewSet(_TenantSettingViewSet):
     serializer_class = FreezeWindowSerializer
     queryset = FreezeWindow.objects.none()  # per caller: see get_queryset
+    filterset_class = FreezeWindowFilter
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
