@@ -190,7 +190,7 @@ class ProjectViewSet(
         return lead
 
     @extend_schema(request=None, responses={200: StageTransitionSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None, filter_backends=[])
     def stage_history(self, request, pk=None):
         project = self.get_object()
         moves = StageTransition.objects.filter(project=project).select_related("actor").order_by("created_at", "pk")
