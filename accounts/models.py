@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
+from core.changes import ChangeStamped
+
 
 class StagegateUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
@@ -35,7 +37,7 @@ class User(AbstractUser):
         return self.kind == self.Kind.SERVICE_ACCOUNT
 
 
-class ApiToken(models.Model):
+class ApiToken(ChangeStamped):
     """A bearer token for a person or a service account. Only a digest of the secret is stored."""
 
     class Scope(models.TextChoices):
@@ -53,6 +55,12 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    # A token's use is not a change of the token: it is written by the requests it authenticates,
+    # so a tool polling the tokens feed would see its own token listed again after every poll, and
+    # the feed would never run dry. ``last_used_at`` is listed as of the token's last real change
+    # (issued, revoked); the list without ``updated_since`` shows it current.
+    unlisted_changes = frozenset({"last_used_at"})
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assessments.readiness.certifications import CERTIFICATIONS
+from core.changes import ChangeStamped
 from projects.models import Project
 from tenancy.models import Tenant, TenantOwned
 
@@ -153,7 +154,7 @@ class TenantDiscount(TenantOwned):
         ]
 
 
-class ProviderCertification(models.Model):
+class ProviderCertification(ChangeStamped):
     """One certification or agreement a hosting provider holds, in one region or in all of them.
 
     What the readiness engine checks a regulated project's provider against: the regulations ask
@@ -253,7 +254,7 @@ class TenantCostDefaults(CostPlanFields, TenantOwned):
 # --- Results ----------------------------------------------------------------------------------
 
 
-class Job(models.Model):
+class Job(ChangeStamped):
     """One requested background run, so people and integrations can follow its progress."""
 
     class Kind(models.TextChoices):
@@ -289,9 +290,15 @@ class Job(models.Model):
 
     access_via = "project"
 
+    # How many chunks a run was split into is the runner's bookkeeping, not shown: no change to list.
+    unlisted_changes = frozenset({"chunks_total"})
+
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["tenant", "project", "-created_at"], name="job_project_recent")]
+        indexes = [
+            models.Index(fields=["tenant", "project", "-created_at"], name="job_project_recent"),
+            models.Index(fields=["tenant", "updated_at"], name="job_tenant_updated"),  # the feed
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"

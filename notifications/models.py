@@ -5,8 +5,9 @@ from django.db import models
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core.changes import ChangeStamped
 from projects.models import Project
-from tenancy.models import TenantOwned
+from tenancy.models import TenantOwned, TenantOwnedQuerySet
 
 
 class Kind(models.TextChoices):
@@ -21,12 +22,12 @@ class Kind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook switched off after failed deliveries"
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(TenantOwnedQuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(TenantOwned):
+class Notification(TenantOwned, ChangeStamped):
     """One thing one person is told, once: ``(tenant, recipient, dedupe_key)`` is unique, and the key
     names the event (``approval.requested:<request id>``), so however often an event is handled or a
     reminder sweep runs, a person gets one notification and at most one email for it.
@@ -56,6 +57,10 @@ class Notification(TenantOwned):
 
     objects = NotificationQuerySet.as_manager()
 
+    # The email's claim and why none was sent are the sender's bookkeeping, not part of the
+    # notification as listed: writing them does not list it again in the changes feed.
+    unlisted_changes = frozenset({"emailed_at", "email_skipped"})
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -67,6 +72,8 @@ class Notification(TenantOwned):
             # The bell's count and the unread filter; a person's notifications span their clients.
             models.Index(fields=["recipient", "read_at"], name="notification_recipient_unread"),
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient_time"),
+            # The changes feed of a person's notifications.
+            models.Index(fields=["recipient", "updated_at"], name="notification_recipient_updated"),
             # The sweep for emails whose sending failed.
             models.Index(fields=["emailed_at", "created_at"], name="notification_unsent"),
         ]

@@ -12,6 +12,7 @@ history reads the same before and after the move.
 from django.conf import settings
 from django.db import models
 
+from core.changes import ChangeStamped, ChangeStampedQuerySet
 from core.validators import ChoiceListValidator, validate_time_zone
 
 
@@ -43,7 +44,7 @@ class Industry(models.TextChoices):
 validate_regulations = ChoiceListValidator(Regulation.values, what="regulation codes")
 
 
-class Tenant(models.Model):
+class Tenant(ChangeStamped):
     """A client organisation. Everything that belongs to a client carries its tenant."""
 
     name = models.CharField(max_length=200)
@@ -72,7 +73,7 @@ class Tenant(models.Model):
         return self.name
 
 
-class TenantOwnedQuerySet(models.QuerySet):
+class TenantOwnedQuerySet(ChangeStampedQuerySet):
     def for_tenant(self, tenant):
         return self.filter(tenant=tenant)
 

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 
+from core.changes import ChangeStamped
 from tenancy.models import TenantOwned
 
 
@@ -28,7 +29,7 @@ class WebhookEventType(models.TextChoices):
     EVIDENCE_LINK_REMOVED = "evidence_link.removed", "Evidence link removed"
 
 
-class WebhookEndpoint(TenantOwned):
+class WebhookEndpoint(TenantOwned, ChangeStamped):
     #: Its events keep the object type they had when the model lived in accounts (``audit_record``).
     audit_object_type = "accounts.webhookendpoint"
 
@@ -79,7 +80,7 @@ class WebhookEvent(TenantOwned):
         return f"{self.event_type} {self.uid}"
 
 
-class WebhookDelivery(TenantOwned):
+class WebhookDelivery(TenantOwned, ChangeStamped):
     """One event for one endpoint, with its attempts. Its id is stable across retries."""
 
     #: Its events keep the object type they had when the model lived in accounts (``audit_record``).
@@ -102,7 +103,10 @@ class WebhookDelivery(TenantOwned):
     class Meta:
         db_table = "accounts_webhookdelivery"  # the table it had in accounts: no rows moved
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["tenant", "updated_at"], name="delivery_tenant_updated"),  # the feed
+        ]
 
     def __str__(self):
         return f"{self.event_id} → {self.endpoint_id} ({self.status})"

@@ -3,11 +3,11 @@ import django_filters
 from api.feeds import ChangesFilterSet
 from api.references import visible
 from assessments.api.serializers import EVIDENCE_ITEM_CHOICES
-from assessments.models import Assessment, CostEstimate, GateEvidence, Job
+from assessments.models import ApiModelPrice, Assessment, CostEstimate, GateEvidence, Job, ProviderCertification
 from projects.models import Project
 
 
-class JobFilter(django_filters.FilterSet):
+class JobFilter(ChangesFilterSet):
     status = django_filters.ChoiceFilter(choices=Job.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Job.Kind.choices)
     project = django_filters.ModelChoiceFilter(queryset=visible(Project), label="Project (id)")
@@ -49,3 +49,23 @@ class CostEstimateFilter(ChangesFilterSet):
     class Meta:
         model = CostEstimate
         fields = []
+
+
+class PriceImportFilter(ChangesFilterSet):
+    class Meta:
+        model = Job
+        fields = []
+
+
+class ApiPriceFilter(ChangesFilterSet):
+    changes_field = "recorded_at"  # a price is never edited: a changed price is a new row
+
+    class Meta:
+        model = ApiModelPrice
+        fields = ["provider", "model"]
+
+
+class ProviderCertificationFilter(ChangesFilterSet):
+    class Meta:
+        model = ProviderCertification
+        fields = ["provider", "certification", "region"]

@@ -3,6 +3,7 @@ catalog's provider certifications and the imports of its prices. The same servic
 and the Django admin."""
 
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from rest_framework.settings import api_settings
 
 from api.base import SafeRetriesMixin, etag_of
 from api.permissions import PlatformAdminOnly
+from assessments.api.filters import PriceImportFilter, ProviderCertificationFilter
 from assessments.api.serializers import (
     CostPlanValuesSerializer,
     ProviderCertificationRecordSerializer,
@@ -67,7 +69,7 @@ class ProviderCertificationViewSet(
 
     serializer_class = ProviderCertificationSerializer
     queryset = provider_certifications()
-    filterset_fields = ["provider", "certification", "region"]
+    filterset_class = ProviderCertificationFilter
     ordering_fields = ["id", "provider", "verified_on"]
     lookup_value_converter = "int"
 
@@ -113,7 +115,8 @@ class PriceImportViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = JobSerializer
     queryset = price_import_jobs()
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, PlatformAdminOnly]
-    filter_backends = []
+    filter_backends = [DjangoFilterBackend]  # the changes feed only
+    filterset_class = PriceImportFilter
     lookup_value_converter = "int"
 
     def get_queryset(self):

@@ -15,7 +15,13 @@ from assessments.api.documents import (
     CostPlanRecordSerializer,
     JobResultSerializer,
 )
-from assessments.api.filters import AssessmentFilter, CostEstimateFilter, GateEvidenceFilter, JobFilter
+from assessments.api.filters import (
+    ApiPriceFilter,
+    AssessmentFilter,
+    CostEstimateFilter,
+    GateEvidenceFilter,
+    JobFilter,
+)
 from assessments.api.serializers import (
     CostPlanSerializer,
     CostPlanValuesSerializer,
@@ -243,7 +249,7 @@ class ApiPriceViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ApiPriceSerializer
     queryset = ApiModelPrice.objects.all()
-    filterset_fields = ["provider", "model"]
+    filterset_class = ApiPriceFilter
     search_fields = ["provider", "model"]
     ordering_fields = ["id", "effective_from"]
 

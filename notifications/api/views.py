@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from api.base import CallerObjectMixin, SafeRetriesMixin, etag_of
+from api.feeds import ChangesFilterSet
 from notifications.models import Kind, Notification
 from notifications.selectors import notification_list
 from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
@@ -43,7 +44,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is None
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(ChangesFilterSet):
     """``unread=true`` the unread ones, ``unread=false`` the read ones; any other value is a 400 naming it
     (a lenient boolean would answer every notification to a typo)."""
 

@@ -7,6 +7,7 @@ from projects.models import (
     ApprovalPolicy,
     ApprovalRequest,
     DeploymentModel,
+    FreezeWindow,
     HostingApproach,
     Project,
     Stage,
@@ -80,3 +81,8 @@ class ApprovalPolicyFilter(ChangesFilterSet):
     class Meta:
         model = ApprovalPolicy
         fields = ["tenant"]
+
+
+class FreezeWindowFilter(ApprovalPolicyFilter):
+    class Meta(ApprovalPolicyFilter.Meta):
+        model = FreezeWindow

@@ -11,7 +11,13 @@ from api import feeds
 from api.base import SafeRetriesMixin, etag_of
 from api.permissions import approve_scope_on_post
 from api.references import target
-from projects.api.filters import ApprovalPolicyFilter, ApprovalRequestFilter, ProjectFilter, TicketFilter
+from projects.api.filters import (
+    ApprovalPolicyFilter,
+    ApprovalRequestFilter,
+    FreezeWindowFilter,
+    ProjectFilter,
+    TicketFilter,
+)
 from projects.api.serializers import (
     ApprovalPolicySerializer,
     ApprovalPolicyWriteSerializer,
@@ -184,7 +190,7 @@ class ProjectViewSet(
         return lead
 
     @extend_schema(request=None, responses={200: StageTransitionSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None, filter_backends=[])
     def stage_history(self, request, pk=None):
         project = self.get_object()
         moves = StageTransition.objects.filter(project=project).select_related("actor").order_by("created_at", "pk")
@@ -354,6 +360,7 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
 class FreezeWindowViewSet(_TenantSettingViewSet):
     serializer_class = FreezeWindowSerializer
     queryset = FreezeWindow.objects.none()  # per caller: see get_queryset
+    filterset_class = FreezeWindowFilter
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):

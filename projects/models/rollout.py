@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.changes import ChangeStamped
 from core.validators import ChoiceListValidator
 from projects.models.project import Project, Stage
 from tenancy.models import Role, TenantOwned
@@ -101,7 +102,7 @@ class ApprovalPolicy(TenantOwned):
             self.eligible_roles = list(DEFAULT_ELIGIBLE_ROLES)
 
 
-class FreezeWindow(TenantOwned):
+class FreezeWindow(TenantOwned, ChangeStamped):
     """A time when promotions into rollout or production are refused, in the tenant's time zone."""
 
     class Kind(models.TextChoices):

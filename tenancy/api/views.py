@@ -10,6 +10,7 @@ looked up inside that tenant only, so another tenant's answers the same 404 as a
 
 from django.contrib.auth import authenticate
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
@@ -21,6 +22,7 @@ from api.base import OneTimeSecretResponse, SafeRetriesMixin, etag_of
 from api.throttles import TokenIssueThrottle
 from tenancy import selectors
 from tenancy.access import Action, get_for_user_or_404, restrict
+from tenancy.api.filters import TenantFilter, TokenFilter
 from tenancy.api.serializers import (
     MemberAddSerializer,
     MemberChangeSerializer,
@@ -56,6 +58,7 @@ class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelM
 
     serializer_class = TokenSerializer
     queryset = ApiToken.objects.none()  # per caller: see get_queryset
+    filterset_class = TokenFilter
 
     def get_queryset(self):
         return ApiToken.objects.filter(user=self.request.user)
@@ -97,6 +100,7 @@ class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelM
 class TenantViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TenantSerializer
     queryset = Tenant.objects.none()  # per caller: see get_queryset
+    filterset_class = TenantFilter
     search_fields = ["name", "slug"]
     ordering_fields = ["id", "name"]
     lookup_field = "slug"
@@ -288,6 +292,8 @@ class ServiceTokenViewSet(
 
     serializer_class = ServiceTokenSerializer
     queryset = ApiToken.objects.none()  # per tenant: see get_queryset
+    filter_backends = [DjangoFilterBackend]  # the changes feed only
+    filterset_class = TokenFilter
     lookup_value_converter = "int"
 
     def get_queryset(self):

@@ -1,12 +1,16 @@
 """Webhooks over the API: subscriptions (customer admins) and their delivery log."""
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from api.base import OneTimeSecretResponse, SafeRetriesMixin
+from api.feeds import ChangesFilterSet
 from api.fields import DocumentField
 from api.references import VisibleRelatedField, target, visible
 from tenancy.access import Action, restrict
@@ -96,6 +100,20 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WebhookFilter(ChangesFilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields = []
+
+
+class EndpointDeliveryFilter(ChangesFilterSet):
+    """One webhook's deliveries: the changes feed."""
+
+    class Meta:
+        model = WebhookDelivery
+        fields = []
+
+
 class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
     """A tenant's webhook subscriptions (customer admins and platform admins).
 
@@ -104,6 +122,7 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
 
     serializer_class = WebhookSerializer
     queryset = WebhookEndpoint.objects.none()  # per caller: see get_queryset
+    filterset_class = WebhookFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -142,12 +161,21 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         return self._with_secret(endpoint_secret_rotate(endpoint=self.get_object(), actor=request.user))
 
     @extend_schema(responses={200: WebhookDeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[DjangoFilterBackend])
     def deliveries(self, request, pk=None):
-        endpoint = self.get_object()
-        page = self.paginate_queryset(
-            WebhookDelivery.objects.filter(endpoint=endpoint).select_related("tenant", "event").order_by("-id")
+        """The webhook's deliveries, newest first; ``updated_since`` makes it a changes feed. (The
+        schema shows the webhooks' filters, which are the same two: ``updated_since``, ``updated_before``.)"""
+        # Not get_object(): it would filter the webhook itself by this feed's window.
+        endpoint = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(request, endpoint)
+        feed = EndpointDeliveryFilter(
+            request.query_params,
+            queryset=WebhookDelivery.objects.filter(endpoint=endpoint).select_related("tenant", "event"),
+            request=request,
         )
+        if not feed.is_valid():
+            raise translate_validation(feed.errors)
+        page = self.paginate_queryset(feed.qs.order_by("-id"))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
@@ -157,7 +185,7 @@ def managed_webhooks(request):
     return WebhookEndpoint.objects.filter(tenant__in=managed)
 
 
-class WebhookDeliveryFilter(django_filters.FilterSet):
+class WebhookDeliveryFilter(ChangesFilterSet):
     """``endpoint`` names a webhook the reader manages; any other id, unknown or another client's, is
     the same "Select a valid choice"."""
 
