@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("tenancy", "0002_tenant_updated_at"),
-        ("webhooks", "0004_access_event_types"),
+        ("webhooks", "0005_signoff_and_evidence_link_event_types"),
     ]
 
     operations = [
