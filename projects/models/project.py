@@ -145,6 +145,8 @@ class TicketReference(TenantOwned):
     system = models.CharField(max_length=16, choices=System.choices)
     key = models.CharField(max_length=64)
     url = models.URLField(max_length=500, blank=True)
+    #: When the link was made (a link never changes: it is made, or removed): the changes feed's order.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     access_via = "project"
 

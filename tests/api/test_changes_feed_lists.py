@@ -13,10 +13,11 @@ from notifications.models import Notification
 from notifications.services import notification_read
 from projects.models import FreezeWindow
 from projects.services.policies import freeze_window_save
+from projects.services.projects import ticket_link
 from tenancy.models import Membership, Role
 from tenancy.services import service_account_create, tenant_update, token_issue, token_revoke
 from tests.api.test_changes_feed import EPOCH, poll
-from tests.factories import TenantFactory
+from tests.factories import ProjectFactory, TenantFactory
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import endpoint_secret_rotate, redeliver
 
@@ -103,6 +104,11 @@ def _service_token(tenant, people):
     return record, lambda: token_revoke(token=record, actor=people["admin"])
 
 
+def _ticket(tenant, people):
+    project = ProjectFactory(tenant=tenant)
+    return ticket_link(project=project, actor=people["lead"], system="jira", key="AI-77"), None  # made or removed
+
+
 def _tenant(tenant, people):
     joined = TenantFactory(slug="initech")
     Membership.objects.create(tenant=joined, user=people["viewer"], role=Role.CUSTOMER_VIEWER)
@@ -122,6 +128,7 @@ FEEDS = {
     "/api/v1/auth/tokens/": ("viewer", _own_token),
     "/api/v1/tenants/{slug}/tokens/": ("admin", _service_token),
     "/api/v1/tenants/": ("viewer", _tenant),
+    "/api/v1/tickets/": ("viewer", _ticket),
 }
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assessments.models import GateEvidence
 from assessments.services.gates import evidence_record
+from core.moments import client_today
 from notifications import reminders
 from notifications.models import Kind, Notification
 from notifications.tasks import send_reminders
@@ -93,7 +94,7 @@ def test_evidence_about_to_expire_tells_its_recorder_and_the_lead_once(project, 
 def test_withdrawn_evidence_is_not_reminded_of(project, people):
     from assessments.services.gates import evidence_withdraw
 
-    today = timezone.localdate()
+    today = client_today(project.tenant.time_zone)  # the client's day, not the server's: it may be tomorrow
     evidence = evidence_record(
         project=project, actor=people["lead"], item="monitoring", note="Grafana", expires_on=today
     )
