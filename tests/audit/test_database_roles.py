@@ -75,7 +75,8 @@ def test_the_application_role_works_normally_everywhere_else(app_role):
     with connect(app_role) as app:
         tenant_id = app.execute(
             "INSERT INTO accounts_tenant (name, slug, industry, regulations, residency_region, time_zone, is_active,"
-            " created_at) VALUES ('Roles', 'roles', 'other', '[]', '', 'UTC', true, now()) RETURNING id"
+            " created_at, updated_at) VALUES ('Roles', 'roles', 'other', '[]', '', 'UTC', true, now(), now())"
+            " RETURNING id"
         ).fetchone()[0]  # a sequence's next value too
         app.execute("UPDATE accounts_tenant SET name = 'Roles Ltd' WHERE id = %s", [tenant_id])
         app.execute("DELETE FROM accounts_tenant WHERE id = %s", [tenant_id])
