@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
         "webhooks.openapi.add_webhook_events",
         "api.fields.add_json_object_component",
+        "api.examples.add_request_examples",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",

@@ -322,3 +322,38 @@ def test_the_closed_validation_finds_a_field_the_document_does_not_name(schema):
     assert validator.is_valid(job)
     assert not validator.is_valid({**job, "result": {**job["result"], "surprise": 1}})
     assert not validator.is_valid({**job, "result": {**job["result"], "stored": "1"}})
+
+
+# --- Examples ------------------------------------------------------------------------------------
+
+
+def request_schema(schema, operation) -> dict:
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    return {
+        **as_json_schema(body, strict=True),
+        "$defs": {
+            name: as_json_schema(component, strict=True) for name, component in schema["components"]["schemas"].items()
+        },
+    }
+
+
+def test_every_write_with_a_body_has_an_example_that_its_schema_accepts(schema):
+    """An integrator reads an example before the schema (api/examples.py keeps them in one place):
+    each must be a body the operation's request schema accepts, with no field it does not name."""
+    import jsonschema
+
+    missing, invalid = [], []
+    for path, method, operation in operations(schema):
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if method not in ("post", "put", "patch") or content is None:
+            continue
+        examples = [example["value"] for example in content.get("examples", {}).values()]
+        if not examples:
+            missing.append(f"{method.upper()} {path}")
+        validator = jsonschema.Draft202012Validator(request_schema(schema, operation))
+        for example in examples:
+            errors = [error.message for error in validator.iter_errors(example)]
+            if errors:
+                invalid.append((f"{method.upper()} {path}", errors[:3]))
+    assert missing == []
+    assert invalid == []
