@@ -14,7 +14,8 @@ from assessments.models import Assessment, GateEvidence, TenantCostDefaults
 from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import Certifications, stored_cost_facts
-from assessments.services.results import digest_of, document, result_document, results_store, standings_update
+from assessments.services.results import digest_of, document, results_store, standings_update
+from core.lookups import any_of
 from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
@@ -30,12 +31,12 @@ def assessment_inputs_load(projects) -> None:
     project_ids = [project.pk for project in projects]
     tenant_ids = {project.tenant_id for project in projects}
     for rule in (
-        RoutingRule.objects.filter(project_id__in=project_ids)
+        RoutingRule.objects.filter(any_of("project_id", project_ids))
         .order_by("project_id", "position")
         .only("project_id", "destination", "data_class", "share_percent")
     ):
         rules[rule.project_id].append(rule)
-    current = GateEvidence.objects.filter(project_id__in=project_ids, withdrawn_at__isnull=True)
+    current = GateEvidence.objects.filter(any_of("project_id", project_ids), withdrawn_at__isnull=True)
     for project_id, item, expires_on, accepted_at in current.values_list(
         "project_id", "item", "expires_on", "accepted_at"
     ):
@@ -45,7 +46,7 @@ def assessment_inputs_load(projects) -> None:
         project.latest_estimate_id for project in projects if not hasattr(project, "latest_cost")
     )
     certifications = Certifications()
-    defaults = {row.tenant_id: row for row in TenantCostDefaults.objects.filter(tenant_id__in=tenant_ids)}
+    defaults = {row.tenant_id: row for row in TenantCostDefaults.objects.filter(any_of("tenant_id", tenant_ids))}
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
         if not hasattr(project, "latest_cost"):
@@ -170,7 +171,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
                 recommended_deployment=result.recommended_deployment,
                 inputs=inputs,
                 inputs_digest=digest,
-                result=result_document(_assessment_result(result)),
+                result=document(_assessment_result(result)),
                 supersedes=project.latest_assessment_id or 0,
                 job=job,
             )

@@ -29,10 +29,10 @@ from assessments.services.results import (
     Document,
     digest_of,
     document,
-    result_document,
     results_store,
     standings_update,
 )
+from core.lookups import any_of
 from core.moments import client_today
 from deployments.models import RoutingRule
 from projects.models import Connectivity, HostingApproach
@@ -47,13 +47,15 @@ class Catalog:
         self.at = at or timezone.now()
         self.tenant_defaults = {
             defaults.tenant_id: defaults
-            for defaults in TenantCostDefaults.objects.filter(tenant_id__in={project.tenant_id for project in projects})
+            for defaults in TenantCostDefaults.objects.filter(
+                any_of("tenant_id", {project.tenant_id for project in projects})
+            )
         }
         self.plans = {project.pk: self.plan_for(project) for project in projects}
         self.api = latest_prices(keys={plan.api_model for plan in self.plans.values()}, at=self.at)
         self.discounts = {}
         for discount in TenantDiscount.objects.filter(
-            tenant_id__in={project.tenant_id for project in projects}, valid_from__lte=self.at.date()
+            any_of("tenant_id", {project.tenant_id for project in projects}), valid_from__lte=self.at.date()
         ).order_by("valid_from"):
             self.discounts[(discount.tenant_id, discount.provider)] = discount
         self.gpus = defaultdict(list)
@@ -63,8 +65,10 @@ class Catalog:
         self.throughput = [figure for figure in ThroughputProfile.objects.all() if figure.sizes_replicas]
         self.hardware = {hardware.name: hardware for hardware in HardwareProfile.objects.order_by("name")}
         self.routed_shares = _routed_self_hosted_shares(projects)
-        #: The throughput figure ``_replica_on`` picked, by its question.
+        #: The throughput figure ``_replica_on`` picked, and the GPU price ``gpu_price_with_note``
+        #: chose, by their question.
         self.figures = {}
+        self.gpu_answers = {}
 
     def plan_for(self, project) -> CostPlan:
         return plan_resolve(_cost_profile(project), self.tenant_defaults.get(project.tenant_id))
@@ -246,7 +250,7 @@ def _routed_self_hosted_shares(projects) -> dict[int, Decimal]:
     if not hybrid:
         return {}
     shares = {}
-    for project_id, destination, percent in RoutingRule.objects.filter(project_id__in=hybrid).values_list(
+    for project_id, destination, percent in RoutingRule.objects.filter(any_of("project_id", hybrid)).values_list(
         "project_id", "destination", "share_percent"
     ):
         shares.setdefault(project_id, Decimal("0"))
@@ -276,11 +280,12 @@ def gpu_price_with_note(catalog: Catalog, project, plan: CostPlan):
     """``gpu_price_for``, with the note saying the price is not from where the project runs (or None)."""
     # Projects loaded for evaluation carry their client's time zone (``loading.evaluable``).
     time_zone = getattr(project, "tenant_time_zone", None) or project.tenant.time_zone
-    gpu, note = gpu_price_nearest(
-        catalog.gpus.get(plan.gpu_instance, ()),
-        place=project_place(project),
-        today=client_today(time_zone, at=catalog.at),
-    )
+    question = (plan.gpu_instance, project_place(project), client_today(time_zone, at=catalog.at))
+    # Most projects of a batch ask the same question (an instance type, anywhere, today): answered once.
+    if question not in catalog.gpu_answers:
+        instance, place, today = question
+        catalog.gpu_answers[question] = gpu_price_nearest(catalog.gpus.get(instance, ()), place=place, today=today)
+    gpu, note = catalog.gpu_answers[question]
     if gpu is None:
         raise ValidationError({"gpu_instance": f"No price in force in the catalog for {plan.gpu_instance}."})
     return gpu, note
@@ -419,7 +424,7 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
         break_even_requests=result.break_even_requests,
         inputs=inputs,
         inputs_digest=digest,
-        result=result_document(
+        result=document(
             {
                 "views": VIEWS,
                 "options": {
@@ -453,4 +458,4 @@ def _record_prices_and_plan(row: CostEstimate, record: dict) -> None:
     # A site without cloud access is priced on owned servers only: no API or GPU price is used.
     row.api_price_id = (record["sources"].get("api_price") or {}).get("id")
     row.gpu_price_id = (record["sources"].get("gpu_price") or {}).get("id")
-    row.plan = result_document(record["plan"])
+    row.plan = document(record["plan"])

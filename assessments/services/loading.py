@@ -4,10 +4,21 @@ evaluation of a project run at a time."""
 from django.db import connection
 from django.db.models import F
 
-from projects.models import Project
+from assessments.models import CostProfile
+from core.lookups import any_of
+from deployments.models import CustomerCloudEnvironment
+from projects.models import Project, RequirementsProfile
 
 #: The first key of the advisory locks that serialise evaluations of a project ("SG" + 1).
 EVALUATION_LOCK_CLASS = 0x5347_0001
+
+
+#: The projects' one-to-ones an evaluation reads: the project's accessor, and the model.
+ONE_TO_ONES = (
+    ("profile", RequirementsProfile),
+    ("environment", CustomerCloudEnvironment),
+    ("cost_profile", CostProfile),
+)
 
 
 def projects_for_evaluation(project_ids):
@@ -15,13 +26,15 @@ def projects_for_evaluation(project_ids):
 
     The one-to-ones (profile, environment, cost profile) are fetched by project id rather than
     joined: PostgreSQL answers a join of a batch of projects by hashing those tables whole (see
-    docs/performance.md). What only an assessment reads (routing rules, evidence)
+    docs/performance.md). They are attached as ``prefetch_related`` would (a project without one
+    raises ``DoesNotExist`` on access, without a query), by one array parameter each
+    (``core.lookups``). What only an assessment reads (routing rules, evidence)
     ``assessments_run`` loads for the projects it assesses, so a recalculation of estimates alone
     does not load it.
     """
-    return list(
-        Project.objects.filter(pk__in=project_ids)
-        .prefetch_related("profile", "environment", "cost_profile")
+    project_ids = list(project_ids)
+    projects = list(
+        Project.objects.filter(any_of("pk", project_ids))
         .annotate(
             latest_estimate_id=F("standing__estimate_id"),
             latest_estimate_digest=F("standing__estimate_digest"),
@@ -33,6 +46,15 @@ def projects_for_evaluation(project_ids):
         )
         .order_by("pk")
     )
+    for accessor, model in ONE_TO_ONES:
+        found = {row.project_id: row for row in model.objects.filter(any_of("project_id", project_ids))}
+        related = getattr(Project, accessor).related
+        for project in projects:
+            row = found.get(project.pk)
+            related.set_cached_value(project, row)
+            if row is not None:
+                related.field.set_cached_value(row, project)
+    return projects
 
 
 def evaluable(project_ids, loaded):

@@ -11,6 +11,7 @@ from assessments import costs, readiness
 from assessments.cost_plan import PLATFORM_COST_DEFAULTS
 from assessments.models import CostEstimate, ProviderCertification
 from assessments.readiness.facts import CLOUD_API, HYBRID, ON_PREMISES, SELF_HOSTED_CLOUD, SELF_HOSTING
+from core.lookups import any_of
 
 #: The API model of a project whose plan names none.
 DEFAULT_API_MODEL = PLATFORM_COST_DEFAULTS["api_model"]
@@ -71,7 +72,7 @@ def stored_cost_facts(estimate_ids) -> dict[int, readiness.CostFacts]:
             Q(result__break_evens__has_key=option), output_field=BooleanField()
         )
     rows = (
-        CostEstimate.objects.filter(pk__in=ids)
+        CostEstimate.objects.filter(any_of("pk", ids))
         .annotate(**columns)
         .values("pk", "break_even_requests", *MONTHLY_COLUMNS.values(), *columns)
     )

@@ -22,15 +22,11 @@ class Document(str):
 
 
 def document(value) -> Document:
-    """The document stored for ``value``: keys sorted, the text its digest is taken of."""
-    return Document(json.dumps(value, cls=_Encoder, sort_keys=True))
+    """The document stored for ``value``, keys sorted: the text its digest is taken of.
 
-
-def result_document(value) -> Document:
-    """A stored document nothing is digested of (a result, a plan): the same JSON value as
-    ``document``'s, written by orjson, several times faster. The inputs documents stay with
-    ``document``: their digests must not change from one release to the next, or every project
-    would be stored anew."""
+    Written by orjson (several times faster than ``json``). Digests are of this text, so a change
+    to how it is written (as from ``json.dumps`` to orjson) makes every project's next evaluation
+    store its results once more, though nothing changed: a one-off, in the first nightly run."""
     return Document(orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS).decode())
 
 
@@ -38,21 +34,20 @@ _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PA
 
 
 def _orjson_default(value):
-    return _Encoder().default(value)
+    """What orjson does not write itself: Decimals (most of what a result holds) as their text,
+    sets sorted, and the rest as Django's encoder does (datetimes passed through to it)."""
+    if type(value) is Decimal:
+        return str(value)
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return _ENCODER.default(value)
 
 
 def digest_of(document: Document) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
-class _Encoder(DjangoJSONEncoder):
-    def default(self, o):
-        # Decimals are most of what a result holds: spare them the superclass's chain of checks.
-        if type(o) is Decimal:
-            return str(o)
-        if isinstance(o, frozenset | set):
-            return sorted(o)
-        return super().default(o)
+_ENCODER = DjangoJSONEncoder()
 
 
 class Standings(dict):

@@ -1,0 +1,51 @@
+"""``core.lookups.any_of``: membership in a list, one array parameter on PostgreSQL, ``__in`` elsewhere."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.lookups import any_of
+from projects.models import Project, RequirementsProfile
+from tests.factories import ProjectFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def projects():
+    tenant = TenantFactory()
+    return [ProjectFactory(tenant=tenant, code=f"ANY-{n}") for n in range(3)]
+
+
+def test_it_keeps_the_rows_whose_value_is_listed(projects):
+    first, _, third = projects
+    found = Project.objects.filter(any_of("pk", [third.pk, first.pk, 10**12]))
+    assert set(found) == {first, third}
+
+
+def test_it_works_on_foreign_keys_and_text_columns(projects):
+    first, second, _ = projects  # each with its requirements profile (the factory makes one)
+    assert set(RequirementsProfile.objects.filter(any_of("project_id", [first.pk, second.pk]))) == {
+        first.profile,
+        second.profile,
+    }
+    assert set(Project.objects.filter(any_of("code", ["ANY-0", "ANY-2", "NOPE"])).values_list("code", flat=True)) == {
+        "ANY-0",
+        "ANY-2",
+    }
+
+
+def test_an_empty_list_matches_nothing_without_asking_the_database(projects):
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Project.objects.filter(any_of("pk", []))) == []
+    assert len(queries) == 0
+
+
+def test_on_postgresql_the_list_is_one_parameter(projects):
+    if connection.vendor != "postgresql":
+        pytest.skip("the array form is PostgreSQL's; elsewhere any_of is __in")
+    ids = [project.pk for project in projects]
+    with CaptureQueriesContext(connection) as queries:
+        assert Project.objects.filter(any_of("pk", ids)).count() == 3
+    assert "= ANY(" in queries[0]["sql"]
+    assert queries[0]["sql"].count("%s") == 0  # the logged SQL has the parameter in place: one array literal
