@@ -25,7 +25,8 @@ FLAGS = [
     "--no-first-run",
 ]
 PORT = 8765
-WIDE, NARROW = 1280, 390
+#: A desktop, and a phone (the 375 px the browser tests walk).
+WIDE, NARROW = 1280, 375
 
 
 def shots(project):
@@ -34,6 +35,7 @@ def shots(project):
         ("lead", "/", "dashboard.png", WIDE),
         ("lead", "/projects/", "project-list.png", WIDE),
         ("lead", f"/projects/{project.pk}/", "project.png", WIDE),
+        ("lead", f"/projects/{project.pk}/requirements/", "questionnaire.png", WIDE),
         ("lotus-approver", "/inbox/", "approval-inbox.png", WIDE),
         ("lotus-approver", f"/projects/{project.pk}/", "project-decision.png", WIDE),
         ("lotus-approver", "/notifications/", "notifications.png", WIDE),
@@ -41,6 +43,8 @@ def shots(project):
         ("lotus-admin", "/settings/lotus/members/", "settings-members.png", WIDE),
         ("admin", "/catalog/", "price-catalog.png", WIDE),
         ("lead", "/", "dashboard-narrow.png", NARROW),
+        ("lead", "/projects/", "project-list-narrow.png", NARROW),
+        ("lead", f"/projects/{project.pk}/", "project-narrow.png", NARROW),
     ]
 
 
