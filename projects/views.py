@@ -8,14 +8,21 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from core.forms import show_service_errors
-from projects.approval_views import inbox_requests
 from projects.charts import dashboard_charts
 from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
 from projects.forms import EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
 from projects.models import ApprovalRequest, DeploymentModel, EvidenceLink, Project, TicketReference
 from projects.panels import project_sections
-from projects.selectors import decidable, portfolio, project_list, project_requests, stage_history, tenant_list
+from projects.selectors import (
+    approval_inbox_count,
+    decidable,
+    portfolio,
+    project_list,
+    project_requests,
+    stage_history,
+    tenant_list,
+)
 from projects.services.approvals import FROZEN_TARGETS, approval_request_create
 from projects.services.projects import (
     evidence_add,
@@ -61,7 +68,7 @@ def _dashboard(request, *, tenant):
             "portfolio": figures,
             "charts": dashboard_charts(figures),
             "deployment_legend": DeploymentModel.choices,
-            "waiting_for_me": len(inbox_requests(user)),
+            "waiting_for_me": approval_inbox_count(user=user),
         },
     )
 

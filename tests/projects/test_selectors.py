@@ -3,7 +3,7 @@
 import pytest
 
 from projects.models import Stage
-from projects.selectors import approval_inbox, project_list, stage_history
+from projects.selectors import approval_inbox, approval_inbox_count, project_list, stage_history
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.policies import policy_save
 from projects.services.projects import project_access_grant
@@ -66,6 +66,8 @@ def test_approval_inbox_shows_what_the_person_may_still_decide(tenant, people, d
     assert approval_inbox(user=people["engineer"]) == []
     assert approval_inbox(user=people["outsider"]) == []
     assert approval_inbox(user=people["lead"]) == [], "four-eyes and not an eligible role"
+    for person in ("approver", "approver2", "viewer", "engineer", "outsider", "lead", "admin"):
+        assert approval_inbox_count(user=people[person]) == len(approval_inbox(user=people[person])), person
 
 
 def test_approval_inbox_query_count_does_not_grow(tenant, people, django_assert_num_queries):
@@ -77,6 +79,8 @@ def test_approval_inbox_query_count_does_not_grow(tenant, people, django_assert_
         approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(approval_inbox(user=people["approver"])) == 18
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert approval_inbox_count(user=people["approver"]) == 18
 
 
 def test_approval_inbox_for_someone_granted_one_project(tenant, people):
@@ -87,3 +91,4 @@ def test_approval_inbox_for_someone_granted_one_project(tenant, people):
     assert approval_inbox(user=guest) == []
     project_access_grant(project=granted, user=guest, role=Role.CUSTOMER_APPROVER)
     assert [r.pk for r in approval_inbox(user=guest)] == [request.pk]
+    assert approval_inbox_count(user=guest) == 1
