@@ -2,8 +2,10 @@
 
 - ``run``: the orchestration — options, database, portfolio, each step in order, clean-up;
 - ``stack``: gunicorn and the Celery worker it measures, started and stopped;
-- ``web``: the requests sent, who sends them, and their queries counted alone;
-- ``load``: concurrent keep-alive HTTP clients and what they measure;
+- ``web``: the requests sent, who sends them, their warm run, and their queries counted alone;
+- ``cold``: the primary figures, every request cold over interleaved rounds, and the API list's
+  database floor;
+- ``load``: keep-alive HTTP clients and what they measure;
 - ``recalculation``: the price-change fan-out and the nightly run, in projects per second;
-- ``report``: the table and ``docs/performance.md``.
+- ``report``: the tables, issue 18's targets and ``docs/performance.md``.
 """

@@ -1,4 +1,4 @@
-"""Concurrent keep-alive HTTP clients, and what one kind of request measured."""
+"""Keep-alive HTTP clients, and what one kind of request measured."""
 
 import http.client
 import re
@@ -6,7 +6,20 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import urlencode
+
+
+class Kind(StrEnum):
+    """What a request is, as far as issue 18's targets go (``bench.report`` holds them)."""
+
+    BASELINE = "baseline"
+    API_LIST = "api list"
+    API_DETAIL = "api detail"
+    PROJECT_PAGE = "project page"
+    DASHBOARD = "dashboard"
+    INBOX = "inbox"
+    PROJECT_LIST_PAGE = "project list page"
 
 
 @dataclass
@@ -14,46 +27,60 @@ class Scenario:
     name: str
     who: str
     path: str
+    kind: Kind
     headers: dict = field(default_factory=dict)
-    #: Held to the list target (p95) as well as the median one.
-    is_list: bool = False
     #: For the query count: ("token", token) or ("session", user) or None.
     auth: tuple | None = None
 
 
 @dataclass
-class Measurement:
-    scenario: Scenario
-    latencies_ms: list[float]
-    seconds: float
-    errors: dict[str, int]
-    bytes_per_response: int
-    queries: int | None = None
-    sql_ms: float | None = None
-    #: The same request once, alone, through the test client in this process, its cached reads warm.
-    alone_ms: float | None = None
-    #: And once with nothing cached (``freshness.reset()`` first): what a first visit, or the first
-    #: read after a change, costs.
-    cold_ms: float | None = None
-    cold_queries: int | None = None
-    cold_sql_ms: float | None = None
-    slowest: list[tuple[float, str]] = field(default_factory=list)
+class Series:
+    """Latencies of one kind of request (or of its SQL alone), in milliseconds."""
+
+    ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
-        return len(self.latencies_ms)
+        return len(self.ms)
 
     @property
     def median(self) -> float:
-        return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
+        return statistics.median(self.ms) if self.ms else float("nan")
 
     @property
     def p95(self) -> float:
-        return percentile(self.latencies_ms, 95)
+        return percentile(self.ms, 95)
+
+
+@dataclass
+class Measurement:
+    """What one kind of request measured.
+
+    Cold (the primary figures): one request at a time with nothing cached, over interleaved
+    rounds (``bench.cold``). Warm (secondary): the concurrent run, where every request after the
+    first is served from the cached reads. Queries: the request once through Django's test client.
+    """
+
+    scenario: Scenario
+    cold: Series = field(default_factory=Series)
+    #: The concurrent run; None when it was not run (the growth runs measure cold only).
+    warm: Series | None = None
+    warm_seconds: float = 0.0
+    bytes_per_response: int = 0
+    #: Its SQL alone, run back to back from Python in the same rounds (the API list's only).
+    floor: Series | None = None
+    queries: int | None = None
+    sql_ms: float | None = None
+    cold_queries: int | None = None
+    cold_sql_ms: float | None = None
+    #: The SELECT statements of the cold request, as sent: what the floor runs.
+    cold_statements: list[str] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
 
     @property
-    def rate(self) -> float:
-        return self.count / self.seconds if self.seconds else 0.0
+    def warm_rate(self) -> float:
+        return self.warm.count / self.warm_seconds if self.warm and self.warm_seconds else 0.0
 
 
 def percentile(values, rank) -> float:
@@ -86,20 +113,20 @@ class HttpTarget:
             connection.close()
         return response.status, payload, response
 
-    def measure(self, scenario: Scenario, *, requests: int, seconds: float, concurrency: int, warmup: int):
+    def measure(self, measurement: Measurement, *, requests: int, seconds: float, concurrency: int, warmup: int):
+        """The warm figures: concurrent keep-alive clients after a warm-up, as people reloading a page."""
+        scenario = measurement.scenario
         connections = [self.connection() for _ in range(concurrency)]
         # Warm-up: the same load, not recorded (the workers' first requests import and connect).
         self._run(connections, scenario, requests=warmup, seconds=seconds / 3)
         latencies, errors, sizes, wall = self._run(connections, scenario, requests=requests, seconds=seconds)
         for connection in connections:
             connection.close()
-        return Measurement(
-            scenario=scenario,
-            latencies_ms=latencies,
-            seconds=wall,
-            errors=errors,
-            bytes_per_response=int(statistics.mean(sizes)) if sizes else 0,
-        )
+        measurement.warm = Series(latencies, errors)
+        measurement.warm_seconds = wall
+        if sizes and not measurement.bytes_per_response:
+            measurement.bytes_per_response = int(statistics.mean(sizes))
+        return measurement
 
     def _run(self, connections, scenario, *, requests, seconds):
         """Up to ``requests`` requests, or until ``seconds`` have passed, one client thread per connection."""

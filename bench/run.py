@@ -2,23 +2,29 @@
 
 1. A fresh PostgreSQL database (``stagegate_bench``) on the local server, migrated, with the
    default generated portfolio (``manage.py generate_portfolio``: 1,000 clients, 50,000 projects,
-   200,000 per-project permission rows, 500,000 audit events, 20,000 approval requests), then
-   ``VACUUM ANALYZE`` as a long-running database would have had from autovacuum.
+   200,000 per-project permission rows, 500,000 audit events, 20,000 approval requests; at another
+   ``--projects`` the per-project rows in the same proportion), then ``VACUUM ANALYZE`` as a
+   long-running database would have had from autovacuum.
 2. The production stack: gunicorn with several workers on production settings (plain HTTP on
    127.0.0.1, so ``SECURE_SSL_REDIRECT=false``) and one Celery worker on its own Redis database.
-3. Concurrent keep-alive HTTP clients: after a warm-up, a fixed number of requests (or a time
-   cap) per request type; median, p95 and requests per second, against a trivial endpoint of the
-   same stack (``/health/live``) as the baseline. Queries per request are counted by sending each
-   request once through Django's test client inside this process, against the same database;
-   the slowest of those queries are run again under ``EXPLAIN ANALYZE``.
-4. The cost fan-out after a price change and the nightly run, with the one worker, in projects
+3. Each request once through Django's test client in this process, cold and warm, to count its
+   queries (the slowest cold ones run again under ``EXPLAIN ANALYZE``) and to take the SQL of the
+   API project list for its database floor.
+4. The primary figures (``bench.cold``): every request cold (nothing cached), one at a time, over
+   ``--rounds`` interleaved rounds, median and p95, with the API list's database floor measured
+   in the same rounds; then the warm figures: concurrent keep-alive clients after a warm-up, the
+   same request repeated (so served from the cached reads), median, p95 and requests per second.
+5. The cost fan-out after a price change and the nightly run, with the one worker, in projects
    per second.
+6. With ``--growth``, steps 1 to 4 (cold only) at each of ``--growth-sizes`` as well, a fresh
+   database each, for the growth table; the full run is the last, at ``--projects``.
 
 Everything it starts is stopped on the way out, failure or not. The database is left in place
 for inspection and dropped by the next run.
 
     make bench
-    make bench BENCH_ARGS="--tenants 100 --projects 5000 --requests 100"   # a quick try
+    make bench BENCH_ARGS="--tenants 100 --projects 5000 --rounds 20"   # a quick try
+    make bench BENCH_ARGS="--growth"                                   # and the growth table
 """
 
 import argparse
@@ -30,12 +36,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # also as ``python bench/run.py``
 
-from bench import recalculation, report, web  # noqa: E402
+from bench import cold, recalculation, report, web  # noqa: E402
 from bench.load import Measurement  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
@@ -71,10 +78,20 @@ def _arguments(argv):
     parser.add_argument("--redis", default=env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", 2 * cores + 1)))
     parser.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", 2)))
-    parser.add_argument("--concurrency", type=int, default=int(env("BENCH_CONCURRENCY", 4)))
-    parser.add_argument("--requests", type=int, default=int(env("BENCH_REQUESTS", 300)), help="per request type")
-    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", 15)), help="cap per request type")
-    parser.add_argument("--warmup", type=int, default=int(env("BENCH_WARMUP", 20)))
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=int(env("BENCH_ROUNDS", 60)),
+        help="cold rounds: every request once a round, nothing cached, one at a time (the primary figures)",
+    )
+    parser.add_argument("--concurrency", type=int, default=int(env("BENCH_CONCURRENCY", 4)), help="warm run")
+    parser.add_argument(
+        "--requests", type=int, default=int(env("BENCH_REQUESTS", 300)), help="warm run, per request type"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=float(env("BENCH_SECONDS", 15)), help="warm run, cap per request type"
+    )
+    parser.add_argument("--warmup", type=int, default=int(env("BENCH_WARMUP", 20)), help="warm run")
     parser.add_argument(
         "--nightly-seconds",
         type=float,
@@ -82,20 +99,57 @@ def _arguments(argv):
         help="how long to follow the nightly run before taking its rate (it runs on, then is stopped)",
     )
     parser.add_argument("--output", type=Path, default=Path(env("BENCH_OUTPUT", ROOT / "docs" / "performance.md")))
-    # Portfolio size: the generator's defaults unless given.
+    # Portfolio size: the generator's defaults unless given; the per-project rows follow --projects.
     for name in ("tenants", "projects", "permission-rows", "audit-events", "approval-requests", "lead-tenants"):
         parser.add_argument(f"--{name}", type=int)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also measure the cold requests at each of --growth-sizes (a fresh database each): the growth table",
+    )
+    parser.add_argument(
+        "--growth-sizes",
+        type=_sizes,
+        default=_sizes(env("BENCH_GROWTH_SIZES", "5000,50000,200000")),
+        help="projects of each portfolio --growth measures, comma-separated (default 5000,50000,200000)",
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
         help="measure the database an earlier run left (no fresh portfolio): for trying a change, not for the report",
     )
     parser.add_argument("--web-only", action="store_true", help="skip the recalculation runs")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if options.growth and options.reuse:
+        parser.error("--growth builds a fresh portfolio for each size: it cannot --reuse one.")
+    return options
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers of projects: {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("every size is at least one project")
+    return sizes
 
 
 # --- The run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Portfolio:
+    """One generated portfolio and what was measured on it: a column of the growth table."""
+
+    projects: int
+    command: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    generate_seconds: float = 0.0
+    measurements: list[Measurement] = field(default_factory=list)
+    #: Other processes ready to run, sampled before each cold request (``bench.cold``).
+    others_running: list[int] = field(default_factory=list)
 
 
 class BenchRun:
@@ -107,30 +161,32 @@ class BenchRun:
         self.stack = Stack(logs=self.logs)
         self.timings: dict[str, float] = {}
         self.facts: dict = {}
-        self.measurements: list[Measurement] = []
+        #: Every portfolio measured, in order; the last is the full run the report leads with.
+        self.portfolios: list[Portfolio] = []
         self.recalculations: list[dict] = []
         self.plans: list[tuple[str, float, str, str]] = []
+
+    @property
+    def main(self) -> Portfolio:
+        return self.portfolios[-1]
 
     # --- Orchestration ------------------------------------------------------------------------
 
     def execute(self):
         self.facts["load_before"] = os.getloadavg()
         self.step("services", self.check_services)
-        if self.options.reuse:
-            self.step("the database as it is", self.existing_database)
-        else:
-            self.step("fresh database", self.fresh_database)
-        self.step("migrate", lambda: self.manage("migrate", "--noinput"))
-        self.step("collectstatic", lambda: self.manage("collectstatic", "--noinput"))
-        if not self.options.reuse:
-            self.step("generate portfolio", self.generate)
-            self.step("vacuum analyze", self.vacuum)
+        self.environment()
         self.step("django", self.setup_django)
-        self.step("start gunicorn and the worker", self.start_processes)
-        self.step("web requests", self.measure_web)
-        self.step("queries per request", self.count_queries)
-        if not self.options.web_only:
-            self.step("recalculation", self.measure_recalculation)
+        self.step("collectstatic", lambda: self.manage("collectstatic", "--noinput"))
+        if self.options.reuse:
+            self.step("migrate", lambda: self.manage("migrate", "--noinput"))
+            self.step("the database as it is", self.existing_database)
+            self.measure(full=True)
+        else:
+            sizes = self.sizes()
+            for projects in sizes:
+                self.build(projects)
+                self.measure(full=projects == sizes[-1])
         self.facts["load_after"] = os.getloadavg()
         self.stop_processes()
         if self.options.reuse or self.options.web_only:
@@ -139,12 +195,23 @@ class BenchRun:
         else:
             self.write_report()
 
+    def sizes(self) -> list[int]:
+        """The portfolios to measure, in order: the growth sizes, smallest first, then the full run's."""
+        from tooling.portfolio import PortfolioSpec
+
+        main = self.options.projects or PortfolioSpec().projects
+        others = sorted(set(self.options.growth_sizes) - {main}) if self.options.growth else []
+        return [*others, main]
+
     def step(self, name, work):
+        if self.options.growth and self.portfolios:
+            name = f"{name} ({self.main.projects:,} projects)"
         print(f"== {name}", flush=True)
         begun = time.monotonic()
-        work()
+        result = work()
         self.timings[name] = time.monotonic() - begun
         print(f"   {self.timings[name]:.1f} s", flush=True)
+        return result
 
     def check_services(self):
         import psycopg
@@ -159,23 +226,43 @@ class BenchRun:
             self.facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
         client = redis.Redis.from_url(self.options.redis, socket_connect_timeout=5)
         self.facts["redis"] = client.info("server")["redis_version"]
-        client.flushdb()  # the benchmark's own database: nothing queued from an earlier run
         client.close()
+        self.flush_redis()
+
+    def flush_redis(self):
+        """Empty the benchmark's own Redis database: nothing queued or cached from an earlier run."""
+        import redis
+
+        client = redis.Redis.from_url(self.options.redis, socket_connect_timeout=5)
+        client.flushdb()
+        client.close()
+
+    def build(self, projects: int):
+        """A fresh database with a generated portfolio of ``projects`` projects, migrated and analysed."""
+        self.portfolios.append(Portfolio(projects=projects))
+        self.step("fresh database", self.fresh_database)
+        self.step("migrate", lambda: self.manage("migrate", "--noinput"))
+        self.step("generate portfolio", self.generate)
+        self.step("vacuum analyze", self.vacuum)
 
     def fresh_database(self):
         import psycopg
+        from django.db import connections
         from psycopg import sql
 
+        connections.close_all()  # this process's connection to the database about to go
         name = self.options.database
         with psycopg.connect(f"{self.options.server}/postgres", autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        self.environment()
+        self.flush_redis()
 
     def existing_database(self):
-        self.facts["generate_command"] = "(an earlier run's portfolio, --reuse)"
-        self.facts["portfolio"] = {}
-        self.environment()
+        from projects.models import Project
+
+        self.portfolios.append(
+            Portfolio(projects=Project.objects.count(), command="(an earlier run's portfolio, --reuse)")
+        )
 
     def environment(self):
         name = self.options.database
@@ -205,14 +292,12 @@ class BenchRun:
         return log.read_text()
 
     def generate(self):
-        args = ["generate_portfolio", "--seed", str(self.options.seed)]
-        for name in ("tenants", "projects", "permission_rows", "audit_events", "approval_requests", "lead_tenants"):
-            value = getattr(self.options, name)
-            if value is not None:
-                args += [f"--{name.replace('_', '-')}", str(value)]
+        args = ["generate_portfolio", *portfolio_arguments(self.options, self.main.projects)]
+        begun = time.monotonic()
         output = self.manage(*args)
-        self.facts["generate_command"] = "python manage.py " + " ".join(args)
-        self.facts["portfolio"] = {
+        self.main.generate_seconds = time.monotonic() - begun
+        self.main.command = "python manage.py " + " ".join(args)
+        self.main.counts = {
             match.group(1): int(match.group(2).replace(",", ""))
             for match in re.finditer(r"^\s+([A-Za-z]+)\s+([\d,]+)$", output, re.MULTILINE)
         }
@@ -231,18 +316,39 @@ class BenchRun:
         django.setup()
         logging.disable(logging.INFO)  # the test client's requests would log a line each
 
+    def measure(self, *, full: bool):
+        """The stack started on the portfolio just built; its requests cold, and with ``full`` everything else."""
+        portfolio = self.main
+        target = self.step("start gunicorn and the worker", self.start_processes)
+        scenarios = web.scenarios(target, self.facts)
+        portfolio.measurements = [Measurement(scenario) for scenario in scenarios]
+        plans = self.step("queries per request", lambda: web.count_queries(portfolio.measurements, explain=full))
+        portfolio.others_running = self.step(
+            "cold requests",
+            lambda: cold.measure_cold(
+                target, portfolio.measurements, rounds=self.options.rounds, seed=self.options.seed
+            ),
+        )
+        for m in portfolio.measurements:
+            floor = f", floor {m.floor.median:.1f} ms" if m.floor else ""
+            errors = f", errors {m.cold.errors}" if m.cold.errors else ""
+            print(
+                f"   {m.scenario.name} — {m.scenario.who}: cold median {m.cold.median:.1f} ms, "
+                f"p95 {m.cold.p95:.1f} ms{floor}{errors}",
+                flush=True,
+            )
+        if full:
+            self.plans = plans
+            self.step("warm requests", lambda: web.measure_under_load(target, portfolio.measurements, self.options))
+            if not self.options.web_only:
+                self.step("recalculation", self.measure_recalculation)
+        self.stop_processes()
+
     def start_processes(self):
-        self.target = self.stack.start(workers=self.options.workers, threads=self.options.threads)
+        return self.stack.start(workers=self.options.workers, threads=self.options.threads)
 
     def stop_processes(self):
         self.stack.stop()
-
-    def measure_web(self):
-        self.web = web.scenarios(self.target, self.facts)
-        self.measurements = web.measure_under_load(self.target, self.web, self.options)
-
-    def count_queries(self):
-        self.plans = web.count_queries(self.measurements)
 
     def measure_recalculation(self):
         self.recalculations = recalculation.measure_recalculation(nightly_seconds=self.options.nightly_seconds)
@@ -250,6 +356,24 @@ class BenchRun:
     def write_report(self):
         text = report.write(self, self.options.output)
         print("\n" + text)
+
+
+def portfolio_arguments(options, projects: int) -> list[str]:
+    """``generate_portfolio``'s arguments for ``projects`` projects: the default portfolio's shape at that size
+    (``PortfolioSpec.scaled``), each count given on the command line kept as given."""
+    from tooling.portfolio import PortfolioSpec
+
+    spec = PortfolioSpec(seed=options.seed).scaled(projects=projects, tenants=options.tenants)
+    given = {
+        name: getattr(options, name)
+        for name in ("permission_rows", "audit_events", "approval_requests", "lead_tenants")
+        if getattr(options, name) is not None
+    }
+    spec = replace(spec, **given)
+    arguments = ["--seed", str(spec.seed)]
+    for name in ("tenants", "projects", "permission_rows", "audit_events", "approval_requests", "lead_tenants"):
+        arguments += [f"--{name.replace('_', '-')}", str(getattr(spec, name))]
+    return arguments
 
 
 if __name__ == "__main__":

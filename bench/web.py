@@ -1,4 +1,4 @@
-"""The web requests measured: who sends what, their latency under load, and their queries alone.
+"""The web requests measured: who sends what, their warm latency under load, and their queries alone.
 
 Runs after ``django.setup()`` on the benchmark's database: the accounts signing in are the
 generated portfolio's (``tooling.portfolio``), and the queries are counted through Django's test
@@ -9,7 +9,8 @@ imported inside the functions because they can be imported only after ``django.s
 
 import time
 
-from bench.load import HttpTarget, Measurement, Scenario
+from bench.cold import forget_cached_reads
+from bench.load import HttpTarget, Kind, Measurement, Scenario
 
 
 def scenarios(target: HttpTarget, facts: dict) -> list[Scenario]:
@@ -36,94 +37,85 @@ def scenarios(target: HttpTarget, facts: dict) -> list[Scenario]:
 
     lead = f"delivery lead ({leads_clients} clients)"
     return [
-        Scenario("Trivial endpoint (baseline) GET /health/live", "anyone", "/health/live"),
-        Scenario(
-            "API project list, page of 50",
-            lead,
-            "/api/v1/projects/?page_size=50",
-            api("lead"),
-            True,
-            ("token", tokens["lead"]),
-        ),
-        Scenario(
-            "API project list, page of 50",
-            "client viewer",
-            "/api/v1/projects/?page_size=50",
-            api("viewer"),
-            True,
-            ("token", tokens["viewer"]),
-        ),
-        Scenario(
-            "API project list, page of 50",
-            "platform admin",
-            "/api/v1/projects/?page_size=50",
-            api("admin"),
-            True,
-            ("token", tokens["admin"]),
+        Scenario("Trivial endpoint (baseline) GET /health/live", "anyone", "/health/live", Kind.BASELINE),
+        *(
+            Scenario(
+                "API project list, page of 50",
+                who,
+                "/api/v1/projects/?page_size=50",
+                Kind.API_LIST,
+                api(name),
+                ("token", tokens[name]),
+            )
+            for name, who in (("lead", lead), ("viewer", "client viewer"), ("admin", "platform admin"))
         ),
         Scenario(
             "API project detail",
             lead,
             f"/api/v1/projects/{project.pk}/",
+            Kind.API_DETAIL,
             api("lead"),
-            False,
             ("token", tokens["lead"]),
         ),
         Scenario(
             "Project page /projects/<id>/",
             lead,
             f"/projects/{project.pk}/",
+            Kind.PROJECT_PAGE,
             page("lead"),
-            False,
             ("session", users["lead"]),
         ),
-        Scenario("Dashboard /", lead, "/", page("lead"), False, ("session", users["lead"])),
-        Scenario("Dashboard /", "platform admin", "/", page("admin"), False, ("session", users["admin"])),
+        Scenario("Dashboard /", lead, "/", Kind.DASHBOARD, page("lead"), ("session", users["lead"])),
+        Scenario("Dashboard /", "platform admin", "/", Kind.DASHBOARD, page("admin"), ("session", users["admin"])),
         Scenario(
             "Approval inbox /inbox/",
             "client approver",
             "/inbox/",
+            Kind.INBOX,
             page("approver"),
-            False,
             ("session", users["approver"]),
         ),
-        Scenario("Approval inbox /inbox/", lead, "/inbox/", page("lead"), False, ("session", users["lead"])),
-        Scenario("Project list page /projects/", lead, "/projects/", page("lead"), False, ("session", users["lead"])),
+        Scenario("Approval inbox /inbox/", lead, "/inbox/", Kind.INBOX, page("lead"), ("session", users["lead"])),
+        Scenario(
+            "Project list page /projects/",
+            lead,
+            "/projects/",
+            Kind.PROJECT_LIST_PAGE,
+            page("lead"),
+            ("session", users["lead"]),
+        ),
     ]
 
 
-def measure_under_load(target: HttpTarget, web: list[Scenario], options) -> list[Measurement]:
-    """Each scenario from concurrent keep-alive clients, after a warm-up, printed as it finishes."""
-    measurements = []
-    for scenario in web:
-        measurement = target.measure(
-            scenario,
+def measure_under_load(target: HttpTarget, measurements: list[Measurement], options) -> None:
+    """The warm figures: each request from concurrent keep-alive clients, after a warm-up, printed as it finishes."""
+    for measurement in measurements:
+        target.measure(
+            measurement,
             requests=options.requests,
             seconds=options.seconds,
             concurrency=options.concurrency,
             warmup=options.warmup,
         )
-        measurements.append(measurement)
+        warm, scenario = measurement.warm, measurement.scenario
         print(
-            f"   {scenario.name} — {scenario.who}: n={measurement.count} median {measurement.median:.1f} ms, "
-            f"p95 {measurement.p95:.1f} ms, {measurement.rate:.1f}/s"
-            + (f", errors {measurement.errors}" if measurement.errors else ""),
+            f"   {scenario.name} — {scenario.who}: warm n={warm.count} median {warm.median:.1f} ms, "
+            f"p95 {warm.p95:.1f} ms, {measurement.warm_rate:.1f}/s"
+            + (f", errors {warm.errors}" if warm.errors else ""),
             flush=True,
         )
-    return measurements
 
 
-def count_queries(measurements: list[Measurement]) -> list[tuple[str, float, str, str]]:
+def count_queries(measurements: list[Measurement], *, explain: bool = True) -> list[tuple[str, float, str, str]]:
     """Fill each measurement's queries, cold and warm, alone in this process; return the slow plans.
 
-    Cold is with nothing cached (``freshness.reset()`` first), as a first visit or the first read
-    after a change; the slowest cold SELECTs taking 5 ms or more are explained once each.
+    Cold is with nothing cached, as a first visit or the first read after a change; its SELECT
+    statements are kept for the database floor (``bench.cold``), and the slowest cold SELECTs
+    taking 5 ms or more are explained once each (unless ``explain`` is off).
     """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from tenancy import freshness
 
     def timed(client, scenario, headers):
         begun = time.perf_counter()
@@ -145,16 +137,17 @@ def count_queries(measurements: list[Measurement]) -> list[tuple[str, float, str
         elif scenario.auth:
             headers["Authorization"] = f"Bearer {scenario.auth[1]}"
         client.get(scenario.path, headers=headers)  # the process's own warm-up (imports, templates)
-        freshness.reset()
-        measurement.cold_ms, cold = timed(client, scenario, headers)
+        forget_cached_reads()
+        _, cold = timed(client, scenario, headers)
         measurement.cold_queries = len(cold)
         measurement.cold_sql_ms = sum(ms for ms, _ in cold)
-        measurement.alone_ms, warm = timed(client, scenario, headers)
+        measurement.cold_statements = [query for _, query in cold if _is_select(query)]
+        _, warm = timed(client, scenario, headers)
         measurement.queries = len(warm)
         measurement.sql_ms = sum(ms for ms, _ in warm)
         measurement.slowest = sorted(cold, reverse=True)[:2]
-        for ms, query in measurement.slowest:
-            if ms < 5 or query in explained or not query.lstrip().upper().startswith("SELECT"):
+        for ms, query in measurement.slowest if explain else ():
+            if ms < 5 or query in explained or not _is_select(query):
                 continue
             explained.add(query)
             with connection.cursor() as cursor:
@@ -162,3 +155,7 @@ def count_queries(measurements: list[Measurement]) -> list[tuple[str, float, str
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             plans.append((f"{scenario.name} — {scenario.who}", ms, query, plan))
     return plans
+
+
+def _is_select(query: str) -> bool:
+    return query.lstrip().upper().startswith("SELECT")

@@ -257,3 +257,22 @@ def test_the_command_prints_what_it_made_and_refuses_a_used_prefix():
             "generate_portfolio", "--tenants", "5", "--projects", "4", "--prefix", "other", stdout=io.StringIO()
         )
     assert Project.objects.count() == 12
+
+
+def test_a_scaled_portfolio_keeps_the_default_shape_and_generates():
+    default = PortfolioSpec()
+    large = default.scaled(projects=4 * default.projects)
+    assert (large.tenants, large.lead_tenants) == (default.tenants, default.lead_tenants)
+    assert (large.permission_rows, large.audit_events, large.approval_requests) == (
+        4 * default.permission_rows,
+        4 * default.audit_events,
+        4 * default.approval_requests,
+    )
+    tiny = replace(PortfolioSpec(seed=5, evaluated=0).scaled(projects=150, tenants=10), prefix="tiny")
+    assert (tiny.permission_rows, tiny.audit_events, tiny.approval_requests, tiny.lead_tenants) == (600, 1500, 60, 2)
+    generated = portfolio_generate(tiny)
+    assert generated.counts["Project"] == 150
+    assert generated.counts["ProjectUserObjectPermission"] == 600
+    assert generated.counts["AuditEvent"] == 1500
+    assert generated.counts["ApprovalRequest"] == 60
+    assert Membership.objects.filter(user__username="tiny-lead").count() == 2

@@ -5,7 +5,7 @@ import itertools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -77,6 +77,22 @@ class PortfolioSpec:
     #: Starts every username and client slug, so two portfolios can share a database.
     prefix: str = "bench"
     password: str = DEFAULT_PASSWORD
+
+    def scaled(self, *, projects: int | None = None, tenants: int | None = None) -> "PortfolioSpec":
+        """The same shape at another size: the per-project rows (grants, audit events, approval
+        requests) in proportion to the projects, the delivery lead's clients to the clients."""
+        projects = self.projects if projects is None else projects
+        tenants = self.tenants if tenants is None else tenants
+        per_project = projects / self.projects
+        return replace(
+            self,
+            projects=projects,
+            tenants=tenants,
+            permission_rows=round(self.permission_rows * per_project),
+            audit_events=round(self.audit_events * per_project),
+            approval_requests=round(self.approval_requests * per_project),
+            lead_tenants=round(self.lead_tenants * tenants / self.tenants),
+        )
 
     def problems(self) -> list[str]:
         problems = []
