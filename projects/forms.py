@@ -165,19 +165,19 @@ PROFILE_CHOICES = {
         ("specialised", "Highly specialised to the client's domain"),
     ],
 }
-#: Choices answered by clicking one of a few options.
-RADIO_FIELDS = (
-    "data_sensitivity",
-    "residency",
-    "traffic_pattern",
-    "latency_need",
-    "connectivity",
-    "customisation",
-    "differentiation",
-    "mlops_capability",
-    "infrastructure_capability",
-    "hardware_capability",
-)
+#: Every choice is answered by clicking one of its few options.
+RADIO_FIELDS = tuple(field.name for field in RequirementsProfile._meta.concrete_fields if field.choices)
+
+
+def _ticks(name: str, choices) -> forms.MultipleChoiceField:
+    """A list of codes answered by ticking boxes (stored as a JSON list)."""
+    return forms.MultipleChoiceField(
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=PROFILE_LABELS[name],
+        help_text=PROFILE_HINTS[name],
+    )
 
 
 class ProfileForm(forms.ModelForm):
@@ -185,20 +185,8 @@ class ProfileForm(forms.ModelForm):
     ``PROFILE_HINTS``. The model's validators and ``clean`` refuse implausible values; this form
     only asks."""
 
-    data_categories = forms.MultipleChoiceField(
-        choices=DataCategory.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label=PROFILE_LABELS["data_categories"],
-        help_text=PROFILE_HINTS["data_categories"],
-    )
-    regulations = forms.MultipleChoiceField(
-        choices=Regulation.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label=PROFILE_LABELS["regulations"],
-        help_text=PROFILE_HINTS["regulations"],
-    )
+    data_categories = _ticks("data_categories", DataCategory.choices)
+    regulations = _ticks("regulations", Regulation.choices)
 
     class Meta:
         model = RequirementsProfile

@@ -6,6 +6,7 @@ merely borderline is only warned, here, in one place: the questionnaire's side p
 page and the API's profile read all ask ``profile_warnings``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,72 +33,84 @@ class ProfileWarning:
     message: str
 
 
-CODES = {
-    "busy_region": "Volume above what one provider region usually serves one customer",
-    "high_peak_ratio": "Peak-to-average ratio above 20",
-    "high_cached_share": "Cached share of input above 90%",
-    "long_output": "Output tokens per request above 8,000",
-    "long_input": "Input tokens per request above 200,000",
-}
+@dataclass(frozen=True)
+class Threshold:
+    field: str
+    code: str
+    limit: int | Decimal
+    #: What the code means, for the API's documentation.
+    means: str
+    #: The warning's words for the figure given.
+    message: Callable[[int | Decimal], str]
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+THRESHOLDS = (
+    Threshold(
+        "monthly_requests",
+        "busy_region",
+        BUSY_REGION_REQUESTS,
+        "Volume above what one provider region usually serves one customer",
+        lambda requests: (
+            f"{requests:,} requests a month is about {requests // (30 * 24 * 3600):,} a second around "
+            "the clock: more than one provider region usually serves one customer without a negotiated quota. Check "
+            "the figure, and plan quota and capacity with the provider."
+        ),
+    ),
+    Threshold(
+        "peak_ratio",
+        "high_peak_ratio",
+        HIGH_PEAK_RATIO,
+        "Peak-to-average ratio above 20",
+        lambda ratio: (
+            f"Peaks {_plain(ratio)} times the average leave capacity sized for the peak idle nearly all "
+            "the time. Check that this is the busiest hour against the average hour, not a count of requests."
+        ),
+    ),
+    Threshold(
+        "cached_input_percent",
+        "high_cached_share",
+        HIGH_CACHED_PERCENT,
+        "Cached share of input above 90%",
+        lambda cached: (
+            f"{_plain(cached)}% of the input from the prompt cache is more than caches usually reach: "
+            "the cloud API's cost may be understated."
+        ),
+    ),
+    Threshold(
+        "avg_output_tokens",
+        "long_output",
+        LONG_OUTPUT_TOKENS,
+        "Output tokens per request above 8,000",
+        lambda tokens: (
+            f"{tokens:,} output tokens on average is longer than most models write in one response: "
+            "check it is the average per request, not a total."
+        ),
+    ),
+    Threshold(
+        "avg_input_tokens",
+        "long_input",
+        LONG_INPUT_TOKENS,
+        "Input tokens per request above 200,000",
+        lambda tokens: (
+            f"{tokens:,} input tokens a request is beyond most models' context window: only a few "
+            "long-context models take it."
+        ),
+    ),
+)
+CODES = {threshold.code: threshold.means for threshold in THRESHOLDS}
 
 
 def profile_warnings(profile) -> list[ProfileWarning]:
     """The borderline figures of ``profile`` (saved or not), each with what to check. A figure
     that is missing or not a number is not judged here: its field's own error says why."""
     found = []
-    requests = _number(profile.monthly_requests)
-    if requests is not None and requests > BUSY_REGION_REQUESTS:
-        found.append(
-            ProfileWarning(
-                "monthly_requests",
-                "busy_region",
-                f"{requests:,} requests a month is about {requests // (30 * 24 * 3600):,} a second around the "
-                "clock: more than one provider region usually serves one customer without a negotiated quota. "
-                "Check the figure, and plan quota and capacity with the provider.",
-            )
-        )
-    ratio = _number(profile.peak_ratio)
-    if ratio is not None and ratio > HIGH_PEAK_RATIO:
-        found.append(
-            ProfileWarning(
-                "peak_ratio",
-                "high_peak_ratio",
-                f"Peaks {ratio.normalize():f} times the average leave capacity sized for the peak idle nearly all "
-                "the time. Check that this is the busiest hour against the average hour, not a count of requests.",
-            )
-        )
-    cached = _number(profile.cached_input_percent)
-    if cached is not None and cached > HIGH_CACHED_PERCENT:
-        found.append(
-            ProfileWarning(
-                "cached_input_percent",
-                "high_cached_share",
-                f"{cached.normalize():f}% of the input from the prompt cache is more than caches usually reach: "
-                "the cloud API's cost may be understated.",
-            )
-        )
-    output = _number(profile.avg_output_tokens)
-    if output is not None and output > LONG_OUTPUT_TOKENS:
-        found.append(
-            ProfileWarning(
-                "avg_output_tokens",
-                "long_output",
-                f"{output:,} output tokens on average is longer than most models write in one response: "
-                "check it is the average per request, not a total.",
-            )
-        )
-    given = _number(profile.avg_input_tokens)
-    if given is not None and given > LONG_INPUT_TOKENS:
-        found.append(
-            ProfileWarning(
-                "avg_input_tokens",
-                "long_input",
-                f"{given:,} input tokens a request is beyond most models' context window: only a few "
-                "long-context models take it.",
-            )
-        )
+    for threshold in THRESHOLDS:
+        value = getattr(profile, threshold.field)
+        is_number = isinstance(value, int | Decimal) and not isinstance(value, bool)
+        if is_number and value > threshold.limit:
+            found.append(ProfileWarning(threshold.field, threshold.code, threshold.message(value)))
     return found
-
-
-def _number(value):
-    return value if isinstance(value, int | Decimal) and not isinstance(value, bool) else None
