@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from assessments import gate_views, setting_views, views
+from assessments import gate_views, questionnaire_views, setting_views, views
 
 catalog = [
     path("", views.catalog, name="catalog"),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("settings/<slug:slug>/cost-defaults/", setting_views.cost_defaults, name="settings-cost-defaults"),
     path("projects/<int:pk>/evaluate/", views.project_evaluate, name="project-evaluate"),
     path("projects/<int:pk>/cost-plan/", views.cost_plan_page, name="project-cost-plan"),
+    path(
+        "projects/<int:pk>/requirements/consequences/",
+        questionnaire_views.requirements_consequences,
+        name="project-requirements-consequences",
+    ),
     path("jobs/<int:pk>/", views.job_status, name="job-status"),
     path(
         "projects/<int:pk>/checklist/<slug:item>/evidence/",

@@ -11,9 +11,10 @@ from core.forms import show_service_errors
 from projects.charts import dashboard_charts
 from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
-from projects.forms import EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm
+from projects.forms import EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm, profile_answers
 from projects.models import ApprovalRequest, DeploymentModel, EvidenceLink, Project, TicketReference
 from projects.panels import project_sections
+from projects.profile_warnings import profile_warnings
 from projects.selectors import (
     approval_inbox_count,
     decidable,
@@ -107,7 +108,7 @@ def _cached_page(request, projects) -> Page:
 @login_required
 def project_detail(request, pk):
     project = get_for_user_or_404(
-        Project.objects.select_related("tenant", "delivery_lead", "environment"),
+        Project.objects.select_related("tenant", "delivery_lead", "environment", "profile"),
         user=request.user,
         action=Action.VIEW,
         pk=pk,
@@ -137,10 +138,21 @@ def project_detail(request, pk):
             "may_manage_access": can(request.user, project.tenant, Action.MANAGE),
             "evidence_form": EvidenceForm(),
             "ticket_form": TicketForm(),
+            **_requirements(project),
             # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.
             **project_sections(user=request.user, project=project, actions=actions),
         },
     )
+
+
+def _requirements(project) -> dict:
+    """The project page's requirements: the answers in words, and the figures worth a second look."""
+    if not hasattr(project, "profile"):
+        return {"requirements": [], "requirement_warnings": []}
+    return {
+        "requirements": profile_answers(project.profile),
+        "requirement_warnings": profile_warnings(project.profile),
+    }
 
 
 @login_required
@@ -166,7 +178,7 @@ def project_profile(request, pk):
     project = get_for_user_or_404(
         Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
-    form = ProfileForm(request.POST or None, instance=project.profile)
+    form = ProfileForm(request.POST or None, instance=project.profile, tenant=project.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             profile_update(project=project, actor=request.user, **form.service_fields())

@@ -19,6 +19,7 @@ OBJECT_URLS = {
     "tenant-detail": lambda other: {"slug": other["tenant"].slug},
     "project-detail": lambda other: {"pk": other["project"].pk},
     "project-profile": lambda other: {"pk": other["project"].pk},
+    "project-requirements-consequences": lambda other: {"pk": other["project"].pk},
     "project-evaluate": lambda other: {"pk": other["project"].pk},
     "project-promotion": lambda other: {"pk": other["project"].pk},
     "decide": lambda other: {"pk": other["request"].pk, "verdict": "approve"},

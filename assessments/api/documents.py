@@ -1,5 +1,5 @@
 """The JSON documents stored with assessments, cost estimates and jobs, described for the OpenAPI
-schema. The writers are ``services.assessments._assessment_result`` and ``assessments_run`` (the
+schema. The writers are ``services.assessments.assessment_result`` and ``assessments_run`` (the
 engine's facts), ``services.estimates._estimate_row`` and ``cost_inputs`` (the engine's inputs and
 the catalog rows used), ``CostPlan.record`` and the job runners (``tasks``, ``jobs``); the parts
 written from dataclasses are described from them (``api.documents``).

@@ -171,7 +171,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
                 recommended_deployment=result.recommended_deployment,
                 inputs=inputs,
                 inputs_digest=digest,
-                result=document(_assessment_result(result)),
+                result=document(assessment_result(result)),
                 supersedes=project.latest_assessment_id or 0,
                 job=job,
             )
@@ -205,10 +205,11 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
     return {"projects": len(projects), "stored": len(rows), "unchanged": len(projects) - len(rows)}
 
 
-def _assessment_result(result: readiness.Assessment) -> dict:
+def assessment_result(result: readiness.Assessment) -> dict:
     """The stored result: every option's fit with its reasons (codes: ``criterion``; words:
     ``text``), the mismatches (blocking and warnings), the checklist, and why the recommended
-    options win. The page and the API read this same document."""
+    options win. The page and the API read this same document; the questionnaire's side panel reads it
+    unsaved."""
     return {
         "hosting": {name: _fit_document(fit) for name, fit in result.hosting.items()},
         "deployment": {name: _fit_document(fit) for name, fit in result.deployment.items()},

@@ -405,13 +405,21 @@ VIEWS = {
 }
 
 
+def chosen_option(result: costs.Estimate, hosting_approach: str):
+    """The option of ``result`` that prices the project's chosen hosting: the cloud API where the
+    estimate has no figure for it, and the cheapest where the API is not priced either (a site
+    without connectivity)."""
+    options = result.options
+    return options.get(hosting_approach) or options.get("cloud_api") or options[result.cheapest]
+
+
 def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> CostEstimate:
     options = result.options
 
     def monthly(name):
         return options[name].monthly if name in options else None
 
-    chosen = options.get(project.hosting_approach) or options.get("cloud_api") or options[result.cheapest]
+    chosen = chosen_option(result, project.hosting_approach)
     return CostEstimate(
         tenant_id=project.tenant_id,
         project_id=project.pk,

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from assessments import costs, readiness
 from assessments.services.assessments import assessment_inputs_load, assessments_run, facts_for
-from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
+from assessments.services.estimates import Catalog, chosen_option, cost_inputs, estimates_recalculate
 from assessments.services.loading import evaluation_lock, projects_for_evaluation
 from assessments.services.readiness_inputs import cost_facts_of_estimate
 from assessments.services.results import Standings, standings_write
@@ -34,16 +34,24 @@ def evaluate_many(project_ids, *, job=None) -> dict:
     return counts
 
 
-def readiness_now(*, project: Project, target_stage: str, today=None) -> readiness.Assessment | None:
+def readiness_now(
+    *, project: Project, target_stage: str | None = None, today=None, profile=None
+) -> readiness.Assessment | None:
     """``project``'s readiness for ``target_stage`` from its data as it is at this moment: the pure
     engines on freshly loaded facts, nothing stored. The approval gate asks this, not the stored
     assessment, which the debounced re-evaluation brings up to date only seconds after an edit, and
     which for a paused project has no target stage at all. The cost figures the gate reads
     (budget, break-even, upfront) are estimated now too, unless the catalog cannot price the project, when
-    the latest stored estimate's stand. None: the project has no requirements profile to assess."""
+    the latest stored estimate's stand. None: the project has no requirements profile to assess.
+
+    ``target_stage`` None: the project's next stage. ``profile``: requirements answered but not
+    saved (an unsaved ``RequirementsProfile``), assessed in place of the stored ones, by the same
+    rules: what the questionnaire's side panel shows while the lead answers."""
     projects = [loaded for loaded in projects_for_evaluation([project.pk]) if hasattr(loaded, "profile")]
     if not projects:
         return None
+    if profile is not None:
+        projects[0].profile = profile
     assessment_inputs_load(projects)
     current = projects[0]
     try:
@@ -52,7 +60,7 @@ def readiness_now(*, project: Project, target_stage: str, today=None) -> readine
         pass
     else:
         estimate = costs.estimate(**engine_inputs)
-        chosen = estimate.options.get(current.hosting_approach) or estimate.options["cloud_api"]
+        chosen = chosen_option(estimate, current.hosting_approach)
         current.latest_chosen_monthly, current.latest_cost = chosen.monthly, cost_facts_of_estimate(estimate)
     facts = facts_for(current, today=today or client_today(current.tenant_time_zone))
     return readiness.assess(facts, target_stage=target_stage)

@@ -23,6 +23,7 @@ from projects.models import (
     WorkloadType,
 )
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
+from projects.profile_warnings import CODES, profile_warnings
 from tenancy.models import Regulation
 
 
@@ -125,15 +126,28 @@ def _choices(choices, **kwargs):
     return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
 
 
+class ProfileWarningSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The profile field the warning is about.")
+    code = serializers.ChoiceField(choices=list(CODES.items()))
+    message = serializers.CharField(help_text="What to check, in words.")
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     """A project's requirements profile. In a write every field is optional: those sent change."""
 
     data_categories = _choices(DataCategory.choices, required=False)
     regulations = _choices(Regulation.choices, required=False)
+    warnings = serializers.SerializerMethodField(
+        help_text="Figures that are possible but unusual, worth a second look (read only; never refused)."
+    )
 
     class Meta:
         model = RequirementsProfile
         exclude = ["id", "tenant", "project"]
+
+    @extend_schema_field(ProfileWarningSerializer(many=True))
+    def get_warnings(self, profile) -> list[dict]:
+        return ProfileWarningSerializer(profile_warnings(profile), many=True).data
 
 
 class DeploymentCardSerializer(serializers.Serializer):

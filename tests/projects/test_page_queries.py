@@ -20,6 +20,7 @@ PAGES = {
     "filtered project list": lambda project: reverse("project-list") + "?q=PRJ&pending=false&sort=-monthly_cost",
     "project": lambda project: reverse("project-detail", args=[project.pk]),
     "requirements": lambda project: reverse("project-profile", args=[project.pk]),
+    "requirements panel": lambda project: reverse("project-requirements-consequences", args=[project.pk]),
     "new project": lambda project: reverse("project-new"),
     "edit project": lambda project: reverse("project-edit", args=[project.pk]),
     "deployment model": lambda project: reverse("project-deployment-model", args=[project.pk]),
@@ -31,6 +32,7 @@ PAGES = {
 
 LEAD_ONLY = {
     "requirements",
+    "requirements panel",
     "new project",
     "edit project",
     "deployment model",
