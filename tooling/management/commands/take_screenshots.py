@@ -25,7 +25,7 @@ FLAGS = [
     "--no-first-run",
 ]
 PORT = 8765
-WIDE, NARROW = 1280, 390
+WIDE, NARROW = 1280, 375  # a desktop, and a phone (the browser tests walk that width too)
 
 
 def shots(project):
@@ -41,6 +41,8 @@ def shots(project):
         ("lotus-admin", "/settings/lotus/members/", "settings-members.png", WIDE),
         ("admin", "/catalog/", "price-catalog.png", WIDE),
         ("lead", "/", "dashboard-narrow.png", NARROW),
+        ("lead", "/projects/", "project-list-narrow.png", NARROW),
+        ("lead", f"/projects/{project.pk}/", "project-narrow.png", NARROW),
     ]
 
 
