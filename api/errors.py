@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
+from django.views.defaults import permission_denied as html_permission_denied
 from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -129,16 +131,36 @@ def _flatten(detail, prefix=""):
         }
 
 
-def not_found(request, exception=None):
-    """Django's 404 for API paths that match no route: the same JSON shape as every API error."""
+def _api_error(status_code, code, message):
+    return JsonResponse(
+        {"error": {"status": status_code, "code": code, "message": message, "fields": []}}, status=status_code
+    )
+
+
+# Django's own error views for what no API view answered (an unknown path, a malformed request, a
+# crash): the same JSON shape as every API error under /api/, the product's error pages (templates/
+# 400.html ...) everywhere else.
+
+
+def bad_request(request, exception=None):
     if request.path.startswith("/api/"):
-        body = {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": []}}
-        return JsonResponse(body, status=404)
+        return _api_error(400, "bad_request", "The request could not be read.")
+    return html_bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_error(403, "permission_denied", "You do not have permission to perform this action.")
+    return html_permission_denied(request, exception)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_error(404, "not_found", "Not found.")
     return page_not_found(request, exception)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        body = {"error": {"status": 500, "code": "server_error", "message": "Server error.", "fields": []}}
-        return JsonResponse(body, status=500)
+        return _api_error(500, "server_error", "Server error.")
     return html_server_error(request)

@@ -10,9 +10,32 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from assessments import cost_curve, costs
+from core.figures import usd
 
-WIDTH, HEIGHT = 640, 360
-LEFT, RIGHT, TOP, BOTTOM = 92, 620, 44, 300
+
+@dataclass(frozen=True)
+class Layout:
+    """A size the chart is drawn at, in SVG units. Text is ``FONT_SIZE`` units high at every size, so
+    a drawing shown narrower needs fewer units across to keep its text readable."""
+
+    width: int
+    height: int
+    left: int  # the least room left of the plot; a wider money label widens it
+    right: int
+    top: int
+    bottom: int
+
+
+#: On a wide screen the SVG is shown up to 48rem across.
+WIDE = Layout(640, 360, 92, 620, 44, 300)
+#: On a phone: 340 units shown about 325 px wide on a 375 px screen, so the text is about 12 px
+#: high; the wide drawing shrunk to that width would show it at 6 px.
+NARROW = Layout(340, 328, 92, 326, 52, 272)
+WIDTH, HEIGHT = WIDE.width, WIDE.height
+LEFT, RIGHT, TOP, BOTTOM = WIDE.left, WIDE.right, WIDE.top, WIDE.bottom
+FONT_SIZE = 13
+#: One line of a label's text below the last, in SVG units.
+LINE_HEIGHT = 16
 TICKS = 5
 
 
@@ -29,8 +52,8 @@ STYLES = {
     "on_premises": Style("On premises", "#6b3fa0", "2 5"),
     "hybrid": Style("Hybrid", "#1a6b34", "12 4 3 4"),
 }
-#: Width of one character of an axis label at the chart's font size, in SVG units (generous, so a
-#: label never runs past the left edge).
+#: Width of one character at the chart's font size, in SVG units (generous, so a label never runs
+#: past the edge of the drawing).
 CHARACTER_WIDTH = 7.6
 
 
@@ -53,10 +76,15 @@ class Line:
 class Marker:
     x: float
     y: float
-    label: str
+    #: The label's lines: one on the wide drawing, split after the colon where room is short.
+    lines: tuple[str, ...]
     label_x: float
-    label_y: float
+    label_y: float  # the baseline of the first line
     anchor: str  # "start" or "end", so the label stays inside the chart
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.lines)
 
 
 @dataclass(frozen=True)
@@ -65,29 +93,45 @@ class Row:
     note: str
     monthly: tuple[str, ...]
     cheapest: str
+    #: The option each figure of ``monthly`` is for, by its label.
+    options: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[tuple[str, str], ...]:
+        """(option, monthly cost) pairs, for a table cell labelled with its column."""
+        return tuple(zip(self.options, self.monthly, strict=True))
 
 
 @dataclass(frozen=True)
-class CostChart:
+class Drawing:
+    """The chart drawn at one ``Layout``: where its lines, ticks and markers fall."""
+
     lines: tuple[Line, ...]
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     current: Marker
     #: One marker per self-hosted option that breaks even with the API within the chart.
     break_evens: tuple[Marker, ...]
-    summary: str
-    rows: tuple[Row, ...]
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = RIGHT
-    top: int = TOP
-    bottom: int = BOTTOM
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
 
     @property
     def break_even(self) -> Marker | None:
         """The marker of the break-even with self-hosting in the cloud (the first one)."""
         return self.break_evens[0] if self.break_evens else None
+
+
+@dataclass(frozen=True)
+class CostChart(Drawing):
+    """The wide drawing, the narrow one for phones, and what both say in words and numbers."""
+
+    summary: str
+    rows: tuple[Row, ...]
+    narrow: Drawing
 
 
 def cost_chart(*, estimate) -> CostChart | None:
@@ -104,61 +148,8 @@ def cost_chart(*, estimate) -> CostChart | None:
         curve = cost_curve.cost_curve(**inputs, top=int(x_top))
     except (ArithmeticError, ValueError):
         return None
-    y_step, y_top = _nice_axis(max(max(point.monthly.values()) for point in curve.points), integer=False)
-    cents = y_step != y_step.to_integral_value()
-    y_values = _steps(y_step, y_top)
-    # The left margin fits the longest money label, so no label is clipped.
-    left = max(LEFT, math.ceil(16 + CHARACTER_WIDTH * max(len(usd(value, cents=cents)) for value in y_values)))
-
-    def x(requests) -> float:
-        return round(left + float(Decimal(requests) / x_top) * (RIGHT - left), 1)
-
-    def y(monthly) -> float:
-        return round(BOTTOM - float(Decimal(monthly) / y_top) * (BOTTOM - TOP), 1)
-
     keys = [key for key in cost_curve.CURVE_OPTIONS if key in curve.points[0].monthly]
-    lines = tuple(
-        Line(
-            key,
-            STYLES[key].label,
-            STYLES[key].colour,
-            STYLES[key].dash,
-            " ".join(f"{x(p.monthly_requests)},{y(p.monthly[key])}" for p in curve.points),
-        )
-        for key in keys
-    )
-    x_ticks = tuple(Tick(x(value), _compact(value)) for value in _steps(x_step, x_top))
-    y_ticks = tuple(Tick(y(value), usd(value, cents=cents)) for value in y_values)
-    current_x = x(curve.current_requests)
-    middle = (left + RIGHT) / 2
-    current = Marker(
-        current_x,
-        TOP,
-        f"Now: {curve.current_requests:,} a month",
-        current_x + (4 if current_x < middle else -4),
-        TOP - 8,
-        "start" if current_x < middle else "end",
-    )
-    markers = []
-    for offset, (name, found_here) in enumerate(
-        (name, b) for name, b in curve.break_evens.items() if b.requests is not None
-    ):
-        bx, by = x(found_here.requests), y(curve.break_even_monthly[name])
-        # A break-even sits in the left half (the axis runs to at least twice it). Below and to the
-        # right is clear of both lines: the API rises away above, self-hosting stays flat at the
-        # point; too near the axis for that, the label goes above. A second label sits one line lower.
-        below = by + 22 + 16 * offset <= BOTTOM - 8
-        label = "Break-even" if name == "self_hosted_cloud" else f"Break-even, {STYLES[name].label.lower()}"
-        markers.append(
-            Marker(
-                bx,
-                by,
-                f"{label}: {found_here.requests:,} a month",
-                bx + 10,
-                by + 22 + 16 * offset if below else by - 12 - 16 * offset,
-                "start",
-            )
-        )
+    wide = _drawing(curve, keys, x_step, x_top, WIDE)
     noted = {0: ""} | {int(value): "" for value in _steps(x_step, x_top)}
     noted[curve.current_requests] = "the project's volume now"
     for name, found_here in curve.break_evens.items():
@@ -175,11 +166,93 @@ def cost_chart(*, estimate) -> CostChart | None:
             Row(
                 f"{requests:,}",
                 note,
-                tuple(usd(monthly[key]) for key in keys),
+                tuple(usd(monthly[key], cents=True) for key in keys),
                 " and ".join(STYLES[key].label for key in keys if monthly[key] == least),
+                tuple(STYLES[key].label for key in keys),
             )
         )
-    return CostChart(lines, x_ticks, y_ticks, current, tuple(markers), _summary(curve), tuple(rows), left=left)
+    return CostChart(
+        **{field: getattr(wide, field) for field in Drawing.__dataclass_fields__},
+        summary=_summary(curve),
+        rows=tuple(rows),
+        narrow=_drawing(curve, keys, x_step, x_top, NARROW),
+    )
+
+
+def _drawing(curve, keys, x_step, x_top, layout: Layout) -> Drawing:
+    top, bottom, right = layout.top, layout.bottom, layout.right
+    y_step, y_top = _nice_axis(max(max(point.monthly.values()) for point in curve.points), integer=False)
+    cents = y_step != y_step.to_integral_value()
+    y_values = _steps(y_step, y_top)
+    # The left margin fits the longest money label, so no label is clipped.
+    left = max(layout.left, math.ceil(16 + _text_width(*(usd(value, cents=cents) for value in y_values))))
+
+    def x(requests) -> float:
+        return round(left + float(Decimal(requests) / x_top) * (right - left), 1)
+
+    def y(monthly) -> float:
+        return round(bottom - float(Decimal(monthly) / y_top) * (bottom - top), 1)
+
+    lines = tuple(
+        Line(
+            key,
+            STYLES[key].label,
+            STYLES[key].colour,
+            STYLES[key].dash,
+            " ".join(f"{x(p.monthly_requests)},{y(p.monthly[key])}" for p in curve.points),
+        )
+        for key in keys
+    )
+    x_ticks = tuple(Tick(x(value), _compact(value)) for value in _steps(x_step, x_top))
+    y_ticks = tuple(Tick(y(value), usd(value, cents=cents)) for value in y_values)
+    current_x = x(curve.current_requests)
+    now = (f"Now: {curve.current_requests:,} a month",)
+    label_x, anchor = _beside(current_x, now, gap=4, start=current_x < (left + right) / 2, width=layout.width)
+    current = Marker(current_x, top, now, label_x, top - 8, anchor)
+    markers = []
+    for offset, (name, found_here) in enumerate(
+        (name, b) for name, b in curve.break_evens.items() if b.requests is not None
+    ):
+        bx, by = x(found_here.requests), y(curve.break_even_monthly[name])
+        what = "Break-even" if name == "self_hosted_cloud" else f"Break-even, {STYLES[name].label.lower()}"
+        text = (f"{what}: {found_here.requests:,} a month",)
+        if not _fits(bx, text, gap=10, width=layout.width):
+            text = (f"{what}:", f"{found_here.requests:,} a month")
+        # A break-even sits in the left half (the axis runs to at least twice it). Below and to the
+        # right is clear of both lines: the API rises away above, self-hosting stays flat at the
+        # point; too near the axis for that, the label goes above. A second label sits lower. Where
+        # the right has no room, the label goes above and to the left, clear of the API rising from below.
+        label_x, anchor = _beside(bx, text, gap=10, start=True, width=layout.width)
+        shift = LINE_HEIGHT * len(text) * offset
+        below = anchor == "start" and by + 22 + shift + LINE_HEIGHT * (len(text) - 1) <= bottom - 8
+        label_y = by + 22 + shift if below else by - 12 - shift - LINE_HEIGHT * (len(text) - 1)
+        markers.append(Marker(bx, by, text, label_x, label_y, anchor))
+    return Drawing(
+        lines, x_ticks, y_ticks, current, tuple(markers), layout.width, layout.height, left, right, top, bottom
+    )
+
+
+def _text_width(*lines: str) -> float:
+    return CHARACTER_WIDTH * max(len(line) for line in lines)
+
+
+def _fits(x: float, lines: tuple[str, ...], *, gap: float, width: int) -> bool:
+    """Whether a label fits inside the drawing on one side or the other of the point ``x``."""
+    needed = _text_width(*lines)
+    return x + gap + needed <= width or x - gap - needed >= 0
+
+
+def _beside(x: float, lines: tuple[str, ...], *, gap: float, start: bool, width: int) -> tuple[float, str]:
+    """Where a label beside the point ``x`` starts and which way it runs: on the side asked for
+    (``start``: to the right) if it fits inside the drawing, else on the other side, else as far
+    right as it fits."""
+    needed = _text_width(*lines)
+    fits_right, fits_left = x + gap + needed <= width, x - gap - needed >= 0
+    if fits_right and (start or not fits_left):
+        return x + gap, "start"
+    if fits_left:
+        return x - gap, "end"
+    return max(0.0, width - needed), "start"
 
 
 def engine_inputs(record) -> dict | None:
@@ -201,11 +274,6 @@ def engine_inputs(record) -> dict | None:
         return None
 
 
-def usd(value: Decimal, *, cents: bool = True) -> str:
-    """Money as the project page shows it: ``USD 1,234.50``."""
-    return f"USD {value:,.2f}" if cents else f"USD {value:,.0f}"
-
-
 def _summary(curve: cost_curve.CostCurve) -> str:
     if not curve.break_evens:
         return "Without cloud access only owned servers are costed; their cost over volume is the line shown."
@@ -220,7 +288,7 @@ def _summary(curve: cost_curve.CostCurve) -> str:
             continue
         parts.append(
             f"{what} becomes cheaper than the cloud API from {found.requests:,} requests a month, where each "
-            f"costs about {usd(curve.break_even_monthly[name])} a month."
+            f"costs about {usd(curve.break_even_monthly[name], cents=True)} a month."
         )
         if name == "self_hosted_cloud" and curve.api_cheaper_again:
             (first, last), *more = curve.api_cheaper_again

@@ -7,7 +7,8 @@ Pure: reads only a stored estimate's ``result`` (no query), like the chart besid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from assessments.charts import STYLES, usd
+from assessments.charts import STYLES
+from core.figures import usd
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,10 @@ def cost_summary(*, estimate) -> CostSummary | None:
         rows = tuple(
             OptionRow(
                 STYLES[name].label,
-                usd(Decimal(figures["monthly"])),
-                usd(Decimal(figures["amortisation"])),
-                usd(Decimal(figures["upfront"])),
-                usd(Decimal(figures["total_36_months"])),
+                usd(Decimal(figures["monthly"]), cents=True),
+                usd(Decimal(figures["amortisation"]), cents=True),
+                usd(Decimal(figures["upfront"]), cents=True),
+                usd(Decimal(figures["total_36_months"]), cents=True),
                 name == result.get("cheapest"),
             )
             for name in STYLES

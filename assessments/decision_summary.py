@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from accounts.models import User
 from assessments.models import Assessment, ProjectStanding
+from core.figures import usd
 from core.moments import in_zone
 from deployments.models import CustomerCloudEnvironment
 from projects.approval_rules import progress
@@ -138,4 +139,4 @@ def _sentence_case(text: str) -> str:
 
 
 def _money(value) -> str:
-    return f"USD {value:,.2f}"
+    return usd(value, cents=True)

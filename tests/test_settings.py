@@ -61,8 +61,10 @@ def test_database_and_redis_urls_switch_to_the_real_services(module):
     assert loaded["broker"] == "redis://127.0.0.1:6379/3"
 
 
-def test_local_settings_debug_by_default():
-    assert probe("config.settings.local")["debug"] is True
+def test_local_settings_debug_only_when_asked():
+    # make run shows what people see (tests/test_error_pages.py); DJANGO_DEBUG=true brings Django's pages.
+    assert probe("config.settings.local")["debug"] is False
+    assert probe("config.settings.local", DJANGO_DEBUG="true")["debug"] is True
 
 
 PRODUCTION_ENV = {

@@ -21,6 +21,7 @@ from assessments.readiness.facts import (
     SPIKY_PEAK_RATIO,
     ProjectFacts,
 )
+from core.figures import usd
 
 LABELS = {
     CLOUD_API: "Cloud API",
@@ -35,10 +36,6 @@ LABELS = {
 
 def label(option: str) -> str:
     return LABELS[option]
-
-
-def usd(value: Decimal) -> str:
-    return f"${value:,.0f}"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and what passes it (evidence recorded, or a rule on the facts)."""
 from dataclasses import dataclass
 
 from assessments.readiness.facts import CLOUD_API, CUSTOMER_CLOUD, HYBRID, PIPELINE, SELF_HOSTING, ProjectFacts
+from core.figures import usd
 
 PASSED = "passed"
 FAILED = "failed"
@@ -86,7 +87,7 @@ def _upfront_within_budget(f):
     if upfront > f.upfront_budget:
         return (
             False,
-            f"the chosen option needs ${upfront:,.0f} upfront, over the upfront budget of ${f.upfront_budget:,.0f}",
+            f"the chosen option needs {usd(upfront)} upfront, over the upfront budget of {usd(f.upfront_budget)}",
         )
     return True, ""
 
@@ -95,7 +96,7 @@ def _within_budget(f):
     if f.chosen_monthly_cost is None:
         return False, "no cost estimate yet"
     if f.chosen_monthly_cost > f.monthly_budget:
-        return False, f"estimate {f.chosen_monthly_cost} a month is over the budget of {f.monthly_budget}"
+        return False, f"estimate {usd(f.chosen_monthly_cost)} a month is over the budget of {usd(f.monthly_budget)}"
     return True, ""
 
 

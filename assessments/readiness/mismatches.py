@@ -14,6 +14,7 @@ from assessments.readiness.facts import (
 )
 from assessments.readiness.fit import Fit, label
 from assessments.readiness.gates import PROVIDER_TERMS_VERIFIED
+from core.figures import usd
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def find_mismatches(f, hosting, deployment, best_hosting, best_deployment) -> li
                 Mismatch(
                     "upfront_over_budget",
                     "warning",
-                    f"{label(f.hosting_approach)} needs ${upfront:,.0f} upfront, over the upfront budget of "
-                    f"${f.upfront_budget:,.0f}.",
+                    f"{label(f.hosting_approach)} needs {usd(upfront)} upfront, over the upfront budget of "
+                    f"{usd(f.upfront_budget)}.",
                 )
             )
     if f.deployment_model == CUSTOMER_CLOUD:

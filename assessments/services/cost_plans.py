@@ -29,6 +29,7 @@ from assessments.models import (
 from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import fan_out
 from audit.services import audit_record, changes, snapshot
+from core.figures import is_number, number, usd, usd_price
 from projects.models import Project
 from projects.signals import project_inputs_changed
 from tenancy.access import Action, require
@@ -143,17 +144,23 @@ def plan_inputs_from_stored(values: dict) -> dict:
 
 #: Plan inputs that are amounts of money (USD).
 MONEY_INPUTS = frozenset({"staff_loaded_monthly", "colocation_per_kw_month", "electricity_per_kwh"})
+#: Of those, the prices of a unit small enough that a fraction of a cent matters.
+UNIT_PRICE_INPUTS = frozenset({"electricity_per_kwh"})
 
 
 def plan_value_shown(name: str, value):
-    """A plan input's value as a person reads it: a choice by its label, money in USD with
-    thousands separators, a blank server as the one that matches the GPU."""
+    """A plan input's value as a person reads it: a choice by its label, money and numbers with
+    thousands separators (``core.figures``), a blank server as the one that matches the GPU."""
     if name in CHOICE_INPUTS:
         return CHOICE_INPUTS[name](value).label
     if name == "hardware_profile" and not value:
         return "The server that matches the GPU"
+    if name in UNIT_PRICE_INPUTS:
+        return usd_price(value)
     if name in MONEY_INPUTS:
-        return f"USD {value:,}"
+        return usd(value, cents=None)
+    if name in NUMBER_INPUTS and is_number(value):
+        return number(value)
     return value
 
 

@@ -1,6 +1,7 @@
 from django import template
 
 from audit.sentences import describe
+from core import figures
 from core.moments import in_zone as moment_in_zone
 from projects.models import DeploymentModel, HostingApproach, Stage
 
@@ -26,10 +27,27 @@ register.filter("deployment_label", _label(DeploymentModel.choices))
 
 @register.filter
 def usd(value, places=0):
-    """Money as ``USD 12,345`` (``places`` decimals); blank values as a dash."""
+    """Money as ``$12,345``, or ``$12,345.50`` with ``usd:2`` (``core.figures``); blank values as a dash."""
+    if not figures.is_number(value):
+        return "—"
+    return figures.usd(value, cents=bool(int(places)))
+
+
+@register.filter
+def usd_price(value):
+    """A unit price as ``$0.075``, at least to the cent (``core.figures``); blank values as a dash."""
+    return figures.usd_price(value) if figures.is_number(value) else "—"
+
+
+@register.filter
+def number(value, places=None):
+    """A number as ``1,250,000`` or ``2.5``; ``number:2`` to two decimals (``core.figures``). Blank
+    values as a dash, anything else as it is."""
     if value is None or value == "":
         return "—"
-    return f"USD {float(value):,.{int(places)}f}"
+    if not figures.is_number(value):
+        return value
+    return figures.number(value, places=None if places is None else int(places))
 
 
 @register.filter

@@ -68,9 +68,10 @@ def test_the_catalog_lists_the_api_prices_in_force(platform, catalog):
     assert "<h1>Price catalog</h1>" in body
     assert "list of April" in body
     assert "list of May" not in body
-    assert '<td class="number">2</td>' in body  # 2.000000 shown as 2
-    assert '<td class="number">0.075</td>' in body  # cached input where the model has one
-    assert '<td class="number">—</td>' in body  # and a dash where it has none
+    assert '<td class="number" data-label="Input">$2.00</td>' in body  # 2.000000 shown as $2.00
+    assert '<td class="number" data-label="Cached input">$0.075</td>' in body  # the half cent kept
+    assert '<td class="number" data-label="Cached input">—</td>' in body  # and a dash where it has none
+    assert '<td class="number" data-label="Output">$15.00</td>' in body
     history = reverse("catalog-price-history", args=["arcee", "zai-org/glm-5.2"])
     assert f'<a href="{history}">zai-org/glm-5.2</a>' in body
     assert "4 models. Prices in USD per million tokens." in body
@@ -132,11 +133,13 @@ def test_a_models_price_history_shows_every_dated_price(platform, catalog):
     assert [price.input_per_mtok for price in response.context["prices"]] == [D("1.75"), D("2.00"), D("2.50")]
     body = response.content.decode()
     assert body.index("Not yet in force") < body.index("In force") < body.index("Superseded")
-    assert body.count("<td>In force</td>") == 1
+    assert body.count('<td data-label="Status">In force</td>') == 1
+    assert '<td class="number" data-label="Output">$10.00</td>' in body  # March's 10.000000, never "1E+1"
+    assert "E+" not in body
     assert "list of March" in body
     slashed = platform.get(reverse("catalog-price-history", args=["arcee", "zai-org/glm-5.2"]))
     assert slashed.status_code == 200
-    assert "<td>In force</td>" in slashed.content.decode()
+    assert '<td data-label="Status">In force</td>' in slashed.content.decode()
     assert platform.get(reverse("catalog-price-history", args=["openai", "no-such-model"])).status_code == 404
 
 
@@ -145,20 +148,20 @@ def test_the_gpu_page_lists_hourly_prices_and_throughput(platform):
     body = platform.get(reverse("catalog-gpus")).content.decode()
     # The reference catalog shipped with the product (loaded by a migration).
     assert '<th scope="row">p5.48xlarge</th>' in body
-    assert '<td class="number">55.04</td>' in body
-    assert '<td class="number">6.8800</td>' in body  # per GPU: 55.04 ÷ 8
+    assert '<td class="number" data-label="On demand, USD an hour">$55.04</td>' in body
+    assert '<td class="number" data-label="Per GPU, USD an hour">$6.88</td>' in body  # per GPU: 55.04 ÷ 8
     assert "Public instance-price listings" in body
     assert "NIM 1.8, 5000 in / 500 out, concurrency 25" in body
-    assert '<td class="number">saturated</td>' in body
-    assert '<td class="number">690</td>' in body
+    assert '<td class="number" data-label="Latency, ms">saturated</td>' in body
+    assert '<td class="number" data-label="Latency, ms">690</td>' in body
 
 
 @pytest.mark.django_db
 def test_the_hardware_page_lists_the_on_premises_references(platform):
     body = platform.get(reverse("catalog-hardware")).content.decode()
     assert '<th scope="row">8 × H100 SXM server</th>' in body
-    assert '<td class="number">300,000.00</td>' in body
-    assert '<td class="number">10.20</td>' in body
+    assert '<td class="number" data-label="Price, USD">$300,000</td>' in body
+    assert '<td class="number" data-label="Power draw, kW">10.2</td>' in body
 
 
 @pytest.mark.django_db

@@ -246,7 +246,7 @@ def test_a_customer_admin_sets_the_clients_cost_defaults_on_the_settings_page(cl
     defaults = TenantCostDefaults.objects.get(tenant=project.tenant)
     assert (defaults.staff_loaded_monthly, defaults.api_model) == (D("12000"), "openai:gpt-4o")
     assert Job.objects.get().kind == Job.Kind.COST_DEFAULTS
-    assert "USD 12,000" in client.get(url).content.decode()
+    assert "$12,000" in client.get(url).content.decode()
 
 
 def test_the_cost_defaults_page_is_the_clients_managers_only(client, project, people):

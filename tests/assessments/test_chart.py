@@ -236,10 +236,10 @@ def test_axes_are_round_and_labelled_in_requests_and_money():
     assert [tick.label for tick in chart.x_ticks] == ["0", "2M", "4M", "6M", "8M", "10M"]
     assert [tick.position for tick in chart.x_ticks] == [x_of(n * 2_000_000, 10_000_000) for n in range(6)]
     assert chart.x_ticks[-1].position == charts.RIGHT
-    assert chart.y_ticks[0].label == "USD 0"
+    assert chart.y_ticks[0].label == "$0"
     assert chart.y_ticks[0].position == charts.BOTTOM
     assert chart.y_ticks[-1].position == charts.TOP
-    assert all(tick.label.startswith("USD ") for tick in chart.y_ticks)
+    assert all(tick.label.startswith("$") for tick in chart.y_ticks)
 
 
 def test_one_line_per_option_told_apart_by_dash_as_well_as_colour():
@@ -258,7 +258,7 @@ def test_the_break_even_and_the_projects_volume_are_marked_where_they_fall():
     assert chart.current.x == x_of(1_000_000, 10_000_000)
     assert chart.current.label == "Now: 1,000,000 a month"
     assert chart.break_even.x == x_of(4_257_276, 10_000_000)
-    y_top = D(chart.y_ticks[-1].label.removeprefix("USD ").replace(",", ""))
+    y_top = D(chart.y_ticks[-1].label.removeprefix("$").replace(",", ""))
     assert chart.break_even.y == round(charts.BOTTOM - float(D("734.38") / y_top) * (charts.BOTTOM - charts.TOP), 1)
     assert chart.break_even.label == "Break-even: 4,257,276 a month"
     # Labelled below and to the right, clear of the API rising through the point.
@@ -267,7 +267,7 @@ def test_the_break_even_and_the_projects_volume_are_marked_where_they_fall():
     assert chart.summary.startswith(
         "Self-hosting in the cloud becomes cheaper than the cloud API from 4,257,276 requests a month"
     )
-    assert "USD 734.38" in chart.summary
+    assert "$734.38" in chart.summary
 
 
 def test_the_numbers_table_holds_the_ticks_the_volume_now_and_the_break_even():
@@ -285,14 +285,14 @@ def test_the_numbers_table_holds_the_ticks_the_volume_now_and_the_break_even():
     ]
     assert rows["1,000,000"].note == "the project's volume now"
     # Hybrid: half the traffic on one own replica (734.38) and half on the API: 500,000 × 0.0001725 = 86.25
-    assert rows["1,000,000"].monthly == ("USD 172.50", "USD 734.38", "USD 820.63")
+    assert rows["1,000,000"].monthly == ("$172.50", "$734.38", "$820.63")
     assert rows["1,000,000"].cheapest == "Cloud API"
     assert rows["4,257,276"].note == "break-even"
     # Hybrid: 734.38 + 2,128,638 × 0.0001725 = 734.38 + 367.19
-    assert rows["4,257,276"].monthly == ("USD 734.38", "USD 734.38", "USD 1,101.57")
+    assert rows["4,257,276"].monthly == ("$734.38", "$734.38", "$1,101.57")
     assert rows["4,257,276"].cheapest == "Cloud API and Self-hosted in cloud"
     # Hybrid: 5M on one own replica (it serves 5,256,000) + 5M × 0.0001725 = 734.38 + 862.50
-    assert rows["10,000,000"].monthly == ("USD 1,725.00", "USD 1,468.76", "USD 1,596.88")
+    assert rows["10,000,000"].monthly == ("$1,725.00", "$1,468.76", "$1,596.88")
     assert rows["10,000,000"].cheapest == "Self-hosted in cloud"
 
 
@@ -379,7 +379,10 @@ def test_the_project_page_shows_the_chart_with_its_break_even(client, people, pr
     # Owned: half a person + the spare 8 × H100 server + one serving: 7,500 + 2 × 10,127.3568
     # = 27,754.7136 ÷ 0.002875 = 9,653,813.4 → 9,653,814.
     assert "Break-even, on premises: 9,653,814 a month" in body
-    assert body.count('<polyline class="cost-chart-line') == 4  # the API, in the cloud, on premises, hybrid
+    # The API, in the cloud, on premises, hybrid: on the wide drawing and on the narrow one for phones.
+    assert body.count('<polyline class="cost-chart-line') == 2 * 4
+    assert 'class="cost-chart-wide"' in body
+    assert 'class="cost-chart-narrow"' in body
     assert "<details" in body
     assert '<th scope="row">3,119,569 <small>(break-even)</small></th>' in body
 
@@ -436,8 +439,74 @@ def test_money_labels_of_any_size_fit_left_of_the_axis():
     # gpt-4o-like prices at 500M requests a month: figures in the millions of USD a month.
     chart = chart_for(record(500_000_000, input="2.50", output="10.00"))
     longest = max(len(tick.label) for tick in chart.y_ticks)
-    assert longest >= len("USD 1,000,000")
+    assert longest >= len("$1,000,000")
     assert all("," in tick.label for tick in chart.y_ticks[1:])  # thousands separators, never raw
     # Each label ends 8 units left of the axis; at the chart's widest character it still starts inside.
     assert chart.left - 8 - longest * charts.CHARACTER_WIDTH >= 0
     assert all(line.points.split()[0].startswith(f"{float(chart.left)},") for line in chart.lines)
+
+
+# --- The narrow drawing, for phones -----------------------------------------------------------
+
+#: What a 375 px phone screen leaves the drawing: the page's padding (2 × 16 px), the chart's
+#: (2 × 8 px) and its border (2 × 1 px). The browser test measures it (tests/browser/test_narrow_screens.py).
+PHONE_DRAWING_PX = 375 - 32 - 16 - 2
+
+
+def extent(marker):
+    """Where a marker's label runs, left to right, at the chart's generous character width."""
+    width = charts.CHARACTER_WIDTH * max(len(line) for line in marker.lines)
+    return (
+        (marker.label_x, marker.label_x + width)
+        if marker.anchor == "start"
+        else (marker.label_x - width, marker.label_x)
+    )
+
+
+def test_the_narrow_drawing_keeps_its_text_readable_on_a_phone():
+    # The wide drawing shown 325 px across would draw its 13-unit text about 6.6 px high.
+    assert charts.FONT_SIZE * PHONE_DRAWING_PX / charts.WIDE.width < 7
+    assert charts.FONT_SIZE * PHONE_DRAWING_PX / charts.NARROW.width >= 12
+    chart = chart_for(record(1_000_000, server=True))
+    assert (chart.narrow.width, chart.narrow.height) == (charts.NARROW.width, charts.NARROW.height)
+    # Same volumes on both axes, in fewer units.
+    assert [tick.label for tick in chart.narrow.x_ticks] == [tick.label for tick in chart.x_ticks]
+    assert [tick.label for tick in chart.narrow.y_ticks] == [tick.label for tick in chart.y_ticks]
+    assert chart.narrow.x_ticks[-1].position == charts.NARROW.right
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        record(1_000_000, server=True),
+        record(60_000_000, server=True),  # the volume now far right of the break-evens
+        record(500_000_000, input="2.50", output="10.00"),  # millions of dollars a month
+        record(3_000_000, input="0.05", output="0.10"),  # no break-even
+    ],
+)
+def test_every_label_of_either_drawing_stays_inside_it(inputs):
+    chart = chart_for(inputs)
+    for drawing in (chart, chart.narrow):
+        for marker in (drawing.current, *drawing.break_evens):
+            left, right = extent(marker)
+            assert left >= 0, (drawing.width, marker)
+            assert right <= drawing.width, (drawing.width, marker)
+            assert 0 < marker.label_y <= drawing.height
+        longest = max(len(tick.label) for tick in drawing.y_ticks)
+        assert drawing.left - 8 - longest * charts.CHARACTER_WIDTH >= 0
+        gaps = [b.position - a.position for a, b in zip(drawing.x_ticks, drawing.x_ticks[1:], strict=False)]
+        assert min(gaps) > charts.CHARACTER_WIDTH * max(len(tick.label) for tick in drawing.x_ticks)
+
+
+def test_a_long_break_even_label_is_split_after_its_colon_where_room_is_short():
+    chart = chart_for(record(1_000_000, server=True))
+    owned = next(marker for marker in chart.narrow.break_evens if "on premises" in marker.label)
+    assert owned.lines[0] == "Break-even, on premises:"
+    assert owned.lines[1].endswith(" a month")
+    # The wide drawing has the room for one line.
+    assert len(next(marker for marker in chart.break_evens if "on premises" in marker.label).lines) == 1
+
+
+def test_the_numbers_table_labels_each_figure_with_its_option():
+    row = chart_for(record(1_000_000)).rows[1]
+    assert row.cells == (("Cloud API", "$172.50"), ("Self-hosted in cloud", "$734.38"), ("Hybrid", "$820.63"))

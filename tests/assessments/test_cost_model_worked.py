@@ -385,14 +385,16 @@ def test_the_project_page_says_which_view_each_figure_is_and_draws_every_option(
     assert "A month: the running cost, plus the amortisation of owned servers over their life." in body
     assert "36 months: what is paid upfront plus 36 months of running cost." in body
     owned = (
-        '<tr><th scope="row">On premises <small>(cheapest)</small></th><td class="number">USD 55,509.43</td>'
-        '<td class="number">USD 20,000.00</td><td class="number">USD 1,200,000.00</td>'
-        '<td class="number">USD 2,478,339.48</td></tr>'
+        '<tr><th scope="row">On premises <small>(cheapest)</small></th>'
+        '<td class="number" data-label="A month">$55,509.43</td>'
+        '<td class="number" data-label="of which amortisation">$20,000.00</td>'
+        '<td class="number" data-label="Upfront">$1,200,000.00</td>'
+        '<td class="number" data-label="36 months">$2,478,339.48</td></tr>'
     )
     assert owned in body
     assert "Owned servers on premises costs no more than the cloud API from 8,813,679 requests a month" in body
     assert "Self-hosting in the cloud costs no more than the cloud API from 13,794,800 requests a month" in body
     assert "8813679" not in body
-    assert body.count('<polyline class="cost-chart-line') == 4
+    assert body.count('<polyline class="cost-chart-line') == 2 * 4  # the wide drawing and the narrow one
     assert 'class="cost-chart-line cost-chart-line-hybrid"' in body
     assert 'class="cost-chart-line cost-chart-line-on_premises"' in body

@@ -170,7 +170,7 @@ def test_the_cost_section_shows_the_plan_and_its_origins_within_a_query_budget(
     assert "Target GPU utilisation (%)</dt><dd>60</dd>" in page
     assert "GPU instance</dt><dd>p5.48xlarge <small>(Acme's default)</small>" in page
     assert "Self-hosted model size</dt><dd>8b <small>(platform default)</small>" in page
-    assert "Monthly cost of one engineer (USD)</dt><dd>USD 15,000 <small>(platform default)</small>" in page
+    assert "Monthly cost of one engineer (USD)</dt><dd>$15,000 <small>(platform default)</small>" in page
     assert f'hx-post="/projects/{project.pk}/cost-plan/"' in page
     for fte in ("1", "2", "3", "4", "5"):  # more estimates in the history: no more queries
         cost_plan_update(project=project, actor=people["lead"], staff_fte=fte)

@@ -71,3 +71,34 @@ def page_as(browser, live_server):
     yield sign_in
     for context in pages:
         context.close()
+
+
+@pytest.fixture
+def demo_portfolio():
+    """The demo data (``seed_demo``) with every project assessed and costed, as ``make run`` shows it
+    once the scheduler has run; returns a project of the lead's with a cost chart and no pending request."""
+    import io
+
+    from django.core.management import call_command
+
+    from assessments.catalog import reference_catalog_load
+    from assessments.charts import cost_chart
+    from assessments.models import CostEstimate
+    from assessments.services.assessments import assessments_run
+    from assessments.services.estimates import estimates_recalculate
+    from projects.models import Project
+
+    reference_catalog_load()  # a migration loads it, but an earlier browser test's flush emptied it
+    call_command("seed_demo", stdout=io.StringIO())
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    assessments_run(ids)
+    estimates_recalculate(ids)
+    # One the lead may still ask to promote, so its page shows every action.
+    estimates = (
+        CostEstimate.objects.filter(project__tenant__slug="lotus")
+        .exclude(project__stage="retired")
+        .exclude(project__approval_requests__status="pending")
+        .select_related("project")
+        .order_by("project_id")
+    )
+    return next(estimate.project for estimate in estimates if cost_chart(estimate=estimate) is not None)

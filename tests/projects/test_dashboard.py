@@ -9,6 +9,7 @@ from assessments.catalog import prices_import
 from assessments.models import CostEstimate
 from assessments.services.assessments import assessments_run
 from assessments.services.estimates import estimates_recalculate
+from core.figures import usd
 from projects.charts import stacked_bars
 from projects.models import DeploymentModel, Project, RequirementsProfile, Stage
 from projects.services.approvals import approval_request_create
@@ -64,7 +65,7 @@ def test_dashboard_counts_stages_readiness_costs_and_pending_requests(client, te
     assert "Projects by stage" in body
     assert "Readiness for the next stage" in body
     assert "Monthly cost by client" in body
-    assert f"USD {float(expected):,.0f}" in body
+    assert usd(expected) in body
     assert "Not ours" not in body
     assert "Elsewhere" not in body
 
@@ -135,7 +136,7 @@ def test_project_list_pages_and_answers_htmx_with_the_results_only(client, tenan
     partial = client.get(f"{reverse('project-list')}?q=Project", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
     body = partial.content.decode()
     assert "<html" not in body
-    assert "<table>" in body
+    assert '<table class="cards">' in body
     assert "30 projects" in body
 
 

@@ -64,9 +64,9 @@ def test_the_summary_says_what_changed_since_the_request(client, project, people
     ProjectStanding.objects.filter(project=project).update(chosen_monthly=Decimal("1180.00"))
     client.force_login(people["approver"])
     page = text(client.get(reverse("inbox")))
-    assert "When asked: readiness At risk, USD 1,000.00 a month." in page
+    assert "When asked: readiness At risk, $1,000.00 a month." in page
     assert "readiness was At risk, now Blocked" in page
-    assert "cost +18% (USD 1,000.00 → USD 1,180.00 a month)" in page
+    assert "cost +18% ($1,000.00 → $1,180.00 a month)" in page
     assert "Blocked for Proof of concept" in page
     assert "Data classified: no evidence recorded" in page
 

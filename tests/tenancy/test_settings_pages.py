@@ -687,7 +687,7 @@ def test_the_delivery_log_pages_newest_first_and_delivers_again(client, people, 
     row = body(second)[body(second).index(f'id="delivery-{failed.pk}"') :]
     row = row[: row.index("</tr>")]
     assert "Failed" in row
-    assert "<td>3</td>" in row
+    assert '<td data-label="Attempts">3</td>' in row
     assert "HTTP 503" in row
 
     response = client.post(url("settings-delivery-redeliver", failed.pk), {"page": "2"}, follow=True)
