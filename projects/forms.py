@@ -2,6 +2,7 @@ import copy
 
 from django import forms
 
+from core.figures import number, usd
 from projects.models import (
     DataCategory,
     EvidenceLink,
@@ -101,8 +102,8 @@ PROFILE_LABELS = {
     "infrastructure_capability": "Container and cloud-infrastructure skills",
     "hardware_capability": "GPU and hardware operations skills",
     "target_production_date": "Target production date",
-    "monthly_budget": "Monthly run budget (USD)",
-    "upfront_budget": "Upfront budget (USD)",
+    "monthly_budget": "Monthly run budget (US dollars)",
+    "upfront_budget": "Upfront budget (US dollars)",
 }
 PROFILE_HINTS = {
     "data_sensitivity": "Confidential or regulated data counts against a cloud API and for hosting the client "
@@ -266,14 +267,14 @@ def _answer(profile: RequirementsProfile, name: str) -> str:
     if name == "target_production_date":
         return f"{value:%-d %B %Y}"
     if name in ("monthly_budget", "upfront_budget"):
-        return f"USD {value:,.0f}"
+        return usd(value, cents=None)
     if name == "cached_input_percent":
         return f"{value.normalize():f}%"
     if name == "peak_ratio":
         return f"{value.normalize():f} times the average"
     if name == "latency_target_ms":
-        return f"{value:,} ms"
-    return f"{value:,}"
+        return f"{number(value)} ms"
+    return number(value)
 
 
 class DecisionForm(forms.Form):
