@@ -8,6 +8,8 @@ from assessments.readiness.facts import CLOUD_API, CUSTOMER_CLOUD, HYBRID, PIPEL
 PASSED = "passed"
 FAILED = "failed"
 NOT_APPLICABLE = "not_applicable"
+#: How a checklist item's status reads on the pages (the API keeps the codes).
+STATUS_LABELS = {PASSED: "Passed", FAILED: "Not passed", NOT_APPLICABLE: "Does not apply"}
 #: The checklist item a mismatch rule reads too: sensitive data on a cloud API needs it.
 PROVIDER_TERMS_VERIFIED = "provider_terms_verified"
 #: Items that are the client's to confirm: the delivery side records the evidence, and it counts only
@@ -46,6 +48,7 @@ class Gate:
             detail = "" if ok else dict(f.evidence_waiting).get(self.key, "no evidence recorded")
         else:
             ok, detail = self.check(f)
+            detail = "" if ok else detail  # what is wrong, said only when something is
         return ChecklistItem(self.key, self.title, PASSED if ok else FAILED, self.evidence, detail, **kind)
 
 
@@ -65,7 +68,7 @@ def _environment_complete(f):
     env = f.environment
     if not env.exists:
         return False, "no environment recorded"
-    return (not env.missing), ("missing: " + ", ".join(env.missing)) if env.missing else ""
+    return (not env.missing), ("missing: " + "; ".join(env.missing)) if env.missing else ""
 
 
 def _routing_ok(f):
@@ -95,7 +98,10 @@ def _within_budget(f):
     if f.chosen_monthly_cost is None:
         return False, "no cost estimate yet"
     if f.chosen_monthly_cost > f.monthly_budget:
-        return False, f"estimate {f.chosen_monthly_cost} a month is over the budget of {f.monthly_budget}"
+        return (
+            False,
+            f"the estimate of ${f.chosen_monthly_cost:,.0f} a month is over the budget of ${f.monthly_budget:,.0f}",
+        )
     return True, ""
 
 
