@@ -12,9 +12,11 @@ import io
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -113,15 +115,11 @@ def _subclasses(cls):
         yield from _subclasses(subclass)
 
 
+#: The product's own apps: the rooms at the top of this repository, without the demo and benchmark tooling.
 PRODUCT_APPS = {
-    "accounts",
-    "tenancy",
-    "audit",
-    "webhooks",
-    "projects",
-    "deployments",
-    "assessments",
-    "notifications",
+    config.label
+    for config in apps.get_app_configs()
+    if Path(config.path).parent == settings.BASE_DIR and config.label != "tooling"
 }
 
 
@@ -163,18 +161,23 @@ def _around(text: str, match) -> str:
 #: Every page a person reads, by URL name: the path arguments of each one to render (one call per
 #: set of arguments), and query strings to render it with beside the plain page.
 PAGES = {
-    "home": lambda d: [{}],
-    "project-list": lambda d: [{}],
-    "project-new": lambda d: [{}],
-    "inbox": lambda d: [{}],
-    "my-requests": lambda d: [{}],
-    "notifications": lambda d: [{}],
-    "personal-settings": lambda d: [{}],
-    "settings": lambda d: [{}],
-    "catalog": lambda d: [{}],
-    "catalog-gpus": lambda d: [{}],
-    "catalog-hardware": lambda d: [{}],
-    "catalog-certifications": lambda d: [{}],
+    **dict.fromkeys(
+        (
+            "home",
+            "project-list",
+            "project-new",
+            "inbox",
+            "my-requests",
+            "notifications",
+            "personal-settings",
+            "settings",
+            "catalog",
+            "catalog-gpus",
+            "catalog-hardware",
+            "catalog-certifications",
+        ),
+        lambda d: [{}],  # nothing in their path
+    ),
     "catalog-price-history": lambda d: [{"provider": d["price"].provider, "model": d["price"].model}],
     "catalog-certification-remove": lambda d: [{"pk": d["certification"].pk}],
     "catalog-import-status": lambda d: [{"pk": d["import_job"].pk}],
