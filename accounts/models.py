@@ -71,3 +71,9 @@ class ApiToken(ChangeStamped):
     @property
     def is_usable(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def scope_labels(self) -> list[str]:
+        """The scopes as the pages name them (the API keeps the codes)."""
+        labels = dict(self.Scope.choices)
+        return [labels.get(scope, scope) for scope in self.scopes]

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.safestring import mark_safe
 
 from assessments.readiness.certifications import CERTIFICATIONS
 from assessments.services.cost_plans import CHOICE_INPUTS, PLAN_INPUTS
@@ -83,7 +84,11 @@ class CertificationForm(forms.Form):
     provider = forms.CharField(
         label="Provider key",
         max_length=64,
-        help_text="As model keys and environments name it: openai, anthropic, aws, azure, gcp…",
+        # Keys a person types, set as code: a constant, so safe to mark so.
+        help_text=mark_safe(
+            "As model keys and environments name it: <code>openai</code>, <code>anthropic</code>, <code>aws</code>, "
+            "<code>azure</code>, <code>gcp</code>…"
+        ),
     )
     provider_name = forms.CharField(
         label="Provider name", max_length=100, required=False, help_text="Empty: the name already on record."

@@ -5,6 +5,7 @@ task calls ``job_run`` (one piece of work) or ``chunk_run`` (one chunk of a spli
 idempotent: a finished job or chunk is not run again.
 """
 
+import re
 import traceback
 
 from django.conf import settings
@@ -14,8 +15,25 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from assessments.models import Job, JobChunk
 from core import deferred
+from core.moments import in_zone
 
 CHUNK_SIZE = 500
+
+#: What a job of each kind is doing, as its state says it: "Recalculating the costs: 3 of 10 parts done".
+DOING = {
+    Job.Kind.ASSESSMENT: "Assessing readiness",
+    Job.Kind.COST: "Recalculating the costs and readiness",
+    Job.Kind.PRICE_FAN_OUT: "Recalculating the projects that use a changed price",
+    Job.Kind.COST_DEFAULTS: "Recalculating the client's projects after a change of its cost defaults",
+    Job.Kind.CERTIFICATIONS: "Re-assessing the projects a changed provider certification concerns",
+    Job.Kind.NIGHTLY: "Recalculating every project for the night",
+    Job.Kind.PRICE_IMPORT: "Importing the bundled prices",
+}
+#: The start of what ``_enqueue`` records when the broker could not be reached.
+QUEUE_UNREACHABLE = "Could not reach the task queue"
+#: "ZeroDivisionError: division by zero", "kombu.exceptions.OperationalError: …": an exception as the
+#: runner records it (``traceback.format_exception_only``), its type then its message.
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout)\w*: ?(.*)$", re.S)
 
 
 class QueueUnavailable(deferred.QueueUnavailable):
@@ -24,6 +42,42 @@ class QueueUnavailable(deferred.QueueUnavailable):
     def __init__(self, job: Job):
         self.job = job
         super().__init__("The task queue is unavailable right now, so the work was not started. Try again shortly.")
+
+
+def job_state(job: Job) -> str:
+    """Where a job stands, as a sentence with its times in its client's time zone (UTC for the
+    platform's own jobs): "Recalculating the costs and readiness: 3 of 10 parts done.", "Failed on …:
+    the task queue could not be reached, so nothing ran. Try again in a moment." (The API keeps the
+    status code and the recorded error.)"""
+    time_zone = job.tenant.time_zone if job.tenant_id else "UTC"
+    doing = DOING.get(job.kind, job.get_kind_display())
+    if job.status == Job.Status.QUEUED:
+        return f"{doing}: waiting for a worker since {in_zone(job.created_at, time_zone)}."
+    if job.status == Job.Status.RUNNING:
+        if job.chunks_total:
+            return f"{doing}: {job.chunks.count()} of {job.chunks_total} parts done."
+        return f"{doing}: started {in_zone(job.started_at or job.created_at, time_zone)}."
+    when = in_zone(job.finished_at or job.created_at, time_zone)
+    if job.status == Job.Status.DONE:
+        return f"Finished on {when}."
+    return f"Failed on {when}: {_failure(job)}"
+
+
+def _failure(job: Job) -> str:
+    """Why a job failed, for a person: what went wrong and what to do, with the error's own words."""
+    error = job.error.strip()
+    if error.startswith(QUEUE_UNREACHABLE):
+        return "the task queue could not be reached, so nothing ran. Try again in a moment."
+    parts = [line for line in error.splitlines() if line.startswith("chunk ")]
+    if job.chunks_total and parts:
+        return (
+            f"{len(parts)} of {job.chunks_total} parts could not be recalculated; the others were. "
+            "The nightly run tries them again."
+        )
+    match = _EXCEPTION.match(error)
+    words = (match.group(1) if match else error).strip()
+    said = f" (“{words}”)" if words else ""
+    return f"it stopped on an error{said}. Try again; if it fails again, the operators' log has the details."
 
 
 def job_request(*, kind: str, task, project=None, tenant=None, requested_by=None, parameters=None) -> Job:
@@ -47,7 +101,7 @@ def _enqueue(task, job: Job) -> None:
     try:
         task.apply_async((job.pk,), retry=True, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
     except BrokerUnreachable as error:
-        _finish(job, status=Job.Status.FAILED, error=f"Could not reach the task queue: {error}")
+        _finish(job, status=Job.Status.FAILED, error=f"{QUEUE_UNREACHABLE}: {error}")
         job.refresh_from_db()
         raise QueueUnavailable(job) from error
 

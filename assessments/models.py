@@ -8,6 +8,7 @@ from django.db import models
 
 from assessments.readiness.certifications import CERTIFICATIONS
 from core.changes import ChangeStamped
+from deployments.models import CustomerCloudEnvironment
 from projects.models import Project
 from tenancy.models import Tenant, TenantOwned
 
@@ -72,6 +73,11 @@ class GpuInstancePrice(models.Model):
     @property
     def gpu_hourly(self) -> Decimal:
         return self.hourly / self.gpus
+
+    @property
+    def provider_label(self) -> str:
+        """The cloud provider as the pages name it ("AWS"); the catalog's key where it has no label."""
+        return dict(CustomerCloudEnvironment.Provider.choices).get(self.provider, self.provider)
 
 
 class ThroughputProfile(models.Model):

@@ -184,7 +184,7 @@ def fit_rows(assessment) -> list[dict]:
             options.append(
                 {
                     "key": name,
-                    "label": fit.get("label") or name.replace("_", " ").capitalize(),
+                    "label": fit.get("label") or readiness.label(name),
                     "score": fit["score"],
                     "excluded": fit.get("excluded", False),
                     "recommended": name == recommended[kind],
@@ -213,6 +213,7 @@ def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool)
     return [
         {
             **item,
+            "status_label": readiness.STATUS_LABELS.get(item["status"], item["status"]),
             "current": evidence.get(item["key"]),
             "takes_evidence": item["key"] in EVIDENCE_ITEMS,
             "client_accepts": item["key"] in readiness.CLIENT_ACCEPTED,

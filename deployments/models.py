@@ -52,7 +52,7 @@ class CustomerCloudEnvironment(TenantOwned):
         OTHER = "other", "Other"
 
     class NetworkIsolation(models.TextChoices):
-        NONE = "none", "None"
+        NONE = "none", "No network isolation"
         PRIVATE_NETWORK = "private_network", "Private network"
         PRIVATE_ENDPOINTS = "private_endpoints", "Private network and private endpoints"
         AIR_GAPPED = "air_gapped", "Air-gapped: no connection outside the site"

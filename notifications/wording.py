@@ -1,15 +1,15 @@
 """How notifications read: people by name, stages by label, times in the client's time zone and labelled."""
 
 import datetime
-import zoneinfo
 
-from django.utils import timezone
+from core.moments import in_zone
+from core.wording import listed
 
 
 def local_time(moment: datetime.datetime, time_zone: str) -> str:
-    """``3 December 2026 14:00 (Europe/London)``: ``moment`` read in ``time_zone``, which is named."""
-    local = timezone.localtime(moment, zoneinfo.ZoneInfo(time_zone))
-    return f"{local.day} {local:%B %Y %H:%M} ({time_zone})"
+    """``3 December 2026, 14:00 (Europe/London)``: ``moment`` read in ``time_zone``, which is named,
+    as every page says a moment (``core.moments.in_zone``)."""
+    return in_zone(moment, time_zone)
 
 
 def local_date(day: datetime.date) -> str:
@@ -26,10 +26,7 @@ def person(user) -> str:
 
 def names(people) -> str:
     """``Priya Shah``, ``Priya Shah and Sam Lee``, ``A, B and C``."""
-    names = [person(user) for user in people]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return listed(person(user) for user in people)
 
 
 def quoted(text: str) -> str:

@@ -53,6 +53,7 @@ def my_requests(request):
             "page": page,
             "requests": page.object_list,
             "status": status,
+            "status_label": ApprovalRequest.Status(status).label if status else "",
             "statuses": ApprovalRequest.Status.choices,
             "query": f"status={status}" if status else "",
         },

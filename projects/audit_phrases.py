@@ -1,13 +1,19 @@
 """How the project page's timeline tells the events of projects, approvals and their settings."""
 
+from django.forms.utils import pretty_name
+
 from audit.sentences import quoted
-from projects.models import DeploymentModel, Stage
+from core.wording import listed
+from projects.forms import ProfileForm, ProjectEditForm
+from projects.models import MOVE_PHRASES, DeploymentModel, Stage
+from tenancy.models import Role
 
 STAGES = dict(Stage.choices)
+ROLES = dict(Role.choices)
 
 
 def _stage(value) -> str:
-    return STAGES.get(value, str(value or "").replace("_", " ") or "its next stage")
+    return STAGES.get(value) or "its next stage"
 
 
 def _grantee(values) -> str:
@@ -16,13 +22,30 @@ def _grantee(values) -> str:
 
 
 def _role(values) -> str:
-    return str((values or {}).get("role") or "").replace("_", " ")
+    role = (values or {}).get("role")
+    return ROLES.get(role, "").lower() or "a"
 
 
-def _changed(event) -> str:
+def _changed_fields(event) -> list[str]:
     before, after = event.before or {}, event.after or {}
-    names = [name for name in after if before.get(name) != after.get(name)] or list(after)
-    return ", ".join(name.replace("_", " ") for name in names) or "its details"
+    return [name for name in after if before.get(name) != after.get(name)] or list(after)
+
+
+def _labels(form_class, names) -> list[str]:
+    """The fields as the form that edits them names them (the one place their labels live)."""
+    fields = form_class.base_fields
+    return [str(fields[name].label or pretty_name(name)) if name in fields else pretty_name(name) for name in names]
+
+
+def _changed(what: str, form_class):
+    """The phrasing of an edit, naming the fields changed as their form labels them: Lee Lead changed
+    the requirements: “Monthly requests” and “Peak-to-average ratio”."""
+
+    def phrasing(event, actor) -> str:
+        labels = listed(f"“{label}”" for label in _labels(form_class, _changed_fields(event)))
+        return f"{actor} changed {what}{': ' + labels if labels else ''}."
+
+    return phrasing
 
 
 def _decided(event, actor) -> str:
@@ -34,20 +57,32 @@ def _decided(event, actor) -> str:
     return f"{actor}{side} {verb} {target}{relayed}{quoted(after.get('comment'))}."
 
 
+def stage_move(*, kind, actor, from_stage, to_stage, reason="") -> str:
+    """A move by someone's hand as a sentence: "Lee Lead rolled the project back from Production to
+    Rollout: “Error rate doubled”." (The timeline and the stage history say it alike.)"""
+    phrase = MOVE_PHRASES.get(kind, MOVE_PHRASES["promotion"])
+    return f"{actor} {phrase.format(from_stage=_stage(from_stage), to_stage=_stage(to_stage))}{quoted(reason)}."
+
+
 def _stage_changed(event, actor) -> str:
     before, after = event.before or {}, event.after or {}
-    move = f"from {_stage(before.get('stage'))} to {_stage(after.get('stage'))}"
-    kind = after.get("kind")
-    if kind == "promotion":
-        return f"The project moved {move} with its approval."
-    verb = {"rollback": "rolled the project back", "pause": "paused the project", "retirement": "retired the project"}
-    return f"{actor} {verb.get(kind, 'moved the project')} ({move}){quoted(after.get('reason'))}."
+    if after.get("kind") == "promotion":
+        return (
+            f"The project moved from {_stage(before.get('stage'))} to {_stage(after.get('stage'))} with its approval."
+        )
+    return stage_move(
+        kind=after.get("kind"),
+        actor=actor,
+        from_stage=before.get("stage"),
+        to_stage=after.get("stage"),
+        reason=after.get("reason"),
+    )
 
 
 PHRASINGS = {
     "project.created": lambda event, actor: f"{actor} created the project.",
-    "project.updated": lambda event, actor: f"{actor} changed the project's {_changed(event)}.",
-    "project.profile_updated": lambda event, actor: f"{actor} changed the requirements ({_changed(event)}).",
+    "project.updated": _changed("the project", ProjectEditForm),
+    "project.profile_updated": _changed("the requirements", ProfileForm),
     "project.stage_changed": _stage_changed,
     "approval.requested": lambda event, actor: (
         f"{actor} asked to move the project from {_stage((event.after or {}).get('from_stage'))} "

@@ -259,7 +259,8 @@ def _answer(profile: RequirementsProfile, name: str) -> str:
         return getattr(profile, f"get_{name}_display")()
     if name in ("data_categories", "regulations"):
         labels = dict(DataCategory.choices if name == "data_categories" else Regulation.choices)
-        return ", ".join(labels.get(code, code) for code in value) or "None"
+        nothing = "No category chosen" if name == "data_categories" else "No regulation chosen"
+        return ", ".join(labels.get(code, code) for code in value) or nothing
     if name == "latency_target_ms" and profile.latency_need == LatencyNeed.BATCH:
         return "None: batch work"
     if value is None or value == "":

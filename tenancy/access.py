@@ -30,6 +30,7 @@ from django.http import Http404
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import User
+from core.wording import listed
 from tenancy.models import Membership, Role, Tenant, TenantOwned
 
 
@@ -44,6 +45,25 @@ class Action(StrEnum):
     APPROVE = "approve"
     #: The tenant's members, approval policies, freeze windows and webhooks.
     MANAGE = "manage"
+
+
+#: What each right lets a person do with a project, as the pages say it (the API keeps the codes). Said
+#: of one project, in the order of ``Action``, so that ``rights_phrase`` can chain them after "see the
+#: project": "see the project, change it, change its technical details and …".
+ACTION_LABELS: dict[Action, str] = {
+    Action.VIEW: "see the project",
+    Action.CHANGE: "change it",
+    Action.CHANGE_TECHNICAL: "change its technical details",
+    Action.PROMOTE: "request its promotion, rollback, pause or retirement",
+    Action.APPROVE: "approve or reject its promotions",
+    Action.MANAGE: "manage who has access to it and the client's settings",
+}
+
+
+def rights_phrase(actions) -> str:
+    """``actions`` as words, in the order of ``Action``: "see the project, change it and change its
+    technical details"; "nothing" for none."""
+    return listed(ACTION_LABELS[action] for action in Action if action in set(actions)) or "nothing"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -235,7 +255,7 @@ def guarded_models():
 def require(user, obj, action: Action) -> None:
     """Refuse (403) unless ``user`` may take ``action`` on ``obj``. For services that act for a person."""
     if not can(user, obj, action):
-        raise PermissionDenied(f"You may not {action.replace('_', ' ')} this {obj._meta.verbose_name}.")
+        raise PermissionDenied(_refusal(obj, Action(action)))
 
 
 def require_any(user, obj, *actions: Action) -> None:
@@ -246,4 +266,10 @@ def require_any(user, obj, *actions: Action) -> None:
     change nothing learns nothing from field errors.
     """
     if not allowed_actions(user, obj) & set(actions):
-        raise PermissionDenied(f"You may not {actions[0].replace('_', ' ')} this {obj._meta.verbose_name}.")
+        raise PermissionDenied(_refusal(obj, Action(actions[0])))
+
+
+def _refusal(obj, action: Action) -> str:
+    """Why a person is refused, in words: "Your rights on this project do not let you change its
+    technical details." """
+    return f"Your rights on this {obj._meta.verbose_name} do not let you {ACTION_LABELS[action]}."

@@ -12,17 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import ApiToken, User
-from tenancy.access import Action, guarded_models, object_permission_models, restrict
+from tenancy.access import Action, guarded_models, object_permission_models, restrict, rights_phrase
 from tenancy.models import Membership, Tenant
 
-#: How a per-project right reads on the members page.
-ACTION_WORDS = {
-    Action.VIEW: "view",
-    Action.CHANGE: "edit",
-    Action.CHANGE_TECHNICAL: "edit technical details",
-    Action.PROMOTE: "promote",
-    Action.APPROVE: "approve",
-}
+#: The rights that can be given on one object (a project), in the order the pages list them.
+GRANT_ACTIONS = (Action.VIEW, Action.CHANGE, Action.CHANGE_TECHNICAL, Action.PROMOTE, Action.APPROVE)
 
 
 def managed_tenants(*, user) -> QuerySet:
@@ -38,11 +32,12 @@ class ProjectGrant:
     project_id: int
     code: str
     name: str
-    actions: list[Action]  # in ``ACTION_WORDS`` order
+    actions: list[Action]  # in ``GRANT_ACTIONS`` order
 
     @property
     def summary(self) -> str:
-        return ", ".join(ACTION_WORDS[action] for action in self.actions)
+        """What the grant lets its holder do, in words: "see the project and approve or reject its promotions"."""
+        return rights_phrase(self.actions)
 
 
 @dataclass
@@ -79,7 +74,7 @@ def _project_grants(tenant: Tenant, user: User | None = None) -> dict[int, dict]
     people, objects, rights = {}, {}, defaultdict(set)
     for model in guarded_models():
         user_permissions, _ = object_permission_models(model)
-        known = {f"{action}_{model._meta.model_name}": action for action in ACTION_WORDS}
+        known = {f"{action}_{model._meta.model_name}": action for action in GRANT_ACTIONS}
         rows = user_permissions.objects.filter(content_object__tenant=tenant)
         if user is not None:
             rows = rows.filter(user=user)
@@ -100,7 +95,7 @@ def _project_grants(tenant: Tenant, user: User | None = None) -> dict[int, dict]
                 project_id=granted.pk,
                 code=granted.code,
                 name=granted.name,
-                actions=[action for action in ACTION_WORDS if action in actions],
+                actions=[action for action in GRANT_ACTIONS if action in actions],
             )
         )
     return by_user

@@ -17,7 +17,7 @@ class WebhookForm(forms.Form):
         choices=WebhookEventType.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: every event.",
+        help_text="Leave every box empty to receive every event.",
     )
     is_active = forms.BooleanField(
         label="Active",

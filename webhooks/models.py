@@ -53,6 +53,12 @@ class WebhookEndpoint(TenantOwned, ChangeStamped):
     def __str__(self):
         return self.url
 
+    @property
+    def event_type_labels(self) -> list[str]:
+        """The events it is sent, as the pages name them (the API and the deliveries keep the codes)."""
+        labels = dict(WebhookEventType.choices)
+        return [labels.get(event_type, event_type) for event_type in self.event_types]
+
     def wants(self, event_type: str) -> bool:
         return self.is_active and (not self.event_types or event_type in self.event_types)
 

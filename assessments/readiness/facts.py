@@ -36,6 +36,7 @@ class EnvironmentFacts:
     exists: bool = False
     #: ``CLOUD_ACCOUNT`` or ``DATA_CENTRE``.
     kind: str = CLOUD_ACCOUNT
+    #: The facts still to record, as a person names them ("cloud provider", "regions").
     missing: tuple[str, ...] = ()
     access_signed_off: bool = False
     residency_signed_off: bool = False

@@ -9,6 +9,8 @@ from core.figures import usd
 PASSED = "passed"
 FAILED = "failed"
 NOT_APPLICABLE = "not_applicable"
+#: How a checklist item's status reads on the pages (the API keeps the codes).
+STATUS_LABELS = {PASSED: "Passed", FAILED: "Not passed", NOT_APPLICABLE: "Does not apply"}
 #: The checklist item a mismatch rule reads too: sensitive data on a cloud API needs it.
 PROVIDER_TERMS_VERIFIED = "provider_terms_verified"
 #: Items that are the client's to confirm: the delivery side records the evidence, and it counts only
@@ -47,6 +49,7 @@ class Gate:
             detail = "" if ok else dict(f.evidence_waiting).get(self.key, "no evidence recorded")
         else:
             ok, detail = self.check(f)
+            detail = "" if ok else detail  # what is wrong, said only when something is
         return ChecklistItem(self.key, self.title, PASSED if ok else FAILED, self.evidence, detail, **kind)
 
 
@@ -66,7 +69,7 @@ def _environment_complete(f):
     env = f.environment
     if not env.exists:
         return False, "no environment recorded"
-    return (not env.missing), ("missing: " + ", ".join(env.missing)) if env.missing else ""
+    return (not env.missing), ("missing: " + "; ".join(env.missing)) if env.missing else ""
 
 
 def _routing_ok(f):
@@ -96,7 +99,7 @@ def _within_budget(f):
     if f.chosen_monthly_cost is None:
         return False, "no cost estimate yet"
     if f.chosen_monthly_cost > f.monthly_budget:
-        return False, f"estimate {usd(f.chosen_monthly_cost)} a month is over the budget of {usd(f.monthly_budget)}"
+        return False, f"the estimate of {usd(f.chosen_monthly_cost)} a month is over the budget of {usd(f.monthly_budget)}"
     return True, ""
 
 

@@ -101,7 +101,7 @@ def find_mismatches(f, hosting, deployment, best_hosting, best_deployment) -> li
                 Mismatch(
                     "customer_cloud_in_name_only",
                     "blocking",
-                    f"{label(f.deployment_option)} in name only: missing " + ", ".join(missing) + ".",
+                    f"{label(f.deployment_option)} in name only: missing " + "; ".join(missing) + ".",
                 )
             )
     if f.hosting_approach == ON_PREMISES and f.hardware == "none":

@@ -17,6 +17,7 @@ from assessments.services.readiness_inputs import Certifications, stored_cost_fa
 from assessments.services.results import digest_of, document, results_store, standings_update
 from core.lookups import any_of
 from core.moments import client_today
+from deployments.forms import environment_labels
 from deployments.models import RoutingRule
 from projects.models import RequirementsProfile
 from webhooks.services import publish_many
@@ -93,7 +94,12 @@ def facts_for(project, *, today: datetime.date) -> readiness.ProjectFacts:
         env = readiness.EnvironmentFacts(
             exists=True,
             kind=environment.kind,
-            missing=tuple(environment.missing_facts(strict_residency=profile.residency == "strict")),
+            missing=tuple(
+                label[:1].lower() + label[1:]
+                for label in environment_labels(
+                    environment.missing_facts(strict_residency=profile.residency == "strict")
+                )
+            ),
             access_signed_off=environment.access_signed_off,
             residency_signed_off=environment.residency_signed_off,
             needs_residency=bool(environment.residency_regions) or profile.residency == "strict",

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def local_time(moment, time_zone):
-    """``{{ moment|local_time:tenant.time_zone }}``: ``3 December 2026 14:00 (Europe/London)``."""
+    """``{{ moment|local_time:tenant.time_zone }}``: ``3 December 2026, 14:00 (Europe/London)``."""
     return _local_time(moment, time_zone) if moment else ""

@@ -28,6 +28,7 @@ from projects.models.project import (
     WorkloadType,
 )
 from projects.models.rollout import (
+    MOVE_PHRASES,
     PLATFORM_ADMIN,
     PROMOTION_TARGETS,
     ApprovalDecision,
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_MONTHLY_REQUESTS",
     "MAX_MONTHLY_TOKENS",
     "MAX_OUTPUT_TOKENS",
+    "MOVE_PHRASES",
     "PIPELINE",
     "PLATFORM_ADMIN",
     "PROMOTION_TARGETS",

@@ -45,6 +45,16 @@ class StageTransition(TenantOwned):
         return f"{self.project_id}: {self.from_stage} → {self.to_stage}"
 
 
+#: What someone did to the project in each kind of move, as the timeline and the stage history say it
+#: (with the stages' labels): "Lee Lead rolled the project back from Production to Rollout".
+MOVE_PHRASES = {
+    StageTransition.Kind.PROMOTION: "moved the project from {from_stage} to {to_stage}",
+    StageTransition.Kind.ROLLBACK: "rolled the project back from {from_stage} to {to_stage}",
+    StageTransition.Kind.PAUSE: "paused the project at the {from_stage} stage",
+    StageTransition.Kind.RETIREMENT: "retired the project at the {from_stage} stage",
+}
+
+
 #: Roles a policy may name as eligible, plus the platform admin.
 PLATFORM_ADMIN = "platform_admin"
 ELIGIBLE_ROLE_CHOICES = [

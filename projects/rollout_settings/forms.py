@@ -28,7 +28,7 @@ class PolicyForm(forms.Form):
         choices=ELIGIBLE_ROLE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked on a new policy: customer approvers and customer admins.",
+        help_text="A new policy with no box ticked lets customer approvers and customer admins approve.",
     )
     eligible_users = forms.ModelMultipleChoiceField(
         label="Also these named people",

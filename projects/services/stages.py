@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
+from core.wording import listed
 from projects.models import PIPELINE, ApprovalRequest, Project, Stage, StageTransition
 from projects.signals import project_inputs_changed
 from tenancy.access import Action, require
@@ -44,7 +45,7 @@ def project_rollback(*, project: Project, actor: User, to_stage: str, reason: st
     require(actor, project, Action.PROMOTE)
     _require_reason(reason)
     if to_stage not in rollback_targets(project):
-        allowed = ", ".join(rollback_targets(project)) or "none"
+        allowed = listed(stage.label for stage in rollback_targets(project)) or "none"
         raise ValidationError(
             {"to_stage": f"A {project.get_stage_display()} project can roll back only to: {allowed}."},
             code="invalid_transition",

@@ -1,22 +1,25 @@
 from django import template
 
-from audit.sentences import describe
+from audit.sentences import describe, quoted
 from core import figures
 from core.moments import in_zone as moment_in_zone
-from projects.models import DeploymentModel, HostingApproach, Stage
+from projects.audit_phrases import stage_move
+from projects.models import DeploymentModel, HostingApproach, Stage, StageTransition
+from tenancy.access import rights_phrase
 
 register = template.Library()
 
 
 @register.filter
-def words(value):
-    """A stored code as words: ``proof_of_concept`` → ``proof of concept``."""
-    return str(value or "").replace("_", " ")
+def lowerfirst(value):
+    """A sentence continued after a colon: ``Network isolation recorded`` → ``network isolation recorded``."""
+    value = str(value or "")
+    return value[:1].lower() + value[1:]
 
 
 def _label(choices):
     labels = dict(choices)
-    return lambda value: labels.get(value, words(value))
+    return lambda value: labels.get(value, value or "")
 
 
 #: A stored code as its label: ``{{ assessment.target_stage|stage_label }}`` → ``Proof of concept``.
@@ -60,6 +63,28 @@ def in_zone(moment, tenant):
 def get_item(mapping, key):
     """``mapping[key]`` in a template, or None."""
     return mapping.get(key)
+
+
+@register.filter
+def rights(actions) -> str:
+    """What a person may do with a project, as a sentence: "You can see the project, change it and …"."""
+    return f"You can {rights_phrase(actions)}."
+
+
+register.filter("rights_phrase", rights_phrase)
+
+
+@register.filter
+def history_sentence(move) -> str:
+    """A row of the stage history (``StageTransition``) as a sentence."""
+    if move.kind == StageTransition.Kind.PROMOTION and move.approval_request is not None:
+        return (
+            f"Moved from {move.get_from_stage_display()} to {move.get_to_stage_display()} on the approval of "
+            f"{move.actor}, at {move.approval_request.requested_by}'s request{quoted(move.reason)}."
+        )
+    return stage_move(
+        kind=move.kind, actor=move.actor, from_stage=move.from_stage, to_stage=move.to_stage, reason=move.reason
+    )
 
 
 @register.filter

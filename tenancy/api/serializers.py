@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, User
 from tenancy.models import Regulation, Role, Tenant
-from tenancy.selectors import ACTION_WORDS
+from tenancy.selectors import GRANT_ACTIONS
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -80,7 +80,7 @@ class MemberProjectGrantSerializer(serializers.Serializer):
     project = serializers.IntegerField(source="project_id", help_text="The project's id.")
     code = serializers.CharField()
     name = serializers.CharField()
-    actions = serializers.ListField(child=serializers.ChoiceField(choices=[str(action) for action in ACTION_WORDS]))
+    actions = serializers.ListField(child=serializers.ChoiceField(choices=[str(action) for action in GRANT_ACTIONS]))
 
 
 class MemberSerializer(serializers.Serializer):

@@ -172,12 +172,14 @@ def test_a_viewer_may_not_record_or_withdraw_and_gets_no_field_errors(api, peopl
         assert refused.json()["error"] == {
             "status": 403,
             "code": "permission_denied",
-            "message": "You may not change technical this project.",
+            "message": "Your rights on this project do not let you change its technical details.",
             "fields": [],
         }
     refused = viewer.post(url(project, evidence.pk, "withdraw"), format="json")
     assert refused.status_code == 403
-    assert refused.json()["error"]["message"] == "You may not change technical this project."
+    assert (
+        refused.json()["error"]["message"] == "Your rights on this project do not let you change its technical details."
+    )
     assert state() == before
 
 

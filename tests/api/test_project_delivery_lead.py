@@ -89,7 +89,7 @@ def test_an_engineer_may_not_change_the_lead_and_learns_nothing_about_the_name(a
     assert refused.json()["error"] == {
         "status": 403,
         "code": "permission_denied",
-        "message": "You may not change this project.",
+        "message": "Your rights on this project do not let you change it.",
         "fields": [],
     }
     assert state(project) == before

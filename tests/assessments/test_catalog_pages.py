@@ -204,7 +204,7 @@ def test_the_import_button_queues_a_job_the_page_follows(platform, people):
     fragment = response.content.decode()
     assert f'hx-get="{reverse("catalog-import-status", args=[job.pk])}" hx-trigger="load delay:1s"' in fragment
     assert 'role="status" aria-live="polite"' in fragment
-    assert "Importing the bundled prices (queued)…" in fragment
+    assert "Importing the bundled prices: waiting for a worker since " in fragment
 
     again = platform.post(reverse("catalog-import"), headers={"HX-Request": "true"})
     assert Job.objects.count() == 1, "a second click follows the unfinished import"
@@ -240,7 +240,8 @@ def test_the_finished_import_says_what_changed(platform, people):
     assert recalculation.parameters == {"api_models": job.result["changed"]}
     fragment = platform.get(reverse("catalog-import-status", args=[job.pk])).content.decode()
     assert "hx-get" not in fragment, "a finished job is not polled"
-    assert f"finished: {job.result['created']} new price entries" in fragment
+    assert "Finished on " in fragment
+    assert f"{job.result['created']} new price entries" in fragment
     changed = len(job.result["changed"])
     assert f"{changed} model{'s' if changed > 1 else ''} changed price" in fragment
     listed = platform.get(reverse("catalog"), {"q": "gpt-4o-mini"}).context["page"].object_list
@@ -335,4 +336,5 @@ def test_the_import_runs_on_a_real_worker_while_the_page_follows_it(celery_worke
     assert job.started_at <= job.finished_at
     assert ApiModelPrice.objects.count() == job.result["created"] > 100
     fragment = client.get(status, headers={"HX-Request": "true"}).content.decode()
-    assert f"finished: {job.result['created']} new price entries" in fragment
+    assert "Finished on " in fragment
+    assert f"{job.result['created']} new price entries" in fragment

@@ -125,7 +125,7 @@ def test_a_viewer_sees_the_evidence_but_no_actions(client, assessed, people):
     assert "Withdraw" not in page
     assert "gate-evidence-accept" not in page
     response = client.post(record_url(assessed), {"evidence-data_classified-note": "x"}, headers=HTMX)
-    assert "You may not change technical" in text(response)
+    assert "Your rights on this project do not let you change its technical details." in text(response)
     assert GateEvidence.objects.count() == 1
 
 

@@ -40,7 +40,7 @@ def test_a_customer_admin_grants_and_takes_back_one_project(page_as, live_server
     expect(admin.get_by_text("Ana Silva now has the engineer role on LOT-CAMP.")).to_be_visible()
     row = admin.locator("#access-user-eng-ana")
     expect(row).to_contain_text("given engineer on this project")
-    expect(row).to_contain_text("view, edit technical details")
+    expect(row).to_contain_text("See the project and change its technical details")
 
     engineer = page_as("eng-ana")
     engineer.goto(f"{live_server.url}/projects/")

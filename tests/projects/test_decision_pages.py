@@ -110,8 +110,8 @@ def test_the_stage_history_credits_the_note_to_the_requester(client, project, pe
     page = text(client.get(reverse("project-detail", args=[project.pk])))
     history = page.split('id="history-heading"')[1]
     assert (
-        f"moved from discovery to proof of concept on the approval of {people['approver']}, "
-        f"at {people['lead']}'s request (“Workshop done”)"
+        f"Moved from Discovery to Proof of concept on the approval of {people['approver']}, "
+        f"at {people['lead']}'s request: “Workshop done”."
     ) in history.replace("&#x27;", "'")
 
 

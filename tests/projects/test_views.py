@@ -64,6 +64,28 @@ def test_project_page_shows_the_users_rights(client):
     assert response.status_code == 200
     assert "Dispute triage" in response.content.decode()
     assert response.context["actions"] == {"view", "approve"}
+    assert "You can see the project and approve or reject its promotions." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "sentence"),
+    [
+        (Role.CUSTOMER_VIEWER, "You can see the project."),
+        (Role.ENGINEER, "You can see the project and change its technical details."),
+        (
+            Role.DELIVERY_LEAD,
+            "You can see the project, change it, change its technical details and request its promotion, "
+            "rollback, pause or retirement.",
+        ),
+    ],
+)
+def test_the_project_page_says_what_you_can_do_in_a_sentence(client, role, sentence):
+    tenant = TenantFactory()
+    project = ProjectFactory(tenant=tenant)
+    client.force_login(member(tenant, role))
+    body = client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    assert sentence in body
+    assert "change technical" not in body
 
 
 def test_client_dashboard_counts_only_visible_projects(client):

@@ -263,10 +263,10 @@ def test_members_page_lists_roles_reach_and_single_project_grants(client, tenant
     assert "Customer approver" in row
     assert "Only projects granted one by one" in row
     assert "ACME-7" in row
-    assert "view, approve" in row
+    assert "see the project and approve or reject its promotions" in row
     assert "People reaching single projects only" in page
     assert "freelancer" in page
-    assert "view, edit technical details" in page
+    assert "see the project and change its technical details" in page
     assert "outsider" not in page
     assert "GLX-1" not in page
 
@@ -625,7 +625,8 @@ def test_a_new_webhook_shows_its_secret_once(client, people, tenant):
     assert audited("webhook.created") == 1
     listing = body(client.get(url("settings-webhooks")))
     assert "http://127.0.0.1:9/jira" in listing
-    assert "approval.approved" in listing
+    assert "Approval approved" in listing
+    assert "approval.approved" not in listing, "the event's code stays in the API"
     assert endpoint.secret not in listing
     assert endpoint.secret not in body(client.get(url("settings-webhook-edit", endpoint.pk)))
 
@@ -780,7 +781,7 @@ def test_the_service_accounts_page_lists_every_token(client, people, objects):
     assert "jira-bridge" in page
     assert "Customer approver" in page
     assert f"sg_{token.prefix}_" in page
-    assert "read, write" in page
+    assert "Read, Write" in page
     assert "Revoked 1 January 2030, 10:00 (Asia/Bangkok)" in page  # shown in Bangkok time, and says so
     assert url("settings-token-revoke", token.pk) in page
     assert url("settings-token-revoke", revoked.pk) not in page
