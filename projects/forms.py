@@ -1,4 +1,5 @@
 import copy
+from decimal import Decimal
 
 from django import forms
 
@@ -262,7 +263,7 @@ def _answer(profile: RequirementsProfile, name: str) -> str:
         nothing = "No category chosen" if name == "data_categories" else "No regulation chosen"
         return ", ".join(labels.get(code, code) for code in value) or nothing
     if name == "latency_target_ms" and profile.latency_need == LatencyNeed.BATCH:
-        return "None: batch work"
+        return "Not needed: batch work"
     if value is None or value == "":
         return "Not given"
     if name == "target_production_date":
@@ -275,7 +276,7 @@ def _answer(profile: RequirementsProfile, name: str) -> str:
         return f"{value.normalize():f} times the average"
     if name == "latency_target_ms":
         return f"{number(value)} ms"
-    return number(value)
+    return number(value) if isinstance(value, int | Decimal) else str(value)
 
 
 class DecisionForm(forms.Form):

@@ -60,7 +60,7 @@ class Differentiation(models.TextChoices):
 
 
 class Capability(models.TextChoices):
-    NONE = "none", "None"
+    NONE = "none", "Not in the team"
     SOME = "some", "Some"
     MATURE = "mature", "Mature"
 
