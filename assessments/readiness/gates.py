@@ -99,7 +99,10 @@ def _within_budget(f):
     if f.chosen_monthly_cost is None:
         return False, "no cost estimate yet"
     if f.chosen_monthly_cost > f.monthly_budget:
-        return False, f"the estimate of {usd(f.chosen_monthly_cost)} a month is over the budget of {usd(f.monthly_budget)}"
+        return (
+            False,
+            f"the estimate of {usd(f.chosen_monthly_cost)} a month is over the budget of {usd(f.monthly_budget)}",
+        )
     return True, ""
 
 
