@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from assessments.services.assessments import assessment_result
 from assessments.services.evaluation import readiness_now
 from assessments.views import fit_rows
-from projects.forms import ProfileForm
+from projects.forms import profile_form
 from projects.models import Project
 from projects.profile_warnings import profile_warnings
 from tenancy.access import Action, get_for_user_or_404
@@ -36,7 +36,7 @@ def requirements_consequences(request, pk):
     project = get_for_user_or_404(
         Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
-    form = ProfileForm(request.GET or None, instance=project.profile, tenant=project.tenant)
+    form = profile_form(request.GET or None, project=project, user=request.user)
     if form.is_bound:
         form.is_valid()
         answers = form.answered()

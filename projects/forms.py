@@ -5,6 +5,7 @@ from django import forms
 
 from core.figures import number, usd
 from projects.models import (
+    TECHNICAL_FIELDS,
     DataCategory,
     EvidenceLink,
     HostingApproach,
@@ -16,6 +17,7 @@ from projects.models import (
 from projects.selectors import lead_candidates
 from projects.services.access import PROJECT_ROLES
 from projects.services.projects import EDITABLE_FIELDS, TECHNICAL_PROJECT_FIELDS
+from tenancy.access import Action, can
 from tenancy.models import Regulation, Role
 
 
@@ -200,10 +202,15 @@ class ProfileForm(forms.ModelForm):
             **dict.fromkeys(RADIO_FIELDS, forms.RadioSelect),
         }
 
-    def __init__(self, *args, tenant=None, **kwargs):
+    def __init__(self, *args, tenant=None, technical_only=False, **kwargs):
         super().__init__(*args, **kwargs)
         #: The profile as saved, before this form's answers are put on its instance.
         self.saved = copy.copy(self.instance)
+        if technical_only:
+            # Shown, not asked: what is posted for them is ignored, and the saved answer stands.
+            for name in set(self.fields) - TECHNICAL_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text += " Only someone who may change the whole project can change this answer."
         for name, choices in PROFILE_CHOICES.items():
             self.fields[name].choices = choices
         for field in self.fields.values():
@@ -238,6 +245,18 @@ class ProfileForm(forms.ModelForm):
         for name, value in self.cleaned_data.items():
             setattr(profile, name, value)
         return profile
+
+
+def profile_form(data, *, project, user) -> ProfileForm:
+    """The questionnaire of ``project`` as ``user`` may answer it: every question for someone who may
+    change the project; for someone with technical rights alone, the technical questions, the others
+    shown with their saved answers (``profile_update`` would refuse them)."""
+    return ProfileForm(
+        data,
+        instance=project.profile,
+        tenant=project.tenant,
+        technical_only=not can(user, project, Action.CHANGE),
+    )
 
 
 def profile_answers(profile: RequirementsProfile) -> list[dict]:

@@ -11,7 +11,7 @@ from core.forms import show_service_errors
 from projects.charts import dashboard_charts
 from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
-from projects.forms import EvidenceForm, ProfileForm, ProjectCreateForm, ProjectEditForm, TicketForm, profile_answers
+from projects.forms import EvidenceForm, ProjectCreateForm, ProjectEditForm, TicketForm, profile_answers, profile_form
 from projects.models import ApprovalRequest, DeploymentModel, EvidenceLink, Project, TicketReference
 from projects.panels import project_sections
 from projects.profile_warnings import profile_warnings
@@ -178,7 +178,7 @@ def project_profile(request, pk):
     project = get_for_user_or_404(
         Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
-    form = ProfileForm(request.POST or None, instance=project.profile, tenant=project.tenant)
+    form = profile_form(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             profile_update(project=project, actor=request.user, **form.service_fields())

@@ -189,6 +189,28 @@ def test_an_engineer_may_save_technical_answers_from_the_whole_form(client, peop
     assert AuditEvent.objects.get(action="project.profile_updated").after == {"monthly_requests": 90_000}
 
 
+def test_an_engineer_sees_the_other_answers_without_being_able_to_change_them(client, people, project):
+    """Technical rights only: the data, budget and timeline questions are shown, not asked; a changed
+    answer posted for one of them is ignored (the saved one stands), not a refusal of the whole form."""
+    client.force_login(people["engineer"])
+    body = page(client, project)
+    assert re.search(r'<input[^>]*name="monthly_budget"[^>]*disabled', body)
+    assert re.search(r'<input[^>]*name="data_sensitivity"[^>]*disabled', body)
+    assert not re.search(r'<input[^>]*name="monthly_requests"[^>]*disabled', body)
+    assert "Only someone who may change the whole project can change this answer." in body
+    posted = as_posted(project, monthly_requests=80_000, monthly_budget="99", data_sensitivity="regulated")
+    response = client.post(reverse("project-profile", args=[project.pk]), posted)
+    assert response.status_code == 302
+    project.profile.refresh_from_db()
+    assert (project.profile.monthly_requests, project.profile.monthly_budget) == (80_000, None)
+    assert project.profile.data_sensitivity != "regulated"
+
+
+def test_a_delivery_lead_may_change_every_answer(client, people, project):
+    client.force_login(people["lead"])
+    assert not re.search(r"<input[^>]*\bdisabled\b", page(client, project))
+
+
 # --- Borderline figures ---------------------------------------------------------------------------------------
 
 #: field → (the largest value not warned, the smallest warned, the warning's code)
