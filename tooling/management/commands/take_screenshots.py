@@ -77,7 +77,9 @@ class Command(BaseCommand):
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
                 for username, path, name, width in shots(project):
-                    context = browser.new_context(viewport={"width": width, "height": 900})
+                    # A phone's shot is its screen, as a person holds it; a desktop's the whole page.
+                    height = 812 if width == NARROW else 900
+                    context = browser.new_context(viewport={"width": width, "height": height})
                     page = context.new_page()
                     page.goto(f"{base}/accounts/login/")
                     page.get_by_label("Username").fill(username)
@@ -85,7 +87,9 @@ class Command(BaseCommand):
                     page.get_by_role("button", name="Sign in").click()
                     page.wait_for_url(f"{base}/")
                     page.goto(f"{base}{path}")
-                    page.screenshot(path=str(out / name), full_page=True)
+                    # Panels that htmx fills after the page loads (the questionnaire's consequences).
+                    page.wait_for_load_state("networkidle")
+                    page.screenshot(path=str(out / name), full_page=width != NARROW)
                     context.close()
                     self.stdout.write(f"  {out / name}")
                 browser.close()
