@@ -69,7 +69,7 @@ def _dashboard(request, *, tenant):
             "portfolio": figures,
             "charts": dashboard_charts(figures),
             "deployment_legend": DeploymentModel.choices,
-            "waiting_for_me": approval_inbox_count(user=user),
+            "waiting_for_me": freshness.cached(user, "inbox-count", [], lambda: approval_inbox_count(user=user)),
         },
     )
 
