@@ -61,7 +61,7 @@ def test_the_client_field_suggests_the_readers_clients_as_one_types(page_as, por
     page.get_by_label("Client").fill("Lotus Soy Drinks")
     expect(rows).to_have_count(3)
     expect(page.locator("#results")).not_to_contain_text("LOMO-1")
-    assert "tenant=Lotus+Soy+Drinks" in page.url
+    assert "tenant=Lotus%20Soy%20Drinks" in page.url
     assert page.evaluate("window.notReloaded") is True
 
 
