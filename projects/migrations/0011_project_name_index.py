@@ -17,4 +17,8 @@ class Migration(migrations.Migration):
             model_name='project',
             index=models.Index(fields=['name', 'id'], name='project_name'),
         ),
+        migrations.AddIndex(
+            model_name='project',
+            index=models.Index(fields=['updated_at', 'id'], name='project_updated'),
+        ),
     ]
