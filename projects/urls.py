@@ -11,6 +11,7 @@ urlpatterns = [
     path("tenants/<slug:slug>/", views.tenant_detail, name="tenant-detail"),
     path("projects/", views.project_list_page, name="project-list"),
     path("projects/new/", views.project_new, name="project-new"),
+    path("projects/clients/", views.client_suggestions_list, name="project-client-suggestions"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/requirements/", views.project_profile, name="project-profile"),
     path("projects/<int:pk>/promotion/", views.promotion_request, name="project-promotion"),

@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from core.forms import show_service_errors
+from core.keyset import ListPage, list_page
 from projects.charts import dashboard_charts
 from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
@@ -17,6 +17,7 @@ from projects.panels import project_sections
 from projects.profile_warnings import profile_warnings
 from projects.selectors import (
     approval_inbox_count,
+    client_suggestions,
     decidable,
     portfolio,
     project_list,
@@ -77,32 +78,47 @@ def _dashboard(request, *, tenant):
 @login_required
 def project_list_page(request):
     user = request.user
-    tenants = freshness.cached(
-        user, "tenant-choices", [], lambda: list(tenant_list(user=user).values_list("slug", "name"))
-    )
-    filters = ProjectListFilter(request.GET or None, queryset=project_list(user=user), tenants=tenants)
+    filters = ProjectListFilter(request.GET or None, queryset=project_list(user=user), user=user)
     if not filters.is_bound:
         projects = filters.queryset
     elif filters.is_valid():
         projects = filters.qs
     else:
         projects = filters.queryset.none()  # the form names the field and the rule
-    page = _cached_page(request, projects)
+    page = _cached_page(request, projects, order=filters.key_order)
     context = {"filters": filters, "page": page, "query": _query_without_page(request)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "projects/_project_results.html", context)
     return render(request, "projects/project_list.html", context)
 
 
-def _cached_page(request, projects) -> Page:
-    """The asked-for page of ``projects``, its rows and the total kept until what they show changes."""
+def _cached_page(request, projects, *, order) -> ListPage:
+    """The asked-for page of ``projects``: after or before a row's key where ``order`` allows, else by
+    number; kept until what it shows changes."""
+    number = request.GET.get("page", "")
+    return freshness.cached(
+        request.user,
+        "projects.page",
+        [request.GET.urlencode()],
+        lambda: list_page(
+            projects,
+            size=PAGE_SIZE,
+            order=order,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            number=int(number) if number.isdigit() else 1,
+        ),
+    )
 
-    def rows():
-        page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-        return page.number, page.paginator.count, list(page.object_list)
 
-    number, count, object_list = freshness.cached(request.user, "projects.page", [request.GET.urlencode()], rows)
-    return Page(object_list, number, Paginator(range(count), PAGE_SIZE))
+@login_required
+def client_suggestions_list(request):
+    """The clients the reader can see whose name holds what they typed in the list's client field."""
+    return render(
+        request,
+        "projects/_client_suggestions.html",
+        {"clients": client_suggestions(user=request.user, text=request.GET.get("tenant", ""))},
+    )
 
 
 @login_required
@@ -231,8 +247,10 @@ def stage_move(request, pk, move):
 
 
 def _query_without_page(request) -> str:
+    """The query string without the page's number and the key of the row it starts after or before."""
     query = request.GET.copy()
-    query.pop("page", None)
+    for position in ("page", "after", "before"):
+        query.pop(position, None)
     return query.urlencode()
 
 

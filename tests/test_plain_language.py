@@ -165,6 +165,7 @@ PAGES = {
         (
             "home",
             "project-list",
+            "project-client-suggestions",
             "project-new",
             "inbox",
             "my-requests",
@@ -224,7 +225,8 @@ QUERIES = {
     "inbox": ["tab=decided"],
     "my-requests": [f"status={status}" for status in ("pending", "approved", "rejected", "cancelled", "expired")],
     "notifications": ["show=unread"],
-    "project-list": ["stage=pilot", "pending=true", "hosting_approach=hybrid"],
+    "project-list": ["stage=pilot", "pending=true", "hosting_approach=hybrid", "tenant=lotus", "tenant=nobody"],
+    "project-client-suggestions": ["tenant=lo"],
 }
 #: Named URLs that are no page a person reads, and why.
 NOT_WALKED = {

@@ -87,6 +87,9 @@ class Project(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="project_code_unique_in_tenant")]
         indexes = [
             models.Index(fields=["tenant", "name"], name="project_tenant_name"),
+            # The project list's orders across clients (name, then id; recently changed), read a page at a time.
+            models.Index(fields=["name", "id"], name="project_name"),
+            models.Index(fields=["updated_at", "id"], name="project_updated"),
             models.Index(fields=["tenant", "stage"], name="project_tenant_stage"),
             models.Index(fields=["tenant", "updated_at"], name="project_tenant_updated"),
         ]

@@ -4,9 +4,10 @@ and a narrow screen."""
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import User
 from projects.services.approvals import approval_request_create
 from tenancy.models import Role
-from tests.factories import ProjectFactory, TenantFactory, member
+from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +39,29 @@ def test_the_project_list_filters_as_you_type_without_reloading(page_as, portfol
     page.get_by_label("Runs as").select_option(label="Customer cloud")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("LOT-KYC")
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_client_field_suggests_the_readers_clients_as_one_types(page_as, portfolio_data):
+    lead = User.objects.get(username="lead")
+    lomo = TenantFactory(slug="lomo", name="Lomography")
+    MembershipFactory(tenant=lomo, user=lead, role=Role.DELIVERY_LEAD)
+    ProjectFactory(tenant=lomo, code="LOMO-1", name="Film scanner")
+    ProjectFactory(tenant=TenantFactory(slug="lotte", name="Lotte Secret"), code="LOTTE-1")
+    page = page_as("lead")
+    page.get_by_role("link", name="Projects", exact=True).click()
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(4)
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label("Client").fill("lo")
+    suggestions = page.locator("#client-suggestions option")
+    expect(suggestions).to_have_count(2)  # the lead's two clients, not the third that matches
+    assert [option.get_attribute("value") for option in suggestions.all()] == ["Lomography", "Lotus Soy Drinks"]
+    page.get_by_label("Client").fill("Lotus Soy Drinks")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#results")).not_to_contain_text("LOMO-1")
+    assert "tenant=Lotus%20Soy%20Drinks" in page.url
     assert page.evaluate("window.notReloaded") is True
 
 
