@@ -32,8 +32,8 @@ from projects.services.approvals import relay_check
 from projects.services.stages import lock_project
 from projects.signals import project_inputs_changed
 from tenancy import freshness
-from tenancy.access import Action, require
-from tenancy.models import Membership, Role
+from tenancy.access import Action, require, tenant_roles
+from tenancy.models import Role
 
 ENVIRONMENT_FIELDS = [
     "kind",
@@ -304,7 +304,7 @@ def speaks_for_client(actor, project) -> bool:
         return False  # a sign-off is a person's word
     if actor.is_platform_admin:
         return True
-    return Membership.objects.filter(user=actor, tenant_id=project.tenant_id, role__in=SIGNING_ROLES).exists()
+    return tenant_roles(actor).get(project.tenant_id) in SIGNING_ROLES
 
 
 def _rules_built(project, rules):

@@ -184,14 +184,20 @@ def routing_rule_row(request, pk, index):
 def project_section(*, user, project, actions=None) -> dict:
     """The project page's deployment card beyond the project row, in a constant number of queries:
     the client's environment and sign-offs, and the routing rules (registered with
-    ``projects.panels`` by ``DeploymentsConfig.ready``; the page supplies evidence and tickets)."""
+    ``projects.panels`` by ``DeploymentsConfig.ready``; the page supplies evidence and tickets).
+
+    ``project`` is one ``user`` may see, so its environment, which follows the project's rights
+    (``access_via``), is the one read with it when the page read it so, not fetched again."""
     card = {
         "routing_rules": routing_rules_for(user=user, project=project)
         if project.hosting_approach == HostingApproach.HYBRID
         else [],
     }
     if project.is_customer_cloud:
-        environment = environment_for(user=user, project=project)
+        if Project.environment.is_cached(project):
+            environment = getattr(project, "environment", None)  # None: read with it, and there is none
+        else:
+            environment = environment_for(user=user, project=project)
         strict = project.profile.residency == Residency.STRICT
         recorded = environment or CustomerCloudEnvironment()
         card["environment_record"] = environment

@@ -18,7 +18,7 @@ from projects.models import (
     StageTransition,
     TicketReference,
 )
-from tenancy.access import Action, holders, restrict
+from tenancy.access import Action, holders, restrict, tenant_roles
 from tenancy.models import Membership, Tenant
 
 
@@ -146,7 +146,7 @@ def decidable(*, user, requests: list[ApprovalRequest]) -> list[ApprovalRequest]
     rules as the decision service, ``approval_rules.refusal``). Three queries for the batch."""
     if not requests:
         return []
-    roles_by_tenant = dict(Membership.objects.filter(user=user).values_list("tenant_id", "role"))
+    roles_by_tenant = tenant_roles(user)
     # Rights are looked up for the candidates' projects only, not for every project the user can see.
     projects = Project.objects.filter(pk__in={request.project_id for request in requests}).order_by()
     approvable = set(restrict(projects, user=user, action=Action.APPROVE).values_list("pk", flat=True))

@@ -124,7 +124,14 @@ def client_suggestions_list(request):
 @login_required
 def project_detail(request, pk):
     project = get_for_user_or_404(
-        Project.objects.select_related("tenant", "delivery_lead", "environment", "profile"),
+        # The environment with who signed it off: the deployment section shows it (projects.panels).
+        Project.objects.select_related(
+            "tenant",
+            "delivery_lead",
+            "environment__access_approved_by",
+            "environment__residency_confirmed_by",
+            "profile",
+        ),
         user=request.user,
         action=Action.VIEW,
         pk=pk,

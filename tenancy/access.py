@@ -19,17 +19,33 @@ The rules:
 
 An object the user may not view does not exist for them: ``get_for_user_or_404`` answers 404,
 never 403, so the existence of another tenant's object never leaks.
+
+Within a request (``access_scope``, opened by ``AccessScopeMiddleware``) a person's reach is read
+once, as an ``Access``: their roles by tenant and their grants by object, in two queries. Then
+``restrict`` filters on those ids (one array parameter each) instead of a correlated subquery per
+row, and ``allowed_actions`` answers in Python, with no query. Outside a request (tasks, commands)
+the same rules run as SQL subqueries. Both read the same table (``ROLE_ACTIONS``) and the same
+guardian codenames, and a test holds them to the same answers. A change to a membership, a grant
+or a group within the request forgets what was read.
 """
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import User
+from core.lookups import any_of
 from core.wording import listed
 from tenancy.models import Membership, Role, Tenant, TenantOwned
 
@@ -80,20 +96,29 @@ def roles_allowing(action: Action) -> list[str]:
 
 
 def restrict(queryset: QuerySet, *, user, action: Action = Action.VIEW) -> QuerySet:
-    """The rows of ``queryset`` that ``user`` may act on with ``action``, as one query."""
+    """The rows of ``queryset`` that ``user`` may act on with ``action``, as one query (in a request,
+    filtered on the ids of the person's ``Access``; elsewhere by subqueries)."""
     if not _is_active(user):
         return queryset.none()
     if user.is_platform_admin:
         return queryset
-    return queryset.filter(_condition(queryset.model, user, Action(action)))
+    access = _scoped_access(user)
+    if access is None:
+        return queryset.filter(_condition(queryset.model, user, Action(action)))
+    condition = access.condition(queryset.model, Action(action))
+    return queryset.none() if condition is None else queryset.filter(condition)
 
 
 def allowed_actions(user, obj) -> frozenset[Action]:
-    """Every action ``user`` may take on ``obj``, answered by one query."""
+    """Every action ``user`` may take on ``obj``: in a request, from the person's ``Access`` (no
+    query); elsewhere by one query."""
     if not _is_active(user):
         return frozenset()
     if user.is_platform_admin:
         return frozenset(Action)
+    access = _scoped_access(user)
+    if access is not None:
+        return access.actions_on(obj)
     model = type(obj)
     flags = (
         model._default_manager.filter(pk=obj.pk)
@@ -223,6 +248,7 @@ def _tenant_condition(user, action: Action) -> Q:
     return condition
 
 
+@cache
 def _codename(model, action: Action) -> str | None:
     """The guardian permission that grants ``action`` on one object of ``model``, if there is one."""
     codename = f"{action}_{model._meta.model_name}"
@@ -231,6 +257,7 @@ def _codename(model, action: Action) -> str | None:
     return codename if codename in declared else None
 
 
+@cache
 def object_permission_models(model):
     """The (user, group) direct foreign-key permission tables of ``model``, or () if it has none."""
     user_model = group_model = None
@@ -247,9 +274,213 @@ def object_permission_models(model):
     return user_model, group_model
 
 
-def guarded_models():
+@cache
+def guarded_models() -> tuple:
     """The tenant-owned models whose rows can be granted one by one (Project, today)."""
-    return [model for model in apps.get_models() if issubclass(model, TenantOwned) and object_permission_models(model)]
+    return tuple(
+        model for model in apps.get_models() if issubclass(model, TenantOwned) and object_permission_models(model)
+    )
+
+
+# --- Once per request ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A person's per-object grants on one object (directly or through a group)."""
+
+    tenant_id: int
+    codenames: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one person may reach, read once: their role in each tenant and their per-object grants.
+
+    Being active and being a platform admin are read from the user object itself, so ``restrict`` and
+    ``allowed_actions`` check them before asking here.
+    """
+
+    #: tenant id → (role, whether the role reaches all of the tenant's projects)
+    roles: Mapping[int, tuple[Role, bool]]
+    #: guarded model (``guarded_models``) → object id → the grants on it
+    grants: Mapping[type, Mapping[int, Grant]]
+
+    @classmethod
+    def load(cls, user) -> "Access":
+        """A person's memberships and grants: one query, plus one per guarded model (user and group
+        grants together)."""
+        roles = {
+            tenant_id: (Role(role), all_projects)
+            for tenant_id, role, all_projects in Membership.objects.filter(user=user).values_list(
+                "tenant_id", "role", "all_projects"
+            )
+        }
+        grants = {}
+        for model in guarded_models():
+            user_perms, group_perms = object_permission_models(model)
+            fields = ("content_object_id", "content_object__tenant_id", "permission__codename")
+            rows = (
+                user_perms.objects.filter(user=user)
+                .values_list(*fields)
+                .union(group_perms.objects.filter(group__user=user).values_list(*fields), all=True)
+            )
+            found: dict[int, tuple[int, set[str]]] = {}
+            for pk, tenant_id, codename in rows:
+                found.setdefault(pk, (tenant_id, set()))[1].add(codename)
+            grants[model] = {pk: Grant(tenant_id, frozenset(codenames)) for pk, (tenant_id, codenames) in found.items()}
+        return cls(roles=roles, grants=grants)
+
+    def tenants_allowing(self, action: Action, *, all_projects: bool = False) -> set[int]:
+        """The tenants where the person's role allows ``action`` (on all their projects, if asked)."""
+        return {
+            tenant_id
+            for tenant_id, (role, reaches_all) in self.roles.items()
+            if action in ROLE_ACTIONS[role] and (reaches_all or not all_projects)
+        }
+
+    def granted(self, model, codename: str) -> dict[int, int]:
+        """The objects of ``model`` granted with ``codename``: object id → its tenant id."""
+        return {pk: grant.tenant_id for pk, grant in self.grants.get(model, {}).items() if codename in grant.codenames}
+
+    def condition(self, model, action: Action) -> Q | None:
+        """``_condition`` on this person's ids: None if no row can match."""
+        if model is Tenant:
+            tenant_ids = self.tenants_allowing(action)
+            if action == Action.VIEW:
+                # Someone granted a single project sees the tenant that project belongs to.
+                for guarded in guarded_models():
+                    tenant_ids |= set(self.granted(guarded, _codename(guarded, Action.VIEW)).values())
+            return Q(any_of("pk", tenant_ids)) if tenant_ids else None
+        guarded, object_ref = _guarding_object(model)
+        if not object_permission_models(guarded):
+            tenant_ids = self.tenants_allowing(action)
+            return Q(any_of("tenant_id", tenant_ids)) if tenant_ids else None
+        tenant_ids = self.tenants_allowing(action, all_projects=True)
+        codename = _codename(guarded, action)
+        object_ids = self.granted(guarded, codename) if codename is not None else {}
+        parts = []
+        if tenant_ids:
+            parts.append(Q(any_of("tenant_id", tenant_ids)))
+        if object_ids:
+            parts.append(Q(any_of(object_ref, object_ids)))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+
+    def actions_on(self, obj) -> frozenset[Action]:
+        """``allowed_actions`` for one object, from what was read: no query (unless ``obj`` follows
+        another object through more than one ``access_via`` and the one between is not loaded)."""
+        return frozenset(action for action in Action if self._may(obj, action))
+
+    def _may(self, obj, action: Action) -> bool:
+        model = type(obj)
+        if model is Tenant:
+            if action in ROLE_ACTIONS.get(self._role(obj.pk), ()):
+                return True
+            return action == Action.VIEW and any(
+                grant.tenant_id == obj.pk and _codename(guarded, Action.VIEW) in grant.codenames
+                for guarded in guarded_models()
+                for grant in self.grants.get(guarded, {}).values()
+            )
+        role, reaches_all = self.roles.get(obj.tenant_id, (None, False))
+        role_allows = role is not None and action in ROLE_ACTIONS[role]
+        guarded, guarded_id = _guarding_id(obj)
+        if not object_permission_models(guarded):
+            return role_allows
+        if role_allows and reaches_all:
+            return True
+        codename = _codename(guarded, action)
+        grant = self.grants.get(guarded, {}).get(guarded_id)
+        return codename is not None and grant is not None and codename in grant.codenames
+
+    def _role(self, tenant_id) -> Role | None:
+        role, _ = self.roles.get(tenant_id, (None, False))
+        return role
+
+
+def _guarding_id(obj):
+    """The model whose rights apply to ``obj`` (``_guarding_object``) and that object's id."""
+    model, current = type(obj), obj
+    while via := getattr(model, "access_via", None):
+        field = model._meta.get_field(via)
+        model = field.related_model
+        if getattr(model, "access_via", None):
+            current = getattr(current, via)
+        else:
+            return model, getattr(current, field.attname)
+    return model, current.pk
+
+
+#: user id → Access, for the request being served (None outside a request: nothing is kept).
+_scoped: ContextVar[dict[int, Access] | None] = ContextVar("tenancy_access", default=None)
+
+
+@contextmanager
+def access_scope() -> Iterator[None]:
+    """Read each person's ``Access`` at most once until the block ends (a request, by the
+    middleware): never longer, so a change made by another request is seen by the next one."""
+    token = _scoped.set({})
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
+
+
+def access_for(user) -> Access:
+    """``user``'s ``Access``: the one read in this request, or read now."""
+    scoped = _scoped.get()
+    if scoped is None:
+        return Access.load(user)
+    if user.pk not in scoped:
+        scoped[user.pk] = Access.load(user)
+    return scoped[user.pk]
+
+
+def tenant_roles(user) -> dict[int, Role]:
+    """``user``'s role in each tenant they belong to (narrowed or not): from the request's ``Access``,
+    or one query."""
+    if not user.is_authenticated:
+        return {}
+    access = _scoped_access(user)
+    if access is not None:
+        return {tenant_id: role for tenant_id, (role, _) in access.roles.items()}
+    return {
+        tenant_id: Role(role)
+        for tenant_id, role in Membership.objects.filter(user=user).values_list("tenant_id", "role")
+    }
+
+
+def _scoped_access(user) -> Access | None:
+    return access_for(user) if _scoped.get() is not None else None
+
+
+def _forget_access(*args, **kwargs) -> None:
+    """A membership, grant or group changed: what this request read of anyone's reach is forgotten."""
+    scoped = _scoped.get()
+    if scoped:
+        scoped.clear()
+
+
+def connect() -> None:
+    """Forget the request's ``Access`` on every change that decides reach (model signals)."""
+    for model in apps.get_models():
+        if issubclass(model, Membership | Group | UserObjectPermissionBase | GroupObjectPermissionBase):
+            uid = f"access:forget:{model._meta.label}"
+            post_save.connect(_forget_access, sender=model, dispatch_uid=uid, weak=False)
+            post_delete.connect(_forget_access, sender=model, dispatch_uid=uid, weak=False)
+    m2m_changed.connect(_forget_access, sender=User.groups.through, dispatch_uid="access:forget:groups", weak=False)
+
+
+class AccessScopeMiddleware:
+    """Each request reads each person's ``Access`` once (``access_scope``) and forgets it at its end."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with access_scope():
+            return self.get_response(request)
 
 
 def require(user, obj, action: Action) -> None:

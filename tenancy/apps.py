@@ -7,6 +7,7 @@ class TenancyConfig(AppConfig):
 
     def ready(self):
         # In ready(): freshness connects model signals, which needs the app registry loaded.
-        from tenancy import freshness
+        from tenancy import access, freshness
 
+        access.connect()
         freshness.connect()

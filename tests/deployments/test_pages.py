@@ -552,3 +552,16 @@ def test_pages_run_as_many_queries_with_many_rules_as_with_few(client, project, 
     assert len(many.captured_queries) == len(few.captured_queries)
     if name in ("project-detail", "project-routing"):
         assert response.content.decode().count("openai:gpt-4o-mini") >= 12
+
+
+def test_the_project_page_reads_the_environment_once_with_who_signed_it(client, project, people):
+    customer_cloud(project, people, **{**FACTS, "regions": ["eu-west-1"], "residency_regions": ["EU"]})
+    environment_sign_off(project=project, actor=people["admin"], kind="access_pattern")
+    client.force_login(people["lead"])
+    freshness.reset()  # nothing cached: the queries the request itself runs
+    with CaptureQueriesContext(connection) as queries:
+        body = page(client, project)
+    table = CustomerCloudEnvironment._meta.db_table
+    # Read with the project, not again by the deployment section.
+    assert len([query for query in queries.captured_queries if table in query["sql"]]) == 1
+    assert f"Signed by {people['admin']}" in body
