@@ -124,7 +124,7 @@ def test_the_dashboard_inbox_and_list_page_follow_a_request_and_its_decision(cli
     client.force_login(people["approver"])
     assert "ACME-1" not in client.get(reverse("inbox")).content.decode()
     assert client.get(reverse("home")).context["portfolio"].pending_total == 0
-    assert client.get(reverse("project-list")).context["page"].paginator.count == 1
+    assert client.get(reverse("project-list")).context["page"].count == 1
 
     request = approval_request_create(project=project, actor=people["lead"])
     assert "ACME-1" in client.get(reverse("inbox")).content.decode()
@@ -134,7 +134,7 @@ def test_the_dashboard_inbox_and_list_page_follow_a_request_and_its_decision(cli
     approval_decide(request=request, actor=people["approver"], verdict="approve")
     assert "ACME-1" not in client.get(reverse("inbox")).content.decode()
     ProjectFactory(tenant=project.tenant, code="ACME-2")
-    assert client.get(reverse("project-list")).context["page"].paginator.count == 2
+    assert client.get(reverse("project-list")).context["page"].count == 2
 
 
 def test_a_cached_page_runs_no_query_for_what_it_caches(client, people, project):
