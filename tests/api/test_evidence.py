@@ -333,7 +333,9 @@ def test_the_list_runs_the_same_queries_for_one_row_and_for_many(api, people, pr
     evidence_record(project=project, actor=people["lead"], item="monitoring", note="Grafana")
     client = api(people["viewer"])
     assert client.get(url(project)).status_code == 200  # the token's first use is written once
-    with django_assert_num_queries(3) as one:  # the token, the project (and its client), the evidence
+    # The token, the reader's memberships and grants (read once per request), the project and its client,
+    # the evidence.
+    with django_assert_num_queries(5) as one:
         assert len(client.get(url(project)).json()) == 1
     for n, item in enumerate(["data_classified", "rollback_plan", "incident_runbook", "token_cost_controls"]):
         recorder = people["lead"] if n % 2 else people["engineer"]
