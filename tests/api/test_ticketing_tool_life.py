@@ -74,10 +74,10 @@ def ok(response, status=200):
     return response.json()
 
 
-def wait_for(condition, what, seconds=30):
+def wait_for(condition, what, seconds=30, explain=lambda: ""):
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, f"still waiting for {what}"
+        assert time.monotonic() < deadline, f"still waiting for {what} {explain()}"
         time.sleep(0.1)
 
 
@@ -281,7 +281,11 @@ def test_a_ticketing_tool_does_a_whole_clients_life_with_its_token_only(celery_w
         delivered = deliveries.filter(status=WebhookDelivery.Status.DELIVERED).count()
         return delivered == deliveries.count() == len(receiver.requests) > 0
 
-    wait_for(all_delivered, "the worker to deliver every webhook")
+    def deliveries_so_far():
+        states = WebhookDelivery.objects.order_by("pk").values_list("pk", "status", "next_attempt_at", "attempts")
+        return f"(received {len(receiver.requests)}; deliveries {list(states)})"
+
+    wait_for(all_delivered, "the worker to deliver every webhook", explain=deliveries_so_far)
     verify = load_example().verify
     requests = list(receiver.requests)
     ids = [request["headers"]["X-Stagegate-Delivery"] for request in requests]
