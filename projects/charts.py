@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from projects.models import DeploymentModel, HostingApproach, Stage
-from projects.selectors import READINESS_CHOICES
+from projects.models.summary import READINESS_CHOICES
 
 
 @dataclass(frozen=True)

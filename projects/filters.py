@@ -7,7 +7,8 @@ from django.urls import reverse_lazy
 
 from core.keyset import KeyOrder
 from projects.models import ApprovalRequest, DeploymentModel, HostingApproach, Project, Stage, TicketReference
-from projects.selectors import NOT_ASSESSED, READINESS_CHOICES, clients_named, tickets_by_key
+from projects.models.summary import NOT_ASSESSED, READINESS_CHOICES
+from projects.selectors import clients_named, tickets_by_key
 
 #: The list's order when no other is asked for: by project name, then id, so that pages are stable and
 #: follow an index (see ``ProjectListFilter.key_order``).

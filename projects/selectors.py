@@ -3,22 +3,24 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Lower
 
 from accounts.models import User
+from core.lookups import any_of
 from projects.approval_rules import Approver, refusal
 from projects.models import (
     ApprovalDecision,
     ApprovalRequest,
     DeploymentModel,
-    HostingApproach,
     Project,
     Stage,
     StageTransition,
     TicketReference,
 )
-from tenancy.access import Action, holders, restrict, tenant_roles
+from projects.models.summary import FIGURE_FIELDS, MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
+from projects.summaries import ClientFigures, empty_figures, figures_by_client, stored_figures
+from tenancy.access import Action, holders, reach, restrict, tenant_roles
 from tenancy.models import Membership, Tenant
 
 
@@ -235,8 +237,6 @@ def approval_deciders(request: ApprovalRequest) -> list[User]:
 
 # --- Portfolio ------------------------------------------------------------------------------------
 
-NOT_ASSESSED = "not_assessed"
-READINESS_CHOICES = [("ready", "Ready"), ("at_risk", "At risk"), ("blocked", "Blocked"), (NOT_ASSESSED, "Not assessed")]
 COST_GROUPS_SHOWN = 8
 
 
@@ -256,42 +256,29 @@ class Portfolio:
 
 
 def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> Portfolio:
-    """Counts and cost totals over the visible projects: two grouped passes over them (the counts and
-    totals in one, the costliest clients in the other) and two over the pending requests, whatever
-    their number."""
-    projects = restrict(Project.objects.all(), user=user)
+    """Counts and cost totals over the visible projects: the summary rows of the clients the person
+    sees whole (one row each), plus the projects granted to them one by one, grouped (one query,
+    none without such grants); then two queries over the pending requests. The same number of
+    queries however many projects and clients there are."""
+    visible = reach(user, Project)
+    whole = None if visible.everywhere else visible.tenant_ids
+    granted = visible.object_ids
     if tenant is not None:
-        projects = projects.filter(tenant=tenant)
-
-    grid = {stage: dict.fromkeys(DeploymentModel.values, 0) for stage in Stage.values}
-    readiness = {value: 0 for value, _ in READINESS_CHOICES}
-    by_hosting = dict.fromkeys(HostingApproach.values, Decimal("0"))
-    estimated, total = 0, Decimal("0")
-    status = Coalesce(NullIf("standing__readiness_status", Value("")), Value(NOT_ASSESSED))
-    groups = (
-        projects.annotate(readiness=status)
-        .values("stage", "deployment_model", "readiness", "hosting_approach")
-        .annotate(
-            n=Count("pk"),
-            costed=Count("pk", filter=Q(standing__chosen_monthly__isnull=False)),
-            monthly=Sum("standing__chosen_monthly"),
-        )
-        .order_by()
-    )
-    for row in groups:
-        grid[row["stage"]][row["deployment_model"]] += row["n"]
-        readiness[row["readiness"]] += row["n"]
-        if row["costed"]:
-            by_hosting[row["hosting_approach"]] += row["monthly"]
-            estimated += row["costed"]
-            total += row["monthly"]
-    by_client = [
-        (row["tenant__slug"], row["tenant__name"], row["monthly"])
-        for row in projects.filter(standing__chosen_monthly__isnull=False)
-        .values("tenant__slug", "tenant__name")
-        .annotate(monthly=Sum("standing__chosen_monthly"))
-        .order_by("-monthly", "tenant__name")[:COST_GROUPS_SHOWN]
-    ]
+        whole = {tenant.pk} if whole is None or tenant.pk in whole else set()
+    clients = stored_figures(whole) if whole is None or whole else {}
+    if granted:
+        singles = Project.objects.filter(any_of("pk", granted))
+        if tenant is not None:
+            singles = singles.filter(tenant=tenant)
+        for tenant_id, figures in figures_by_client(singles).items():
+            clients.setdefault(tenant_id, ClientFigures(figures.slug, figures.name)).add(figures.figures)
+    totals = empty_figures()
+    for client in clients.values():
+        for name in FIGURE_FIELDS:
+            totals[name] += client.figures[name]
+    costliest = sorted(
+        (client for client in clients.values() if client.figures["estimated"]), key=lambda c: (-c.monthly, c.name)
+    )[:COST_GROUPS_SHOWN]
 
     pending = restrict(ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING), user=user)
     if tenant is not None:
@@ -300,13 +287,16 @@ def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> 
         pending.select_related("project", "tenant", "requested_by").order_by("created_at", "pk")[:pending_shown]
     )
     return Portfolio(
-        projects=sum(sum(row.values()) for row in grid.values()),
-        by_stage_and_model=grid,
-        by_readiness=readiness,
-        monthly_total=total,
-        estimated_projects=estimated,
-        monthly_by_client=by_client,
-        monthly_by_hosting=by_hosting,
+        projects=totals["projects"],
+        by_stage_and_model={
+            stage: {model: totals[STAGE_MODEL_FIELDS[stage, model]] for model in DeploymentModel.values}
+            for stage in Stage.values
+        },
+        by_readiness={status: totals[name] for status, name in READINESS_FIELDS.items()},
+        monthly_total=sum((totals[name] for name in MONTHLY_FIELDS.values()), Decimal("0")),
+        estimated_projects=totals["estimated"],
+        monthly_by_client=[(client.slug, client.name, client.monthly) for client in costliest],
+        monthly_by_hosting={approach: totals[name] for approach, name in MONTHLY_FIELDS.items()},
         pending_total=pending.count(),
         pending_oldest=oldest,
     )

@@ -169,6 +169,39 @@ def holders(obj, action: Action) -> QuerySet:
     return User.objects.filter(condition, is_active=True)
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The rows of a tenant-owned model someone may act on, as whole tenants and single objects:
+    what a reader needs to sum per-client figures (one row per whole tenant) and add the few objects
+    granted one by one. ``restrict`` and ``reach`` answer from the same rules."""
+
+    everywhere: bool = False
+    #: The tenants all of whose rows are reached.
+    tenant_ids: frozenset[int] = frozenset()
+    #: Objects granted one by one, outside ``tenant_ids``.
+    object_ids: frozenset[int] = frozenset()
+
+
+def reach(user, model, action: Action = Action.VIEW) -> Reach:
+    """Where ``user`` may ``action`` rows of ``model`` (a model with grants of its own, such as a
+    project, or one following its tenant's roles): from the request's ``Access``, or read now."""
+    if not _is_active(user):
+        return Reach()
+    if user.is_platform_admin:
+        return Reach(everywhere=True)
+    action = Action(action)
+    access = _scoped_access(user) or Access.load(user)
+    if not object_permission_models(model):
+        return Reach(tenant_ids=frozenset(access.tenants_allowing(action)))
+    tenant_ids = access.tenants_allowing(action, all_projects=True)
+    codename = _codename(model, action)
+    granted = access.granted(model, codename) if codename is not None else {}
+    return Reach(
+        tenant_ids=frozenset(tenant_ids),
+        object_ids=frozenset(pk for pk, tenant_id in granted.items() if tenant_id not in tenant_ids),
+    )
+
+
 def get_for_user_or_404(queryset: QuerySet, *, user, action: Action = Action.VIEW, **lookup):
     """One object, or 404 if the user may not view it, or 403 if they may view but not ``action`` it."""
     try:

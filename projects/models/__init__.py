@@ -37,6 +37,7 @@ from projects.models.rollout import (
     FreezeWindow,
     StageTransition,
 )
+from projects.models.summary import ClientSummary
 
 __all__ = [
     "MAX_INPUT_TOKENS",
@@ -52,6 +53,7 @@ __all__ = [
     "ApprovalPolicy",
     "ApprovalRequest",
     "Capability",
+    "ClientSummary",
     "Connectivity",
     "Customisation",
     "DataCategory",
