@@ -19,7 +19,7 @@ from projects.models import (
     TicketReference,
 )
 from projects.models.summary import FIGURE_FIELDS, MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
-from projects.summaries import ClientFigures, empty_figures, figures_by_client, stored_figures
+from projects.summaries import empty_figures, figures_by_client, stored_costliest, stored_totals
 from tenancy.access import Action, holders, reach, restrict, tenant_roles
 from tenancy.models import Membership, Tenant
 
@@ -265,19 +265,20 @@ def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> 
     granted = visible.object_ids
     if tenant is not None:
         whole = {tenant.pk} if whole is None or tenant.pk in whole else set()
-    clients = stored_figures(whole) if whole is None or whole else {}
+    totals, costliest = empty_figures(), []
+    if whole is None or whole:
+        totals = stored_totals(whole)
+        costliest = stored_costliest(whole, COST_GROUPS_SHOWN)
     if granted:
         singles = Project.objects.filter(any_of("pk", granted))
         if tenant is not None:
             singles = singles.filter(tenant=tenant)
-        for tenant_id, figures in figures_by_client(singles).items():
-            clients.setdefault(tenant_id, ClientFigures(figures.slug, figures.name)).add(figures.figures)
-    totals = empty_figures()
-    for client in clients.values():
-        for name in FIGURE_FIELDS:
-            totals[name] += client.figures[name]
+        for client in figures_by_client(singles).values():
+            for name in FIGURE_FIELDS:
+                totals[name] += client.figures[name]
+            costliest.append(client)
     costliest = sorted(
-        (client for client in clients.values() if client.figures["estimated"]), key=lambda c: (-c.monthly, c.name)
+        (client for client in costliest if client.figures["estimated"]), key=lambda c: (-c.monthly, c.name)
     )[:COST_GROUPS_SHOWN]
 
     pending = restrict(ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING), user=user)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from core.lookups import any_of
@@ -73,12 +73,42 @@ def figures_by_client(projects) -> dict[int, ClientFigures]:
     return clients
 
 
-def stored_figures(tenant_ids: Iterable[int] | None = None) -> dict[int, ClientFigures]:
-    """The clients' summary rows (every client's, or those of ``tenant_ids``): one query."""
+def stored_summaries(tenant_ids: Iterable[int] | None = None):
+    """The clients' summary rows: every client's, or those of ``tenant_ids``."""
     rows = ClientSummary.objects.all()
-    if tenant_ids is not None:
-        rows = rows.filter(any_of("tenant_id", tenant_ids))
+    return rows if tenant_ids is None else rows.filter(any_of("tenant_id", tenant_ids))
+
+
+def stored_figures(tenant_ids: Iterable[int] | None = None) -> dict[int, ClientFigures]:
+    """The clients' summary rows as ``ClientFigures``, by client: one query."""
     return {
         row["tenant_id"]: ClientFigures(row["tenant__slug"], row["tenant__name"], {n: row[n] for n in FIGURE_FIELDS})
-        for row in rows.values("tenant_id", "tenant__slug", "tenant__name", *FIGURE_FIELDS)
+        for row in stored_summaries(tenant_ids).values("tenant_id", "tenant__slug", "tenant__name", *FIGURE_FIELDS)
     }
+
+
+def stored_totals(tenant_ids: Iterable[int] | None = None) -> dict:
+    """The figures summed over the clients' rows: one query, one row."""
+    sums = stored_summaries(tenant_ids).aggregate(**{name: Sum(name) for name in FIGURE_FIELDS})
+    return {name: value if (value := sums[name]) is not None else zero for name, zero in empty_figures().items()}
+
+
+def stored_costliest(tenant_ids: Iterable[int] | None, count: int) -> list[ClientFigures]:
+    """The ``count`` clients with the highest monthly cost among their estimated projects, highest
+    first (then by name): one query of ``count`` rows."""
+    monthly = sum((F(name) for name in MONTHLY_FIELDS.values()), Value(Decimal("0")))
+    rows = (
+        stored_summaries(tenant_ids)
+        .filter(estimated__gt=0)
+        .annotate(monthly=ExpressionWrapper(monthly, output_field=DecimalField()))
+        .order_by("-monthly", "tenant__name")
+        .values("tenant__slug", "tenant__name", *MONTHLY_FIELDS.values(), "estimated")[:count]
+    )
+    return [
+        ClientFigures(
+            row["tenant__slug"],
+            row["tenant__name"],
+            empty_figures() | {name: row[name] for name in [*MONTHLY_FIELDS.values(), "estimated"]},
+        )
+        for row in rows
+    ]

@@ -227,6 +227,8 @@ class ApprovalRequest(TenantOwned):
             models.Index(fields=["tenant", "status", "created_at"], name="request_tenant_status"),
             models.Index(fields=["tenant", "updated_at"], name="request_tenant_updated"),
             models.Index(fields=["status", "expires_at"], name="request_status_expiry"),
+            # The dashboard's oldest waiting requests, across every client a person sees.
+            models.Index(fields=["created_at", "id"], condition=Q(status="pending"), name="request_pending_oldest"),
         ]
 
     def __str__(self):
