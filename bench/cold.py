@@ -1,7 +1,7 @@
 """The primary figures: every request cold, one at a time, over interleaved rounds; the API list's floor.
 
-Cold is with nothing cached, as after any change to what a page shows: every cached read is
-forgotten before each request (``forget_cached_reads``). Each round sends every request once, in
+Cold is one request at a time, as a person opening a page after someone changed what it shows
+(the product keeps no cached reads: every request reads the database). Each round sends every request once, in
 an order shuffled anew for the round, so that whatever drifts during the run (another process
 starting, the machine's speed, PostgreSQL's buffers) reaches every row alike. The API project
 list's database floor, its SELECT statements run back to back from Python on this process's
@@ -21,13 +21,6 @@ from pathlib import Path
 from bench.load import HttpTarget, Kind, Measurement, Series
 
 LOADAVG = Path("/proc/loadavg")
-
-
-def forget_cached_reads() -> None:
-    """Forget every cached read of every reader (``tenancy.freshness``): the next request is cold."""
-    from tenancy import freshness
-
-    freshness.reset()
 
 
 def round_orders(rows: int, rounds: int, *, seed: int) -> list[list[int]]:
@@ -74,7 +67,6 @@ def measure_cold(target: HttpTarget, measurements: list[Measurement], *, rounds:
     sizes: dict[int, list[int]] = {id(m): [] for m in measurements}
 
     def request(m: Measurement) -> tuple[int | str, float, int]:
-        forget_cached_reads()
         begun = time.perf_counter()
         try:
             status, payload, _ = target.fetch(connections[id(m)], "GET", m.scenario.path, m.scenario.headers)

@@ -57,9 +57,9 @@ class Series:
 class Measurement:
     """What one kind of request measured.
 
-    Cold (the primary figures): one request at a time with nothing cached, over interleaved
-    rounds (``bench.cold``). Warm (secondary): the concurrent run, where every request after the
-    first is served from the cached reads. Queries: the request once through Django's test client.
+    Cold (the primary figures): one request at a time, over interleaved rounds (``bench.cold``).
+    Warm (secondary): the concurrent run of the same request repeated, with PostgreSQL's buffers
+    and the server's connections warm. Queries: the request once through Django's test client.
     """
 
     scenario: Scenario

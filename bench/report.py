@@ -75,11 +75,11 @@ def render(run) -> str:
         f"- Server: gunicorn, {options.workers} gthread workers × {options.threads} threads, production settings "
         "over plain HTTP; one Celery worker (solo pool).",
         f"- Cold (the primary figures): {options.rounds} rounds; each round sends every request once, one at a "
-        "time, in an order shuffled anew for the round, with every cached read forgotten before each request "
-        "(`freshness.reset()`), as after any change to what the page shows. Warm (secondary): "
+        "time, in an order shuffled anew for the round (the product keeps no cached reads: every request reads "
+        "the database). Warm (secondary): "
         f"{options.concurrency} concurrent keep-alive connections, {options.warmup} warm-up requests, then up to "
-        f"{options.requests} requests or {options.seconds:.0f} s per row, the same request repeated, so served "
-        "from the cached reads after the first, as a person reloading a page or a ticketing tool polling a list.",
+        f"{options.requests} requests or {options.seconds:.0f} s per row, the same request repeated, "
+        "as people reloading a page or ticketing tools polling a list at once.",
         f"- Portfolio: `{main.command}` in {main.generate_seconds:.0f} s; then `VACUUM ANALYZE`.",
         "",
         "| table | rows |",

@@ -10,10 +10,10 @@
 3. Each request once through Django's test client in this process, cold and warm, to count its
    queries (the slowest cold ones run again under ``EXPLAIN ANALYZE``) and to take the SQL of the
    API project list for its database floor.
-4. The primary figures (``bench.cold``): every request cold (nothing cached), one at a time, over
+4. The primary figures (``bench.cold``): every request cold (one at a time), over
    ``--rounds`` interleaved rounds, median and p95, with the API list's database floor measured
    in the same rounds; then the warm figures: concurrent keep-alive clients after a warm-up, the
-   same request repeated (so served from the cached reads), median, p95 and requests per second.
+   same request repeated, median, p95 and requests per second.
 5. The cost fan-out after a price change and the nightly run, with the one worker, in projects
    per second.
 6. With ``--growth``, steps 1 to 4 (cold only) at each of ``--growth-sizes`` as well, a fresh

@@ -9,7 +9,6 @@ imported inside the functions because they can be imported only after ``django.s
 
 import time
 
-from bench.cold import forget_cached_reads
 from bench.load import HttpTarget, Kind, Measurement, Scenario
 
 
@@ -109,7 +108,8 @@ def measure_under_load(target: HttpTarget, measurements: list[Measurement], opti
 def count_queries(measurements: list[Measurement], *, explain: bool = True) -> list[tuple[str, float, str, str]]:
     """Fill each measurement's queries, cold and warm, alone in this process; return the slow plans.
 
-    Cold is with nothing cached, as a first visit or the first read after a change; its SELECT
+    Cold is the first request after the process's own warm-up, warm the one after it (the product
+    keeps no cached reads, so both run the same queries); the cold request's SELECT
     statements are kept for the database floor (``bench.cold``), and the slowest cold SELECTs
     taking 5 ms or more are explained once each (unless ``explain`` is off).
     """
@@ -137,7 +137,6 @@ def count_queries(measurements: list[Measurement], *, explain: bool = True) -> l
         elif scenario.auth:
             headers["Authorization"] = f"Bearer {scenario.auth[1]}"
         client.get(scenario.path, headers=headers)  # the process's own warm-up (imports, templates)
-        forget_cached_reads()
         _, cold = timed(client, scenario, headers)
         measurement.cold_queries = len(cold)
         measurement.cold_sql_ms = sum(ms for ms, _ in cold)

@@ -31,7 +31,6 @@ from projects.models import DeploymentModel, HostingApproach, Project, Residency
 from projects.services.approvals import relay_check
 from projects.services.stages import lock_project
 from projects.signals import project_inputs_changed
-from tenancy import freshness
 from tenancy.access import Action, require, tenant_roles
 from tenancy.models import Role
 
@@ -232,7 +231,6 @@ def routing_rules_replace(*, project: Project, actor: User, rules: list[dict]) -
         return current
     RoutingRule.objects.filter(project=project).delete()
     RoutingRule.objects.bulk_create(built)
-    freshness.tenants_changed([project.tenant_id])
     audit_record(action="routing.replaced", obj=project, actor=actor, before={"rules": before}, after={"rules": after})
     project_inputs_changed.send(sender=Project, project_id=project.pk)
     return list(RoutingRule.objects.filter(project=project).order_by("position"))

@@ -15,15 +15,9 @@ from projects.forms import DecisionForm
 from projects.models import ApprovalRequest
 from projects.selectors import approval_inbox, requests_decided_by, requests_made_by
 from projects.services.approvals import approval_decide, approval_freeze_override
-from tenancy import freshness
 from tenancy.access import get_for_user_or_404
 
 PAGE_SIZE = 25
-
-
-def inbox_requests(user):
-    """The requests waiting for ``user``'s decision (cached per reader: see ``tenancy.freshness``)."""
-    return freshness.cached(user, "inbox", [], lambda: approval_inbox(user=user))
 
 
 @login_required
@@ -32,7 +26,7 @@ def inbox(request):
         page = Paginator(requests_decided_by(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"tab": "decided", "page": page, "requests": page.object_list, "query": "tab=decided"}
         return render(request, "projects/inbox.html", context)
-    waiting = inbox_requests(request.user)
+    waiting = approval_inbox(user=request.user)
     return render(
         request,
         "projects/inbox.html",

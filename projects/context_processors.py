@@ -3,7 +3,6 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from projects.selectors import tenant_list
-from tenancy import freshness
 from tenancy.access import Action
 
 #: The navigation section each page belongs to, by the start of its URL name.
@@ -39,8 +38,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
-    # Both flags from one query (or the cache), run only if the page asks for one of them.
-    rights = SimpleLazyObject(lambda: freshness.cached(user, "navigation", [], lambda: _rights(user)))
+    # Both flags at once, worked out only if the page asks for one of them.
+    rights = SimpleLazyObject(lambda: _rights(user))
     return {
         "nav_section": section_of(match.url_name if match else None),
         "nav_current": "page" if match and match.url_name in NAV_TARGETS else "true",

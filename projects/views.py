@@ -36,7 +36,6 @@ from projects.services.projects import (
     ticket_unlink,
 )
 from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
-from tenancy import freshness
 from tenancy.access import Action, allowed_actions, can, get_for_user_or_404
 from tenancy.models import Tenant
 
@@ -59,9 +58,7 @@ def tenant_detail(request, slug):
 
 def _dashboard(request, *, tenant):
     user = request.user
-    figures = freshness.cached(
-        user, "dashboard", [tenant.pk if tenant else "all"], lambda: portfolio(user=user, tenant=tenant)
-    )
+    figures = portfolio(user=user, tenant=tenant)
     return render(
         request,
         "projects/dashboard.html",
@@ -70,7 +67,7 @@ def _dashboard(request, *, tenant):
             "portfolio": figures,
             "charts": dashboard_charts(figures),
             "deployment_legend": DeploymentModel.choices,
-            "waiting_for_me": freshness.cached(user, "inbox-count", [], lambda: approval_inbox_count(user=user)),
+            "waiting_for_me": approval_inbox_count(user=user),
         },
     )
 
@@ -85,29 +82,24 @@ def project_list_page(request):
         projects = filters.qs
     else:
         projects = filters.queryset.none()  # the form names the field and the rule
-    page = _cached_page(request, projects, order=filters.key_order)
+    page = _page(request, projects, order=filters.key_order)
     context = {"filters": filters, "page": page, "query": _query_without_page(request)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "projects/_project_results.html", context)
     return render(request, "projects/project_list.html", context)
 
 
-def _cached_page(request, projects, *, order) -> ListPage:
+def _page(request, projects, *, order) -> ListPage:
     """The asked-for page of ``projects``: after or before a row's key where ``order`` allows, else by
-    number; kept until what it shows changes."""
+    number."""
     number = request.GET.get("page", "")
-    return freshness.cached(
-        request.user,
-        "projects.page",
-        [request.GET.urlencode()],
-        lambda: list_page(
-            projects,
-            size=PAGE_SIZE,
-            order=order,
-            after=request.GET.get("after", ""),
-            before=request.GET.get("before", ""),
-            number=int(number) if number.isdigit() else 1,
-        ),
+    return list_page(
+        projects,
+        size=PAGE_SIZE,
+        order=order,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        number=int(number) if number.isdigit() else 1,
     )
 
 

@@ -6,8 +6,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenants and members"
 
     def ready(self):
-        # In ready(): freshness connects model signals, which needs the app registry loaded.
-        from tenancy import access, freshness
+        # In ready(): access connects model signals, which needs the app registry loaded.
+        from tenancy import access
 
         access.connect()
-        freshness.connect()

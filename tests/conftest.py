@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tenancy import freshness
 from tenancy.models import Role
 from tenancy.services import token_issue
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
@@ -38,12 +37,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_no_truncate")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cached_reads():
-    """No test sees another's cached reads (ids are reused after a rollback; the cache is not rolled back)."""
-    freshness.reset()
 
 
 @pytest.fixture

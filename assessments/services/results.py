@@ -13,7 +13,6 @@ from django.db import connection, models
 from django.utils import timezone
 
 from assessments.models import ProjectStanding
-from tenancy import freshness
 
 
 class Document(str):
@@ -85,7 +84,6 @@ def standings_write(standings: Standings) -> None:
                 unique_fields=["project"],
                 update_fields=[name for name in names if name != "tenant_id"],
             )
-    freshness.tenants_changed({values["tenant_id"] for values in standings.values()})
 
 
 def _copy_available() -> bool:

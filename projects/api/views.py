@@ -7,7 +7,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api import feeds
 from api.base import SafeRetriesMixin, etag_of
 from api.permissions import approve_scope_on_post
 from api.references import target
@@ -59,7 +58,6 @@ from projects.services.approvals import (
 from projects.services.policies import freeze_window_delete, freeze_window_save, policy_delete, policy_save
 from projects.services.projects import LEAD_REFUSED, profile_update, project_create, project_update
 from projects.services.stages import project_pause, project_retire, project_rollback
-from tenancy import freshness
 from tenancy.access import Action, get_for_user_or_404, require, require_any, restrict
 from tenancy.models import Tenant
 
@@ -125,28 +123,10 @@ class ProjectViewSet(
             return ProjectListSerializer
         return ProjectDetailSerializer
 
-    def list(self, request, *args, **kwargs):
-        """Cached per caller and address until a project of a client they see, or their access, changes;
-        a changes feed is not (its window ends at the moment it is asked)."""
-        if request.query_params.get(feeds.SINCE):
-            return super().list(request, *args, **kwargs)
-        data = freshness.cached(
-            request.user,
-            "api.projects",
-            [request.build_absolute_uri()],
-            lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs).data,
-        )
-        return Response(data)
-
     def retrieve(self, request, *args, **kwargs):
-        """Cached like the list; the ETag comes with the representation it tags."""
-
-        def representation():
-            data = self.get_serializer(self.get_object()).data
-            return data, etag_of(data)
-
-        data, etag = freshness.cached(request.user, "api.project", [request.build_absolute_uri()], representation)
-        return Response(data, headers={"ETag": etag})
+        """The project, with the ETag of the representation it tags."""
+        data = self.get_serializer(self.get_object()).data
+        return Response(data, headers={"ETag": etag_of(data)})
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):

@@ -31,7 +31,6 @@ from assessments.models import CostEstimate, CostProfile
 from assessments.services.estimates import Catalog, cost_inputs, estimates_recalculate
 from assessments.services.loading import projects_for_evaluation
 from projects.models import RequirementsProfile
-from tenancy import freshness
 
 GPT_4O_MINI = ApiPrice(input=D("0.15"), output=D("0.60"))  # 0.0001725 a request at 550 in / 150 out
 A10G_8B = GpuReplica(
@@ -412,14 +411,12 @@ def test_the_chart_costs_the_project_page_no_query(client, people, project, tena
     client.force_login(people["lead"])
     url = reverse("project-detail", args=[project.pk])
     client.get(url)
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with CaptureQueriesContext(connection) as without:
         client.get(url)
     prices_import(prices=PRICES, source="test prices")
     for requests in (1_000_000, 2_000_000, 3_000_000):
         RequirementsProfile.objects.filter(project=project).update(monthly_requests=requests)
         estimates_recalculate([project.pk])
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with CaptureQueriesContext(connection) as charted:
         response = client.get(url)
     assert response.context["cost_chart"] is not None

@@ -15,7 +15,6 @@ from assessments.models import CostEstimate, CostProfile, Job, TenantCostDefault
 from assessments.services.cost_plans import cost_plan_of, cost_plan_update, tenant_cost_defaults_update
 from audit.models import AuditEvent
 from projects.models import RequirementsProfile
-from tenancy import freshness
 from tests.factories import ProjectFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +162,6 @@ def test_the_cost_section_shows_the_plan_and_its_origins_within_a_query_budget(
     client.force_login(people["engineer"])
     url = reverse("project-detail", args=[project.pk])
     client.get(url)
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with django_assert_max_num_queries(45) as captured:
         page = client.get(url).content.decode()
     budget = len(captured.captured_queries)
@@ -174,7 +172,6 @@ def test_the_cost_section_shows_the_plan_and_its_origins_within_a_query_budget(
     assert f'hx-post="/projects/{project.pk}/cost-plan/"' in page
     for fte in ("1", "2", "3", "4", "5"):  # more estimates in the history: no more queries
         cost_plan_update(project=project, actor=people["lead"], staff_fte=fte)
-    freshness.reset()
     with django_assert_max_num_queries(budget):
         client.get(url)
 

@@ -18,7 +18,6 @@ from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import environment_sign_off, environment_update, routing_rules_replace
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency
-from tenancy import freshness
 from tenancy.models import Role
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
 from tests.factories import ProjectFactory, TenantFactory, member
@@ -541,11 +540,9 @@ def test_pages_run_as_many_queries_with_many_rules_as_with_few(client, project, 
     url = reverse(name, args=[project.pk])
     _grow(project, 2)
     client.get(url)
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     _grow(project, 12)
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200
@@ -558,7 +555,6 @@ def test_the_project_page_reads_the_environment_once_with_who_signed_it(client, 
     customer_cloud(project, people, **{**FACTS, "regions": ["eu-west-1"], "residency_regions": ["EU"]})
     environment_sign_off(project=project, actor=people["admin"], kind="access_pattern")
     client.force_login(people["lead"])
-    freshness.reset()  # nothing cached: the queries the request itself runs
     with CaptureQueriesContext(connection) as queries:
         body = page(client, project)
     table = CustomerCloudEnvironment._meta.db_table

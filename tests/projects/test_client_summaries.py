@@ -20,7 +20,6 @@ from projects.models import DeploymentModel, HostingApproach, Project, Requireme
 from projects.models.summary import READINESS_CHOICES
 from projects.services.stages import project_pause
 from projects.summaries import figures_by_client, stored_figures
-from tenancy import freshness
 from tenancy.access import Action, reach, restrict
 from tenancy.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, member
@@ -196,7 +195,6 @@ def test_reach_answers_what_restrict_answers(tenant, people, project):
 
 def dashboard_queries(client, user) -> int:
     """The dashboard's queries with nothing cached."""
-    freshness.reset()
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("home"))

@@ -30,7 +30,6 @@ from projects.models import (
     TicketReference,
     WorkloadType,
 )
-from tenancy import freshness
 from tooling.portfolio.history import History
 from tooling.portfolio.people import ClientsAndPeople
 from tooling.portfolio.shapes import (
@@ -140,8 +139,6 @@ def portfolio_generate(
     with transaction.atomic():
         generator = Generator(spec, now=now, log=log or (lambda message: None))
         generated = generator.run()
-        # Rows went in by COPY, past the signals that keep cached reads fresh.
-        transaction.on_commit(freshness.reset)
     return generated
 
 

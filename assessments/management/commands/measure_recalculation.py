@@ -5,8 +5,6 @@
 Creates (bulk) a throw-away tenant with that many projects, starts one Celery worker, changes the
 price their API model uses, and times the fan-out job from request to done. Afterwards, whether the
 run finished or not, it removes everything it made: the tenant, its projects, the benchmark model's
-prices and the job. Its bulk writes bump the tenant's version (``tenancy.freshness``) like every
-other bulk writer, so no cached read goes on showing the portfolio as it was before.
 Needs PostgreSQL and Redis: with the embedded defaults there is no worker.
 """
 
@@ -26,7 +24,6 @@ from assessments.jobs import job_request
 from assessments.models import ApiModelPrice, CostEstimate, CostProfile, Job
 from assessments.tasks import fan_out
 from projects.models import Project, RequirementsProfile
-from tenancy import freshness
 from tenancy.models import Tenant
 
 MODEL = "bench:recalc-model"
@@ -100,7 +97,6 @@ def _portfolio_create(tenant, count):
     CostProfile.objects.bulk_create(
         (CostProfile(tenant=tenant, project=p, api_model=MODEL) for p in created), batch_size=2000
     )
-    freshness.tenants_changed([tenant.pk])
 
 
 def _clean_up():
@@ -112,5 +108,4 @@ def _clean_up():
         # With their profiles, estimates and standings; the estimates first, as they cite the prices.
         Project.objects.filter(tenant__in=tenant_ids).delete()
         Tenant.objects.filter(pk__in=tenant_ids).delete()
-        freshness.tenants_changed(tenant_ids)
     ApiModelPrice.objects.filter(provider=provider, model=model).delete()
