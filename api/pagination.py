@@ -43,7 +43,8 @@ class StableCursorPagination(CursorPagination):
             queryset = queryset.filter(feeds.after(field, feeds.position_decoded(encoded, self.invalid_cursor_message)))
         rows = list(queryset[: self.page_size + 1])
         page = rows[: self.page_size]
-        self.feed_next = (getattr(page[-1], field), page[-1].pk) if len(rows) > self.page_size else None
+        pk = queryset.model._meta.pk.attname
+        self.feed_next = (_value(page[-1], field), _value(page[-1], pk)) if len(rows) > self.page_size else None
         return page
 
     def get_next_link(self):
@@ -96,3 +97,8 @@ class StableCursorPagination(CursorPagination):
         except (ValidationError, ValueError, TypeError, OverflowError):
             return False
         return True
+
+
+def _value(row, name):
+    """A column of a row (a list read with ``.values()``, ``api.rows``) or an attribute of an instance."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import AwareDateTimeField, DocumentField, LocalTimeField, ObjectField
+from api.rows import RowListSerializer, RowSerializerMixin
 from projects.api.documents import ApprovalPolicySnapshotSerializer, ApprovalSnapshotSerializer
 from projects.decision_summary import decision_summaries
 from projects.models import (
@@ -32,7 +33,7 @@ def _ticket_url():
     return serializers.CharField(read_only=True, help_text="The ticket's address, or empty when none was given.")
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(RowSerializerMixin, serializers.ModelSerializer):
     url = _ticket_url()
 
     class Meta:
@@ -95,7 +96,9 @@ class EvidenceLinkWriteSerializer(EvidenceWhereSerializer):
     title = serializers.CharField(max_length=200)
 
 
-class ProjectListSerializer(serializers.ModelSerializer):
+# A list page is represented from ``.values()`` rows of these fields' columns, its tickets read for
+# the page in one query (api.rows); a project instance (the detail's base), as usual.
+class ProjectListSerializer(RowSerializerMixin, serializers.ModelSerializer):
     """Lean, for lists: no nested rows beyond tickets (prefetched)."""
 
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -119,6 +122,7 @@ class ProjectListSerializer(serializers.ModelSerializer):
             "tickets",
             "updated_at",
         ]
+        list_serializer_class = RowListSerializer
 
 
 def _choices(choices, **kwargs):

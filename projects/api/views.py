@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from api.base import SafeRetriesMixin, etag_of
 from api.permissions import approve_scope_on_post
 from api.references import target
+from api.rows import RowListMixin
 from projects.api.filters import (
     ApprovalPolicyFilter,
     ApprovalRequestFilter,
@@ -85,16 +86,15 @@ class ProjectObjectMixin:
     write on one: shared by the project endpoints of every app (``deployments.api`` adds some)."""
 
     def get_queryset(self):
-        projects = restrict(Project.objects.all(), user=self.request.user, action=Action.VIEW).select_related(
-            "tenant", "delivery_lead"
-        )
+        projects = restrict(Project.objects.all(), user=self.request.user, action=Action.VIEW)
         projects = projects.annotate(readiness_status=NullIf("standing__readiness_status", Value("")))
-        projects = projects.prefetch_related(Prefetch("tickets", queryset=TicketReference.objects.order_by("pk")))
-        if self.action != "list":
-            projects = projects.select_related("profile", "environment").prefetch_related(
-                "routing_rules", Prefetch("evidence_links", queryset=EvidenceLink.objects.order_by("pk"))
-            )
-        return projects
+        if self.action == "list":
+            return projects  # read as rows of the list serializer's columns (api.rows)
+        return projects.select_related("tenant", "delivery_lead", "profile", "environment").prefetch_related(
+            Prefetch("tickets", queryset=TicketReference.objects.order_by("pk")),
+            "routing_rules",
+            Prefetch("evidence_links", queryset=EvidenceLink.objects.order_by("pk")),
+        )
 
     def project_response(self, pk):
         """The project after a write, with its new ETag (for the next write's If-Match)."""
@@ -105,6 +105,7 @@ class ProjectObjectMixin:
 
 class ProjectViewSet(
     ProjectObjectMixin,
+    RowListMixin,
     SafeRetriesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -1,0 +1,116 @@
+"""Lists answered from rows: a page read with ``.values()`` and represented without building a model
+instance per row.
+
+A serializer stays declared as usual (a ``ModelSerializer``, so the OpenAPI schema is generated from
+its fields) and mixes in ``RowSerializerMixin``: its fields say which columns a row needs
+(``row_columns``), and a row is represented with the fields' own ``to_representation``, so a row
+and an instance give the same JSON. A many-nested serializer of a reverse relation (a project's
+tickets) is read for the whole page in one query by ``RowListSerializer``. A view mixing in
+``RowListMixin`` reads its list that way, after its filters and before its pagination.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from django.db.models import Model
+from django.db.models.manager import BaseManager
+from rest_framework import serializers
+
+
+class RowSerializerMixin:
+    """A serializer that also represents a ``.values()`` row of ``row_columns()`` (an instance, as before)."""
+
+    def row_columns(self) -> list[str]:
+        """The ``.values()`` columns a row needs: each plain field's source (through relations, with
+        ``__``), a slug field's slug on its relation, and the primary key that nested rows join on."""
+        pk = self.Meta.model._meta.pk.attname
+        return list(dict.fromkeys([pk, *(column for _, column, _ in self._row_plan() if column is not None)]))
+
+    def nested_rows(self) -> list[tuple[str, serializers.ListSerializer]]:
+        """The many-nested fields, whose rows ``RowListSerializer`` reads for a page: (name, field)."""
+        return [(field.field_name, field) for field in self._readable_fields if _is_nested(field)]
+
+    def to_representation(self, instance):
+        if not isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        representation = {}
+        for name, column, represent in self._row_plan():
+            value = instance[name if column is None else column]
+            representation[name] = None if value is None else represent(value)
+        return representation
+
+    def _row_plan(self) -> list[tuple]:
+        """(name, column or None for nested rows, how to represent the column's value), per readable field."""
+        if getattr(self, "_row_plan_cache", None) is None:
+            self._row_plan_cache = [_planned(field) for field in self._readable_fields]
+        return self._row_plan_cache
+
+
+class RowListSerializer(serializers.ListSerializer):
+    """A page of rows with their nested rows, one query per many-nested field for the whole page;
+    a list of instances as ``ListSerializer`` does."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, BaseManager) else data)
+        if not rows or not isinstance(rows[0], Mapping):
+            return super().to_representation(rows)
+        model = self.child.Meta.model
+        pk = model._meta.pk.attname
+        rows = [dict(row) for row in rows]
+        for name, field in self.child.nested_rows():
+            by_parent = _nested_rows(model, field, [row[pk] for row in rows])
+            for row in rows:
+                row[name] = by_parent.get(row[pk], [])
+        return [self.child.to_representation(row) for row in rows]
+
+
+class RowListMixin:
+    """A list view whose page is read as rows of its serializer's ``row_columns()``, after its
+    filters, search and ordering, so that pagination slices rows instead of instances."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action != "list":
+            return queryset
+        return queryset.values(*self.get_serializer().row_columns())
+
+
+def _is_nested(field) -> bool:
+    return isinstance(field, serializers.ListSerializer)
+
+
+def _planned(field) -> tuple:
+    if _is_nested(field):
+        return field.field_name, None, field.to_representation
+    if isinstance(field, serializers.SlugRelatedField):
+        # The row holds the related object's slug itself, which is what the field answers.
+        return field.field_name, "__".join([*field.source_attrs, field.slug_field]), _same
+    unreadable = (
+        serializers.RelatedField,
+        serializers.ManyRelatedField,
+        serializers.SerializerMethodField,
+        serializers.BaseSerializer,
+    )
+    if isinstance(field, unreadable):
+        raise TypeError(f"{field.field_name}: no column holds what {type(field).__name__} represents")
+    return field.field_name, "__".join(field.source_attrs), field.to_representation
+
+
+def _same(value):
+    return value
+
+
+def _nested_rows(model: type[Model], field: serializers.ListSerializer, ids: list) -> dict:
+    """The rows of ``field``'s child for the parents ``ids``, by parent id, each parent's in the order
+    of their ids (as a detail's prefetch reads them)."""
+    relation = model._meta.get_field(field.source)
+    parent = relation.field.attname
+    rows = (
+        relation.related_model._default_manager.filter(**{f"{parent}__in": ids})
+        .order_by("pk")
+        .values(parent, *field.child.row_columns())
+    )
+    by_parent = defaultdict(list)
+    for row in rows:
+        by_parent[row[parent]].append(row)
+    return by_parent
