@@ -5,6 +5,7 @@ one error shape (``api.errors``) — and only those it can give. The document is
 the database: storage limits that differ by database (integer ranges) are left out of it."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_lib_doc_excludes
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
@@ -15,6 +16,7 @@ from api.base import (
     CallerObjectMixin,
     SafeRetriesMixin,
 )
+from api.rows import RowListMixin, RowSerializerMixin
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -179,3 +181,10 @@ def _drop_storage_bounds(node) -> None:
     elif isinstance(node, list):
         for value in node:
             _drop_storage_bounds(value)
+
+
+def lib_doc_excludes() -> list[type]:
+    """The classes whose docstrings describe code, not the API (``GET_LIB_DOC_EXCLUDES``): DRF's and
+    drf-spectacular's, and the mixins that read a list as rows (``api.rows``), so a serializer or
+    view without a docstring of its own stays without a description."""
+    return [*get_lib_doc_excludes(), RowSerializerMixin, RowListMixin]

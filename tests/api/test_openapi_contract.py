@@ -93,6 +93,13 @@ def test_no_bound_of_the_databases_column_types_is_in_the_document(schema):
     assert found == []
 
 
+def test_a_description_is_the_classs_own_never_its_plumbings(schema):
+    # The project list's serializers mix in api.rows, whose docstrings describe code, not the API.
+    components = schema["components"]["schemas"]
+    assert components["ProjectList"]["description"] == "Lean, for lists: no nested rows beyond tickets (prefetched)."
+    assert "description" not in components["Ticket"]
+
+
 def test_the_csv_export_declares_its_content_type(schema):
     export = schema["paths"]["/api/v1/audit-events/export/"]["get"]["responses"]["200"]
     assert export["content"] == {"text/csv": {"schema": {"type": "string"}}}
