@@ -2,16 +2,17 @@
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Assessment
 from assessments.services.assessments import assessments_run
 from audit.models import AuditEvent
-from projects.models import ApprovalRequest, Project, Stage
+from projects.models import ApprovalRequest, Project, Stage, TicketReference
 from projects.services.projects import ticket_link
 from tenancy.models import Role
 from tenancy.services import service_account_create
-from tests.factories import ProjectFactory, TenantFactory
+from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,60 @@ def test_cursor_pages_and_constant_queries(api, tenant, people):
     with CaptureQueriesContext(connection) as large:
         assert len(client.get("/api/v1/projects/?page_size=50").json()["results"]) == 50
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def _cold_list_queries(client, query) -> tuple[int, list]:
+    freshness.reset()  # nothing cached: the queries the request itself runs
+    with CaptureQueriesContext(connection) as queries:
+        results = client.get(f"/api/v1/projects/?{query}").json()["results"]
+    return len(queries.captured_queries), results
+
+
+def test_list_queries_are_as_many_for_many_clients_and_rows_as_for_one(api, tenant, people, project):
+    one_client, one_row = _cold_list_queries(api(people["lead"]), "page_size=1")
+    many = UserFactory(username="lead-of-many")
+    clients = [tenant, *TenantFactory.create_batch(4)]
+    for client_tenant in clients:
+        MembershipFactory(tenant=client_tenant, user=many, role=Role.DELIVERY_LEAD)
+        for built in ProjectFactory.create_batch(12, tenant=client_tenant, delivery_lead=many):
+            ticket_link(project=built, actor=many, system="jira", key=f"{built.code}-T")
+    assessments_run(list(Project.objects.values_list("pk", flat=True)))
+    many_clients, many_rows = _cold_list_queries(api(many), "page_size=50")
+    assert len(one_row) == 1
+    assert len(many_rows) == 50
+    assert {row["tenant"] for row in many_rows} == {client_tenant.slug for client_tenant in clients}
+    assert all(row["tickets"] and row["readiness_status"] for row in many_rows)
+    assert many_clients == one_client
+
+
+def test_list_answers_each_project_as_its_own_page_does_without_building_one(api, tenant, people, project):
+    plain = ProjectFactory(tenant=tenant, code="ACME-2")
+    # Linked in this order, so that their ids and their keys sort differently.
+    ticket_link(project=project, actor=people["lead"], system="jira", key="ZZ-9", url="https://jira.example/ZZ-9")
+    ticket_link(project=project, actor=people["lead"], system="jira", key="AA-1")
+    assessments_run([project.pk])
+    client = api(people["viewer"])
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    freshness.reset()
+    for model in (Project, TicketReference):
+        post_init.connect(count, sender=model)
+    try:
+        listed = client.get("/api/v1/projects/?ordering=code").json()["results"]
+    finally:
+        for model in (Project, TicketReference):
+            post_init.disconnect(count, sender=model)
+    assert built == []
+    assert [row["code"] for row in listed] == ["ACME-1", "ACME-2"]
+    assert [ticket["key"] for ticket in listed[0]["tickets"]] == ["ZZ-9", "AA-1"]
+    assert [row["delivery_lead"] for row in listed] == ["lead", None]
+    assert [row["readiness_status"] is None for row in listed] == [False, True]
+    for row, one in zip(listed, (project, plain), strict=True):
+        detail = client.get(f"/api/v1/projects/{one.pk}/").json()
+        assert row == {name: detail[name] for name in row}
 
 
 def test_detail_leads_with_the_deployment_card_and_has_an_etag(api, people, project):
