@@ -79,7 +79,7 @@ def test_cursor_pages_and_constant_queries(api, tenant, people):
 
 
 def _cold_list_queries(client, query) -> tuple[int, list]:
-    freshness.reset()  # nothing cached: the queries the request itself runs
+    """The queries of a list request asked once by its reader (nothing cached) and the rows it answers."""
     with CaptureQueriesContext(connection) as queries:
         results = client.get(f"/api/v1/projects/?{query}").json()["results"]
     return len(queries.captured_queries), results
@@ -114,7 +114,6 @@ def test_list_answers_each_project_as_its_own_page_does_without_building_one(api
     def count(sender, **kwargs):
         built.append(sender)
 
-    freshness.reset()
     for model in (Project, TicketReference):
         post_init.connect(count, sender=model)
     try:
