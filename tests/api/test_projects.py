@@ -79,7 +79,7 @@ def test_cursor_pages_and_constant_queries(api, tenant, people):
 
 
 def _cold_list_queries(client, query) -> tuple[int, list]:
-    """The queries of a list request asked once by its reader (nothing cached) and the rows it answers."""
+    """How many queries one list request runs, and the rows it answers."""
     with CaptureQueriesContext(connection) as queries:
         results = client.get(f"/api/v1/projects/?{query}").json()["results"]
     return len(queries.captured_queries), results
