@@ -128,7 +128,7 @@ def project_detail(request, pk):
         action=Action.VIEW,
         pk=pk,
     )
-    requests = list(project_requests(user=request.user, project=project)[:REQUESTS_SHOWN])
+    requests = project_requests(user=request.user, project=project, limit=REQUESTS_SHOWN)
     pending = next((item for item in requests if item.status == ApprovalRequest.Status.PENDING), None)
     undecided = pending is not None and all(d.approver_id != request.user.pk for d in pending.decisions.all())
     actions = allowed_actions(request.user, project)
