@@ -158,9 +158,12 @@ def cost_chart(*, estimate) -> CostChart | None:
         what = "break-even" if name == "self_hosted_cloud" else f"break-even, {STYLES[name].label.lower()}"
         before = noted.get(found_here.requests)
         noted[found_here.requests] = f"{what} and {before}" if before else what
+    # The table's volumes are points of the curve already (its ticks fall on its samples), so their
+    # costs are the curve's own; a volume that is not is costed here.
+    costed = {point.monthly_requests: point.monthly for point in curve.points}
     rows = []
     for requests, note in sorted(noted.items()):
-        monthly = cost_curve.monthly_costs_at(requests, **inputs)
+        monthly = costed.get(requests) or cost_curve.monthly_costs_at(requests, **inputs)
         least = min(monthly.values())
         rows.append(
             Row(
@@ -193,13 +196,14 @@ def _drawing(curve, keys, x_step, x_top, layout: Layout) -> Drawing:
     def y(monthly) -> float:
         return round(bottom - float(Decimal(monthly) / y_top) * (bottom - top), 1)
 
+    xs = [x(point.monthly_requests) for point in curve.points]  # the same for every line
     lines = tuple(
         Line(
             key,
             STYLES[key].label,
             STYLES[key].colour,
             STYLES[key].dash,
-            " ".join(f"{x(p.monthly_requests)},{y(p.monthly[key])}" for p in curve.points),
+            " ".join(f"{at},{y(point.monthly[key])}" for at, point in zip(xs, curve.points, strict=True)),
         )
         for key in keys
     )

@@ -129,14 +129,17 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
     chart of the latest estimate, and the cost plan in force with the form that changes it."""
     assessments = list(assessment_history(user=user, project=project)[:10])
     estimates = list(estimate_history(user=user, project=project)[:10])
+    # The forms are shown to those who change technical details only: nobody else's page builds them.
+    technical = actions is None or Action.CHANGE_TECHNICAL in actions
     return {
-        **cost_plan_section(project, form=cost_plan_form),
+        **cost_plan_section(project, form=cost_plan_form, with_form=technical),
         "assessment": assessments[0] if assessments else None,
         "checklist": checklist_rows(
             assessments[0] if assessments else None,
             current_evidence(user=user, project=project),
             evidence_forms or {},
             may_accept=may_accept_evidence(user, project, actions=actions),
+            with_forms=technical,
         ),
         "fits": fit_rows(assessments[0] if assessments else None),
         "assessments": assessments,
@@ -147,9 +150,9 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
     }
 
 
-def cost_plan_section(project, *, form=None) -> dict:
+def cost_plan_section(project, *, form=None, with_form: bool = True) -> dict:
     """The cost plan in force, field by field in words (with where each value comes from), and
-    its form (the one given, with its errors, or a fresh one). Two queries."""
+    its form (the one given, with its errors, or a fresh one; none if not ``with_form``). Two queries."""
     profile, in_force = cost_plan_of(project)
     plan, values = plan_inputs(profile), plan_inputs(in_force)
     origins = plan_origins(in_force)
@@ -164,7 +167,7 @@ def cost_plan_section(project, *, form=None) -> dict:
     ]
     return {
         "cost_plan_rows": rows,
-        "cost_plan_form": form or CostPlanForm(plan=plan, in_force=values, origins=origins),
+        "cost_plan_form": form or (CostPlanForm(plan=plan, in_force=values, origins=origins) if with_form else None),
     }
 
 
@@ -205,9 +208,10 @@ def _stance(effect: int) -> str:
     return "Note"
 
 
-def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool) -> list[dict]:
+def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool, with_forms: bool = True) -> list[dict]:
     """Each checklist item of ``assessment`` with its current evidence, whether evidence can
-    satisfy it, whether the client has to accept that and the reader may, and the form to record it."""
+    satisfy it, whether the client has to accept that and the reader may, and the form to record it
+    (if ``with_forms``: for a reader who may record evidence)."""
     if assessment is None:
         return []
     return [
@@ -219,7 +223,7 @@ def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool)
             "client_accepts": item["key"] in readiness.CLIENT_ACCEPTED,
             "acceptable": may_accept and item["key"] in readiness.CLIENT_ACCEPTED,
             "form": (forms.get(item["key"]) or GateEvidenceForm(item=item["key"]))
-            if item["key"] in EVIDENCE_ITEMS
+            if with_forms and item["key"] in EVIDENCE_ITEMS
             else None,
         }
         for item in assessment.result.get("checklist", [])

@@ -1,9 +1,7 @@
-from django.db.models import Exists
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import User
-from projects.selectors import tenant_list
-from tenancy.access import Action
+from tenancy.access import Action, reach
+from tenancy.models import Tenant
 
 #: The navigation section each page belongs to, by the start of its URL name.
 SECTIONS = {
@@ -49,7 +47,12 @@ def navigation(request):
 
 
 def _rights(user) -> dict:
-    return User.objects.filter(pk=user.pk).annotate(
-        create_projects=Exists(tenant_list(user=user, action=Action.CHANGE)),
-        manage_tenants=Exists(tenant_list(user=user, action=Action.MANAGE)),
-    ).values("create_projects", "manage_tenants").first() or {"create_projects": False, "manage_tenants": False}
+    """Whether ``user`` may create projects for some client, and manage some client: from the
+    clients their reach holds (``reach``, read once per request), with no query; for someone who
+    reaches every client (a platform admin), whether there is any client, one query."""
+    create, manage = reach(user, Tenant, Action.CHANGE), reach(user, Tenant, Action.MANAGE)
+    any_client = Tenant.objects.exists() if create.everywhere or manage.everywhere else False
+    return {
+        "create_projects": any_client if create.everywhere else bool(create.tenant_ids),
+        "manage_tenants": any_client if manage.everywhere else bool(manage.tenant_ids),
+    }

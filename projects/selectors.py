@@ -167,22 +167,35 @@ def decidable(*, user, requests: list[ApprovalRequest]) -> list[ApprovalRequest]
     return eligible
 
 
+def _decisions() -> Prefetch:
+    return Prefetch(
+        "decisions",
+        queryset=ApprovalDecision.objects.select_related("approver", "relayed_by").order_by("created_at", "pk"),
+    )
+
+
 def _with_decisions(requests):
     return requests.select_related(
         "project", "tenant", "requested_by", "closed_by", "freeze_override_by"
-    ).prefetch_related(
-        Prefetch(
-            "decisions",
-            queryset=ApprovalDecision.objects.select_related("approver", "relayed_by").order_by("created_at", "pk"),
-        )
-    )
+    ).prefetch_related(_decisions())
 
 
-def project_requests(*, user, project: Project):
-    """Every approval request of ``project``, newest first, with its decisions and who made them."""
-    return _with_decisions(restrict(ApprovalRequest.objects.filter(project=project), user=user)).order_by(
-        "-created_at", "-pk"
+def project_requests(*, user, project: Project, limit: int | None = None) -> list[ApprovalRequest]:
+    """The latest ``limit`` approval requests of ``project`` (all without one), newest first, with
+    their decisions and who made them. Each holds ``project`` itself and its client, as given, rather
+    than reading them again in the same query."""
+    requests = (
+        restrict(ApprovalRequest.objects.filter(project=project), user=user)
+        .select_related("requested_by", "closed_by", "freeze_override_by")
+        .prefetch_related(_decisions())
+        .order_by("-created_at", "-pk")
     )
+    found = list(requests[:limit])
+    for item in found:
+        item.project = project
+        if item.tenant_id == project.tenant_id:
+            item.tenant = project.tenant
+    return found
 
 
 def requests_made_by(*, user, status: str = ""):

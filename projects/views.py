@@ -128,7 +128,7 @@ def project_detail(request, pk):
         action=Action.VIEW,
         pk=pk,
     )
-    requests = list(project_requests(user=request.user, project=project)[:REQUESTS_SHOWN])
+    requests = project_requests(user=request.user, project=project, limit=REQUESTS_SHOWN)
     pending = next((item for item in requests if item.status == ApprovalRequest.Status.PENDING), None)
     undecided = pending is not None and all(d.approver_id != request.user.pk for d in pending.decisions.all())
     actions = allowed_actions(request.user, project)
@@ -151,8 +151,9 @@ def project_detail(request, pk):
             "evidence": list(project.evidence_links.all()),
             "tickets": list(project.tickets.all()),
             "may_manage_access": can(request.user, project.tenant, Action.MANAGE),
-            "evidence_form": EvidenceForm(),
-            "ticket_form": TicketForm(),
+            # Shown to those who change technical details only (deployments/_card.html).
+            "evidence_form": EvidenceForm() if Action.CHANGE_TECHNICAL in actions else None,
+            "ticket_form": TicketForm() if Action.CHANGE_TECHNICAL in actions else None,
             **_requirements(project),
             # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.
             **project_sections(user=request.user, project=project, actions=actions),
