@@ -18,8 +18,8 @@ from projects.models import (
     StageTransition,
     TicketReference,
 )
-from projects.models.summary import FIGURE_FIELDS, MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
-from projects.summaries import empty_figures, figures_by_client, stored_costliest, stored_totals
+from projects.models.summary import MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
+from projects.summaries import ClientFigures, figures_by_client, stored_costliest, stored_totals
 from tenancy.access import Action, holders, reach, restrict, tenant_roles
 from tenancy.models import Membership, Tenant
 
@@ -278,18 +278,18 @@ def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> 
     granted = visible.object_ids
     if tenant is not None:
         whole = {tenant.pk} if whole is None or tenant.pk in whole else set()
-    totals, costliest = empty_figures(), []
+    total, costliest = ClientFigures("", ""), []
     if whole is None or whole:
-        totals = stored_totals(whole)
+        total = ClientFigures("", "", stored_totals(whole))
         costliest = stored_costliest(whole, COST_GROUPS_SHOWN)
     if granted:
         singles = Project.objects.filter(any_of("pk", granted))
         if tenant is not None:
             singles = singles.filter(tenant=tenant)
         for client in figures_by_client(singles).values():
-            for name in FIGURE_FIELDS:
-                totals[name] += client.figures[name]
+            total.add(client.figures)
             costliest.append(client)
+    totals = total.figures
     costliest = sorted(
         (client for client in costliest if client.figures["estimated"]), key=lambda c: (-c.monthly, c.name)
     )[:COST_GROUPS_SHOWN]
@@ -307,7 +307,7 @@ def portfolio(*, user, tenant: Tenant | None = None, pending_shown: int = 5) -> 
             for stage in Stage.values
         },
         by_readiness={status: totals[name] for status, name in READINESS_FIELDS.items()},
-        monthly_total=sum((totals[name] for name in MONTHLY_FIELDS.values()), Decimal("0")),
+        monthly_total=total.monthly,
         estimated_projects=totals["estimated"],
         monthly_by_client=[(client.slug, client.name, client.monthly) for client in costliest],
         monthly_by_hosting={approach: totals[name] for approach, name in MONTHLY_FIELDS.items()},

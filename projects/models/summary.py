@@ -45,10 +45,6 @@ class ClientSummary(models.Model):
     def __str__(self):
         return f"summary of tenant {self.tenant_id}"
 
-    @property
-    def monthly(self):
-        return sum(getattr(self, name) for name in MONTHLY_FIELDS.values())
-
 
 for _name in [*STAGE_MODEL_FIELDS.values(), *READINESS_FIELDS.values()]:
     ClientSummary.add_to_class(_name, models.IntegerField(default=0))
