@@ -1,13 +1,21 @@
-"""``any_of(field, values)``: a filter on a column's membership in a list, sent to PostgreSQL as one
+"""Filters Django does not have in the form we need.
+
+``any_of(field, values)``: a filter on a column's membership in a list, sent to PostgreSQL as one
 array (``col = ANY(%s::bigint[])``) instead of ``__in``'s one parameter per value.
 
 For a batch of a few hundred ids, ``__in`` prepares, compiles and quotes every value one by one,
 and the driver splits a statement of as many placeholders: together several times what the
 database takes to answer. Elsewhere (SQLite) it is ``__in``.
+
+``json_array_holds(field, key, value)``: an array inside a JSON column holds a value, on both
+databases.
 """
+
+import json
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import F, Lookup
+from django.db.models.fields.json import KeyTransform
 from django.db.models.lookups import In
 
 
@@ -32,3 +40,28 @@ class AnyOf(Lookup):
 def any_of(field: str, values) -> AnyOf:
     """A filter: ``field``'s value is one of ``values`` (of the column's own type)."""
     return AnyOf(F(field), list(values))
+
+
+class JSONArrayHolds(Lookup):
+    """A JSON array (a key of a JSON column) holds a value, compared as JSON: ``@>`` on PostgreSQL,
+    ``json_each`` on SQLite, where Django's ``contains`` on JSON is not supported."""
+
+    lookup_name = "holds"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        raise NotImplementedError(f"JSON array membership is not written for {connection.vendor}.")
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"({lhs}) @> %s::jsonb", [*lhs_params, json.dumps([self.rhs])]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)", [*lhs_params, self.rhs]
+
+
+def json_array_holds(field: str, key: str, value) -> JSONArrayHolds:
+    """A filter: the array under ``key`` of the JSON column ``field`` holds ``value`` (a string or a
+    number)."""
+    return JSONArrayHolds(KeyTransform(key, field), value)

@@ -26,11 +26,12 @@ def inbox(request):
         page = Paginator(requests_decided_by(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"tab": "decided", "page": page, "requests": page.object_list, "query": "tab=decided"}
         return render(request, "projects/inbox.html", context)
-    waiting = approval_inbox(user=request.user)
+    page = Paginator(approval_inbox(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting = list(page.object_list)
     return render(
         request,
         "projects/inbox.html",
-        {"tab": "waiting", "requests": waiting, "summaries": decision_summaries(waiting)},
+        {"tab": "waiting", "page": page, "requests": waiting, "summaries": decision_summaries(waiting), "query": ""},
     )
 
 

@@ -7,8 +7,8 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from core.lookups import any_of
-from projects.approval_rules import Approver, refusal
+from core.lookups import any_of, json_array_holds
+from projects.approval_rules import PLATFORM_ADMIN, Approver, refusal
 from projects.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -20,8 +20,8 @@ from projects.models import (
 )
 from projects.models.summary import MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
 from projects.summaries import ClientFigures, figures_by_client, stored_costliest, stored_totals
-from tenancy.access import Action, holders, reach, restrict, tenant_roles
-from tenancy.models import Membership, Tenant
+from tenancy.access import Action, access_scope, holders, reach, restrict, tenant_roles
+from tenancy.models import Membership, Role, Tenant
 
 
 def tickets_by_key(key: str, *, queryset=None):
@@ -105,66 +105,64 @@ def stage_history(*, user, project: Project):
     ).order_by("created_at", "pk")
 
 
-def approval_inbox(*, user) -> list[ApprovalRequest]:
-    """Pending requests ``user`` may still decide: eligible under the request's policy, not yet decided,
-    and not their own unless the policy allows it. A fixed number of queries whatever the number of requests."""
-    if not user.is_authenticated:
-        return []
-    candidates = _undecided_by(user).select_related("project", "tenant", "requested_by").order_by("expires_at", "pk")
-    return decidable(user=user, requests=list(candidates))
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """What ``decidable`` reads of a request: enough to count, without building the request."""
-
-    tenant_id: int
-    project_id: int
-    requested_by_id: int
-    policy: dict
+def approval_inbox(*, user):
+    """Pending requests ``user`` may still decide, soonest to expire first: eligible under the request's
+    policy, not yet decided by them, and not their own unless the policy allows it. One query, however
+    many requests wait (paginate it; count it with ``.count()``)."""
+    return waiting_for(user).select_related("project", "tenant", "requested_by").order_by("expires_at", "pk")
 
 
 def approval_inbox_count(*, user) -> int:
-    """How many requests ``approval_inbox`` holds for ``user``: the same rules, on the four values
-    they read of each request instead of the requests with their project, client and requester."""
+    """How many requests ``approval_inbox`` holds for ``user``: counted by the database."""
+    return waiting_for(user).count()
+
+
+def may_decide(*, user, request: ApprovalRequest) -> bool:
+    """Whether ``request`` waits for ``user``'s decision (the inbox's rule, for one request)."""
+    return waiting_for(user).filter(pk=request.pk).exists()
+
+
+def waiting_for(user):
+    """The pending requests ``user`` may see, has not decided, and may decide under each request's
+    own policy: ``approval_rules.refusal`` written as one SQL condition on the policies the requests
+    carry, so that counting and paging cost the database a filter, not Python a loop over every
+    request. ``tests/projects/test_inbox_rule.py`` holds the two to the same answers."""
     if not user.is_authenticated:
-        return 0
-    fields = ("tenant_id", "project_id", "requested_by_id", "policy")
-    rows = _undecided_by(user).order_by().values_list(*fields)
-    return len(decidable(user=user, requests=[_Candidate(*row) for row in rows]))
-
-
-def _undecided_by(user):
-    """Pending requests ``user`` may see and has not decided."""
+        return ApprovalRequest.objects.none()
     return (
         restrict(ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING), user=user)
-        .annotate(decided=Exists(ApprovalDecision.objects.filter(request=OuterRef("pk"), approver=user)))
-        .filter(decided=False)
+        .filter(_eligible(user), ~Exists(ApprovalDecision.objects.filter(request=OuterRef("pk"), approver=user)))
+        .exclude(Q(requested_by=user) & ~Q(policy__requester_may_approve=True))
     )
 
 
-def decidable(*, user, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
-    """Those of ``requests`` that ``user`` is eligible to decide under each request's policy (the same
-    rules as the decision service, ``approval_rules.refusal``). Three queries for the batch."""
-    if not requests:
-        return []
+def _eligible(user) -> Q:
+    """``user`` is named by the request's policy or holds one of the roles it names, in the request's
+    tenant: the roles of ``approval_rules.Approver.roles`` (membership, platform admin, or the kind of
+    person a per-project grant makes someone outside the tenant)."""
+    with access_scope():  # the person's roles and grants, read once
+        return _eligible_in_scope(user)
+
+
+def _eligible_in_scope(user) -> Q:
+    condition = Q(json_array_holds("policy", "eligible_user_ids", user.pk))
     roles_by_tenant = tenant_roles(user)
-    # Rights are looked up for the candidates' projects only, not for every project the user can see.
-    projects = Project.objects.filter(pk__in={request.project_id for request in requests}).order_by()
-    approvable = set(restrict(projects, user=user, action=Action.APPROVE).values_list("pk", flat=True))
-    promotable = set(restrict(projects, user=user, action=Action.PROMOTE).values_list("pk", flat=True))
-    eligible = []
-    for request in requests:
-        approver = Approver(
-            user_id=user.pk,
-            is_platform_admin=user.is_platform_admin,
-            membership_role=roles_by_tenant.get(request.tenant_id),
-            granted_approve=request.project_id in approvable,
-            granted_promote=request.project_id in promotable,
-        )
-        if refusal(policy=request.policy, approver=approver, requested_by_id=request.requested_by_id) is None:
-            eligible.append(request)
-    return eligible
+    tenants_by_role: dict[str, list[int]] = {}
+    for tenant_id, role in roles_by_tenant.items():
+        tenants_by_role.setdefault(Role(role).value, []).append(tenant_id)
+    for role, tenant_ids in tenants_by_role.items():
+        condition |= Q(any_of("tenant_id", tenant_ids)) & Q(json_array_holds("policy", "eligible_roles", role))
+    if user.is_platform_admin:
+        return condition | Q(json_array_holds("policy", "eligible_roles", PLATFORM_ADMIN))
+    for action, role in ((Action.APPROVE, Role.CUSTOMER_APPROVER), (Action.PROMOTE, Role.DELIVERY_LEAD)):
+        granted = reach(user, Project, action).object_ids
+        if granted:
+            condition |= (
+                Q(any_of("project_id", granted))
+                & ~Q(any_of("tenant_id", roles_by_tenant))
+                & Q(json_array_holds("policy", "eligible_roles", role.value))
+            )
+    return condition
 
 
 def _decisions() -> Prefetch:

@@ -18,7 +18,7 @@ from projects.profile_warnings import profile_warnings
 from projects.selectors import (
     approval_inbox_count,
     client_suggestions,
-    decidable,
+    may_decide,
     portfolio,
     project_list,
     project_requests,
@@ -142,7 +142,7 @@ def project_detail(request, pk):
             "pending": pending,
             "requests": requests,
             "summary": decision_summaries([pending])[pending.pk] if pending else None,
-            "may_decide": undecided and bool(decidable(user=request.user, requests=[pending])),
+            "may_decide": undecided and may_decide(user=request.user, request=pending),
             "rollback_targets": rollback_targets(project),
             "frozen_targets": FROZEN_TARGETS,
             "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk).select_related(

@@ -452,7 +452,11 @@ _scoped: ContextVar[dict[int, Access] | None] = ContextVar("tenancy_access", def
 @contextmanager
 def access_scope() -> Iterator[None]:
     """Read each person's ``Access`` at most once until the block ends (a request, by the
-    middleware): never longer, so a change made by another request is seen by the next one."""
+    middleware): never longer, so a change made by another request is seen by the next one. Inside
+    another scope, that one goes on."""
+    if _scoped.get() is not None:
+        yield
+        return
     token = _scoped.set({})
     try:
         yield

@@ -263,3 +263,25 @@ def test_a_ticketing_tool_reads_the_same_summary(api, asked, people, tenant, dja
     for _ in range(5):
         approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
     assert queries() == few
+
+
+def test_the_inbox_pages_its_requests_and_says_how_many_wait(client, people, tenant):
+    for _ in range(27):
+        approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
+    client.force_login(people["approver"])
+    first = text(client.get(reverse("inbox")))
+    assert "27 requests wait for your decision, those that expire soonest first." in first
+    assert first.count('class="card" id="request-') == 25
+    assert "Page 1 of 2" in first
+    second = text(client.get(reverse("inbox"), {"page": 2}))
+    assert second.count('class="card" id="request-') == 2
+    assert "Page 2 of 2" in second
+    shown = set(re.findall(r'id="request-(\d+)"', first)) | set(re.findall(r'id="request-(\d+)"', second))
+    assert len(shown) == 27, "every waiting request on one page or the other"
+    client.force_login(people["lead"])
+    assert "Nothing is waiting for your decision" in text(client.get(reverse("inbox")))
+
+
+def test_the_inbox_counts_one_request_in_the_singular(client, asked, people):
+    client.force_login(people["approver"])
+    assert "1 request waits for your decision" in text(client.get(reverse("inbox")))
