@@ -74,15 +74,17 @@ def figures(stages: Sequence[str], models: Sequence[str], readiness: Sequence[st
     return columns
 
 
-def _apply(columns, deltas: str) -> str:
+def _apply(columns, deltas: str, *, existing_only: bool = False) -> str:
     """Add the figures of ``deltas`` (rows of sign, the project's columns and the standing's) to
-    their clients' rows, creating a row the first time a client is seen."""
+    their clients' rows, creating a row the first time a client is seen; with ``existing_only``
+    (a deletion, which only ever takes away from a row its insertion made), to existing rows only."""
     names = ", ".join(name for name, _ in columns)
     sums = ", ".join(f"SUM({expression})" for _, expression in columns)
     updates = ", ".join(f"{name} = {SUMMARIES}.{name} + excluded.{name}" for name, _ in columns)
+    where = f"d.tenant_id IN (SELECT tenant_id FROM {SUMMARIES})" if existing_only else "true"
     return (
         f"INSERT INTO {SUMMARIES} (tenant_id, {names}) "
-        f"SELECT d.tenant_id, {sums} FROM ({deltas}) AS d WHERE true GROUP BY d.tenant_id "
+        f"SELECT d.tenant_id, {sums} FROM ({deltas}) AS d WHERE {where} GROUP BY d.tenant_id "
         f"ON CONFLICT (tenant_id) DO UPDATE SET {updates}"
     )
 
@@ -214,16 +216,21 @@ def _sqlite_deltas(table: str, operation: str) -> tuple[str, str]:
 
 
 def sqlite_install(columns) -> list[str]:
-    """The statements that (re)create the triggers on SQLite."""
+    """The statements that (re)create the triggers on SQLite.
+
+    A deletion adds only to rows that exist: emptying every table (Django's ``flush`` between
+    tests, in any order of tables) must not write a row back for a client already deleted, which
+    would break the foreign key at commit. (PostgreSQL's ``flush`` truncates, which fires no
+    deletion trigger.)"""
     statements = []
     for table, operation in TRIGGERS:
         name = f"{table}_summary_{operation}"
         deltas, when = _sqlite_deltas(table, operation)
         condition = f" WHEN {when}" if when else ""
+        apply = _apply(columns, deltas, existing_only=operation == "delete")
         statements += [
             f"DROP TRIGGER IF EXISTS {name}",
-            f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} FOR EACH ROW{condition} "
-            f"BEGIN {_apply(columns, deltas)}; END",
+            f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} FOR EACH ROW{condition} BEGIN {apply}; END",
         ]
     return statements
 
