@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "tooling",
 ]
 
+#: Django's widget templates drawn by Jinja2, several times faster (core/renderers.py).
+FORM_RENDERER = "core.renderers.WidgetRenderer"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path, query string or headers (sessions, audit): NUL is refused.
