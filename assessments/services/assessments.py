@@ -168,41 +168,41 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
             continue
         result = readiness.assess(facts)
         rows.append(
-            Assessment(
-                tenant_id=project.tenant_id,
-                project_id=project.pk,
-                target_stage=result.target_stage or "",
-                status=result.status,
-                recommended_hosting=result.recommended_hosting,
-                recommended_deployment=result.recommended_deployment,
-                inputs=inputs,
-                inputs_digest=digest,
-                result=document(assessment_result(result)),
-                supersedes=project.latest_assessment_id or 0,
-                job=job,
-            )
+            {
+                "tenant_id": project.tenant_id,
+                "project_id": project.pk,
+                "target_stage": result.target_stage or "",
+                "status": result.status,
+                "recommended_hosting": result.recommended_hosting,
+                "recommended_deployment": result.recommended_deployment,
+                "inputs": inputs,
+                "inputs_digest": digest,
+                "result": document(assessment_result(result)),
+                "supersedes": project.latest_assessment_id or 0,
+                "job_id": job.pk if job else None,
+            }
         )
     results_store(Assessment, rows)
     standings_update(
         rows,
         lambda row: {
-            "assessment_id": row.pk,
-            "readiness_status": row.status,
-            "assessed_at": row.created_at,
-            "assessment_digest": row.inputs_digest,
+            "assessment_id": row["id"],
+            "readiness_status": row["status"],
+            "assessed_at": row["created_at"],
+            "assessment_digest": row["inputs_digest"],
         },
         standings=standings,
     )
     publish_many(
         [
             (
-                row.tenant_id,
+                row["tenant_id"],
                 "assessment.completed",
                 {
-                    "project_id": row.project_id,
-                    "assessment_id": row.pk,
-                    "status": row.status,
-                    "target_stage": row.target_stage,
+                    "project_id": row["project_id"],
+                    "assessment_id": row["id"],
+                    "status": row["status"],
+                    "target_stage": row["target_stage"],
                 },
             )
             for row in rows
