@@ -315,6 +315,9 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
     """
     projects = evaluable(project_ids, loaded)
     catalog = Catalog(projects, at=at)
+    for project in projects:
+        # What an assessment of the same loaded project reads of its plan, without resolving it again.
+        project.cost_plan = catalog.plans[project.pk]
     rows, stored, failed = [], [], {}
     for project in projects:
         try:
