@@ -30,7 +30,6 @@ def assessment_inputs_load(projects) -> None:
     grouped here cost a fraction of a prefetch, which builds a queryset per project."""
     rules, evidence = defaultdict(list), defaultdict(set)
     project_ids = [project.pk for project in projects]
-    tenant_ids = {project.tenant_id for project in projects}
     for rule in (
         RoutingRule.objects.filter(any_of("project_id", project_ids))
         .order_by("project_id", "position")
@@ -47,7 +46,13 @@ def assessment_inputs_load(projects) -> None:
         project.latest_estimate_id for project in projects if not hasattr(project, "latest_cost")
     )
     certifications = Certifications()
-    defaults = {row.tenant_id: row for row in TenantCostDefaults.objects.filter(any_of("tenant_id", tenant_ids))}
+    # An estimate just recalculated for a project of the batch left its resolved plan on it.
+    tenant_ids = {project.tenant_id for project in projects if not hasattr(project, "cost_plan")}
+    defaults = (
+        {row.tenant_id: row for row in TenantCostDefaults.objects.filter(any_of("tenant_id", tenant_ids))}
+        if tenant_ids
+        else {}
+    )
     for project in projects:
         project.rules, project.evidence = rules.get(project.pk, ()), evidence.get(project.pk, ())
         if not hasattr(project, "latest_cost"):
@@ -61,6 +66,8 @@ def assessment_inputs_load(projects) -> None:
 
 def _api_model(project, defaults) -> str:
     """The API model of the plan in force (the project's, else its client's default, else the platform's)."""
+    if hasattr(project, "cost_plan"):
+        return project.cost_plan.api_model
     try:
         profile = project.cost_profile
     except ObjectDoesNotExist:
@@ -168,41 +175,41 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
             continue
         result = readiness.assess(facts)
         rows.append(
-            Assessment(
-                tenant_id=project.tenant_id,
-                project_id=project.pk,
-                target_stage=result.target_stage or "",
-                status=result.status,
-                recommended_hosting=result.recommended_hosting,
-                recommended_deployment=result.recommended_deployment,
-                inputs=inputs,
-                inputs_digest=digest,
-                result=document(assessment_result(result)),
-                supersedes=project.latest_assessment_id or 0,
-                job=job,
-            )
+            {
+                "tenant_id": project.tenant_id,
+                "project_id": project.pk,
+                "target_stage": result.target_stage or "",
+                "status": result.status,
+                "recommended_hosting": result.recommended_hosting,
+                "recommended_deployment": result.recommended_deployment,
+                "inputs": inputs,
+                "inputs_digest": digest,
+                "result": document(assessment_result(result)),
+                "supersedes": project.latest_assessment_id or 0,
+                "job_id": job.pk if job else None,
+            }
         )
     results_store(Assessment, rows)
     standings_update(
         rows,
         lambda row: {
-            "assessment_id": row.pk,
-            "readiness_status": row.status,
-            "assessed_at": row.created_at,
-            "assessment_digest": row.inputs_digest,
+            "assessment_id": row["id"],
+            "readiness_status": row["status"],
+            "assessed_at": row["created_at"],
+            "assessment_digest": row["inputs_digest"],
         },
         standings=standings,
     )
     publish_many(
         [
             (
-                row.tenant_id,
+                row["tenant_id"],
                 "assessment.completed",
                 {
-                    "project_id": row.project_id,
-                    "assessment_id": row.pk,
-                    "status": row.status,
-                    "target_stage": row.target_stage,
+                    "project_id": row["project_id"],
+                    "assessment_id": row["id"],
+                    "status": row["status"],
+                    "target_stage": row["target_stage"],
                 },
             )
             for row in rows

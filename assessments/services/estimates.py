@@ -315,6 +315,9 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
     """
     projects = evaluable(project_ids, loaded)
     catalog = Catalog(projects, at=at)
+    for project in projects:
+        # What an assessment of the same loaded project reads of its plan, without resolving it again.
+        project.cost_plan = catalog.plans[project.pk]
     rows, stored, failed = [], [], {}
     for project in projects:
         try:
@@ -329,38 +332,38 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
         result = costs.estimate(**engine_inputs)
         row = _estimate_row(project, result, inputs, digest, job)
         _record_prices_and_plan(row, record)
-        row.supersedes = project.latest_estimate_id or 0
+        row["supersedes"] = project.latest_estimate_id or 0
         rows.append(row)
         stored.append(project)
         project.latest_estimate_digest = digest
-        project.latest_chosen_monthly, project.latest_break_even = row.chosen_monthly, row.break_even_requests
+        project.latest_chosen_monthly, project.latest_break_even = row["chosen_monthly"], row["break_even_requests"]
         # What an assessment of the same loaded project reads of this estimate, without reading it back.
         project.latest_cost = cost_facts_of_estimate(result)
     results_store(CostEstimate, rows)
     for project, row in zip(stored, rows, strict=True):
-        project.latest_estimate_id = row.pk
+        project.latest_estimate_id = row["id"]
     standings_update(
         rows,
         lambda row: {
-            "estimate_id": row.pk,
-            "chosen_monthly": row.chosen_monthly,
-            "cheapest": row.cheapest,
-            "break_even_requests": row.break_even_requests,
-            "estimated_at": row.created_at,
-            "estimate_digest": row.inputs_digest,
+            "estimate_id": row["id"],
+            "chosen_monthly": row["chosen_monthly"],
+            "cheapest": row["cheapest"],
+            "break_even_requests": row["break_even_requests"],
+            "estimated_at": row["created_at"],
+            "estimate_digest": row["inputs_digest"],
         },
         standings=standings,
     )
     publish_many(
         [
             (
-                row.tenant_id,
+                row["tenant_id"],
                 "cost.recalculated",
                 {
-                    "project_id": row.project_id,
-                    "estimate_id": row.pk,
-                    "chosen_monthly": row.chosen_monthly,
-                    "cheapest": row.cheapest,
+                    "project_id": row["project_id"],
+                    "estimate_id": row["id"],
+                    "chosen_monthly": row["chosen_monthly"],
+                    "cheapest": row["cheapest"],
                 },
             )
             for row in rows
@@ -413,26 +416,27 @@ def chosen_option(result: costs.Estimate, hosting_approach: str):
     return options.get(hosting_approach) or options.get("cloud_api") or options[result.cheapest]
 
 
-def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> CostEstimate:
+def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> dict:
+    """The ``CostEstimate`` row to store, as ``results_store`` takes it: column values by attribute name."""
     options = result.options
 
     def monthly(name):
         return options[name].monthly if name in options else None
 
     chosen = chosen_option(result, project.hosting_approach)
-    return CostEstimate(
-        tenant_id=project.tenant_id,
-        project_id=project.pk,
-        cloud_api_monthly=monthly("cloud_api"),
-        self_hosted_monthly=monthly("self_hosted_cloud"),
-        on_premises_monthly=monthly("on_premises"),
-        hybrid_monthly=monthly("hybrid"),
-        chosen_monthly=chosen.monthly,
-        cheapest=result.cheapest,
-        break_even_requests=result.break_even_requests,
-        inputs=inputs,
-        inputs_digest=digest,
-        result=document(
+    return {
+        "tenant_id": project.tenant_id,
+        "project_id": project.pk,
+        "cloud_api_monthly": monthly("cloud_api"),
+        "self_hosted_monthly": monthly("self_hosted_cloud"),
+        "on_premises_monthly": monthly("on_premises"),
+        "hybrid_monthly": monthly("hybrid"),
+        "chosen_monthly": chosen.monthly,
+        "cheapest": result.cheapest,
+        "break_even_requests": result.break_even_requests,
+        "inputs": inputs,
+        "inputs_digest": digest,
+        "result": document(
             {
                 "views": VIEWS,
                 "options": {
@@ -457,13 +461,13 @@ def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, j
                 "budget_gap": result.budget_gap,
             }
         ),
-        job=job,
-    )
+        "job_id": job.pk if job else None,
+    }
 
 
-def _record_prices_and_plan(row: CostEstimate, record: dict) -> None:
+def _record_prices_and_plan(row: dict, record: dict) -> None:
     """The catalog rows the estimate was priced from, and the plan it used, stored on it."""
     # A site without cloud access is priced on owned servers only: no API or GPU price is used.
-    row.api_price_id = (record["sources"].get("api_price") or {}).get("id")
-    row.gpu_price_id = (record["sources"].get("gpu_price") or {}).get("id")
-    row.plan = document(record["plan"])
+    row["api_price_id"] = (record["sources"].get("api_price") or {}).get("id")
+    row["gpu_price_id"] = (record["sources"].get("gpu_price") or {}).get("id")
+    row["plan"] = document(record["plan"])
