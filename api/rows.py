@@ -25,8 +25,9 @@ class RowSerializerMixin:
     How a row is represented (its plan: each field's column and representation) depends only on the
     serializer's class, so it is worked out once per process from an instance without context, not
     once per request: building a ``ModelSerializer``'s fields (copying the declared ones, mapping each
-    model field) costs more than representing a page of rows. The fields a plan may hold represent a
-    value without the request (``_planned`` refuses related, method and nested object fields).
+    model field) costs more than representing a page of rows. So a row serializer's fields must represent
+    a value without the request or context: ``_planned`` refuses related, method and nested object
+    fields, and a custom field of one must not read ``self.context`` either.
     """
 
     def row_columns(self) -> list[str]:
