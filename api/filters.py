@@ -1,8 +1,10 @@
 import datetime
+from functools import cache
 
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 from api.fields import NAIVE_DATETIME, has_offset
 
@@ -27,3 +29,48 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
         return super().filter(qs, value)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, without building a filter set for a request that names none of its filters.
+
+    A filter set copies all its filters and builds a form class, a form and each filter's form field
+    (a client filter's choices per caller) on every request, which is most of a list's Python time
+    outside the query when, as for most requests, no filter was asked for. Without any of its
+    parameters a plain filter set answers the queryset unchanged (an empty value filters nothing),
+    so it is skipped then, but only for a filter set where that is certain (``_skippable``); any
+    parameter that could belong to a filter (``tenant``, or ``tenant_...`` for a widget's parts)
+    runs it in full, with its validation.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and _skippable(filterset_class):
+            names = filterset_class.base_filters.keys()
+            if not any(_may_belong(param, names) for param in request.query_params):
+                return queryset.all()  # what the filter set's ``qs`` starts from
+        return super().filter_queryset(request, queryset, view)
+
+
+def _may_belong(param: str, names) -> bool:
+    return any(param == name or param.startswith(f"{name}_") for name in names)
+
+
+@cache
+def _skippable(filterset_class) -> bool:
+    """Whether ``filterset_class`` with none of its parameters filters nothing and refuses nothing:
+    django-filter's own way of filtering and validating (no override of it, a plain form), no
+    required filter, and each filter either django-filter's own or a ``method`` (called only for a
+    value)."""
+    overridable = ("__init__", "is_valid", "errors", "filter_queryset", "qs", "form", "get_form_class")
+    if any(getattr(filterset_class, name) is not getattr(django_filters.FilterSet, name) for name in overridable):
+        return False
+    if filterset_class._meta.form is not forms.Form:
+        return False
+    for filter_ in filterset_class.base_filters.values():
+        if filter_.extra.get("required"):
+            return False
+        own = type(filter_).filter.__module__.startswith("django_filters.")
+        if filter_.method is None and not own:
+            return False
+    return True

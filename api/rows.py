@@ -11,6 +11,8 @@ tickets) is read for the whole page in one query by ``RowListSerializer``. A vie
 
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import cache
+from typing import NamedTuple
 
 from django.db.models import Model
 from django.db.models.manager import BaseManager
@@ -18,32 +20,52 @@ from rest_framework import serializers
 
 
 class RowSerializerMixin:
-    """A serializer that also represents a ``.values()`` row of ``row_columns()`` (an instance, as before)."""
+    """A serializer that also represents a ``.values()`` row of ``row_columns()`` (an instance, as before).
+
+    How a row is represented (its plan: each field's column and representation) depends only on the
+    serializer's class, so it is worked out once per process from an instance without context, not
+    once per request: building a ``ModelSerializer``'s fields (copying the declared ones, mapping each
+    model field) costs more than representing a page of rows. So a row serializer's fields must represent
+    a value without the request or context: ``_planned`` refuses related, method and nested object
+    fields, and a custom field of one must not read ``self.context`` either.
+    """
 
     def row_columns(self) -> list[str]:
         """The ``.values()`` columns a row needs: each plain field's source (through relations, with
         ``__``), a slug field's slug on its relation, and the primary key that nested rows join on."""
-        pk = self.Meta.model._meta.pk.attname
-        return list(dict.fromkeys([pk, *(column for _, column, _ in self._row_plan() if column is not None)]))
+        return list(_row_plan(type(self)).columns)
 
     def nested_rows(self) -> list[tuple[str, serializers.ListSerializer]]:
         """The many-nested fields, whose rows ``RowListSerializer`` reads for a page: (name, field)."""
-        return [(field.field_name, field) for field in self._readable_fields if _is_nested(field)]
+        return list(_row_plan(type(self)).nested)
 
     def to_representation(self, instance):
         if not isinstance(instance, Mapping):
             return super().to_representation(instance)
         representation = {}
-        for name, column, represent in self._row_plan():
+        for name, column, represent in _row_plan(type(self)).steps:
             value = instance[name if column is None else column]
             representation[name] = None if value is None else represent(value)
         return representation
 
-    def _row_plan(self) -> list[tuple]:
-        """(name, column or None for nested rows, how to represent the column's value), per readable field."""
-        if getattr(self, "_row_plan_cache", None) is None:
-            self._row_plan_cache = [_planned(field) for field in self._readable_fields]
-        return self._row_plan_cache
+
+class _RowPlan(NamedTuple):
+    #: (name, column or None for nested rows, how to represent the column's value), per readable field
+    steps: tuple[tuple, ...]
+    columns: tuple[str, ...]
+    nested: tuple[tuple[str, serializers.ListSerializer], ...]
+
+
+@cache
+def _row_plan(serializer_class: type) -> _RowPlan:
+    """The row plan of ``serializer_class``, from one instance of it without context (once per process)."""
+    prototype = serializer_class()
+    fields = list(prototype._readable_fields)
+    steps = tuple(_planned(field) for field in fields)
+    pk = serializer_class.Meta.model._meta.pk.attname
+    columns = tuple(dict.fromkeys([pk, *(column for _, column, _ in steps if column is not None)]))
+    nested = tuple((field.field_name, field) for field in fields if _is_nested(field))
+    return _RowPlan(steps, columns, nested)
 
 
 class RowListSerializer(serializers.ListSerializer):

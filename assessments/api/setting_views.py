@@ -3,7 +3,6 @@ catalog's provider certifications and the imports of its prices. The same servic
 and the Django admin."""
 
 from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.base import SafeRetriesMixin, etag_of
+from api.filters import FilterBackend
 from api.permissions import PlatformAdminOnly
 from assessments.api.filters import PriceImportFilter, ProviderCertificationFilter
 from assessments.api.serializers import (
@@ -115,7 +115,7 @@ class PriceImportViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = JobSerializer
     queryset = price_import_jobs()
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, PlatformAdminOnly]
-    filter_backends = [DjangoFilterBackend]  # the changes feed only
+    filter_backends = [FilterBackend]  # the changes feed only
     filterset_class = PriceImportFilter
     lookup_value_converter = "int"
 

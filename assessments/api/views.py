@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -6,6 +5,7 @@ from rest_framework.response import Response
 
 from api.base import SafeRetriesMixin, etag_of
 from api.fields import DocumentField
+from api.filters import FilterBackend
 from api.permissions import approve_scope_on_post
 from assessments.api.documents import (
     AssessmentInputsSerializer,
@@ -175,7 +175,7 @@ class GateEvidenceViewSet(
     serializer_class = GateEvidenceSerializer
     queryset = GateEvidence.objects.none()  # per caller and project: see get_queryset
     filterset_class = GateEvidenceFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     pagination_class = None  # a handful of items and their withdrawn history, in the order above
     lookup_value_converter = "int"
 

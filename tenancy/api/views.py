@@ -10,7 +10,6 @@ looked up inside that tenant only, so another tenant's answers the same 404 as a
 
 from django.contrib.auth import authenticate
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiToken
 from api.base import OneTimeSecretResponse, SafeRetriesMixin, etag_of
+from api.filters import FilterBackend
 from api.throttles import TokenIssueThrottle
 from tenancy import selectors
 from tenancy.access import Action, get_for_user_or_404, restrict
@@ -292,7 +292,7 @@ class ServiceTokenViewSet(
 
     serializer_class = ServiceTokenSerializer
     queryset = ApiToken.objects.none()  # per tenant: see get_queryset
-    filter_backends = [DjangoFilterBackend]  # the changes feed only
+    filter_backends = [FilterBackend]  # the changes feed only
     filterset_class = TokenFilter
     lookup_value_converter = "int"
 

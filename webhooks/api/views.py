@@ -1,7 +1,6 @@
 """Webhooks over the API: subscriptions (customer admins) and their delivery log."""
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from api.base import OneTimeSecretResponse, SafeRetriesMixin
 from api.feeds import ChangesFilterSet
 from api.fields import DocumentField
+from api.filters import FilterBackend
 from api.references import VisibleRelatedField, target, visible
 from tenancy.access import Action, restrict
 from tenancy.models import Tenant
@@ -161,7 +161,7 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
         return self._with_secret(endpoint_secret_rotate(endpoint=self.get_object(), actor=request.user))
 
     @extend_schema(responses={200: WebhookDeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"], filter_backends=[DjangoFilterBackend])
+    @action(detail=True, methods=["get"], filter_backends=[FilterBackend])
     def deliveries(self, request, pk=None):
         """The webhook's deliveries, newest first; ``updated_since`` makes it a changes feed. (The
         schema shows the webhooks' filters, which are the same two: ``updated_since``, ``updated_before``.)"""
