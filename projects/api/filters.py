@@ -13,7 +13,7 @@ from projects.models import (
     Stage,
     TicketReference,
 )
-from projects.selectors import tickets_by_key
+from projects.selectors import tickets_by_key, waiting_for
 from tenancy.models import Tenant
 
 
@@ -69,10 +69,20 @@ class ApprovalRequestFilter(ChangesFilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalRequest.Status.choices)
     project = django_filters.ModelChoiceFilter(queryset=visible(Project), label="Project (id)")
     tenant = django_filters.ModelChoiceFilter(queryset=visible(Tenant), to_field_name="slug", label="Client (slug)")
+    # A choice, not a BooleanFilter, which would ignore a value it cannot read (see GateEvidenceFilter).
+    waiting_for_me = django_filters.ChoiceFilter(
+        choices=[("true", "Waiting for the caller's decision"), ("false", "Not waiting for it")],
+        method="by_waiting",
+        label="true: the pending requests the caller may still decide (their approval inbox); false: every other one",
+    )
 
     class Meta:
         model = ApprovalRequest
-        fields = ["status", "project", "tenant"]
+        fields = ["status", "project", "tenant", "waiting_for_me"]
+
+    def by_waiting(self, queryset, name, value):
+        waiting = waiting_for(self.request.user).values("pk")
+        return queryset.filter(pk__in=waiting) if value == "true" else queryset.exclude(pk__in=waiting)
 
 
 class ApprovalPolicyFilter(ChangesFilterSet):

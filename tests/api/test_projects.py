@@ -9,6 +9,9 @@ from assessments.models import Assessment
 from assessments.services.assessments import assessments_run
 from audit.models import AuditEvent
 from projects.models import ApprovalRequest, Project, Stage, TicketReference
+from projects.selectors import approval_inbox
+from projects.services.approvals import approval_decide, approval_request_create
+from projects.services.policies import policy_save
 from projects.services.projects import ticket_link
 from tenancy.models import Role
 from tenancy.services import service_account_create
@@ -329,3 +332,27 @@ def test_updated_since_with_any_valid_offset(api, people, project):
     response = api(people["viewer"]).get("/api/v1/projects/?updated_since=0314-04-02T17:02:18.5-20:36")
     assert response.status_code == 200
     assert [p["code"] for p in response.json()["results"]] == ["ACME-1"]
+
+
+def test_a_tool_lists_the_requests_waiting_for_its_person_s_decision(api, tenant, people):
+    """``?waiting_for_me=true`` is the approval inbox (``projects.selectors.waiting_for``) over the API."""
+    policy_save(tenant=tenant, actor=people["admin"], required_approvals=2)
+    first = approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
+    decided = approval_request_create(project=ProjectFactory(tenant=tenant), actor=people["lead"])
+    approval_decide(request=decided, actor=people["approver"], verdict="approve")
+    url = "/api/v1/approval-requests/"
+
+    def ids(user, **query):
+        response = api(user).get(url, query)
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(people["approver"], waiting_for_me="true") == {first.pk}
+    assert ids(people["approver"], waiting_for_me="true") == {r.pk for r in approval_inbox(user=people["approver"])}
+    assert ids(people["approver"], waiting_for_me="false") == {decided.pk}
+    assert ids(people["approver2"], waiting_for_me="true") == {first.pk, decided.pk}
+    assert ids(people["lead"], waiting_for_me="true") == set(), "four-eyes: not their own"
+    assert ids(people["outsider"], waiting_for_me="true") == set()
+    refused = api(people["approver"]).get(url, {"waiting_for_me": "maybe"})
+    assert refused.status_code == 400, refused.json()
+    assert [item["field"] for item in refused.json()["error"]["fields"]] == ["waiting_for_me"]
