@@ -39,8 +39,11 @@ def attempt(delivery_id: int, *, now=None) -> WebhookDelivery | None:
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # The delivery's row alone: locked rows are skipped (another attempt has it), and the
+        # endpoint's or event's row locked by anything else (the webhook being saved) must not
+        # make this delivery look taken.
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("endpoint", "event")
             .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
             .first()
