@@ -1,4 +1,4 @@
-"""Form widgets are drawn from Django's Jinja2 templates, with the same HTML as Django's own
+"""Form widgets and field groups are drawn by Jinja2: Django's widgets with the same HTML as Django's own
 renderer but for blank lines, and widgets Django ships only as Django templates still draw."""
 
 import re
@@ -45,3 +45,25 @@ def test_the_html_is_django_s_own_but_for_blank_lines(form_class, bound):
     ours, django = drawn(WidgetRenderer()), drawn(DjangoTemplates())
     assert ours == django
     assert "<input" in ours or "<select" in ours
+
+
+class Grouped(forms.Form):
+    name = forms.CharField(label="Client's name", help_text="As it's <b>written</b>.", max_length=5)
+    agreed = forms.BooleanField(label="Agreed")
+    side = forms.ChoiceField(label="Side", choices=[("a", "Client's"), ("b", "Delivery")], widget=forms.RadioSelect)
+
+
+def test_a_field_group_is_the_product_s_field_template_escaped_the_django_way():
+    form = Grouped({"name": "O'Brien and co", "side": "a"})
+    assert not form.is_valid()
+    name, agreed, side = (re.sub(r">\s+<", "><", form[field].as_field_group()) for field in ("name", "agreed", "side"))
+    assert name.startswith('<div class="field has-error">')
+    assert '<label for="id_name">Client&#x27;s name</label>' in name
+    assert 'value="O&#x27;Brien and co"' in name
+    assert '<small id="id_name_helptext">As it&#x27;s &lt;b&gt;written&lt;/b&gt;.</small>' in name
+    assert '<div class="error" id="id_name_error"><p>' in name
+    assert "&#39;" not in name + agreed + side
+    assert agreed.startswith('<div class="field check has-error"><input type="checkbox"')
+    assert side.startswith('<fieldset class="field choices">')
+    assert "<legend>Side</legend>" in side
+    assert "checked> Client&#x27;s</label>" in side
