@@ -140,28 +140,26 @@ def _eligible(user) -> Q:
     """``user`` is named by the request's policy or holds one of the roles it names, in the request's
     tenant: the roles of ``approval_rules.Approver.roles`` (membership, platform admin, or the kind of
     person a per-project grant makes someone outside the tenant)."""
-    with access_scope():  # the person's roles and grants, read once
-        return _eligible_in_scope(user)
-
-
-def _eligible_in_scope(user) -> Q:
     condition = Q(json_array_holds("policy", "eligible_user_ids", user.pk))
-    roles_by_tenant = tenant_roles(user)
-    tenants_by_role: dict[str, list[int]] = {}
-    for tenant_id, role in roles_by_tenant.items():
-        tenants_by_role.setdefault(Role(role).value, []).append(tenant_id)
-    for role, tenant_ids in tenants_by_role.items():
-        condition |= Q(any_of("tenant_id", tenant_ids)) & Q(json_array_holds("policy", "eligible_roles", role))
     if user.is_platform_admin:
-        return condition | Q(json_array_holds("policy", "eligible_roles", PLATFORM_ADMIN))
-    for action, role in ((Action.APPROVE, Role.CUSTOMER_APPROVER), (Action.PROMOTE, Role.DELIVERY_LEAD)):
-        granted = reach(user, Project, action).object_ids
-        if granted:
-            condition |= (
-                Q(any_of("project_id", granted))
-                & ~Q(any_of("tenant_id", roles_by_tenant))
-                & Q(json_array_holds("policy", "eligible_roles", role.value))
-            )
+        condition |= Q(json_array_holds("policy", "eligible_roles", PLATFORM_ADMIN))
+    with access_scope():  # the person's roles and grants, read once
+        roles_by_tenant = tenant_roles(user)
+        tenants_by_role: dict[str, list[int]] = {}
+        for tenant_id, role in roles_by_tenant.items():
+            tenants_by_role.setdefault(Role(role).value, []).append(tenant_id)
+        for role, tenant_ids in tenants_by_role.items():
+            condition |= Q(any_of("tenant_id", tenant_ids)) & Q(json_array_holds("policy", "eligible_roles", role))
+        if user.is_platform_admin:
+            return condition
+        for action, role in ((Action.APPROVE, Role.CUSTOMER_APPROVER), (Action.PROMOTE, Role.DELIVERY_LEAD)):
+            granted = reach(user, Project, action).object_ids
+            if granted:
+                condition |= (
+                    Q(any_of("project_id", granted))
+                    & ~Q(any_of("tenant_id", roles_by_tenant))
+                    & Q(json_array_holds("policy", "eligible_roles", role.value))
+                )
     return condition
 
 

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "tooling",
 ]
 
-#: Django's widget templates drawn by Jinja2, several times faster (core/renderers.py).
+#: Form fields and Django's widget templates drawn by Jinja2, several times faster (core/renderers.py).
 FORM_RENDERER = "core.renderers.WidgetRenderer"
 
 MIDDLEWARE = [
