@@ -20,7 +20,7 @@ from assessments.models import (
 from assessments.pricing import place_of
 from assessments.readiness.certifications import required_certifications
 from projects.models import DeploymentModel, Project
-from tenancy.access import Action, allowed_actions, holders, restrict
+from tenancy.access import Action, allowed_actions, holders, restrict, restrict_under
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:
@@ -36,22 +36,18 @@ def latest_estimate(*, project: Project) -> CostEstimate | None:
 
 
 def assessment_history(*, user, project: Project):
-    return restrict(Assessment.objects.filter(project=project), user=user, action=Action.VIEW).order_by(
-        "-created_at", "-pk"
-    )
+    return restrict_under(Assessment.objects.all(), user=user, parent=project).order_by("-created_at", "-pk")
 
 
 def estimate_history(*, user, project: Project):
-    return restrict(CostEstimate.objects.filter(project=project), user=user, action=Action.VIEW).order_by(
-        "-created_at", "-pk"
-    )
+    return restrict_under(CostEstimate.objects.all(), user=user, parent=project).order_by("-created_at", "-pk")
 
 
 def evidence_for(*, user, project: Project):
     """The project's gate evidence: current first (by item), then withdrawn (latest withdrawn first),
     with the people who recorded, accepted and withdrew it (one query, whatever the number of rows)."""
     return (
-        restrict(GateEvidence.objects.filter(project=project), user=user)
+        restrict_under(GateEvidence.objects.all(), user=user, parent=project)
         .select_related("recorded_by", "accepted_by", "withdrawn_by")
         .order_by(F("withdrawn_at").desc(nulls_first=True), "item", "-recorded_at", "-pk")
     )

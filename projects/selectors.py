@@ -20,7 +20,7 @@ from projects.models import (
 )
 from projects.models.summary import MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
 from projects.summaries import ClientFigures, figures_by_client, stored_costliest, stored_totals
-from tenancy.access import Action, access_scope, holders, reach, restrict, tenant_roles
+from tenancy.access import Action, access_scope, holders, reach, restrict, restrict_under, tenant_roles
 from tenancy.models import Membership, Role, Tenant
 
 
@@ -99,9 +99,8 @@ def clients_named(*, user, text: str) -> list[int]:
 
 
 def stage_history(*, user, project: Project):
-    return restrict(
-        StageTransition.objects.filter(project=project).select_related("actor", "approval_request__requested_by"),
-        user=user,
+    return restrict_under(
+        StageTransition.objects.select_related("actor", "approval_request__requested_by"), user=user, parent=project
     ).order_by("created_at", "pk")
 
 
@@ -181,7 +180,7 @@ def project_requests(*, user, project: Project, limit: int | None = None) -> lis
     their decisions and who made them. Each holds ``project`` itself and its client, as given, rather
     than reading them again in the same query."""
     requests = (
-        restrict(ApprovalRequest.objects.filter(project=project), user=user)
+        restrict_under(ApprovalRequest.objects.all(), user=user, parent=project)
         .select_related("requested_by", "closed_by", "freeze_override_by")
         .prefetch_related(_decisions())
         .order_by("-created_at", "-pk")

@@ -37,7 +37,7 @@ from assessments.services.gates import evidence_accept, evidence_record, evidenc
 from assessments.tasks import recalculate_costs, run_assessment
 from projects.api.views import ERRORS, ProjectInPathMixin, validated, writable
 from projects.models import Project
-from tenancy.access import Action, get_for_user_or_404, restrict
+from tenancy.access import Action, get_for_user_or_404, restrict, restrict_under
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -126,7 +126,7 @@ class _ProjectRunViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
     def get_queryset(self):
         project = self.project()  # another tenant's project is a 404, not an empty list
         model = self.get_serializer_class().Meta.model
-        return restrict(model.objects.filter(project=project), user=self.request.user).select_related("tenant")
+        return restrict_under(model.objects.all(), user=self.request.user, parent=project).select_related("tenant")
 
     @extend_schema(
         request=None,

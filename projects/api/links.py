@@ -17,7 +17,7 @@ from projects.api.serializers import (
 from projects.api.views import ERRORS, ProjectInPathMixin, validated, writable
 from projects.models import EvidenceLink, TicketReference
 from projects.services.projects import evidence_add, evidence_remove, ticket_link, ticket_unlink
-from tenancy.access import Action, restrict
+from tenancy.access import Action, restrict_under
 
 
 def link_schema(request, response, *, added: str, removed: str):
@@ -46,7 +46,7 @@ class ProjectLinkViewSet(
 
     def get_queryset(self):
         model = self.get_serializer_class().Meta.model
-        return restrict(model.objects.filter(project=self.project()), user=self.request.user).order_by("pk")
+        return restrict_under(model.objects.all(), user=self.request.user, parent=self.project()).order_by("pk")
 
     def link_add(self, *, project, actor, **data):
         raise NotImplementedError

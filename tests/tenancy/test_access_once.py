@@ -20,7 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from projects.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, EvidenceLink, Project, Stage
 from projects.services.access import project_access_grant
-from tenancy.access import Action, access_scope, allowed_actions, restrict, tenant_roles
+from tenancy.access import Action, access_scope, allowed_actions, restrict, restrict_under, tenant_roles
 from tenancy.models import Membership, Role, Tenant
 from tenancy.services import membership_grant, membership_revoke
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
@@ -121,6 +121,61 @@ def test_the_access_read_once_answers_as_the_rules_in_sql(world):
         tenant.pk for tenant in world["tenants"]
     }
     assert in_sql["inactive lead", "Project", Action.VIEW, "restrict"] == set()
+
+
+#: Rows that follow a project's rights, and the path from each to its project.
+UNDER_A_PROJECT = {ApprovalRequest: "project", EvidenceLink: "project", ApprovalDecision: "request__project"}
+
+
+def answers_under_projects(world, rows) -> dict:
+    """For every person, project, kind of row under it and action: the rows ``rows`` gives."""
+    return {
+        (name, project.pk, model.__name__, action): rows(model, project, user, action)
+        for name, user in world["people"].items()
+        for project in world["projects"]
+        for model in UNDER_A_PROJECT
+        for action in Action
+    }
+
+
+def test_rows_under_a_project_are_those_restrict_gives(world):
+    """``restrict_under`` (the right read once for the project) answers as ``restrict`` does on the
+    project's rows (the condition on every row), in a request and outside one."""
+
+    def by_rule(model, project, user, action):
+        of_project = model.objects.filter(**{UNDER_A_PROJECT[model]: project})
+        return set(restrict(of_project, user=user, action=action).values_list("pk", flat=True))
+
+    def under(model, project, user, action):
+        return set(
+            restrict_under(model.objects.all(), user=user, parent=project, action=action).values_list("pk", flat=True)
+        )
+
+    expected = answers_under_projects(world, by_rule)
+    assert answers_under_projects(world, under) == expected
+    with access_scope():
+        assert answers_under_projects(world, under) == expected
+    # Not a comparison of empty answers: each project's rows, to those who may, and only to them.
+    first, second = world["projects"][:2]
+    decision = ApprovalDecision.objects.get(request__project=second)
+    assert expected["granted approve_project", second.pk, "ApprovalDecision", Action.APPROVE] == {decision.pk}
+    assert expected["granted approve_project", first.pk, "ApprovalDecision", Action.APPROVE] == set()
+    assert expected[f"{Role.DELIVERY_LEAD}", first.pk, "EvidenceLink", Action.VIEW] == {
+        first.evidence_links.get().pk
+    }
+    assert expected["inactive with a grant", first.pk, "EvidenceLink", Action.VIEW] == set()
+
+
+def test_rows_under_an_object_are_asked_of_the_object_their_rights_follow(world):
+    project = world["projects"][0]
+    request = project.approval_requests.get()
+    user = world["people"]["platform admin"]
+    with pytest.raises(TypeError):
+        restrict_under(ApprovalDecision.objects.all(), user=user, parent=request)  # its rights follow the project
+    with pytest.raises(TypeError):
+        restrict_under(Project.objects.all(), user=user, parent=project)
+    with pytest.raises(TypeError):
+        restrict_under(Membership.objects.all(), user=user, parent=project.tenant)
 
 
 def test_within_a_request_reach_is_read_once(world, django_assert_num_queries):
