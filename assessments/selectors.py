@@ -54,8 +54,10 @@ def evidence_for(*, user, project: Project):
 
 
 def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
-    """The project's current (not withdrawn) evidence by checklist item, one query."""
-    return {evidence.item: evidence for evidence in evidence_for(user=user, project=project).filter(withdrawn_at=None)}
+    """The project's current (not withdrawn) evidence by checklist item, with who recorded and who
+    accepted it: one query, unordered (an item has one current piece of evidence at most)."""
+    current = restrict_under(GateEvidence.objects.filter(withdrawn_at=None), user=user, parent=project)
+    return {evidence.item: evidence for evidence in current.select_related("recorded_by", "accepted_by").order_by()}
 
 
 # Who accepts evidence for an item the client confirms: the client's side holding

@@ -172,9 +172,17 @@ def tenant_cost_defaults_of(tenant: Tenant) -> tuple[TenantCostDefaults | None, 
 
 
 def cost_plan_of(project: Project) -> tuple[CostProfile | None, CostPlan]:
-    """The project's own plan (None if it has none) and the plan in force, defaults applied."""
-    profile = CostProfile.objects.filter(project=project).first()
-    defaults = TenantCostDefaults.objects.filter(tenant_id=project.tenant_id).first()
+    """The project's own plan (None if it has none) and the plan in force, defaults applied: one
+    query (the project's row with its plan and its client's defaults joined)."""
+    found = (
+        Project.objects.filter(pk=project.pk)
+        .select_related("cost_profile", "tenant__cost_defaults")
+        .only("tenant_id", "cost_profile", "tenant__cost_defaults")
+        .order_by()
+        .first()
+    )
+    profile = getattr(found, "cost_profile", None)
+    defaults = getattr(found.tenant, "cost_defaults", None) if found is not None else None
     return profile, plan_resolve(profile, defaults)
 
 

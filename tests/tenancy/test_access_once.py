@@ -160,9 +160,7 @@ def test_rows_under_a_project_are_those_restrict_gives(world):
     decision = ApprovalDecision.objects.get(request__project=second)
     assert expected["granted approve_project", second.pk, "ApprovalDecision", Action.APPROVE] == {decision.pk}
     assert expected["granted approve_project", first.pk, "ApprovalDecision", Action.APPROVE] == set()
-    assert expected[f"{Role.DELIVERY_LEAD}", first.pk, "EvidenceLink", Action.VIEW] == {
-        first.evidence_links.get().pk
-    }
+    assert expected[f"{Role.DELIVERY_LEAD}", first.pk, "EvidenceLink", Action.VIEW] == {first.evidence_links.get().pk}
     assert expected["inactive with a grant", first.pk, "EvidenceLink", Action.VIEW] == set()
 
 
