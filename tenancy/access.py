@@ -115,15 +115,17 @@ def restrict_under(queryset: QuerySet, *, user, parent, action: Action = Action.
     ``action``: all of them, of ``parent``'s tenant, if the user may act so on ``parent``; none if not.
 
     What ``restrict(queryset.filter(<path to parent>=parent))`` answers (the rules give a row the
-    rights of the object it follows), with the right read once for ``parent`` (in a request from
-    the person's ``Access``, without a query) instead of a condition on each row naming every
-    tenant the person reaches, which the database plans anew for every query of a page."""
+    rights of the object it follows). In a request the right is read once for ``parent``, from the
+    person's ``Access`` without a query, instead of a condition on each row naming every tenant the
+    person reaches, which the database would plan anew for every query of a page; elsewhere the
+    rules go into the one query as subqueries, as ``restrict`` puts them."""
     guarded, object_ref = _guarding_object(queryset.model)
     if type(parent) is not guarded or guarded is queryset.model:
         raise TypeError(f"{queryset.model.__name__} rows do not follow a {type(parent).__name__}'s rights.")
-    if not can(user, parent, action):
-        return queryset.none()
-    return queryset.filter(**{object_ref: parent.pk, "tenant_id": parent.tenant_id})
+    rows = queryset.filter(**{object_ref: parent.pk, "tenant_id": parent.tenant_id})
+    if _scoped.get() is None:
+        return restrict(rows, user=user, action=action)
+    return rows if can(user, parent, action) else queryset.none()
 
 
 def allowed_actions(user, obj) -> frozenset[Action]:

@@ -81,9 +81,9 @@ def test_pages_refuse_what_a_role_may_not_do(client, people, project, who):
 #: The delivery lead's project page, with everything it can show: the session and the person (2),
 #: their reach (2), the project with its client, lead, requirements and environment (1), its approval
 #: requests and their decisions (2), evidence links and tickets (2), assessments and estimates (2), the
-#: cost plan and the client's cost defaults (2), gate evidence (1), unread notifications (1), the
+#: cost plan with the client's cost defaults (1), gate evidence (1), unread notifications (1), the
 #: timeline (1) and the stage history (1). A query added to the page is a decision: change this with it.
-PROJECT_PAGE_QUERIES = 17
+PROJECT_PAGE_QUERIES = 16
 
 
 def test_the_project_page_runs_a_fixed_number_of_queries(client, people, project):
