@@ -222,11 +222,19 @@ def reach(user, model, action: Action = Action.VIEW) -> Reach:
 
 
 def get_for_user_or_404(queryset: QuerySet, *, user, action: Action = Action.VIEW, **lookup):
-    """One object, or 404 if the user may not view it, or 403 if they may view but not ``action`` it."""
+    """One object, or 404 if the user may not view it, or 403 if they may view but not ``action`` it.
+
+    In a request the object is read by its lookup alone and the right to view it asked of the
+    person's ``Access`` (no condition naming every tenant they reach for the database to plan);
+    elsewhere the rules are part of the query. Either way an object the user may not view and one
+    that does not exist get the same answer."""
+    in_request = _scoped.get() is not None
     try:
-        obj = restrict(queryset, user=user, action=Action.VIEW).get(**lookup)
+        obj = (queryset if in_request else restrict(queryset, user=user, action=Action.VIEW)).get(**lookup)
     except queryset.model.DoesNotExist:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+        obj = None
+    if obj is None or (in_request and not can(user, obj, Action.VIEW)):
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
     if action != Action.VIEW and not can(user, obj, action):
         raise PermissionDenied
     return obj

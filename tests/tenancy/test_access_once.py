@@ -12,7 +12,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,15 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from projects.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, EvidenceLink, Project, Stage
 from projects.services.access import project_access_grant
-from tenancy.access import Action, access_scope, allowed_actions, restrict, restrict_under, tenant_roles
+from tenancy.access import (
+    Action,
+    access_scope,
+    allowed_actions,
+    get_for_user_or_404,
+    restrict,
+    restrict_under,
+    tenant_roles,
+)
 from tenancy.models import Membership, Role, Tenant
 from tenancy.services import membership_grant, membership_revoke
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
@@ -162,6 +172,44 @@ def test_rows_under_a_project_are_those_restrict_gives(world):
     assert expected["granted approve_project", first.pk, "ApprovalDecision", Action.APPROVE] == set()
     assert expected[f"{Role.DELIVERY_LEAD}", first.pk, "EvidenceLink", Action.VIEW] == {first.evidence_links.get().pk}
     assert expected["inactive with a grant", first.pk, "EvidenceLink", Action.VIEW] == set()
+
+
+def outcomes_of_fetching(world) -> dict:
+    """What ``get_for_user_or_404`` answers each person for each tenant and project (and a project
+    that does not exist) and action: the object, a 404 or a 403."""
+    outcomes = {}
+    missing = Project.objects.order_by("-pk").first().pk + 1
+    for name, user in world["people"].items():
+        for model, pk in [(Tenant, t.pk) for t in world["tenants"]] + [
+            (Project, pk) for pk in [*(p.pk for p in world["projects"]), missing]
+        ]:
+            for action in Action:
+                try:
+                    found = get_for_user_or_404(model.objects.all(), user=user, action=action, pk=pk)
+                except Http404 as refusal:
+                    outcome = ("404", str(refusal))
+                except PermissionDenied:
+                    outcome = "403"
+                else:
+                    outcome = found.pk
+                outcomes[name, model.__name__, pk, action] = outcome
+    return outcomes
+
+
+def test_fetching_one_object_answers_the_same_in_a_request_and_outside_one(world):
+    outside = outcomes_of_fetching(world)
+    with access_scope():
+        assert outcomes_of_fetching(world) == outside
+    project, other = world["projects"][0], world["projects"][2]
+    lead = f"{Role.DELIVERY_LEAD}"
+    assert outside[lead, "Project", project.pk, Action.PROMOTE] == project.pk
+    assert outside[lead, "Project", project.pk, Action.APPROVE] == "403"
+    # Another tenant's project and one that does not exist: the same answer.
+    refused = outside[lead, "Project", other.pk, Action.VIEW]
+    assert refused == ("404", "No project matches the given query.")
+    missing = Project.objects.order_by("-pk").first().pk + 1
+    assert outside[lead, "Project", missing, Action.VIEW] == refused
+    assert outside["inactive lead", "Project", project.pk, Action.VIEW] == refused
 
 
 def test_rows_under_an_object_are_asked_of_the_object_their_rights_follow(world):
