@@ -18,6 +18,8 @@ from django.db.models import Model
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
+from core.lookups import any_of
+
 
 class RowSerializerMixin:
     """A serializer that also represents a ``.values()`` row of ``row_columns()`` (an instance, as before).
@@ -128,7 +130,7 @@ def _nested_rows(model: type[Model], field: serializers.ListSerializer, ids: lis
     relation = model._meta.get_field(field.source)
     parent = relation.field.attname
     rows = (
-        relation.related_model._default_manager.filter(**{f"{parent}__in": ids})
+        relation.related_model._default_manager.filter(any_of(parent, ids))
         .order_by("pk")
         .values(parent, *field.child.row_columns())
     )
