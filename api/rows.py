@@ -18,7 +18,8 @@ from django.db.models import Model
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
-from core.lookups import any_of
+from core.compiled import CompiledQuery, Parameter
+from core.lookups import ValueList, any_of
 
 
 class RowSerializerMixin:
@@ -127,14 +128,26 @@ def _same(value):
 def _nested_rows(model: type[Model], field: serializers.ListSerializer, ids: list) -> dict:
     """The rows of ``field``'s child for the parents ``ids``, by parent id, each parent's in the order
     of their ids (as a detail's prefetch reads them)."""
-    relation = model._meta.get_field(field.source)
-    parent = relation.field.attname
-    rows = (
-        relation.related_model._default_manager.filter(any_of(parent, ids))
-        .order_by("pk")
-        .values(parent, *field.child.row_columns())
-    )
+    parent, query = _nested_query(model, field.source, type(field.child))
     by_parent = defaultdict(list)
-    for row in rows:
+    for row in query.run(ids=ids):
         by_parent[row[parent]].append(row)
     return by_parent
+
+
+@cache
+def _nested_query(model: type[Model], source: str, child_class: type) -> tuple[str, CompiledQuery]:
+    """The column naming a nested row's parent, and the query of a page's nested rows: the same for
+    every page, so compiled once (``core.compiled``), the page's ids one list parameter."""
+    relation = model._meta.get_field(source)
+    parent = relation.field.attname
+    columns = child_class().row_columns()
+
+    def build():
+        return (
+            relation.related_model._default_manager.filter(any_of(parent, Parameter("ids", ValueList())))
+            .order_by("pk")
+            .values(parent, *columns)
+        )
+
+    return parent, CompiledQuery(build)
