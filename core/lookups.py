@@ -1,7 +1,8 @@
 """Filters Django does not have in the form we need.
 
 ``any_of(field, values)``: a filter on a column's membership in a list, sent to PostgreSQL as one
-array (``col = ANY(%s::bigint[])``) instead of ``__in``'s one parameter per value.
+array (``col = ANY(%s::bigint[])``) instead of ``__in``'s one parameter per value; a list of
+integers as one array literal, which the driver need not adapt value by value.
 
 For a batch of a few hundred ids, ``__in`` prepares, compiles and quotes every value one by one,
 and the driver splits a statement of as many placeholders: together several times what the
@@ -44,7 +45,7 @@ class AnyOf(Lookup):
             return f"{lhs} = ANY({rhs}::{array_type}[])", [*lhs_params, *rhs_params]
         if not self.rhs:
             raise EmptyResultSet
-        return f"{lhs} = ANY(%s::{array_type}[])", [*lhs_params, self.rhs]
+        return f"{lhs} = ANY(%s::{array_type}[])", [*lhs_params, _postgresql_array(self.rhs)]
 
     def as_sqlite(self, compiler, connection):
         if not isinstance(self.rhs, Parameter):
@@ -61,7 +62,16 @@ class ValueList(Field):
 
     def get_db_prep_value(self, value, connection, prepared=False):
         values = list(value)
-        return values if connection.vendor == "postgresql" else json.dumps(values)
+        return _postgresql_array(values) if connection.vendor == "postgresql" else json.dumps(values)
+
+
+def _postgresql_array(values: list):
+    """``values`` as the driver is given them: integers as one array literal (``'{1,2,3}'``), which
+    psycopg sends as it is, where a list is adapted value by value (for a reader's 200 clients,
+    0.5 ms of Python, more than the database takes to answer); anything else as the list."""
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return values
 
 
 def any_of(field: str, values) -> AnyOf:

@@ -64,3 +64,14 @@ def test_a_compiled_query_takes_the_list_as_one_parameter_of_any_length(projects
     assert len(queries) == 3
     shapes = {query["sql"].split(" WHERE ")[1].split(" ORDER BY ")[0] for query in queries}
     assert all("ANY(" in shape or "json_each(" in shape for shape in shapes)
+
+
+def test_integers_of_any_kind_and_size_match_as_numbers(projects):
+    first, second, _ = projects
+
+    class Id(int):
+        """An int subclass (as a choices member is): sent as the driver adapts it."""
+
+    assert set(Project.objects.filter(any_of("pk", [first.pk, -1, 2**62]))) == {first}
+    assert set(Project.objects.filter(any_of("pk", [Id(second.pk)]))) == {second}
+    assert set(Project.objects.filter(any_of("pk", [Id(second.pk), first.pk]))) == {first, second}
