@@ -3,15 +3,23 @@
 import hmac
 from datetime import timedelta
 
+from django.db import models
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
 from accounts.tokens import token_digest
+from core.compiled import CompiledQuery, Parameter
 
 #: last_used_at is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+#: A token by its prefix, with its user: every authenticated request's first read, so its SQL is
+#: compiled once per connection (``core.compiled``); the row is read afresh every time.
+_TOKEN_BY_PREFIX = CompiledQuery(
+    lambda: ApiToken.objects.select_related("user").filter(prefix=Parameter("prefix", models.CharField()))[:1]
+)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -25,7 +33,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "sg":
             raise exceptions.AuthenticationFailed("Malformed bearer token.")
-        record = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        record = next(iter(_TOKEN_BY_PREFIX.run(prefix=parts[1])), None)
         if record is None or not hmac.compare_digest(record.digest, token_digest(token)):
             raise exceptions.AuthenticationFailed("Unknown bearer token.")
         if record.revoked_at is not None:

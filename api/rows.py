@@ -9,6 +9,7 @@ tickets) is read for the whole page in one query by ``RowListSerializer``. A vie
 ``RowListMixin`` reads its list that way, after its filters and before its pagination.
 """
 
+import copy
 from collections import defaultdict
 from collections.abc import Mapping
 from functools import cache
@@ -17,6 +18,9 @@ from typing import NamedTuple
 from django.db.models import Model
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
+
+from core.compiled import CompiledQuery, Parameter
+from core.lookups import ValueList, any_of
 
 
 class RowSerializerMixin:
@@ -42,11 +46,15 @@ class RowSerializerMixin:
     def to_representation(self, instance):
         if not isinstance(instance, Mapping):
             return super().to_representation(instance)
-        representation = {}
-        for name, column, represent in _row_plan(type(self)).steps:
-            value = instance[name if column is None else column]
-            representation[name] = None if value is None else represent(value)
-        return representation
+        return _represented(instance, _row_plan(type(self)).steps)
+
+
+def _represented(row: Mapping, steps) -> dict:
+    representation = {}
+    for name, column, represent in steps:
+        value = row[name if column is None else column]
+        representation[name] = None if value is None else represent(value)
+    return representation
 
 
 class _RowPlan(NamedTuple):
@@ -83,7 +91,26 @@ class RowListSerializer(serializers.ListSerializer):
             by_parent = _nested_rows(model, field, [row[pk] for row in rows])
             for row in rows:
                 row[name] = by_parent.get(row[pk], [])
-        return [self.child.to_representation(row) for row in rows]
+        if type(self.child).to_representation is not RowSerializerMixin.to_representation:
+            return [self.child.to_representation(row) for row in rows]
+        steps = _steps_for_this_page(_row_plan(type(self.child)).steps)
+        return [_represented(row, steps) for row in rows]
+
+
+def _steps_for_this_page(steps: tuple) -> tuple:
+    """``steps``, with each date-time field given the time zone it would look up for every value:
+    DRF's ``DateTimeField`` asks for the current time zone once per value (a context-local lookup
+    that costs more than the conversion), and it cannot change within a page. A field with a time
+    zone of its own keeps it."""
+    page_steps = []
+    for name, column, represent in steps:
+        field = getattr(represent, "__self__", None)
+        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            field = copy.copy(field)
+            field.timezone = field.default_timezone()
+            represent = field.to_representation
+        page_steps.append((name, column, represent))
+    return tuple(page_steps)
 
 
 class RowListMixin:
@@ -125,14 +152,26 @@ def _same(value):
 def _nested_rows(model: type[Model], field: serializers.ListSerializer, ids: list) -> dict:
     """The rows of ``field``'s child for the parents ``ids``, by parent id, each parent's in the order
     of their ids (as a detail's prefetch reads them)."""
-    relation = model._meta.get_field(field.source)
-    parent = relation.field.attname
-    rows = (
-        relation.related_model._default_manager.filter(**{f"{parent}__in": ids})
-        .order_by("pk")
-        .values(parent, *field.child.row_columns())
-    )
+    parent, query = _nested_query(model, field.source, type(field.child))
     by_parent = defaultdict(list)
-    for row in rows:
+    for row in query.run(ids=ids):
         by_parent[row[parent]].append(row)
     return by_parent
+
+
+@cache
+def _nested_query(model: type[Model], source: str, child_class: type) -> tuple[str, CompiledQuery]:
+    """The column naming a nested row's parent, and the query of a page's nested rows: the same for
+    every page, so compiled once (``core.compiled``), the page's ids one list parameter."""
+    relation = model._meta.get_field(source)
+    parent = relation.field.attname
+    columns = child_class().row_columns()
+
+    def build():
+        return (
+            relation.related_model._default_manager.filter(any_of(parent, Parameter("ids", ValueList())))
+            .order_by("pk")
+            .values(parent, *columns)
+        )
+
+    return parent, CompiledQuery(build)

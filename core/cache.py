@@ -23,9 +23,11 @@ _serializer = RedisSerializer()
 
 
 @functools.cache
-def _pool(location: str, options: tuple) -> redis.ConnectionPool:
-    # redis-py's pool notices a fork and opens new connections in the child, so one per process.
-    return redis.ConnectionPool.from_url(location, **dict(options))
+def _redis(location: str, options: tuple) -> redis.Redis:
+    # redis-py's pool notices a fork and opens new connections in the child, so one per process; a
+    # client on it is safe to share between threads, and building one (it copies its table of
+    # response callbacks) costs as much as a command, so it is built once too.
+    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(location, **dict(options)))
 
 
 def _client() -> redis.Redis | None:
@@ -39,7 +41,7 @@ def _client() -> redis.Redis | None:
     # The first server is the one Django's Redis cache writes to.
     location = location.split(",")[0].strip()
     options = tuple(sorted((key, value) for key, value in config.get("OPTIONS", {}).items() if key in _CLIENT_OPTIONS))
-    return redis.Redis(connection_pool=_pool(location, options))
+    return _redis(location, options)
 
 
 @contextmanager

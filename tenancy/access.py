@@ -39,12 +39,13 @@ from functools import cache
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import User
+from core.compiled import CompiledQuery, Parameter
 from core.lookups import any_of
 from core.wording import listed
 from tenancy.models import Membership, Role, Tenant, TenantOwned
@@ -371,22 +372,12 @@ class Access:
         """A person's memberships and grants: one query, plus one per guarded model (user and group
         grants together)."""
         roles = {
-            tenant_id: (Role(role), all_projects)
-            for tenant_id, role, all_projects in Membership.objects.filter(user=user).values_list(
-                "tenant_id", "role", "all_projects"
-            )
+            tenant_id: (Role(role), all_projects) for tenant_id, role, all_projects in _MEMBERSHIPS.run(user_id=user.pk)
         }
         grants = {}
         for model in guarded_models():
-            user_perms, group_perms = object_permission_models(model)
-            fields = ("content_object_id", "content_object__tenant_id", "permission__codename")
-            rows = (
-                user_perms.objects.filter(user=user)
-                .values_list(*fields)
-                .union(group_perms.objects.filter(group__user=user).values_list(*fields), all=True)
-            )
             found: dict[int, tuple[int, set[str]]] = {}
-            for pk, tenant_id, codename in rows:
+            for pk, tenant_id, codename in _grants(model).run(user_id=user.pk):
                 found.setdefault(pk, (tenant_id, set()))[1].add(codename)
             grants[model] = {pk: Grant(tenant_id, frozenset(codenames)) for pk, (tenant_id, codenames) in found.items()}
         return cls(roles=roles, grants=grants)
@@ -457,6 +448,33 @@ class Access:
     def _role(self, tenant_id) -> Role | None:
         role, _ = self.roles.get(tenant_id, (None, False))
         return role
+
+
+# Every request of a person asks these, so their SQL is compiled once per connection (``core.compiled``);
+# the rows are read afresh each time: a membership or grant changed is seen by the next request.
+_MEMBERSHIPS = CompiledQuery(
+    lambda: Membership.objects.filter(user_id=Parameter("user_id", BigIntegerField())).values_list(
+        "tenant_id", "role", "all_projects"
+    )
+)
+
+
+@cache
+def _grants(model) -> CompiledQuery:
+    """A person's grants on objects of ``model`` (a guarded model), directly or through a group:
+    (object id, its tenant id, codename) rows."""
+
+    def build():
+        user_perms, group_perms = object_permission_models(model)
+        fields = ("content_object_id", "content_object__tenant_id", "permission__codename")
+        user_id = Parameter("user_id", BigIntegerField())
+        return (
+            user_perms.objects.filter(user_id=user_id)
+            .values_list(*fields)
+            .union(group_perms.objects.filter(group__user=user_id).values_list(*fields), all=True)
+        )
+
+    return CompiledQuery(build)
 
 
 def _guarding_id(obj):

@@ -2,6 +2,7 @@
 write past the model signals, a change of access): nothing is cached between the database and them."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from assessments.services.assessments import assessments_run
@@ -10,6 +11,7 @@ from projects.models import HostingApproach
 from projects.services.approvals import approval_decide, approval_request_create
 from projects.services.projects import project_access_grant, project_access_revoke, project_update, ticket_link
 from tenancy.models import Role
+from tenancy.services import membership_grant, membership_revoke
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,31 @@ def test_a_revoked_grant_takes_the_project_out_of_the_list(api, people, project)
     project_access_revoke(project=project, user=contractor)
     assert _names(client) == {}
     assert client.get(f"/api/v1/projects/{project.pk}/").status_code == 404
+
+
+def test_a_change_of_role_or_grant_decides_the_very_next_api_request(api, people, project):
+    """The reader's memberships and grants are read by SQL compiled once per connection
+    (``core.compiled``), afresh for every request: one token, its reach changed between requests."""
+    person = UserFactory(username="moving")
+    client = api(person)
+    detail = f"/api/v1/projects/{project.pk}/"
+    assert _names(client) == {}
+    membership_grant(tenant=project.tenant, user=person, role=Role.CUSTOMER_VIEWER)
+    assert set(_names(client)) == {"ACME-1"}
+    assert client.patch(detail, {"name": "Renamed"}, format="json").status_code == 403
+    membership_grant(tenant=project.tenant, user=person, role=Role.DELIVERY_LEAD)
+    assert client.patch(detail, {"name": "Renamed"}, format="json").status_code == 200
+    membership_grant(tenant=project.tenant, user=person, role=Role.DELIVERY_LEAD, all_projects=False)
+    assert _names(client) == {}
+    membership_revoke(tenant=project.tenant, user=person)
+    assert client.get(detail).status_code == 404
+    group = Group.objects.create(name="contractors")
+    project_access_grant(project=project, group=group, role=Role.CUSTOMER_VIEWER)
+    assert _names(client) == {}
+    person.groups.add(group)
+    assert set(_names(client)) == {"ACME-1"}
+    person.groups.remove(group)
+    assert _names(client) == {}
 
 
 def test_the_api_detail_and_its_etag_follow_a_bulk_replacement_of_routing_rules(api, people, project):

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.lookups import any_of
+from core.compiled import CompiledQuery, Parameter
+from core.lookups import ValueList, any_of
 from projects.models import Project, RequirementsProfile
 from tests.factories import ProjectFactory, TenantFactory
 
@@ -49,3 +50,28 @@ def test_on_postgresql_the_list_is_one_parameter(projects):
         assert Project.objects.filter(any_of("pk", ids)).count() == 3
     assert "= ANY(" in queries[0]["sql"]
     assert queries[0]["sql"].count("%s") == 0  # the logged SQL has the parameter in place: one array literal
+
+
+def test_a_compiled_query_takes_the_list_as_one_parameter_of_any_length(projects):
+    first, second, third = projects
+    by_ids = CompiledQuery(
+        lambda: Project.objects.filter(any_of("pk", Parameter("ids", ValueList()))).order_by("pk").values_list("code")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert by_ids.run(ids=[third.pk, first.pk, 10**12]) == [("ANY-0",), ("ANY-2",)]
+        assert by_ids.run(ids=[second.pk]) == [("ANY-1",)]
+        assert by_ids.run(ids=[]) == []
+    assert len(queries) == 3
+    shapes = {query["sql"].split(" WHERE ")[1].split(" ORDER BY ")[0] for query in queries}
+    assert all("ANY(" in shape or "json_each(" in shape for shape in shapes)
+
+
+def test_integers_of_any_kind_and_size_match_as_numbers(projects):
+    first, second, _ = projects
+
+    class Id(int):
+        """An int subclass (as a choices member is): sent as the driver adapts it."""
+
+    assert set(Project.objects.filter(any_of("pk", [first.pk, -1, 2**62]))) == {first}
+    assert set(Project.objects.filter(any_of("pk", [Id(second.pk)]))) == {second}
+    assert set(Project.objects.filter(any_of("pk", [Id(second.pk), first.pk]))) == {first, second}

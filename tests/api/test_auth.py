@@ -116,3 +116,23 @@ def test_service_account_tokens_are_issued_by_customer_admins(tenant, people):
     record, _ = token_issue(user=bot, name="Jira", scopes=("read", "approve"), actor=people["admin"])
     assert record.user == bot
     assert AuditEvent.objects.filter(action="token.issued", tenant=tenant).count() == 1
+
+
+def test_a_token_and_its_person_are_read_afresh_on_every_request(people, project):
+    """The token's lookup is compiled once per connection (``core.compiled``), never its answer: a
+    change to the token or its person decides the very next request, whoever made it and however."""
+    record, token = token_issue(user=people["lead"], name="t", scopes=("read", "write"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    rename = {"name": "Renamed"}
+    assert client.get("/api/v1/projects/").status_code == 200
+    ApiToken.objects.filter(pk=record.pk).update(scopes=["read"])
+    assert client.patch(f"/api/v1/projects/{project.pk}/", rename, format="json").status_code == 403
+    ApiToken.objects.filter(pk=record.pk).update(scopes=["read", "write"])
+    assert client.patch(f"/api/v1/projects/{project.pk}/", rename, format="json").status_code == 200
+    type(people["lead"]).objects.filter(pk=people["lead"].pk).update(is_active=False)
+    assert "disabled" in client.get("/api/v1/projects/").json()["error"]["message"]
+    type(people["lead"]).objects.filter(pk=people["lead"].pk).update(is_active=True)
+    assert client.get("/api/v1/projects/").status_code == 200
+    ApiToken.objects.filter(pk=record.pk).delete()
+    assert "Unknown" in client.get("/api/v1/projects/").json()["error"]["message"]

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from bench import cold, report
+from bench import cold, report, web
 from bench.load import Kind, Measurement, Scenario, Series
 from bench.run import Portfolio, _arguments, portfolio_arguments
 
@@ -274,3 +274,17 @@ def test_a_portfolio_keeps_the_default_shape_at_any_size():
         *("--seed", "1", "--tenants", "100", "--projects", "5000", "--permission-rows", "20000"),
         *("--audit-events", "7", "--approval-requests", "2000", "--lead-tenants", "20"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "reads"),
+    [
+        ('SELECT "accounts_apitoken"."id" FROM "accounts_apitoken"', True),
+        ('(SELECT "a"."id" FROM "a") UNION ALL (SELECT "b"."id" FROM "b")', True),
+        ("  select 1", True),
+        ('UPDATE "accounts_apitoken" SET "last_used_at" = now()', False),
+        ('INSERT INTO "x" VALUES (1)', False),
+    ],
+)
+def test_the_floor_counts_every_read_a_union_of_parenthesised_selects_too(query, reads):
+    assert web.is_select(query) is reads
