@@ -14,7 +14,9 @@ JSON array read by ``json_each`` on SQLite.
 databases.
 """
 
+import datetime
 import json
+from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
@@ -72,6 +74,23 @@ def _postgresql_array(values: list):
     if all(type(value) is int for value in values):
         return "{" + ",".join(map(str, values)) + "}"
     return values
+
+
+def array_literal(values) -> str:
+    """``values`` as one PostgreSQL array literal, for a parameter cast to the column's array type
+    (``%s::numeric[]``): integers and decimals as they are, ``None`` as ``NULL``, anything else
+    (text, date-times in ISO form, booleans) quoted. Adapting a list of a thousand values one by one
+    costs psycopg several times what building this text does."""
+    return "{" + ",".join([_element(value) for value in values]) + "}"
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    if type(value) is int or type(value) is Decimal:
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime.date | datetime.time) else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def any_of(field: str, values) -> AnyOf:

@@ -1,11 +1,15 @@
 """``core.lookups.any_of``: membership in a list, one array parameter on PostgreSQL, ``__in`` elsewhere."""
 
+import datetime
+import zoneinfo
+from decimal import Decimal as D
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.compiled import CompiledQuery, Parameter
-from core.lookups import ValueList, any_of
+from core.lookups import ValueList, any_of, array_literal
 from projects.models import Project, RequirementsProfile
 from tests.factories import ProjectFactory, TenantFactory
 
@@ -75,3 +79,42 @@ def test_integers_of_any_kind_and_size_match_as_numbers(projects):
     assert set(Project.objects.filter(any_of("pk", [first.pk, -1, 2**62]))) == {first}
     assert set(Project.objects.filter(any_of("pk", [Id(second.pk)]))) == {second}
     assert set(Project.objects.filter(any_of("pk", [Id(second.pk), first.pk]))) == {first, second}
+
+
+ARRAY_VALUES = {
+    "bigint": [1, None, -(2**62), 0],
+    "numeric": [D("0.10"), None, D("-12345678901234.99"), D("1E+3")],
+    "text": [
+        "plain",
+        "",
+        None,
+        "NULL",
+        'a "quoted" word',
+        'back\\slash \\" both',
+        "{braces}, commas, and spaces ",
+        "tab\tnew\nline",
+        "ünïcödé ✓ €",
+    ],
+    "timestamptz": [
+        datetime.datetime(2026, 12, 2, 9, 49, 22, 953021, tzinfo=datetime.UTC),
+        None,
+        datetime.datetime(2026, 1, 1, tzinfo=zoneinfo.ZoneInfo("Pacific/Auckland")),
+    ],
+    "date": [datetime.date(2026, 2, 28), None],
+    "boolean": [True, False, None],
+}
+
+
+@pytest.mark.parametrize("db_type", ARRAY_VALUES)
+def test_an_array_literal_reads_back_as_the_values_it_was_built_from(db_type):
+    """``array_literal`` (one text parameter for a whole column of an upsert) gives PostgreSQL the
+    very values: NULLs, quotes, backslashes, braces, commas, blanks, non-ASCII text, time zones."""
+    if connection.vendor != "postgresql":
+        pytest.skip("an array literal is PostgreSQL's")
+    values = ARRAY_VALUES[db_type]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value FROM unnest(%s::{db_type}[]) WITH ORDINALITY AS t(value, n) ORDER BY n",
+            [array_literal(values)],
+        )
+        assert [value for (value,) in cursor.fetchall()] == values

@@ -14,7 +14,7 @@ from assessments.models import Assessment, GateEvidence, TenantCostDefaults
 from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import Certifications, stored_cost_facts
-from assessments.services.results import digest_of, document, results_store, standings_update
+from assessments.services.results import ResultsWriter, digest_of, document, standings_update
 from core.lookups import any_of
 from core.moments import client_today
 from deployments.forms import environment_labels
@@ -158,7 +158,9 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
     as for ``estimates_recalculate``."""
     projects = evaluable(project_ids, loaded)
     assessment_inputs_load(projects)
-    rows = []
+    # First what changed (the facts and their digest), then the engine on those alone, each new
+    # assessment written as soon as it is computed: the database stores one while Python assesses the next.
+    changed = []
     for project in projects:
         facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
         inputs = document(
@@ -171,11 +173,13 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
             }
         )
         digest = digest_of(inputs)
-        if digest == project.latest_assessment_digest:
-            continue
-        result = readiness.assess(facts)
-        rows.append(
-            {
+        if digest != project.latest_assessment_digest:
+            changed.append((project, facts, inputs, digest))
+    rows = []
+    with ResultsWriter(Assessment, len(changed)) as writer:
+        for project, facts, inputs, digest in changed:
+            result = readiness.assess(facts)
+            row = {
                 "tenant_id": project.tenant_id,
                 "project_id": project.pk,
                 "target_stage": result.target_stage or "",
@@ -188,8 +192,8 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
                 "supersedes": project.latest_assessment_id or 0,
                 "job_id": job.pk if job else None,
             }
-        )
-    results_store(Assessment, rows)
+            writer.write(row)
+            rows.append(row)
     standings_update(
         rows,
         lambda row: {

@@ -27,9 +27,9 @@ from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import cost_facts_of_estimate
 from assessments.services.results import (
     Document,
+    ResultsWriter,
     digest_of,
     document,
-    results_store,
     standings_update,
 )
 from core.lookups import any_of
@@ -318,7 +318,9 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
     for project in projects:
         # What an assessment of the same loaded project reads of its plan, without resolving it again.
         project.cost_plan = catalog.plans[project.pk]
-    rows, stored, failed = [], [], {}
+    # First what changed (inputs and their digest), then the engine on those alone, each new
+    # estimate written as soon as it is computed: the database stores one while Python computes the next.
+    changed, failed = [], {}
     for project in projects:
         try:
             engine_inputs, record = cost_inputs(project, catalog)
@@ -327,19 +329,22 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
             continue
         inputs = document(record)
         digest = digest_of(inputs)
-        if digest == project.latest_estimate_digest:
-            continue
-        result = costs.estimate(**engine_inputs)
-        row = _estimate_row(project, result, inputs, digest, job)
-        _record_prices_and_plan(row, record)
-        row["supersedes"] = project.latest_estimate_id or 0
-        rows.append(row)
-        stored.append(project)
-        project.latest_estimate_digest = digest
-        project.latest_chosen_monthly, project.latest_break_even = row["chosen_monthly"], row["break_even_requests"]
-        # What an assessment of the same loaded project reads of this estimate, without reading it back.
-        project.latest_cost = cost_facts_of_estimate(result)
-    results_store(CostEstimate, rows)
+        if digest != project.latest_estimate_digest:
+            changed.append((project, engine_inputs, record, inputs, digest))
+    rows, stored = [], []
+    with ResultsWriter(CostEstimate, len(changed)) as writer:
+        for project, engine_inputs, record, inputs, digest in changed:
+            result = costs.estimate(**engine_inputs)
+            row = _estimate_row(project, result, inputs, digest, job)
+            _record_prices_and_plan(row, record)
+            row["supersedes"] = project.latest_estimate_id or 0
+            writer.write(row)
+            rows.append(row)
+            stored.append(project)
+            project.latest_estimate_digest = digest
+            project.latest_chosen_monthly, project.latest_break_even = row["chosen_monthly"], row["break_even_requests"]
+            # What an assessment of the same loaded project reads of this estimate, without reading it back.
+            project.latest_cost = cost_facts_of_estimate(result)
     for project, row in zip(stored, rows, strict=True):
         project.latest_estimate_id = row["id"]
     standings_update(
@@ -417,7 +422,7 @@ def chosen_option(result: costs.Estimate, hosting_approach: str):
 
 
 def _estimate_row(project, result: costs.Estimate, inputs: "Document", digest, job) -> dict:
-    """The ``CostEstimate`` row to store, as ``results_store`` takes it: column values by attribute name."""
+    """The ``CostEstimate`` row to store, as ``ResultsWriter`` takes it: column values by attribute name."""
     options = result.options
 
     def monthly(name):

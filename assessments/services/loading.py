@@ -4,7 +4,7 @@ evaluation of a project run at a time."""
 from django.db import connection
 from django.db.models import F
 
-from assessments.models import CostProfile
+from assessments.models import CostProfile, ProjectStanding
 from core.lookups import any_of
 from deployments.models import CustomerCloudEnvironment
 from projects.models import Project, RequirementsProfile
@@ -21,11 +21,24 @@ ONE_TO_ONES = (
 )
 
 
-def projects_for_evaluation(project_ids):
-    """Projects with what the cost engine needs and their standing, in four queries.
+#: What an evaluation reads of each project's standing (its latest results), by the attribute
+#: it is set as on the project.
+STANDING = {
+    "estimate_id": "latest_estimate_id",
+    "estimate_digest": "latest_estimate_digest",
+    "chosen_monthly": "latest_chosen_monthly",
+    "break_even_requests": "latest_break_even",
+    "assessment_id": "latest_assessment_id",
+    "assessment_digest": "latest_assessment_digest",
+}
+NO_STANDING = (None,) * len(STANDING)
 
-    The one-to-ones (profile, environment, cost profile) are fetched by project id rather than
-    joined: PostgreSQL answers a join of a batch of projects by hashing those tables whole (see
+
+def projects_for_evaluation(project_ids):
+    """Projects with what the cost engine needs and their standing, in five queries.
+
+    The standing and the one-to-ones (profile, environment, cost profile) are fetched by project id
+    rather than joined: PostgreSQL answers a join of a batch of projects by hashing those tables whole (see
     docs/performance.md). They are attached as ``prefetch_related`` would (a project without one
     raises ``DoesNotExist`` on access, without a query), by one array parameter each
     (``core.lookups``). What only an assessment reads (routing rules, evidence)
@@ -35,17 +48,18 @@ def projects_for_evaluation(project_ids):
     project_ids = list(project_ids)
     projects = list(
         Project.objects.filter(any_of("pk", project_ids))
-        .annotate(
-            latest_estimate_id=F("standing__estimate_id"),
-            latest_estimate_digest=F("standing__estimate_digest"),
-            latest_chosen_monthly=F("standing__chosen_monthly"),
-            latest_break_even=F("standing__break_even_requests"),
-            latest_assessment_id=F("standing__assessment_id"),
-            latest_assessment_digest=F("standing__assessment_digest"),
-            tenant_time_zone=F("tenant__time_zone"),
-        )
+        .annotate(tenant_time_zone=F("tenant__time_zone"))
         .order_by("pk")
     )
+    standings = {
+        row[0]: row[1:]
+        for row in ProjectStanding.objects.filter(any_of("project_id", project_ids)).values_list(
+            "project_id", *STANDING
+        )
+    }
+    for project in projects:
+        for name, value in zip(STANDING.values(), standings.get(project.pk, NO_STANDING), strict=True):
+            setattr(project, name, value)
     for accessor, model in ONE_TO_ONES:
         found = {row.project_id: row for row in model.objects.filter(any_of("project_id", project_ids))}
         related = getattr(Project, accessor).related

@@ -13,11 +13,12 @@ from django.db import connection, models
 from django.utils import timezone
 
 from assessments.models import ProjectStanding
+from core.lookups import array_literal
 
 
 class Document(str):
     """A stored result's JSON document, serialised once: its digest is taken of this text and
-    ``results_store`` writes it as it is."""
+    ``ResultsWriter`` writes it as it is."""
 
 
 def document(value) -> Document:
@@ -93,7 +94,7 @@ def _copy_available() -> bool:
 
 
 def _standings_upsert(names, entries) -> None:
-    """``standings_write``'s upsert as one statement of one array per column: ``bulk_create``
+    """``standings_write``'s upsert as one statement of one array literal per column: ``bulk_create``
     prepares such an upsert value by value, which costs more than the database takes to run it."""
     inserted = ["project_id", *names]
     fields = [ProjectStanding._meta.get_field(name) for name in inserted]
@@ -109,47 +110,71 @@ def _standings_upsert(names, entries) -> None:
         + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in updated)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])
+        cursor.execute(sql, [array_literal(column) for column in zip(*values, strict=True)])
 
 
-def results_store(model, rows: list[dict]) -> None:
-    """Insert new ``CostEstimate`` or ``Assessment`` rows, given as dicts of column values by
-    attribute name (``project_id``, ``job_id``, …; a column left out takes its default), whose JSON
-    columns hold ``Document`` text; sets each row's ``id`` and ``created_at``.
+class ResultsWriter:
+    """Writes new ``CostEstimate`` or ``Assessment`` rows one by one as an evaluation computes
+    them, given as dicts of column values by attribute name (``project_id``, ``job_id``, …; a
+    column left out takes its default) whose JSON columns hold ``Document`` text. Each row gets its
+    ``id`` and ``created_at`` when written (elsewhere than on PostgreSQL: when the writer closes).
 
     Rows are plain dicts, not model instances: a chunk stores a thousand rows, and building an
-    instance each cost more than writing them. On PostgreSQL, one ``COPY`` with primary keys taken
-    from the sequence: the documents go as the text they were digested from, and no statement of
-    thousands of parameters is built and quoted (``bulk_create`` re-encodes every document as an
-    escaped literal). Elsewhere ``bulk_create`` of the instances, which stores the same rows.
+    instance each cost more than writing them. On PostgreSQL the rows go into one ``COPY`` opened
+    for as many rows as the caller announced, with primary keys taken from the sequence up front:
+    the documents go as the text they were digested from, no statement of thousands of parameters is
+    built and quoted (``bulk_create`` re-encodes every document as an escaped literal), and the
+    database stores each row while Python computes the next instead of after the last. Nothing else
+    may use the connection while the writer is open. Elsewhere ``bulk_create`` of the instances when
+    the writer closes, which stores the same rows.
     """
-    if not rows:
-        return
-    now = timezone.now()
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = {field.attname: field.get_default() for field in fields}
-    for row in rows:
-        row["created_at"] = now
-    if not _copy_available():
-        documents = {field.attname for field in fields if isinstance(field, models.JSONField)}
-        instances = model.objects.bulk_create(
+
+    def __init__(self, model, count: int):
+        self.model, self.count, self.written = model, count, []
+        self.fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        self.defaults = [(field.attname, field.get_default()) for field in self.fields]
+        self.now = timezone.now()
+        self.copy = self.ids = None
+
+    def __enter__(self):
+        if self.count and _copy_available():
+            self._cursor = connection.cursor()
+            table, pk = self.model._meta.db_table, self.model._meta.pk
+            self._cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, self.count],
+            )
+            self.ids = iter(sorted(pk for (pk,) in self._cursor.fetchall()))
+            columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *self.fields])
+            self._copy_context = self._cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN")
+            self.copy = self._copy_context.__enter__()
+        return self
+
+    def write(self, row: dict) -> None:
+        row["created_at"] = self.now
+        self.written.append(row)
+        if self.copy is None:
+            return
+        row["id"] = pk = next(self.ids, None)
+        if pk is None:
+            raise ValueError(f"More rows written than the {self.count} announced.")
+        self.copy.write_row([pk, *(row.get(name, default) for name, default in self.defaults)])
+
+    def __exit__(self, kind, error, traceback):
+        if self.copy is not None:
+            try:
+                self._copy_context.__exit__(kind, error, traceback)
+            finally:
+                self._cursor.close()
+            return
+        if kind is not None or not self.written:
+            return
+        documents = {field.attname for field in self.fields if isinstance(field, models.JSONField)}
+        instances = self.model.objects.bulk_create(
             [
-                model(**{name: json.loads(value) if name in documents else value for name, value in row.items()})
-                for row in rows
+                self.model(**{name: json.loads(value) if name in documents else value for name, value in row.items()})
+                for row in self.written
             ]
         )
-        for row, instance in zip(rows, instances, strict=True):
+        for row, instance in zip(self.written, instances, strict=True):
             row["id"], row["created_at"] = instance.pk, instance.created_at
-        return
-    table = model._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in [model._meta.pk, *fields])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, model._meta.pk.column, len(rows)],
-        )
-        ids = sorted(pk for (pk,) in cursor.fetchall())
-        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                row["id"] = pk
-                copy.write_row([pk, *(row.get(name, default) for name, default in defaults.items())])

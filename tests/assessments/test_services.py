@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.catalog import latest_prices, prices_import
@@ -109,16 +109,76 @@ def test_a_project_without_a_catalog_price_is_reported_not_stored(project, catal
 
 def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog, django_assert_num_queries):
     projects = ProjectFactory.create_batch(3, tenant=tenant)
-    # the projects' evaluation lock, projects and their 3 one-to-ones, the tenants' cost defaults, 5
+    # the projects' evaluation lock, projects, their standings and 3 one-to-ones, the tenants' cost defaults, 5
     # catalog tables, ids for the
     # new rows, their COPY, standings upsert, webhooks, and a savepoint around them; elsewhere than
     # PostgreSQL, no lock and one bulk insert instead of the ids and their COPY
-    with django_assert_num_queries(17 if connection.vendor == "postgresql" else 15) as few:
+    with django_assert_num_queries(18 if connection.vendor == "postgresql" else 16) as few:
         estimates_recalculate([p.pk for p in projects])
     more = ProjectFactory.create_batch(30, tenant=tenant)
     with django_assert_num_queries(len(few.captured_queries)):
         estimates_recalculate([p.pk for p in projects + more])
     assert CostEstimate.objects.count() == 33
+
+
+def assessment_row(project, **columns):
+    return {
+        "tenant_id": project.tenant_id,
+        "project_id": project.pk,
+        "status": "blocked",
+        "inputs": results.document({"stage": project.stage}),
+        "inputs_digest": "d" * 64,
+        "result": results.document({"blocking": []}),
+        **columns,
+    }
+
+
+def write_results(rows, *, announced):
+    """Write ``rows`` (which may fail half-way) with a ``ResultsWriter`` in their own transaction."""
+    with transaction.atomic(), results.ResultsWriter(Assessment, announced) as writer:
+        for row in rows:
+            writer.write(row)
+
+
+def test_the_results_writer_gives_each_row_its_id_and_moment(project):
+    second = ProjectFactory(tenant=project.tenant)
+    rows = [assessment_row(project), assessment_row(second, supersedes=1)]
+    write_results(rows, announced=2)
+    stored = {assessment.pk: assessment for assessment in Assessment.objects.all()}
+    assert sorted(stored) == sorted(row["id"] for row in rows)
+    for row in rows:
+        assessment = stored[row["id"]]
+        assert (assessment.project_id, assessment.created_at, assessment.inputs) == (
+            row["project_id"],
+            row["created_at"],
+            {"stage": project.stage},
+        )
+
+
+def test_a_results_writer_given_nothing_to_write_asks_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0), results.ResultsWriter(Assessment, 0):
+        pass
+
+
+def test_an_error_while_rows_are_written_stores_none_of_them(project):
+    """A chunk whose engine fails half-way stores nothing (the evaluation's transaction rolls back),
+    and the connection is usable at once: the open ``COPY`` is abandoned, not left hanging."""
+
+    def rows():
+        yield assessment_row(project)
+        raise ZeroDivisionError("the engine failed between two rows")
+
+    with pytest.raises(ZeroDivisionError):
+        write_results(rows(), announced=2)
+    assert Assessment.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_writing_more_rows_than_announced_is_refused_and_stores_none(project):
+    rows = [assessment_row(project), assessment_row(project, supersedes=1)]
+    with pytest.raises(ValueError, match="than the 1 announced"):
+        write_results(rows, announced=1)
+    assert Assessment.objects.count() == 0
 
 
 @pytest.mark.postgres
