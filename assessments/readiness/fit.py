@@ -38,7 +38,8 @@ def label(option: str) -> str:
     return LABELS[option]
 
 
-@dataclass(frozen=True)
+# Not frozen, as ``gates.ChecklistItem``: the engine makes a score of them for every project.
+@dataclass
 class Reason:
     criterion: str
     effect: int

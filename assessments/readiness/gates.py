@@ -18,7 +18,9 @@ PROVIDER_TERMS_VERIFIED = "provider_terms_verified"
 CLIENT_ACCEPTED = frozenset({"data_classified", "client_change_approval"})
 
 
-@dataclass(frozen=True)
+# Not frozen: an assessment makes a few dozen, a recalculation chunk ten thousand, and a frozen
+# dataclass's ``__init__`` (every field set through ``object.__setattr__``) costs four times a plain one's.
+@dataclass
 class ChecklistItem:
     key: str
     title: str
