@@ -14,7 +14,7 @@ from assessments.models import Assessment, GateEvidence, TenantCostDefaults
 from assessments.readiness.certifications import required_certifications
 from assessments.services.loading import evaluable
 from assessments.services.readiness_inputs import Certifications, stored_cost_facts
-from assessments.services.results import ResultsWriter, digest_of, document, standings_update
+from assessments.services.results import ResultsWriter, digest_of, document, plain_fields, standings_update
 from core.lookups import any_of
 from core.moments import client_today
 from deployments.forms import environment_labels
@@ -164,12 +164,12 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
     for project in projects:
         facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
         inputs = document(
-            facts.__dict__
+            plain_fields(facts.__dict__)
             | {
                 "environment": facts.environment.__dict__,
                 "routing": facts.routing.__dict__,
                 "cost": facts.cost.__dict__ if facts.cost is not None else None,
-                "providers": [provider.__dict__ for provider in facts.providers],
+                "providers": [plain_fields(provider.__dict__) for provider in facts.providers],
             }
         )
         digest = digest_of(inputs)

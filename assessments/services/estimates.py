@@ -30,6 +30,7 @@ from assessments.services.results import (
     ResultsWriter,
     digest_of,
     document,
+    plain,
     standings_update,
 )
 from core.lookups import any_of
@@ -122,13 +123,18 @@ def _cloud_inputs(project, plan, catalog: Catalog, sources: dict) -> dict:
         )
     split, split_source = _hybrid_split(project, plan, catalog)
     sources |= {
-        "api_price": {"id": price.pk, "key": price.key, "effective_from": price.effective_from, "source": price.source},
+        "api_price": {
+            "id": price.pk,
+            "key": price.key,
+            "effective_from": plain(price.effective_from),
+            "source": price.source,
+        },
         "gpu_price": {
             "id": gpu.pk,
             "instance": gpu.instance_type,
             "provider": gpu.provider,
             "region": gpu.region,
-            "effective_from": gpu.effective_from,
+            "effective_from": plain(gpu.effective_from),
             "source": gpu.source,
             "not_where_it_runs": gpu_note,
         },

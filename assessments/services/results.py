@@ -3,6 +3,7 @@ that text, and that text is stored), new rows inserted in one statement, and eac
 standing pointed at its newest results. Why storing is written out by hand on PostgreSQL:
 docs/performance.md, "Background recalculation"."""
 
+import datetime
 import hashlib
 import json
 from decimal import Decimal
@@ -31,7 +32,7 @@ def document(value) -> Document:
         # Most documents hold no other type orjson does not write than Decimal, tens of them each:
         # Decimal's own C method writes those without a call into Python for each.
         text = orjson.dumps(value, default=_DECIMAL_TEXT, option=_ORJSON_OPTIONS)
-    except orjson.JSONEncodeError:  # another type (a set, a date-time): the same text, more slowly
+    except orjson.JSONEncodeError:  # another type (a set, a date-time; see ``plain``): the same text, more slowly
         text = orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS)
     return Document(text.decode())
 
@@ -48,6 +49,22 @@ def _orjson_default(value):
     if isinstance(value, frozenset | set):
         return sorted(value)
     return _ENCODER.default(value)
+
+
+def plain(value):
+    """``value`` as its document holds it, for the few values orjson does not write itself (a set:
+    sorted; a date or date-time: as Django's encoder writes it), so that a document built of plain
+    values is written in one pass: ``document`` gives the same text either way."""
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return _ENCODER.default(value)
+    return value
+
+
+def plain_fields(values: dict) -> dict:
+    """``values`` (a dataclass's fields, say) with each one ``plain``."""
+    return {name: plain(value) for name, value in values.items()}
 
 
 def digest_of(document: Document) -> str:

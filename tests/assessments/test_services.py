@@ -408,3 +408,18 @@ def test_cost_plan_update_is_technical_audited_and_validated(project, people, ca
     with pytest.raises(PermissionDenied):
         cost_profile_update(project=project, actor=people["viewer"], staff_fte=D("2"))
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"categories": frozenset({"health", "financial"}), "empty": frozenset(), "set": {"b", "a"}},
+        {"at": datetime.datetime(2026, 12, 2, 9, 49, 22, 953021, tzinfo=datetime.UTC)},
+        {"at": datetime.datetime(2026, 1, 15, tzinfo=datetime.timezone(datetime.timedelta(hours=13)))},
+        {"on": datetime.date(2026, 1, 15), "money": D("1.50"), "text": "plain", "none": None, "count": 3},
+    ],
+)
+def test_plain_values_give_the_very_document_text(value):
+    """Sets and dates made plain before writing (the fast path) give the text the full callback
+    gives: a digest never changes with the path a document took."""
+    assert results.document(results.plain_fields(value)) == results.document(value)
