@@ -33,14 +33,6 @@ STANDING = {
 }
 NO_STANDING = (None,) * len(STANDING)
 
-#: Columns no evaluation reads, left out of what is loaded (a batch's time stamps cost more to read
-#: than anything else of it).
-UNREAD = {
-    Project: ("description", "created_at", "updated_at", "stage_changed_at"),
-    RequirementsProfile: ("updated_at",),
-    CustomerCloudEnvironment: ("created_at", "updated_at"),
-}
-
 
 def projects_for_evaluation(project_ids):
     """Projects with what the cost engine needs and their standing, in five queries.
@@ -69,8 +61,7 @@ def projects_for_evaluation(project_ids):
         for name, value in zip(STANDING.values(), standings.get(project.pk, NO_STANDING), strict=True):
             setattr(project, name, value)
     for accessor, model in ONE_TO_ONES:
-        rows = model.objects.filter(any_of("project_id", project_ids)).defer(*UNREAD.get(model, ()))
-        found = {row.project_id: row for row in rows}
+        found = {row.project_id: row for row in model.objects.filter(any_of("project_id", project_ids))}
         related = getattr(Project, accessor).related
         for project in projects:
             row = found.get(project.pk)
