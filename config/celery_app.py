@@ -24,6 +24,14 @@ def health_check():
     return "ok"
 
 
+#: The worker's garbage-collection thresholds: a collection of the youngest objects after 50,000
+#: allocations instead of Python's 700. A recalculation chunk keeps most of what it builds until it
+#: ends (a few hundred thousand objects), which the default thresholds walk again and again as they
+#: age; these walk them a few times. Measured on the benchmark portfolio: about 3% less CPU a
+#: chunk. Reference cycles wait a little longer to be freed; a chunk makes few.
+WORKER_GC_THRESHOLDS = (50_000, 10, 10)
+
+
 @worker_process_init.connect
 def freeze_startup_objects(**kwargs):
     """Keep what the worker loaded at start (Django, the apps, Celery: well over 100,000 objects) out of
@@ -32,3 +40,4 @@ def freeze_startup_objects(**kwargs):
     child and by the solo pool."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)

@@ -126,3 +126,18 @@ def test_postgresql_sessions_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+def test_a_worker_process_freezes_its_start_up_objects_and_collects_young_objects_less_often():
+    """What every worker process does when it starts (``worker_process_init``), run in a fresh
+    interpreter so this test process's own collector is left alone."""
+    script = (
+        "import django, gc; django.setup(); from celery.signals import worker_process_init; "
+        "from config.celery_app import WORKER_GC_THRESHOLDS; before = gc.get_threshold(); "
+        "worker_process_init.send(sender=None); "
+        "print(before != WORKER_GC_THRESHOLDS, gc.get_threshold() == WORKER_GC_THRESHOLDS, "
+        "gc.get_freeze_count() > 100000)"
+    )
+    result = run(["-c", script], "config.settings.local", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
