@@ -158,26 +158,25 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
     as for ``estimates_recalculate``."""
     projects = evaluable(project_ids, loaded)
     assessment_inputs_load(projects)
-    # First what changed (the facts and their digest), then the engine on those alone, each new
-    # assessment written as soon as it is computed: the database stores one while Python assesses the next.
-    changed = []
-    for project in projects:
-        facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
-        inputs = document(
-            plain_fields(facts.__dict__)
-            | {
-                "environment": facts.environment.__dict__,
-                "routing": facts.routing.__dict__,
-                "cost": facts.cost.__dict__ if facts.cost is not None else None,
-                "providers": [plain_fields(provider.__dict__) for provider in facts.providers],
-            }
-        )
-        digest = digest_of(inputs)
-        if digest != project.latest_assessment_digest:
-            changed.append((project, facts, inputs, digest))
+    # Each new assessment written as soon as it is made: the database stores one while Python
+    # assesses the next projects.
     rows = []
-    with ResultsWriter(Assessment, len(changed)) as writer:
-        for project, facts, inputs, digest in changed:
+    with ResultsWriter(Assessment, len(projects)) as writer:
+        for project in projects:
+            facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
+            inputs = document(
+                plain_fields(facts.__dict__)
+                | {
+                    "environment": facts.environment.__dict__,
+                    "routing": facts.routing.__dict__,
+                    "cost": facts.cost.__dict__ if facts.cost is not None else None,
+                    "providers": [plain_fields(provider.__dict__) for provider in facts.providers],
+                }
+            )
+            digest = digest_of(inputs)
+            if digest == project.latest_assessment_digest:
+                writer.skip()
+                continue
             result = readiness.assess(facts)
             row = {
                 "tenant_id": project.tenant_id,

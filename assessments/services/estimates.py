@@ -324,22 +324,22 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
     for project in projects:
         # What an assessment of the same loaded project reads of its plan, without resolving it again.
         project.cost_plan = catalog.plans[project.pk]
-    # First what changed (inputs and their digest), then the engine on those alone, each new
-    # estimate written as soon as it is computed: the database stores one while Python computes the next.
-    changed, failed = [], {}
-    for project in projects:
-        try:
-            engine_inputs, record = cost_inputs(project, catalog)
-        except ValidationError as error:
-            failed[project.pk] = error.messages
-            continue
-        inputs = document(record)
-        digest = digest_of(inputs)
-        if digest != project.latest_estimate_digest:
-            changed.append((project, engine_inputs, record, inputs, digest))
-    rows, stored = [], []
-    with ResultsWriter(CostEstimate, len(changed)) as writer:
-        for project, engine_inputs, record, inputs, digest in changed:
+    # Each new estimate written as soon as it is computed: the database stores one while Python
+    # estimates the next projects.
+    rows, stored, failed = [], [], {}
+    with ResultsWriter(CostEstimate, len(projects)) as writer:
+        for project in projects:
+            try:
+                engine_inputs, record = cost_inputs(project, catalog)
+            except ValidationError as error:
+                failed[project.pk] = error.messages
+                writer.skip()
+                continue
+            inputs = document(record)
+            digest = digest_of(inputs)
+            if digest == project.latest_estimate_digest:
+                writer.skip()
+                continue
             result = costs.estimate(**engine_inputs)
             row = _estimate_row(project, result, inputs, digest, job)
             _record_prices_and_plan(row, record)

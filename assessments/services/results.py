@@ -138,51 +138,62 @@ def _standings_upsert(names, entries) -> None:
 
 
 class ResultsWriter:
-    """Writes new ``CostEstimate`` or ``Assessment`` rows one by one as an evaluation computes
-    them, given as dicts of column values by attribute name (``project_id``, ``job_id``, …; a
-    column left out takes its default) whose JSON columns hold ``Document`` text. Each row gets its
-    ``id`` and ``created_at`` when written (elsewhere than on PostgreSQL: when the writer closes).
+    """Writes new ``CostEstimate`` or ``Assessment`` rows one by one as an evaluation goes through
+    its projects, given as dicts of column values by attribute name (``project_id``, ``job_id``, …;
+    a column left out takes its default) whose JSON columns hold ``Document`` text. ``candidates``:
+    how many projects the evaluation goes through; it writes a row for each that changed and tells
+    ``skip()`` of each that did not. Each row gets its ``id`` and ``created_at`` when written
+    (elsewhere than on PostgreSQL: when the writer closes).
 
     Rows are plain dicts, not model instances: a chunk stores a thousand rows, and building an
-    instance each cost more than writing them. On PostgreSQL the rows go into one ``COPY`` opened
-    for as many rows as the caller announced, with primary keys taken from the sequence up front:
-    the documents go as the text they were digested from, no statement of thousands of parameters is
-    built and quoted (``bulk_create`` re-encodes every document as an escaped literal), and the
-    database stores each row while Python computes the next instead of after the last. Nothing else
-    may use the connection while the writer is open. Elsewhere ``bulk_create`` of the instances when
-    the writer closes, which stores the same rows.
+    instance each cost more than writing them. On PostgreSQL the first row written opens one
+    ``COPY``, with primary keys taken from the sequence for every candidate not yet skipped (those
+    skipped later leave gaps in the sequence, as a rolled-back insert does): the documents go as the
+    text they were digested from, no statement of thousands of parameters is built and quoted
+    (``bulk_create`` re-encodes every document as an escaped literal), and the database stores each
+    row while Python evaluates the next projects instead of after the last. Nothing else may use
+    the connection while the writer is open; a batch in which nothing changed opens nothing.
+    Elsewhere ``bulk_create`` of the instances when the writer closes, which stores the same rows.
     """
 
-    def __init__(self, model, count: int):
-        self.model, self.count, self.written = model, count, []
+    def __init__(self, model, candidates: int):
+        self.model, self.remaining, self.written = model, candidates, []
         self.fields = [field for field in model._meta.concrete_fields if not field.primary_key]
         self.defaults = [(field.attname, field.get_default()) for field in self.fields]
         self.now = timezone.now()
         self.copy = self.ids = None
 
     def __enter__(self):
-        if self.count and _copy_available():
-            self._cursor = connection.cursor()
-            table, pk = self.model._meta.db_table, self.model._meta.pk
-            self._cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, self.count],
-            )
-            self.ids = iter(sorted(pk for (pk,) in self._cursor.fetchall()))
-            columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *self.fields])
-            self._copy_context = self._cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN")
-            self.copy = self._copy_context.__enter__()
         return self
+
+    def skip(self) -> None:
+        """One candidate has nothing to write."""
+        self.remaining -= 1
 
     def write(self, row: dict) -> None:
         row["created_at"] = self.now
         self.written.append(row)
-        if self.copy is None:
+        self.remaining -= 1
+        if not _copy_available():
             return
+        if self.copy is None:
+            self._open(len(self.written) + self.remaining)
         row["id"] = pk = next(self.ids, None)
         if pk is None:
-            raise ValueError(f"More rows written than the {self.count} announced.")
+            raise ValueError("More rows written than there were candidates.")
         self.copy.write_row([pk, *(row.get(name, default) for name, default in self.defaults)])
+
+    def _open(self, count: int) -> None:
+        self._cursor = connection.cursor()
+        table, pk = self.model._meta.db_table, self.model._meta.pk
+        self._cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, count],
+        )
+        self.ids = iter(sorted(pk for (pk,) in self._cursor.fetchall()))
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *self.fields])
+        self._copy_context = self._cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN")
+        self.copy = self._copy_context.__enter__()
 
     def __exit__(self, kind, error, traceback):
         if self.copy is not None:

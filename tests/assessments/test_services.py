@@ -133,17 +133,18 @@ def assessment_row(project, **columns):
     }
 
 
-def write_results(rows, *, announced):
-    """Write ``rows`` (which may fail half-way) with a ``ResultsWriter`` in their own transaction."""
-    with transaction.atomic(), results.ResultsWriter(Assessment, announced) as writer:
+def write_results(rows, *, candidates):
+    """Write ``rows`` (which may fail half-way; None: a candidate skipped) with a ``ResultsWriter``
+    in their own transaction."""
+    with transaction.atomic(), results.ResultsWriter(Assessment, candidates) as writer:
         for row in rows:
-            writer.write(row)
+            writer.skip() if row is None else writer.write(row)
 
 
 def test_the_results_writer_gives_each_row_its_id_and_moment(project):
     second = ProjectFactory(tenant=project.tenant)
     rows = [assessment_row(project), assessment_row(second, supersedes=1)]
-    write_results(rows, announced=2)
+    write_results([None, rows[0], None, rows[1], None], candidates=5)
     stored = {assessment.pk: assessment for assessment in Assessment.objects.all()}
     assert sorted(stored) == sorted(row["id"] for row in rows)
     for row in rows:
@@ -156,8 +157,9 @@ def test_the_results_writer_gives_each_row_its_id_and_moment(project):
 
 
 def test_a_results_writer_given_nothing_to_write_asks_nothing(django_assert_num_queries):
-    with django_assert_num_queries(0), results.ResultsWriter(Assessment, 0):
-        pass
+    with django_assert_num_queries(0), results.ResultsWriter(Assessment, 2) as writer:
+        writer.skip()
+        writer.skip()
 
 
 def test_an_error_while_rows_are_written_stores_none_of_them(project):
@@ -169,15 +171,15 @@ def test_an_error_while_rows_are_written_stores_none_of_them(project):
         raise ZeroDivisionError("the engine failed between two rows")
 
     with pytest.raises(ZeroDivisionError):
-        write_results(rows(), announced=2)
+        write_results(rows(), candidates=2)
     assert Assessment.objects.count() == 0
 
 
 @pytest.mark.postgres
-def test_writing_more_rows_than_announced_is_refused_and_stores_none(project):
+def test_writing_more_rows_than_there_were_candidates_is_refused_and_stores_none(project):
     rows = [assessment_row(project), assessment_row(project, supersedes=1)]
-    with pytest.raises(ValueError, match="than the 1 announced"):
-        write_results(rows, announced=1)
+    with pytest.raises(ValueError, match="than there were candidates"):
+        write_results(rows, candidates=1)
     assert Assessment.objects.count() == 0
 
 
