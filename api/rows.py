@@ -15,11 +15,14 @@ from collections.abc import Mapping
 from functools import cache
 from typing import NamedTuple
 
-from django.db.models import Model
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, router
+from django.db.models import IntegerField, Model
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
 
-from core.compiled import CompiledQuery, Parameter
+from core.compiled import CompiledQuery, CompiledShapes, Parameter
 from core.lookups import ValueList, any_of
 
 
@@ -115,13 +118,122 @@ def _steps_for_this_page(steps: tuple) -> tuple:
 
 class RowListMixin:
     """A list view whose page is read as rows of its serializer's ``row_columns()``, after its
-    filters, search and ordering, so that pagination slices rows instead of instances."""
+    filters, search and ordering, so that pagination slices rows instead of instances.
+
+    A request that asks for nothing but a page (no parameter but the cursor and the page size) may
+    skip building its queryset: if ``list_shape()`` names one, the page's SQL is compiled once per
+    connection for that shape and for what the paginator adds (its ordering, the cursor's side, the
+    page's bounds), and each such request only runs it with the cursor's position (``PageRows``).
+    """
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.action != "list":
             return queryset
         return queryset.values(*self.get_serializer().row_columns())
+
+    def list_shape(self):
+        """What the list's queryset (``filter_queryset(get_queryset())``) follows for this request,
+        when it asks for nothing but a page: a hashable naming it entirely (the same name, the same
+        SQL for every request), or None to build it through the ORM as usual. None unless a view
+        says otherwise."""
+        return None
+
+    def list(self, request, *args, **kwargs):
+        shape = self._page_only_shape(request)
+        if shape is None:
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(PageRows(self, (type(self), shape)))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _page_only_shape(self, request):
+        paginator = self.paginator
+        if not isinstance(paginator, CursorPagination) or not paginator.get_page_size(request):
+            return None
+        paging = {paginator.cursor_query_param, paginator.page_size_query_param}
+        if not paging.issuperset(request.query_params.keys()):
+            return None
+        return self.list_shape()
+
+
+#: The SQL of list pages by shape, per connection (``PageRows``).
+_PAGES = CompiledShapes()
+
+
+class PageRows:
+    """A list's queryset as its cursor paginator uses it (``order_by``, a ``filter`` on the cursor's
+    position, a slice, iterating its rows), for a shape whose SQL is kept per connection: the view's
+    queryset is built only to compile a shape the first time it runs on a connection.
+    What a cursor paginator does not ask of a queryset is not here (an ``AttributeError``)."""
+
+    def __init__(self, view, shape, ordering=(), position=None, bounds=None):
+        self._view, self._shape = view, shape
+        self._ordering, self._position, self._bounds = ordering, position, bounds
+        self.model = view.queryset.model
+
+    def _with(self, **changes):
+        state = {"ordering": self._ordering, "position": self._position, "bounds": self._bounds, **changes}
+        return PageRows(self._view, self._shape, **state)
+
+    def order_by(self, *fields):
+        return self._with(ordering=fields)
+
+    def filter(self, **lookups):
+        ((lookup, value),) = lookups.items()
+        if self._position is not None or not lookup.endswith(("__lt", "__gt")):
+            raise TypeError(f"A page's rows are filtered once, on the cursor's position, not by {lookup}.")
+        return self._with(position=(lookup, value))
+
+    def __getitem__(self, bounds):
+        if not isinstance(bounds, slice) or bounds.step is not None or self._bounds is not None:
+            raise TypeError("A page's rows are sliced once, without a step.")
+        return self._with(bounds=(bounds.start, bounds.stop))
+
+    def __iter__(self):
+        if self._position is None:
+            key = (self._shape, self._ordering, None, self._bounds)
+            return iter(_PAGES.run(key, self._queryset, router.db_for_read(self.model)))
+        lookup, value = self._position
+        using = router.db_for_read(self.model)
+        field = _model_field(self.model, lookup.rsplit("__", 1)[0])
+        if field is None or not _fits(field, value, using):  # through the ORM, as given
+            return iter(self._queryset(value))
+        key = (self._shape, self._ordering, lookup, self._bounds)
+        return iter(_PAGES.run(key, lambda: self._queryset(Parameter("position", field)), using, position=value))
+
+    def _queryset(self, position=None):
+        """The page's queryset, built through the view, with ``position`` for the cursor's (a value,
+        or a ``Parameter`` for it)."""
+        queryset = self._view.filter_queryset(self._view.get_queryset()).order_by(*self._ordering)
+        if self._position is not None:
+            queryset = queryset.filter(**{self._position[0]: position})
+        if self._bounds is not None:
+            queryset = queryset[self._bounds[0] : self._bounds[1]]
+        return queryset
+
+
+def _fits(field, value, using: str) -> bool:
+    """Whether the ORM compares the column with ``value`` itself, as the kept SQL does: not when the
+    value cannot be made ready for the column (the ORM raises), nor for an integer beyond the column's
+    range (the ORM makes the comparison match every row or none, without the value)."""
+    try:
+        prepared = field.get_prep_value(value)
+    except (TypeError, ValueError, ValidationError):
+        return False
+    if not isinstance(field, IntegerField) or not isinstance(prepared, int):
+        return True
+    low, high = connections[using].ops.integer_field_range(field.get_internal_type())
+    return (low is None or prepared >= low) and (high is None or prepared <= high)
+
+
+def _model_field(model: type[Model], name: str):
+    """The model's field ``name`` (``pk`` included), None if it is not one (an annotation)."""
+    if name == "pk":
+        return model._meta.pk
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 def _is_nested(field) -> bool:
