@@ -157,6 +157,9 @@ def _quicker(field, represent):
     ):
         return lambda value: value if type(value) is int else represent(value)
     if method is serializers.ChoiceField.to_representation:
+        if all(type(code) is str and code == key for key, code in field.choice_strings_to_values.items()):
+            # Each choice is its own text (text choices): a text value is answered as it is, found or not.
+            return lambda value: value if type(value) is str else represent(value)
 
         def choice(value):
             if type(value) is str:  # not blank: neither an Enum nor None, and its own str()

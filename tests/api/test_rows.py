@@ -219,6 +219,7 @@ def test_the_quicker_representations_answer_as_drfs_own_fields(zone):
         serializers.BigIntegerField(): [2**62, 5],
         serializers.BigIntegerField(coerce_to_string=True): [2**62, 5],
         choices: ["pilot", "", "not a choice", 1, "1", Colour.RED, Count.ONE, Stage.PILOT, mark_safe("pilot")],
+        serializers.ChoiceField(choices=Stage.choices): ["pilot", "", "not a choice", 1, Stage.PILOT, Colour.RED],
         **{
             field: [
                 utc_moment,
