@@ -15,3 +15,9 @@ class ApiConfig(AppConfig):
         from api.fields import AwareDateTimeField
 
         serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = AwareDateTimeField
+
+        # Every connection (not only the API's) reads timestamps with psycopg's C loader where it
+        # answers as Django's own (core.postgres).
+        from core import postgres
+
+        postgres.connect()

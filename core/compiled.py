@@ -181,3 +181,40 @@ def _reader(queryset: QuerySet, compiler) -> Callable[[list], list]:
         return found
 
     return instances
+
+
+class CompiledShapes:
+    """Queries compiled once per database connection and *shape*: for a query whose SQL follows a
+    few inputs (a list page's ordering, the side of its cursor, its size), ``run(key, build, ...)``
+    answers what iterating ``build()`` would, where ``key`` names everything the SQL follows and
+    ``build`` makes the queryset with a ``Parameter`` for each value. ``build`` is called only the
+    first time a key is run on a connection; afterwards only the values are put in place.
+
+    A key must name all the SQL depends on: two querysets built under one key must compile to the
+    same SQL. At most ``limit`` shapes are kept per connection; past that, a new shape is built and
+    compiled each time it runs (never kept), so clients cannot grow the cache without bound.
+    """
+
+    def __init__(self, *, limit: int = 256):
+        self._limit = limit
+        # Per thread, as Django's connections are: {alias: (connection, {key: compiled})}.
+        self._local = threading.local()
+
+    def run(self, key, build: Callable[[], QuerySet], using: str, **values) -> list:
+        kept = getattr(self._local, "kept", None)
+        if kept is None:
+            kept = self._local.kept = {}
+        connection = connections[using]
+        connection_then, shapes = kept.get(using, (None, None))
+        if connection_then is not connection:
+            shapes = {}
+            kept[using] = (connection, shapes)
+        compiled = shapes.get(key)
+        if compiled is None:
+            queryset = _checked(build())
+            if queryset.db != using:
+                raise ValueError(f"The query reads {queryset.db!r}, not {using!r}.")
+            compiled = _Compiled.of(queryset, connection)
+            if len(shapes) < self._limit:
+                shapes[key] = compiled
+        return compiled.run(values, connection)

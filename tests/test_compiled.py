@@ -114,3 +114,38 @@ def test_what_it_cannot_answer_is_refused_when_compiled():
         CompiledQuery(lambda: ApiToken.objects.prefetch_related("user")).run()
     with pytest.raises(TypeError, match="FlatValuesListIterable"):
         CompiledQuery(lambda: ApiToken.objects.values_list("pk", flat=True)).run()
+
+
+def test_shapes_are_built_once_per_key_and_connection_and_every_run_reads_afresh():
+    from core.compiled import CompiledShapes
+
+    shapes = CompiledShapes(limit=2)
+    built = []
+
+    def by_role(role):
+        def build():
+            built.append(role)
+            return (
+                Membership.objects.filter(role=role, user_id=Parameter("user_id", models.BigIntegerField()))
+                .order_by("pk")
+                .values("tenant_id", "role")
+            )
+
+        return build
+
+    user = UserFactory()
+    tenants = [TenantFactory() for _ in range(2)]
+    Membership.objects.create(tenant=tenants[0], user=user, role=Role.ENGINEER)
+    assert shapes.run(Role.ENGINEER, by_role(Role.ENGINEER), "default", user_id=user.pk) == [
+        {"tenant_id": tenants[0].pk, "role": Role.ENGINEER}
+    ]
+    Membership.objects.create(tenant=tenants[1], user=user, role=Role.ENGINEER)
+    assert len(shapes.run(Role.ENGINEER, by_role(Role.ENGINEER), "default", user_id=user.pk)) == 2
+    assert shapes.run(Role.ENGINEER, by_role(Role.ENGINEER), "default", user_id=UserFactory().pk) == []
+    assert built == [Role.ENGINEER]
+    # Past the limit, a new shape is built every time it runs, never kept.
+    for role in (Role.DELIVERY_LEAD, Role.CUSTOMER_VIEWER, Role.CUSTOMER_VIEWER):
+        shapes.run(role, by_role(role), "default", user_id=user.pk)
+    assert built == [Role.ENGINEER, Role.DELIVERY_LEAD, Role.CUSTOMER_VIEWER, Role.CUSTOMER_VIEWER]
+    with pytest.raises(TypeError):
+        shapes.run(Role.ENGINEER, by_role(Role.ENGINEER), "default")  # its parameter is missing

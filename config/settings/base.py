@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     ],
     # Production drops the browsable API unless API_BROWSABLE is set (config/settings/production.py).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",

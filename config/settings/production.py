@@ -24,7 +24,7 @@ if not REDIS_URL:
 # The API answers JSON only: the browsable API renders forms and filter drop-downs, a surface
 # production does not need. API_BROWSABLE=true turns it on (it shows only what the reader may see).
 if not env.bool("API_BROWSABLE", default=False):
-    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"]}
 
 # The benchmark and demo commands (tooling/) write published passwords and bulk generated rows:
 # a real database never needs them, and the image leaves them out, with make run's scheduler (beat

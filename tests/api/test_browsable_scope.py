@@ -142,7 +142,7 @@ def production_renderers(**env):
 
 
 def test_production_serves_json_only_unless_told_otherwise():
-    assert production_renderers() == ["rest_framework.renderers.JSONRenderer"]
+    assert production_renderers() == ["api.renderers.JSONRenderer"]
     assert "rest_framework.renderers.BrowsableAPIRenderer" in production_renderers(API_BROWSABLE="true")
 
 

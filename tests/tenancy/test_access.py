@@ -268,3 +268,19 @@ def test_holders_are_exactly_the_users_restrict_lets_act(action, django_assert_n
     }
     assert found == expected
     assert narrowed not in found  # narrowed to granted projects, and none granted here
+
+
+def test_restricts_nothing_only_for_an_active_platform_admin_and_then_restrict_answers_the_queryset(portfolio):
+    from django.contrib.auth.models import AnonymousUser
+
+    from tenancy.access import restricts_nothing
+
+    admin = UserFactory(is_platform_admin=True)
+    queryset = Project.objects.all()
+    assert restricts_nothing(admin)
+    for action in Action:
+        assert restrict(queryset, user=admin, action=action) is queryset
+    member_ = member(portfolio["acme"], Role.CUSTOMER_ADMIN)
+    disabled = UserFactory(is_platform_admin=True, is_active=False)
+    for user in (member_, disabled, AnonymousUser(), None):
+        assert not restricts_nothing(user)
