@@ -141,3 +141,10 @@ def test_a_worker_process_freezes_its_start_up_objects_and_collects_young_object
     result = run(["-c", script], "config.settings.local", DATABASE_URL="sqlite:///:memory:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True"]
+
+
+def test_the_web_application_freezes_what_it_loads_out_of_full_garbage_collections():
+    script = "import gc; import config.wsgi; print(gc.get_freeze_count() > 100000)"
+    result = run(["-c", script], "config.settings.local", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
