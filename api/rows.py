@@ -63,28 +63,12 @@ def _represented(row: Mapping, steps) -> dict:
 
 
 def _representer(steps: tuple):
-    """What ``_represented(row, steps)`` answers, as one function of the row: its steps written out
-    (``_step_writer``), without a loop over them."""
-    return _step_writer(tuple((name, column, represent is _same) for name, column, represent in steps))(
-        *(represent for _, _, represent in steps)
-    )
+    """``_represented`` for these steps, as one function of the row."""
 
+    def represented(row: Mapping) -> dict:
+        return _represented(row, steps)
 
-@cache
-def _step_writer(shape: tuple[tuple[str, str | None, bool], ...]):
-    """For steps of this shape ((name, column, whether the value is answered as it is), as in a row
-    plan), a function of the steps' representations answering the function of a row that
-    ``_represented`` is for them: the same lookups and calls in the same order, into the same keys."""
-    lines = [f"def write({', '.join(f'r{n}' for n in range(len(shape)))}):", "    def represented(row):"]
-    for n, (name, column, same) in enumerate(shape):
-        lines.append(f"        v{n} = row[{(name if column is None else column)!r}]")
-        if not same:
-            lines.append(f"        v{n} = None if v{n} is None else r{n}(v{n})")
-    body = ", ".join(f"{name!r}: v{n}" for n, (name, _, _) in enumerate(shape))
-    lines += [f"        return {{{body}}}", "    return represented"]
-    namespace = {}
-    exec("\n".join(lines), namespace)  # names and columns of a serializer, written as literals
-    return namespace["write"]
+    return represented
 
 
 class _RowPlan(NamedTuple):
