@@ -160,7 +160,6 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
     assessment_inputs_load(projects)
     # Each new assessment written as soon as it is made: the database stores one while Python
     # assesses the next projects.
-    rows = []
     with ResultsWriter(Assessment, len(projects)) as writer:
         for project in projects:
             facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
@@ -192,7 +191,7 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
                 "job_id": job.pk if job else None,
             }
             writer.write(row)
-            rows.append(row)
+    rows = writer.written
     standings_update(
         rows,
         lambda row: {

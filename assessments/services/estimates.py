@@ -326,7 +326,7 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
         project.cost_plan = catalog.plans[project.pk]
     # Each new estimate written as soon as it is computed: the database stores one while Python
     # estimates the next projects.
-    rows, stored, failed = [], [], {}
+    stored, failed = [], {}
     with ResultsWriter(CostEstimate, len(projects)) as writer:
         for project in projects:
             try:
@@ -345,12 +345,12 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
             _record_prices_and_plan(row, record)
             row["supersedes"] = project.latest_estimate_id or 0
             writer.write(row)
-            rows.append(row)
             stored.append(project)
             project.latest_estimate_digest = digest
             project.latest_chosen_monthly, project.latest_break_even = row["chosen_monthly"], row["break_even_requests"]
             # What an assessment of the same loaded project reads of this estimate, without reading it back.
             project.latest_cost = cost_facts_of_estimate(result)
+    rows = writer.written
     for project, row in zip(stored, rows, strict=True):
         project.latest_estimate_id = row["id"]
     standings_update(

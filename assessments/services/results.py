@@ -143,7 +143,7 @@ class ResultsWriter:
     a column left out takes its default) whose JSON columns hold ``Document`` text. ``candidates``:
     how many projects the evaluation goes through; it writes a row for each that changed and tells
     ``skip()`` of each that did not. Each row gets its ``id`` and ``created_at`` when written
-    (elsewhere than on PostgreSQL: when the writer closes).
+    (elsewhere than on PostgreSQL: when the writer closes); ``written`` holds them in order.
 
     Rows are plain dicts, not model instances: a chunk stores a thousand rows, and building an
     instance each cost more than writing them. On PostgreSQL the first row written opens one
