@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from core.deferred import enqueue_on_commit
+from core.lookups import any_of
 from tenancy.access import Action, require
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 from webhooks.targets import check_target
@@ -133,7 +134,7 @@ def publish_many(events: list[tuple[int, str, dict]]) -> int:
         raise ValueError(f"Not a webhook event type: {', '.join(sorted(unknown))} (add it to WebhookEventType).")
     tenants = {tenant_id for tenant_id, _, _ in events if tenant_id is not None}
     endpoints = {}
-    for endpoint in WebhookEndpoint.objects.filter(tenant_id__in=tenants, is_active=True):
+    for endpoint in WebhookEndpoint.objects.filter(any_of("tenant_id", tenants), is_active=True):
         endpoints.setdefault(endpoint.tenant_id, []).append(endpoint)
     if not endpoints:
         return 0

@@ -164,12 +164,12 @@ def assessments_run(project_ids, *, job=None, today=None, loaded=None, standings
         for project in projects:
             facts = facts_for(project, today=today or client_today(project.tenant_time_zone))
             inputs = document(
-                plain_fields(facts.__dict__)
+                plain_fields(facts)
                 | {
                     "environment": facts.environment.__dict__,
                     "routing": facts.routing.__dict__,
                     "cost": facts.cost.__dict__ if facts.cost is not None else None,
-                    "providers": [plain_fields(provider.__dict__) for provider in facts.providers],
+                    "providers": [plain_fields(provider) for provider in facts.providers],
                 }
             )
             digest = digest_of(inputs)

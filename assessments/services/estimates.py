@@ -72,7 +72,8 @@ class Catalog:
         self.gpu_answers = {}
 
     def plan_for(self, project) -> CostPlan:
-        return plan_resolve(_cost_profile(project), self.tenant_defaults.get(project.tenant_id))
+        # A project without a cost plan of its own takes every value from its client's or the platform's.
+        return plan_resolve(getattr(project, "cost_profile", None), self.tenant_defaults.get(project.tenant_id))
 
 
 def cost_inputs(project, catalog: Catalog) -> tuple[dict, dict]:
@@ -386,13 +387,6 @@ def estimates_recalculate(project_ids, *, job=None, loaded=None, at=None, standi
         "unchanged": len(projects) - len(rows) - len(failed),
         "failed": failed,
     }
-
-
-def _cost_profile(project) -> CostProfile:
-    try:
-        return project.cost_profile
-    except CostProfile.DoesNotExist:
-        return CostProfile(tenant_id=project.tenant_id, project_id=project.pk)
 
 
 def _throughput(profiles, size_class, gpu_type, latency_target_ms):
