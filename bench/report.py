@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import speed
 from bench.load import Kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ def render(run) -> str:
         f"- Machine: {_cpu()}, {os.cpu_count()} CPUs, {_memory()} memory; {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {run.facts['postgresql']}, Redis {run.facts['redis']}.",
+        *(["- " + machine_speed(*run.facts["speed"])] if "speed" in run.facts else []),
         "- "
         + machine_load(run.facts["load_before"], run.facts["load_after"], os.cpu_count() or 1, main.others_running),
         f"- Server: gunicorn, {options.workers} gthread workers × {options.threads} threads, production settings "
@@ -350,6 +352,15 @@ def summary(verdicts) -> str:
     if unmeasured:
         parts.append(f"Not measured by this run ({len(unmeasured)}): {'; '.join(unmeasured)}.")
     return " ".join(parts)
+
+
+def machine_speed(python_ms: float, postgresql_ms: float) -> str:
+    """The speed references (``bench.speed``), said as what they are for."""
+    return (
+        f"Speed: the fixed Python work of `bench.speed` took {python_ms:.0f} ms and its fixed PostgreSQL query "
+        f"{postgresql_ms:.0f} ms (best of {speed.TIMES}, before the run). Figures from another machine compare "
+        "with these in proportion to its own references, not as they are."
+    )
 
 
 def machine_load(before, after, cpus: int, others: list[int]) -> str:

@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # also as ``python bench/run.py``
 
-from bench import cold, recalculation, report, web  # noqa: E402
+from bench import cold, recalculation, report, speed, web  # noqa: E402
 from bench.load import Measurement  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
@@ -224,6 +224,8 @@ class BenchRun:
 
         with psycopg.connect(f"{self.options.server}/postgres", connect_timeout=5) as conn:
             self.facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+            # Before anything of the benchmark's own loads the machine.
+            self.facts["speed"] = (speed.python_reference(), speed.postgresql_reference(conn))
         client = redis.Redis.from_url(self.options.redis, socket_connect_timeout=5)
         self.facts["redis"] = client.info("server")["redis_version"]
         client.close()

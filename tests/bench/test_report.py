@@ -1,11 +1,12 @@
 """``make bench``'s report on tiny made-up figures: the targets of issue 18, the growth table, the
 machine's load, the cold rounds' order and the portfolio's sizes. No server, no generated portfolio."""
 
+import time
 import types
 
 import pytest
 
-from bench import cold, report, web
+from bench import cold, report, speed, web
 from bench.load import Kind, Measurement, Scenario, Series
 from bench.run import Portfolio, _arguments, portfolio_arguments
 
@@ -211,7 +212,13 @@ def test_the_whole_report_renders_and_replaces_only_the_marked_part(tmp_path):
         options=types.SimpleNamespace(
             workers=5, threads=2, rounds=20, concurrency=4, warmup=20, requests=300, seconds=15, nightly_seconds=120
         ),
-        facts={"postgresql": "15", "redis": "7", "load_before": (0.1, 0.1, 0.1), "load_after": (0.5, 0.2, 0.1)},
+        facts={
+            "postgresql": "15",
+            "redis": "7",
+            "load_before": (0.1, 0.1, 0.1),
+            "load_after": (0.5, 0.2, 0.1),
+            "speed": (61.7, 98.4),
+        },
         timings={"generate portfolio": 3.0},
         portfolios=[
             portfolio(2_000, dashboard=20.0, admin=20.0, list_page=20.0),
@@ -234,6 +241,7 @@ def test_the_whole_report_renders_and_replaces_only_the_marked_part(tmp_path):
     assert "| Nightly | 50 | 20 | 2 of 5 | 9.5 | 2100 | ≥ 2,000 /s | pass |" in text
     assert "The nightly run was followed for 120 s" in text
     assert "- Project page: median < 40 ms: pass (delivery lead (200 clients): 30 ms)." in text
+    assert "- Speed: the fixed Python work of `bench.speed` took 62 ms and its fixed PostgreSQL query 98 ms" in text
     assert "Hold (5 of 6)" in text
     assert "Miss (1): Dashboard and project list page." in text  # 2,000 → 5,000: twice the time
 
@@ -288,3 +296,19 @@ def test_a_portfolio_keeps_the_default_shape_at_any_size():
 )
 def test_the_floor_counts_every_read_a_union_of_parenthesised_selects_too(query, reads):
     assert web.is_select(query) is reads
+
+
+def test_a_speed_reference_is_its_best_time():
+    pauses = iter([0.012, 0.003, 0.02, 0.008, 0.015])
+    assert 3 <= speed._best(lambda: time.sleep(next(pauses))) < 8
+    assert next(pauses, None) is None  # timed every one of its times
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_speed_references_run_on_this_machine_and_its_database():
+    from django.db import connection
+
+    connection.ensure_connection()
+    assert 0 < speed.python_reference() < 60_000
+    assert 0 < speed.postgresql_reference(connection.connection) < 60_000
