@@ -79,8 +79,12 @@ def plain_fields(instance) -> dict:
 
 @functools.cache
 def _fields_to_make_plain(cls) -> tuple[str, ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple(field.name for field in dataclasses.fields(cls) if _may_hold_unwritten(hints[field.name]))
+    names = tuple(field.name for field in dataclasses.fields(cls))
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # a type named only for type checkers: every field, to be safe
+        return names
+    return tuple(name for name in names if _may_hold_unwritten(hints[name]))
 
 
 def _may_hold_unwritten(hint) -> bool:

@@ -448,6 +448,15 @@ def test_plain_values_give_the_very_document_text(value):
     assert results.document(results.plain_fields(value)) == results.document(value.__dict__)
 
 
+@dataclasses.dataclass
+class NamedForTypeCheckers:
+    on: "UnknownHere"  # noqa: F821 (a type imported only when type checking)
+
+
+def test_fields_whose_types_cannot_be_read_are_all_made_plain():
+    assert results.plain_fields(NamedForTypeCheckers(on=datetime.date(2026, 3, 1))) == {"on": "2026-03-01"}
+
+
 def test_only_the_fields_declared_to_hold_sets_dates_or_anything_are_made_plain():
     plain = results.plain_fields(Declared(either={"b", "a"}, anything={"d", "c"}))
     assert (plain["categories"], plain["either"], plain["anything"], plain["on"]) == (
