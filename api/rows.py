@@ -62,15 +62,6 @@ def _represented(row: Mapping, steps) -> dict:
     return representation
 
 
-def _representer(steps: tuple):
-    """``_represented`` for these steps, as one function of the row."""
-
-    def represented(row: Mapping) -> dict:
-        return _represented(row, steps)
-
-    return represented
-
-
 class _RowPlan(NamedTuple):
     #: (name, column or None for nested rows, how to represent the column's value), per readable field
     steps: tuple[tuple, ...]
@@ -107,8 +98,8 @@ class RowListSerializer(serializers.ListSerializer):
                 row[name] = by_parent.get(row[pk], [])
         if type(self.child).to_representation is not RowSerializerMixin.to_representation:
             return [self.child.to_representation(row) for row in rows]
-        represented = _representer(_steps_for_this_page(_row_plan(type(self.child)).steps))
-        return [represented(row) for row in rows]
+        steps = _steps_for_this_page(_row_plan(type(self.child)).steps)
+        return [_represented(row, steps) for row in rows]
 
 
 def _steps_for_this_page(steps: tuple) -> tuple:
@@ -156,13 +147,13 @@ def _quicker(field, represent):
     if type(field) is serializers.ListSerializer and type(field.child).to_representation is (
         RowSerializerMixin.to_representation
     ):
-        represented = _representer(_steps_for_this_page(_row_plan(type(field.child)).steps))
+        steps = _steps_for_this_page(_row_plan(type(field.child)).steps)
         child = field.child.to_representation
 
         def nested(rows):
             if type(rows) is not list:
                 return represent(rows)
-            return [represented(row) if type(row) is dict else child(row) for row in rows]
+            return [_represented(row, steps) if type(row) is dict else child(row) for row in rows]
 
         return nested
     return represent
