@@ -2,7 +2,8 @@
 
 The delivery side records and withdraws evidence; the client accepts it where the item is theirs to
 confirm. Each change answers htmx with the readiness section re-drawn from a freshly stored
-assessment, so the page shows the new result at once; without htmx it returns to the project page.
+assessment, so the page shows the new result at once; without htmx it returns to the project page
+(or, for evidence with errors, to the evidence's own page).
 """
 
 from django.contrib import messages
@@ -10,10 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.forms import GateEvidenceForm
 from assessments.models import GateEvidence
+from assessments.selectors import current_evidence
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_accept, evidence_record, evidence_withdraw
 from assessments.views import project_section
 from core.forms import show_service_errors
@@ -22,8 +24,19 @@ from tenancy.access import Action, allowed_actions, get_for_user_or_404
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def evidence_record_page(request, pk, item):
+    """Record the evidence for one checklist item. Asked for, its form: alone for htmx (the project
+    page loads it when "Record evidence" is opened), else on a page of its own, for those who may
+    change the project's technical details. Posted: stored, then the readiness section re-drawn
+    (htmx) or back to the project page; with errors, the section with the form open, or this page."""
+    if request.method == "GET":
+        project = get_for_user_or_404(
+            Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
+        )
+        if item not in EVIDENCE_ITEMS:
+            raise Http404("That checklist item is checked from the project's data, not by evidence.")
+        return _evidence_form(request, project, item, GateEvidenceForm(item=item))
     project = _project(request, pk)
     if item not in EVIDENCE_ITEMS:
         messages.error(request, "That checklist item is checked from the project's data, not by evidence.")
@@ -40,7 +53,19 @@ def evidence_record_page(request, pk, item):
         else:
             messages.success(request, f"Evidence recorded for “{EVIDENCE_ITEMS[item]}”.")
             return _answer(request, project)
+    if not request.htmx:
+        return _evidence_form(request, project, item, form)
     return _answer(request, project, forms={item: form})
+
+
+def _evidence_form(request, project, item: str, form):
+    """The evidence form of one checklist item: alone for htmx, else on its page (with the
+    evidence it would replace)."""
+    context = {"project": project, "item": {"key": item, "title": EVIDENCE_ITEMS[item]}, "form": form}
+    if request.htmx:
+        return render(request, "assessments/_evidence_form.html", {**context, "inline": True})
+    context["current"] = current_evidence(user=request.user, project=project).get(item)
+    return render(request, "assessments/evidence_form.html", context)
 
 
 @login_required

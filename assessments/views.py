@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from assessments import readiness
 from assessments.charts import cost_chart
 from assessments.cost_summary import cost_summary
-from assessments.forms import COST_PLAN_LABELS, CatalogSearchForm, CostPlanForm, GateEvidenceForm
+from assessments.forms import COST_PLAN_LABELS, CatalogSearchForm, CostPlanForm
 from assessments.jobs import QueueUnavailable, job_request
 from assessments.models import Job
 from assessments.selectors import (
@@ -129,17 +129,14 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
     chart of the latest estimate, and the cost plan in force with the form that changes it."""
     assessments = list(assessment_history(user=user, project=project)[:10])
     estimates = list(estimate_history(user=user, project=project)[:10])
-    # The forms are shown to those who change technical details only: nobody else's page builds them.
-    technical = actions is None or Action.CHANGE_TECHNICAL in actions
     return {
-        **cost_plan_section(project, form=cost_plan_form, with_form=technical),
+        **cost_plan_section(project, form=cost_plan_form),
         "assessment": assessments[0] if assessments else None,
         "checklist": checklist_rows(
             assessments[0] if assessments else None,
             current_evidence(user=user, project=project),
             evidence_forms or {},
             may_accept=may_accept_evidence(user, project, actions=actions),
-            with_forms=technical,
         ),
         "fits": fit_rows(assessments[0] if assessments else None),
         "assessments": assessments,
@@ -150,9 +147,10 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
     }
 
 
-def cost_plan_section(project, *, form=None, with_form: bool = True) -> dict:
+def cost_plan_section(project, *, form=None, with_form: bool = False) -> dict:
     """The cost plan in force, field by field in words (with where each value comes from), and
-    its form (the one given, with its errors, or a fresh one; none if not ``with_form``). Two queries."""
+    its form: the one given (with its errors), else a fresh one if ``with_form``, else none (the
+    project page loads it when it is opened). One query."""
     profile, in_force = cost_plan_of(project)
     plan, values = plan_inputs(profile), plan_inputs(in_force)
     origins = plan_origins(in_force)
@@ -208,10 +206,10 @@ def _stance(effect: int) -> str:
     return "Note"
 
 
-def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool, with_forms: bool = True) -> list[dict]:
+def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool) -> list[dict]:
     """Each checklist item of ``assessment`` with its current evidence, whether evidence can
-    satisfy it, whether the client has to accept that and the reader may, and the form to record it
-    (if ``with_forms``: for a reader who may record evidence)."""
+    satisfy it, whether the client has to accept that and the reader may, and the form of ``forms``
+    that came back with errors for it, if any (the page loads a fresh one when it is asked for)."""
     if assessment is None:
         return []
     return [
@@ -222,9 +220,7 @@ def checklist_rows(assessment, evidence: dict, forms: dict, *, may_accept: bool,
             "takes_evidence": item["key"] in EVIDENCE_ITEMS,
             "client_accepts": item["key"] in readiness.CLIENT_ACCEPTED,
             "acceptable": may_accept and item["key"] in readiness.CLIENT_ACCEPTED,
-            "form": (forms.get(item["key"]) or GateEvidenceForm(item=item["key"]))
-            if with_forms and item["key"] in EVIDENCE_ITEMS
-            else None,
+            "form": forms.get(item["key"]),
         }
         for item in assessment.result.get("checklist", [])
     ]
@@ -245,8 +241,10 @@ def project_evaluate(request, pk):
 
 @login_required
 def cost_plan_page(request, pk):
-    """Change the cost plan (engineers and delivery leads). htmx: the cost section re-drawn with
-    the new estimate or the form's errors; without htmx, back to the project page or this form."""
+    """Change the cost plan (engineers and delivery leads). Asked for by htmx, the form alone (the
+    project page loads it when it is opened); saved through htmx, the cost section re-drawn with the
+    new estimate or the form's errors; without htmx, this form on its own page, and back to the
+    project page once saved."""
     project = get_for_user_or_404(
         Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
@@ -266,7 +264,7 @@ def cost_plan_page(request, pk):
                 if not request.htmx:
                     return redirect("project-detail", project.pk)
                 form = None
-    if request.htmx:
+    if request.htmx and request.method == "POST":
         actions = allowed_actions(request.user, project)
         context = {
             "project": project,
@@ -274,9 +272,10 @@ def cost_plan_page(request, pk):
             **project_section(user=request.user, project=project, actions=actions, cost_plan_form=form),
         }
         return render(request, "assessments/_costs.html", context)
-    return render(
-        request, "assessments/cost_plan_form.html", {"project": project, **cost_plan_section(project, form=form)}
-    )
+    context = {"project": project, **cost_plan_section(project, form=form, with_form=True)}
+    if request.htmx:
+        return render(request, "assessments/_cost_plan_edit.html", {**context, "inline": True})
+    return render(request, "assessments/cost_plan_form.html", context)
 
 
 @login_required

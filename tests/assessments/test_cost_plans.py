@@ -169,11 +169,27 @@ def test_the_cost_section_shows_the_plan_and_its_origins_within_a_query_budget(
     assert "GPU instance</dt><dd>p5.48xlarge <small>(Acme's default)</small>" in page
     assert "Self-hosted model size</dt><dd>8b <small>(platform default)</small>" in page
     assert "Monthly cost of one engineer (USD)</dt><dd>$15,000 <small>(platform default)</small>" in page
-    assert f'hx-post="/projects/{project.pk}/cost-plan/"' in page
+    # The form is loaded when "Change the cost plan" is opened: the page builds none of its fields.
+    assert f'hx-get="/projects/{project.pk}/cost-plan/" hx-trigger="toggle once"' in page
+    assert 'name="plan-staff_fte"' not in page
     for fte in ("1", "2", "3", "4", "5"):  # more estimates in the history: no more queries
         cost_plan_update(project=project, actor=people["lead"], staff_fte=fte)
     with django_assert_max_num_queries(budget):
         client.get(url)
+
+
+def test_the_form_is_loaded_when_opened_and_has_a_page_of_its_own(client, project, people, catalog):
+    client.force_login(people["engineer"])
+    url = reverse("project-cost-plan", args=[project.pk])
+    fragment = client.get(url, headers=HTMX).content.decode()
+    assert "<html" not in fragment
+    assert f'hx-post="{url}" hx-target="#costs"' in fragment
+    assert 'name="plan-staff_fte"' in fragment
+    assert "Empty: 1, the platform default." in fragment  # what a field left empty takes
+    page = client.get(url).content.decode()
+    assert "<h1>Cost plan of " in page
+    assert 'name="plan-staff_fte"' in page
+    assert "hx-post" not in page
 
 
 def test_a_viewer_sees_the_plan_but_no_form_and_may_not_post(client, project, people, catalog):
@@ -184,9 +200,11 @@ def test_a_viewer_sees_the_plan_but_no_form_and_may_not_post(client, project, pe
     before = stored()
     response = client.post(reverse("project-cost-plan", args=[project.pk]), {"plan-staff_fte": "3"}, headers=HTMX)
     assert response.status_code == 403
+    assert client.get(reverse("project-cost-plan", args=[project.pk]), headers=HTMX).status_code == 403
     assert stored() == before
     client.force_login(people["outsider"])
     assert client.post(reverse("project-cost-plan", args=[project.pk]), {"plan-staff_fte": "3"}).status_code == 404
+    assert client.get(reverse("project-cost-plan", args=[project.pk]), headers=HTMX).status_code == 404
 
 
 def test_saving_with_htmx_redraws_the_cost_section_with_the_new_estimate(client, project, people, catalog):
@@ -218,6 +236,9 @@ def test_a_refused_plan_shows_the_field_error_and_stores_nothing(client, project
     assert form.errors == {
         "utilisation_percent": ["Between 1 and 100 per cent."],
     }
+    fragment = response.content.decode()
+    assert '<details class="cost-plan-edit" open>' in fragment  # the form drawn open, with its error
+    assert "Between 1 and 100 per cent." in fragment
     assert stored() == before
     # Without htmx: the form's own page, with the errors of both rules the service checks in turn.
     plain = client.post(reverse("project-cost-plan", args=[project.pk]), {"plan-gpu_instance": "x9.huge"})

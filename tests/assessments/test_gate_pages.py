@@ -57,6 +57,48 @@ def test_the_lead_records_evidence_and_the_section_shows_it_at_once(client, asse
     assert "Accept" not in section.split("Waiting for the client")[1].split("</td>")[0]  # not the lead's to accept
 
 
+def test_the_evidence_form_is_loaded_when_asked_for_and_has_a_page_of_its_own(client, assessed, people):
+    client.force_login(people["lead"])
+    page = text(client.get(reverse("project-detail", args=[assessed.pk])))
+    # Each row offers its form, loaded when "Record evidence" is opened; the page builds none of them.
+    assert f'hx-get="{record_url(assessed)}" hx-trigger="toggle once"' in page
+    assert 'name="evidence-data_classified-note"' not in page
+
+    fragment = text(client.get(record_url(assessed), headers=HTMX))
+    assert "<html" not in fragment
+    assert f'hx-post="{record_url(assessed)}" hx-target="#readiness"' in fragment
+    assert 'name="evidence-data_classified-note"' in fragment
+
+    # Without htmx, the form on its own page: a mistake keeps what was typed and says what is wrong.
+    own = client.get(record_url(assessed))
+    assert "<h1>Evidence for “Data classified”</h1>" in text(own)
+    refused = client.post(
+        record_url(assessed), {"evidence-data_classified-note": "", "evidence-data_classified-reference": "DPA"}
+    )
+    assert refused.status_code == 200
+    assert "This field is required." in text(refused)
+    assert 'value="DPA"' in text(refused)
+    assert not GateEvidence.objects.exists()
+    saved = client.post(record_url(assessed), {"evidence-data_classified-note": "Agreed with Dana"})
+    assert saved.status_code == 302
+    assert saved.url == reverse("project-detail", args=[assessed.pk])
+    assert GateEvidence.objects.get().note == "Agreed with Dana"
+    # It names the evidence it would replace.
+    assert f"It replaces the evidence recorded by {people['lead']}" in text(client.get(record_url(assessed)))
+
+
+def test_the_evidence_form_is_not_for_those_who_may_not_record(client, assessed, people):
+    client.force_login(people["viewer"])
+    assert client.get(record_url(assessed), headers=HTMX).status_code == 403
+    client.force_login(people["lead"])
+    assert (
+        client.get(record_url(assessed, "environment_complete"), headers=HTMX).status_code == 404
+    )  # checked from data
+    stranger = ProjectFactory(tenant=TenantFactory())
+    assert client.get(record_url(stranger)).status_code == 404
+    assert client.get(record_url(ProjectFactory.build(pk=999999))).status_code == 404
+
+
 def test_the_client_accepts_and_the_project_becomes_ready(client, assessed, people):
     evidence = evidence_record(project=assessed, actor=people["lead"], item="data_classified", note="Agreed")
     assessments_run([assessed.pk])
@@ -97,6 +139,7 @@ def test_a_bad_expiry_shows_on_the_field_and_records_nothing(client, assessed, p
     section = text(record(client, assessed, expires_on=yesterday.isoformat()))
     assert "The expiry date is in the past" in section
     assert 'id="id_evidence-data_classified-expires_on_error"' in section
+    assert "<details open>" in section.split('id="gate-data_classified"')[1]  # its form drawn open
     assert not GateEvidence.objects.exists()
     section = text(record(client, assessed, note=""))
     assert "This field is required." in section

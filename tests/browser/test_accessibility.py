@@ -17,6 +17,8 @@ def test_no_main_page_has_a_serious_accessibility_violation(page_as, browser, li
             "/projects/",
             f"/projects/{project.pk}/",
             f"/projects/{project.pk}/requirements/",
+            f"/projects/{project.pk}/cost-plan/",
+            f"/projects/{project.pk}/checklist/data_classified/evidence/",
             "/requests/mine/",
             "/notifications/",
             "/me/settings/",

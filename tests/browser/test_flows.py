@@ -56,6 +56,17 @@ def test_from_new_project_to_an_approved_promotion(page_as, live_server, client_
     expect(lead.get_by_role("heading", name="Readiness")).to_be_visible()
     expect(lead.get_by_text("Data classified").first).to_be_visible()
 
+    # The cost plan's form opens in place (loaded when asked for); a mistake is named on its field.
+    costs = lead.locator("#costs")
+    costs.get_by_text("Change the cost plan").click()
+    costs.get_by_label("Target GPU utilisation (%)").fill("150")
+    costs.get_by_role("button", name="Save the cost plan").click()
+    expect(costs.locator("#id_plan-utilisation_percent_error")).to_contain_text("Between 1 and 100 per cent.")
+    costs.get_by_label("Target GPU utilisation (%)").fill("60")
+    costs.get_by_role("button", name="Save the cost plan").click()
+    expect(costs).to_contain_text("Cost plan saved; the estimate below follows it.")
+    expect(costs.locator(".cost-plan")).to_contain_text("Target GPU utilisation (%)60")
+
     lead.get_by_label("Note to approvers").fill("Ready for a proof of concept")
     lead.get_by_role("button", name="Request promotion").click()
     expect(lead.locator(".pending")).to_contain_text("Proof of concept")
