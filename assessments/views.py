@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import readiness
 from assessments.charts import cost_chart
@@ -240,6 +240,7 @@ def project_evaluate(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def cost_plan_page(request, pk):
     """Change the cost plan (engineers and delivery leads). Asked for by htmx, the form alone (the
     project page loads it when it is opened); saved through htmx, the cost section re-drawn with the

@@ -190,6 +190,7 @@ def test_the_form_is_loaded_when_opened_and_has_a_page_of_its_own(client, projec
     assert "<h1>Cost plan of " in page
     assert 'name="plan-staff_fte"' in page
     assert "hx-post" not in page
+    assert client.put(url, {"plan-staff_fte": "3"}).status_code == 405
 
 
 def test_a_viewer_sees_the_plan_but_no_form_and_may_not_post(client, project, people, catalog):
