@@ -235,6 +235,31 @@ def test_postgresql_stores_by_copy_exactly_what_bulk_create_stores(tenant, peopl
     assert stored() == by_copy
 
 
+@pytest.mark.postgres
+def test_postgresql_compresses_the_documents_with_lz4_and_reads_them_back_whole(project, catalog):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL is built without LZ4: the documents keep pglz")
+    profile(project, monthly_requests=3_000_000, peak_ratio=D("2"))
+    evaluate_many([project.pk])
+    estimate, assessment = CostEstimate.objects.get(project=project), Assessment.objects.get(project=project)
+    with connection.cursor() as cursor:
+        for model, columns in ((CostEstimate, ("inputs", "result", "plan")), (Assessment, ("inputs", "result"))):
+            cursor.execute(
+                "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = %s::regclass AND attname = ANY(%s)",
+                [model._meta.db_table, list(columns)],
+            )
+            assert dict(cursor.fetchall()) == dict.fromkeys(columns, "l")
+        # PostgreSQL compresses a row over about 2 KB: the assessment's result (its checklist) is one.
+        cursor.execute(
+            f"SELECT pg_column_compression(result) FROM {Assessment._meta.db_table} WHERE id = %s", [assessment.pk]
+        )
+        assert cursor.fetchone()[0] == "lz4"
+    assert Assessment.objects.get(pk=assessment.pk).result == assessment.result
+    assert CostEstimate.objects.get(pk=estimate.pk).result == estimate.result
+
+
 def test_assessment_is_stored_for_the_next_stage_and_not_duplicated(project, people):
     result = assessments_run([project.pk])
     assert result["stored"] == 1
