@@ -126,7 +126,8 @@ def price_import_status(request, pk):
 def project_section(*, user, project, actions=None, evidence_forms=None, cost_plan_form=None) -> dict:
     """The project page's readiness and cost sections: the latest assessments and estimates the
     user may see, the checklist of the latest assessment with the evidence of each item, the
-    chart of the latest estimate, and the cost plan in force with the form that changes it."""
+    chart of the latest estimate, and the cost plan in force. Of the forms, only those given (that
+    came back with errors) are drawn: the page loads a fresh one when it is opened."""
     assessments = list(assessment_history(user=user, project=project)[:10])
     estimates = list(estimate_history(user=user, project=project)[:10])
     return {
