@@ -22,6 +22,8 @@ from core.forms import show_service_errors
 from projects.models import Project
 from tenancy.access import Action, allowed_actions, get_for_user_or_404
 
+NOT_BY_EVIDENCE = "That checklist item is checked from the project's data, not by evidence."
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -35,11 +37,11 @@ def evidence_record_page(request, pk, item):
             Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
         )
         if item not in EVIDENCE_ITEMS:
-            raise Http404("That checklist item is checked from the project's data, not by evidence.")
+            raise Http404(NOT_BY_EVIDENCE)
         return _evidence_form(request, project, item, GateEvidenceForm(item=item))
     project = _project(request, pk)
     if item not in EVIDENCE_ITEMS:
-        messages.error(request, "That checklist item is checked from the project's data, not by evidence.")
+        messages.error(request, NOT_BY_EVIDENCE)
         return _answer(request, project)
     form = GateEvidenceForm(request.POST, item=item)
     if form.is_valid():

@@ -91,9 +91,8 @@ def test_the_evidence_form_is_not_for_those_who_may_not_record(client, assessed,
     client.force_login(people["viewer"])
     assert client.get(record_url(assessed), headers=HTMX).status_code == 403
     client.force_login(people["lead"])
-    assert (
-        client.get(record_url(assessed, "environment_complete"), headers=HTMX).status_code == 404
-    )  # checked from data
+    checked_from_data = record_url(assessed, "environment_complete")
+    assert client.get(checked_from_data, headers=HTMX).status_code == 404
     stranger = ProjectFactory(tenant=TenantFactory())
     assert client.get(record_url(stranger)).status_code == 404
     assert client.get(record_url(ProjectFactory.build(pk=999999))).status_code == 404
