@@ -28,7 +28,7 @@ def health_check():
 #: allocations instead of Python's 700. A recalculation chunk keeps most of what it builds until it
 #: ends (a few hundred thousand objects), which the default thresholds walk again and again as they
 #: age; these walk them a few times. Measured on the benchmark portfolio: about 3% less CPU a
-#: chunk. Reference cycles wait a little longer to be freed; a chunk makes few.
+#: chunk. Reference cycles wait longer to be freed; an evaluation makes none (a test checks it).
 WORKER_GC_THRESHOLDS = (50_000, 10, 10)
 
 

@@ -41,9 +41,11 @@ def projects_for_evaluation(project_ids):
     rather than joined: PostgreSQL answers a join of a batch of projects by hashing those tables whole (see
     docs/performance.md). They are attached as ``prefetch_related`` would (a project without one
     raises ``DoesNotExist`` on access, without a query), by one array parameter each
-    (``core.lookups``). What only an assessment reads (routing rules, evidence)
-    ``assessments_run`` loads for the projects it assesses, so a recalculation of estimates alone
-    does not load it.
+    (``core.lookups``), but without the link back from each to its project, which nothing evaluated
+    reads: it made a reference cycle of every project, so that a chunk's projects, with all they
+    carry, waited for the garbage collector instead of being freed when the evaluation ends. What
+    only an assessment reads (routing rules, evidence) ``assessments_run`` loads for the projects it
+    assesses, so a recalculation of estimates alone does not load it.
     """
     project_ids = list(project_ids)
     projects = list(
@@ -64,10 +66,7 @@ def projects_for_evaluation(project_ids):
         found = {row.project_id: row for row in model.objects.filter(any_of("project_id", project_ids))}
         related = getattr(Project, accessor).related
         for project in projects:
-            row = found.get(project.pk)
-            related.set_cached_value(project, row)
-            if row is not None:
-                related.field.set_cached_value(row, project)
+            related.set_cached_value(project, found.get(project.pk))
     return projects
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import gc
 from decimal import Decimal as D
 
 import pytest
@@ -120,6 +121,23 @@ def test_set_based_recalculation_runs_a_fixed_number_of_queries(tenant, catalog,
     with django_assert_num_queries(len(few.captured_queries)):
         estimates_recalculate([p.pk for p in projects + more])
     assert CostEstimate.objects.count() == 33
+
+
+def test_an_evaluation_leaves_no_reference_cycles(tenant, catalog):
+    """A chunk's projects, with their plans, facts and documents, are freed the moment the evaluation
+    ends, not left for the garbage collector (which the worker runs rarely, ``config.celery_app``):
+    a cycle per project (each one-to-one pointing back at its project) once left thousands of
+    objects a chunk for it to walk."""
+    projects = ProjectFactory.create_batch(3, tenant=tenant)
+    gc.collect()
+    gc.disable()
+    try:
+        evaluate_many([project.pk for project in projects])
+        left_for_the_collector = gc.collect()
+    finally:
+        gc.enable()
+    assert CostEstimate.objects.count() == Assessment.objects.count() == 3
+    assert left_for_the_collector == 0
 
 
 def assessment_row(project, **columns):
