@@ -16,14 +16,15 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
+from psycopg.adapt import Dumper
 
 from assessments.models import ProjectStanding
 from core.lookups import array_literal
 
 
-class Document(str):
-    """A stored result's JSON document, serialised once: its digest is taken of this text and
-    ``ResultsWriter`` writes it as it is."""
+class Document(bytes):
+    """A stored result's JSON document in UTF-8, serialised once: its digest is taken of these bytes
+    and ``ResultsWriter`` writes them as they are, never decoded to text and encoded again."""
 
 
 def document(value) -> Document:
@@ -38,7 +39,7 @@ def document(value) -> Document:
         text = orjson.dumps(value, default=_DECIMAL_TEXT, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:  # another type (a set, a date-time; see ``plain``): the same text, more slowly
         text = orjson.dumps(value, default=_orjson_default, option=_ORJSON_OPTIONS)
-    return Document(text.decode())
+    return Document(text)
 
 
 _DECIMAL_TEXT = Decimal.__str__  # raises TypeError for anything else
@@ -99,7 +100,7 @@ def _may_hold_unwritten(hint) -> bool:
 
 
 def digest_of(document: Document) -> str:
-    return hashlib.sha256(document.encode()).hexdigest()
+    return hashlib.sha256(document).hexdigest()
 
 
 _ENCODER = DjangoJSONEncoder()
@@ -168,6 +169,13 @@ def _standings_upsert(names, entries) -> None:
         cursor.execute(sql, [array_literal(column) for column in zip(*values, strict=True)])
 
 
+class _DocumentDumper(Dumper):
+    """A ``Document`` as ``COPY`` takes it: its bytes as they are (``COPY`` escapes them)."""
+
+    def dump(self, obj: Document) -> bytes:
+        return obj
+
+
 class ResultsWriter:
     """Writes new ``CostEstimate`` or ``Assessment`` rows one by one as an evaluation goes through
     its projects, given as dicts of column values by attribute name (``project_id``, ``job_id``, …;
@@ -226,6 +234,7 @@ class ResultsWriter:
         )
         self.ids = iter(sorted(pk for (pk,) in self._cursor.fetchall()))
         columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *self.fields])
+        self._cursor.adapters.register_dumper(Document, _DocumentDumper)
         self._copy_context = self._cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN")
         self.copy = self._copy_context.__enter__()
 

@@ -3,6 +3,8 @@
 import dataclasses
 import datetime
 import gc
+import hashlib
+import json
 from decimal import Decimal as D
 
 import pytest
@@ -173,6 +175,27 @@ def test_the_results_writer_gives_each_row_its_id_and_moment(project):
             row["created_at"],
             {"stage": project.stage},
         )
+
+
+def test_documents_are_stored_whole_whatever_their_characters(project):
+    """A document is written as the UTF-8 its digest is taken of: text beyond ASCII (a price
+    source's en dash, a client's accents, a currency sign) and what ``COPY`` must escape
+    (backslashes, tabs, line ends inside strings) come back as they went in."""
+    value = {
+        "source": "AWS g5.xlarge \u2013 eu-west-3 (Paris), prix publiés",  # an en dash
+        "note": 'tab\there, a line\nend, a back\\slash \\N, a quote " and €5 ≥ 4',
+        "blocking": [],
+    }
+    inputs = results.document(value)
+    assert (
+        results.digest_of(inputs)
+        == hashlib.sha256(
+            json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+    )
+    write_results([assessment_row(project, inputs=inputs, result=results.document(value))], candidates=1)
+    stored = Assessment.objects.get()
+    assert stored.inputs == stored.result == value
 
 
 def test_a_results_writer_given_nothing_to_write_asks_nothing(django_assert_num_queries):
