@@ -1,5 +1,5 @@
 """How evaluations store their results: each document serialised once (its digest is taken of
-that text, and that text is stored), new rows inserted in one statement, and each project's
+those bytes, and those bytes are stored), new rows inserted in one statement, and each project's
 standing pointed at its newest results. Why storing is written out by hand on PostgreSQL:
 docs/performance.md, "Background recalculation"."""
 
@@ -28,9 +28,9 @@ class Document(bytes):
 
 
 def document(value) -> Document:
-    """The document stored for ``value``, keys sorted: the text its digest is taken of.
+    """The document stored for ``value``, keys sorted: the UTF-8 its digest is taken of.
 
-    Written by orjson (several times faster than ``json``). Digests are of this text, so a change
+    Written by orjson (several times faster than ``json``). Digests are of these bytes, so a change
     to how it is written (as from ``json.dumps`` to orjson) makes every project's next evaluation
     store its results once more, though nothing changed: a one-off, in the first nightly run."""
     try:
@@ -179,7 +179,7 @@ class _DocumentDumper(Dumper):
 class ResultsWriter:
     """Writes new ``CostEstimate`` or ``Assessment`` rows one by one as an evaluation goes through
     its projects, given as dicts of column values by attribute name (``project_id``, ``job_id``, …;
-    a column left out takes its default) whose JSON columns hold ``Document`` text. ``candidates``:
+    a column left out takes its default) whose JSON columns hold a ``Document``. ``candidates``:
     how many projects the evaluation goes through; it writes a row for each that changed and tells
     ``skip()`` of each that did not. Each row gets its ``id`` and ``created_at`` when written
     (elsewhere than on PostgreSQL: when the writer closes); ``written`` holds them in order.
@@ -188,7 +188,7 @@ class ResultsWriter:
     instance each cost more than writing them. On PostgreSQL the first row written opens one
     ``COPY``, with primary keys taken from the sequence for every candidate not yet skipped (those
     skipped later leave gaps in the sequence, as a rolled-back insert does): the documents go as the
-    text they were digested from, no statement of thousands of parameters is built and quoted
+    bytes they were digested from, no statement of thousands of parameters is built and quoted
     (``bulk_create`` re-encodes every document as an escaped literal), and the database stores each
     row while Python evaluates the next projects instead of after the last. Nothing else may use
     the connection while the writer is open; a batch in which nothing changed opens nothing.
