@@ -5,7 +5,8 @@ Cold is one request at a time, as a person opening a page after someone changed 
 an order shuffled anew for the round, so that whatever drifts during the run (another process
 starting, the machine's speed, PostgreSQL's buffers) reaches every row alike. The API project
 list's database floor, its SELECT statements run back to back from Python on this process's
-connection to the same database, is a row of the same rounds. Before each request the run counts
+connection to the same database, is a row of the same rounds. With ``--growth`` the portfolios of
+every size are measured in the same rounds, each on its own server. Before each request the run counts
 the other processes ready to run (``/proc/loadavg``), so that the report can say whether anything
 else was using the machine.
 
@@ -16,6 +17,7 @@ Django up.
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import HttpTarget, Kind, Measurement, Series
@@ -50,26 +52,42 @@ def _others_now() -> int | None:
         return None  # not Linux: the report says the machine's load was not sampled
 
 
-def measure_cold(target: HttpTarget, measurements: list[Measurement], *, rounds: int, seed: int) -> list[int]:
+@dataclass
+class Served:
+    """The requests of one portfolio and the server that answers them; ``floors``: measure the
+    API list's database floor too, on this process's connection (which must be to its database)."""
+
+    target: HttpTarget
+    measurements: list[Measurement]
+    floors: bool = True
+
+
+def measure_cold(served: list[Served], *, rounds: int, seed: int) -> list[int]:
     """Fill each measurement's cold series, and the API list's floors; return the samples of others ready to run.
 
-    Each request goes on a keep-alive connection of its own row (one reader's cookie or token), so
-    a round measures the request, not a new connection; one round first is not recorded (each
-    gunicorn worker's first request imports and connects).
+    Several portfolios (``--growth``) are measured together: each round sends every request of
+    each of them once, all shuffled together, so that a drift of the machine's speed reaches every
+    portfolio alike and the growth ratios compare the portfolios, not the minutes they were
+    measured in. Each request goes on a keep-alive connection of its own row (one reader's cookie
+    or token) to its portfolio's server, so a round measures the request, not a new connection; one
+    round first is not recorded (each gunicorn worker's first request imports and connects).
     """
     from django.db import connection
 
-    for m in measurements:
-        m.cold = Series()
-        m.floor = Series() if m.scenario.kind == Kind.API_LIST and m.cold_statements else None
+    measurements = [m for group in served for m in group.measurements]
+    targets = {id(m): group.target for group in served for m in group.measurements}
+    for group in served:
+        for m in group.measurements:
+            m.cold = Series()
+            m.floor = Series() if group.floors and m.scenario.kind == Kind.API_LIST and m.cold_statements else None
     rows = [(m, False) for m in measurements] + [(m, True) for m in measurements if m.floor is not None]
-    connections = {id(m): target.connection() for m in measurements}
+    connections = {id(m): targets[id(m)].connection() for m in measurements}
     sizes: dict[int, list[int]] = {id(m): [] for m in measurements}
 
     def request(m: Measurement) -> tuple[int | str, float, int]:
         begun = time.perf_counter()
         try:
-            status, payload, _ = target.fetch(connections[id(m)], "GET", m.scenario.path, m.scenario.headers)
+            status, payload, _ = targets[id(m)].fetch(connections[id(m)], "GET", m.scenario.path, m.scenario.headers)
         except OSError as error:
             status, payload = type(error).__name__, b""
         return status, (time.perf_counter() - begun) * 1000, len(payload)

@@ -16,11 +16,12 @@
    same request repeated, median, p95 and requests per second.
 5. The cost fan-out after a price change and the nightly run, with the one worker, in projects
    per second.
-6. With ``--growth``, steps 1 to 4 (cold only) at each of ``--growth-sizes`` as well, a fresh
-   database each, for the growth table; the full run is the last, at ``--projects``.
+6. With ``--growth``, a portfolio at each of ``--growth-sizes`` as well, each in a database of its
+   own (``stagegate_bench_5000``, …) served by a gunicorn of its own; their cold requests are
+   measured in the same rounds as the full run's, for the growth table.
 
-Everything it starts is stopped on the way out, failure or not. The database is left in place
-for inspection and dropped by the next run.
+Everything it starts is stopped on the way out, failure or not. The databases are left in place
+for inspection and dropped by the next run that builds them.
 
     make bench
     make bench BENCH_ARGS="--tenants 100 --projects 5000 --rounds 20"   # a quick try
@@ -106,7 +107,7 @@ def _arguments(argv):
     parser.add_argument(
         "--growth",
         action="store_true",
-        help="also measure the cold requests at each of --growth-sizes (a fresh database each): the growth table",
+        help="also measure the cold requests at each of --growth-sizes, in the same rounds: the growth table",
     )
     parser.add_argument(
         "--growth-sizes",
@@ -144,12 +145,17 @@ class Portfolio:
     """One generated portfolio and what was measured on it: a column of the growth table."""
 
     projects: int
+    #: The database it lives in: ``--database`` for the full run's, the size appended for the others.
+    database: str = ""
     command: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     generate_seconds: float = 0.0
     measurements: list[Measurement] = field(default_factory=list)
-    #: Other processes ready to run, sampled before each cold request (``bench.cold``).
+    #: Other processes ready to run, sampled before each cold request (``bench.cold``): with
+    #: ``--growth`` the same samples for every portfolio, measured in the same rounds.
     others_running: list[int] = field(default_factory=list)
+    #: The gunicorn (and, for the full run's, the worker) serving it while it is measured.
+    stack: Stack | None = field(default=None, repr=False)
 
 
 class BenchRun:
@@ -158,7 +164,6 @@ class BenchRun:
     def __init__(self, options):
         self.options = options
         self.logs = Path(tempfile.mkdtemp(prefix="stagegate-bench-"))
-        self.stack = Stack(logs=self.logs)
         self.timings: dict[str, float] = {}
         self.facts: dict = {}
         #: Every portfolio measured, in order; the last is the full run the report leads with.
@@ -181,12 +186,10 @@ class BenchRun:
         if self.options.reuse:
             self.step("migrate", lambda: self.manage("migrate", "--noinput"))
             self.step("the database as it is", self.existing_database)
-            self.measure(full=True)
         else:
-            sizes = self.sizes()
-            for projects in sizes:
+            for projects in self.sizes():
                 self.build(projects)
-                self.measure(full=projects == sizes[-1])
+        self.measure()
         self.facts["load_after"] = os.getloadavg()
         self.stop_processes()
         if self.options.reuse or self.options.web_only:
@@ -203,9 +206,9 @@ class BenchRun:
         others = sorted(set(self.options.growth_sizes) - {main}) if self.options.growth else []
         return [*others, main]
 
-    def step(self, name, work):
-        if self.options.growth and self.portfolios:
-            name = f"{name} ({self.main.projects:,} projects)"
+    def step(self, name, work, portfolio=None):
+        if self.options.growth and portfolio is not None:
+            name = f"{name} ({portfolio.projects:,} projects)"
         print(f"== {name}", flush=True)
         begun = time.monotonic()
         result = work()
@@ -240,20 +243,31 @@ class BenchRun:
         client.close()
 
     def build(self, projects: int):
-        """A fresh database with a generated portfolio of ``projects`` projects, migrated and analysed."""
-        self.portfolios.append(Portfolio(projects=projects))
-        self.step("fresh database", self.fresh_database)
-        self.step("migrate", lambda: self.manage("migrate", "--noinput"))
-        self.step("generate portfolio", self.generate)
-        self.step("vacuum analyze", self.vacuum)
+        """A fresh database with a generated portfolio of ``projects`` projects, migrated and analysed:
+        the full run's in ``--database``, each other size's in a database of its own beside it."""
+        main = projects == self.sizes()[-1]
+        portfolio = Portfolio(projects=projects, database=self.options.database + ("" if main else f"_{projects}"))
+        self.portfolios.append(portfolio)
+        self.step("fresh database", lambda: self.fresh_database(portfolio.database), portfolio)
+        self.use(portfolio)
+        self.step("migrate", lambda: self.manage("migrate", "--noinput"), portfolio)
+        self.step("generate portfolio", lambda: self.generate(portfolio), portfolio)
+        self.step("vacuum analyze", self.vacuum, portfolio)
 
-    def fresh_database(self):
+    def use(self, portfolio: Portfolio):
+        """Point this process (Django's connection, and ``manage.py`` run from it) at ``portfolio``'s database."""
+        from django.db import connections
+
+        os.environ["DATABASE_URL"] = f"{self.options.server}/{portfolio.database}"
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = portfolio.database
+
+    def fresh_database(self, name: str):
         import psycopg
         from django.db import connections
         from psycopg import sql
 
         connections.close_all()  # this process's connection to the database about to go
-        name = self.options.database
         with psycopg.connect(f"{self.options.server}/postgres", autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -263,7 +277,11 @@ class BenchRun:
         from projects.models import Project
 
         self.portfolios.append(
-            Portfolio(projects=Project.objects.count(), command="(an earlier run's portfolio, --reuse)")
+            Portfolio(
+                projects=Project.objects.count(),
+                database=self.options.database,
+                command="(an earlier run's portfolio, --reuse)",
+            )
         )
 
     def environment(self):
@@ -293,13 +311,13 @@ class BenchRun:
             raise RuntimeError(f"manage.py {' '.join(args)} failed; see {log}:\n{log.read_text()[-3000:]}")
         return log.read_text()
 
-    def generate(self):
-        args = ["generate_portfolio", *portfolio_arguments(self.options, self.main.projects)]
+    def generate(self, portfolio: Portfolio):
+        args = ["generate_portfolio", *portfolio_arguments(self.options, portfolio.projects)]
         begun = time.monotonic()
         output = self.manage(*args)
-        self.main.generate_seconds = time.monotonic() - begun
-        self.main.command = "python manage.py " + " ".join(args)
-        self.main.counts = {
+        portfolio.generate_seconds = time.monotonic() - begun
+        portfolio.command = "python manage.py " + " ".join(args)
+        portfolio.counts = {
             match.group(1): int(match.group(2).replace(",", ""))
             for match in re.finditer(r"^\s+([A-Za-z]+)\s+([\d,]+)$", output, re.MULTILINE)
         }
@@ -318,39 +336,56 @@ class BenchRun:
         django.setup()
         logging.disable(logging.INFO)  # the test client's requests would log a line each
 
-    def measure(self, *, full: bool):
-        """The stack started on the portfolio just built; its requests cold, and with ``full`` everything else."""
-        portfolio = self.main
-        target = self.step("start gunicorn and the worker", self.start_processes)
-        scenarios = web.scenarios(target, self.facts)
-        portfolio.measurements = [Measurement(scenario) for scenario in scenarios]
-        plans = self.step("queries per request", lambda: web.count_queries(portfolio.measurements, explain=full))
-        portfolio.others_running = self.step(
-            "cold requests",
-            lambda: cold.measure_cold(
-                target, portfolio.measurements, rounds=self.options.rounds, seed=self.options.seed
-            ),
-        )
-        for m in portfolio.measurements:
-            floor = f", floor {m.floor.median:.1f} ms" if m.floor else ""
-            errors = f", errors {m.cold.errors}" if m.cold.errors else ""
-            print(
-                f"   {m.scenario.name} — {m.scenario.who}: cold median {m.cold.median:.1f} ms, "
-                f"p95 {m.cold.p95:.1f} ms{floor}{errors}",
-                flush=True,
+    def measure(self):
+        """Each portfolio served by a gunicorn of its own and its requests cold, all in the same
+        rounds; then, on the full run's, the warm requests and the recalculation."""
+        main = self.main
+        for portfolio in self.portfolios:
+            self.use(portfolio)
+            portfolio.stack = Stack(
+                logs=self.logs / str(portfolio.projects),
+                database_url=os.environ["DATABASE_URL"],
+                worker=portfolio is main,
             )
-        if full:
-            self.plans = plans
-            self.step("warm requests", lambda: web.measure_under_load(target, portfolio.measurements, self.options))
-            if not self.options.web_only:
-                self.step("recalculation", self.measure_recalculation)
+            name = "start gunicorn and the worker" if portfolio is main else "start gunicorn"
+            target = self.step(name, lambda p=portfolio: self.start(p), portfolio)
+            portfolio.measurements = [Measurement(scenario) for scenario in web.scenarios(target, self.facts)]
+            plans = self.step(
+                "queries per request",
+                lambda p=portfolio: web.count_queries(p.measurements, explain=p is main),
+                portfolio,
+            )
+        self.plans = plans  # the full run's, measured last
+        self.use(main)  # the floors are measured on this process's connection
+        served = [cold.Served(p.stack.target, p.measurements, floors=p is main) for p in self.portfolios]
+        others = self.step(
+            "cold requests", lambda: cold.measure_cold(served, rounds=self.options.rounds, seed=self.options.seed)
+        )
+        for portfolio in self.portfolios:
+            portfolio.others_running = others
+            for m in portfolio.measurements:
+                size = f"{portfolio.projects:,} projects: " if len(self.portfolios) > 1 else ""
+                floor = f", floor {m.floor.median:.1f} ms" if m.floor else ""
+                errors = f", errors {m.cold.errors}" if m.cold.errors else ""
+                print(
+                    f"   {size}{m.scenario.name} — {m.scenario.who}: cold median {m.cold.median:.1f} ms, "
+                    f"p95 {m.cold.p95:.1f} ms{floor}{errors}",
+                    flush=True,
+                )
+            if portfolio is not main:
+                portfolio.stack.stop()
+        self.step("warm requests", lambda: web.measure_under_load(main.stack.target, main.measurements, self.options))
+        if not self.options.web_only:
+            self.step("recalculation", self.measure_recalculation)
         self.stop_processes()
 
-    def start_processes(self):
-        return self.stack.start(workers=self.options.workers, threads=self.options.threads)
+    def start(self, portfolio: Portfolio):
+        return portfolio.stack.start(workers=self.options.workers, threads=self.options.threads)
 
     def stop_processes(self):
-        self.stack.stop()
+        for portfolio in self.portfolios:
+            if portfolio.stack is not None:
+                portfolio.stack.stop()
 
     def measure_recalculation(self):
         self.recalculations = recalculation.measure_recalculation(nightly_seconds=self.options.nightly_seconds)

@@ -19,10 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Stack:
-    """gunicorn and the worker, started on a free port of the loopback and stopped on the way out."""
+    """gunicorn and the worker, started on a free port of the loopback and stopped on the way out.
 
-    def __init__(self, *, logs: Path):
+    ``database_url``: the database they serve (the environment's ``DATABASE_URL`` otherwise);
+    ``worker``: whether to start the Celery worker too (a portfolio measured only for the growth
+    table needs none, and a second worker would take the first one's tasks).
+    """
+
+    def __init__(self, *, logs: Path, database_url: str | None = None, worker: bool = True):
         self.logs = logs
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.environment = {**os.environ, "DATABASE_URL": database_url} if database_url else None
+        self.worker = worker
         self.processes: dict[str, subprocess.Popen] = {}
         self.target: HttpTarget | None = None
 
@@ -46,6 +54,9 @@ class Stack:
                 "--log-level=warning",
             ],
         )
+        if not self.worker:
+            wait_until("gunicorn answers /health/ready", self.ready, timeout=60)
+            return self.target
         self.spawn(
             "celery",
             [
@@ -72,7 +83,7 @@ class Stack:
     def spawn(self, name, command):
         log = (self.logs / f"{name}.log").open("w")
         self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def ready(self) -> bool:
