@@ -6,6 +6,9 @@ import re
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from api.serializers import json_type_problem
 
 #: A wall-clock time without an offset: HH:MM, HH:MM:SS or HH:MM:SS.ffffff.
 LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
@@ -80,7 +83,25 @@ class DocumentField(ShapedField, serializers.JSONField):
 
 
 class ObjectField(ShapedField, serializers.DictField):
-    """A JSON object of a request, passed on as sent to the service that reads it."""
+    """A JSON object of a request, passed on as sent to the service that reads it. Where its shape
+    is a serializer, each value must have the JSON type the schema gives it (``api.serializers``):
+    the service would read ``7`` for text as ``"7"``."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        shape = self.shape() if isinstance(self.shape, type) else self.shape
+        if isinstance(shape, serializers.Serializer):
+            fields = shape.fields
+            wrong = {
+                name: [ErrorDetail(problem, code="invalid")]
+                for name, item in value.items()
+                if name in fields
+                and not fields[name].read_only
+                and (problem := json_type_problem(fields[name], item)) is not None
+            }
+            if wrong:
+                raise ValidationError(wrong)
+        return value
 
 
 class ShapedFieldSchema(OpenApiSerializerFieldExtension):

@@ -15,8 +15,9 @@ filter the browsable API renders offers only those objects. The rule, everywhere
 
 from django.http import Http404
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from api.serializers import json_type_problem
 from tenancy.access import Action, get_for_user_or_404, restrict
 
 
@@ -64,6 +65,9 @@ def target(request, *, field: str, queryset, lookup: str = "pk", action: Action 
     """
     value_field = value_field or (serializers.IntegerField() if lookup == "pk" else serializers.SlugField())
     data = request.data if isinstance(request.data, dict) else {}
+    problem = json_type_problem(value_field, data.get(field))
+    if problem is not None:
+        raise ValidationError({field: [ErrorDetail(problem, code="invalid")]})
     try:
         value = value_field.run_validation(data.get(field, serializers.empty))
     except ValidationError as error:

@@ -12,6 +12,7 @@ from dataclasses import fields
 from rest_framework import serializers
 
 from api.documents import dataclass_serializer, document_field, optional
+from api.serializers import Serializer
 from assessments import costs, readiness
 from assessments.cost_plan import CostPlan, Origin
 from assessments.models import HybridMode
@@ -27,7 +28,7 @@ def _money(help_text: str = "", **kwargs):
 # --- A readiness assessment -----------------------------------------------------------------------
 
 
-class OptionFitSerializer(serializers.Serializer):
+class OptionFitSerializer(Serializer):
     """How well one hosting approach or deployment model suits the project (``readiness.Fit``)."""
 
     label = optional(serializers.CharField)
@@ -36,12 +37,12 @@ class OptionFitSerializer(serializers.Serializer):
     reasons = optional(serializers.ListField, child=dataclass_serializer(readiness.Reason, prefix="Readiness")())
 
 
-class RecommendationWhySerializer(serializers.Serializer):
+class RecommendationWhySerializer(Serializer):
     hosting = optional(serializers.CharField, help_text="Why the recommended hosting approach wins.")
     deployment = optional(serializers.CharField, help_text="Why the recommended deployment model wins.")
 
 
-class AssessmentResultSerializer(serializers.Serializer):
+class AssessmentResultSerializer(Serializer):
     """Every option's fit with its reasons, the mismatches, the checklist, and why the recommended
     options win (the page reads the same document)."""
 
@@ -62,7 +63,7 @@ AssessmentInputsSerializer = dataclass_serializer(readiness.ProjectFacts, prefix
 # --- A cost estimate ------------------------------------------------------------------------------
 
 
-class CostOptionDetailSerializer(serializers.Serializer):
+class CostOptionDetailSerializer(Serializer):
     """How an option's cost is made up; each option gives the parts it has."""
 
     requests = _money("Cloud API: requests a month sent to the API.")
@@ -88,7 +89,7 @@ class CostOptionDetailSerializer(serializers.Serializer):
     cloud_api = _money("Hybrid: the API part a month.")
 
 
-class CostOptionSerializer(serializers.Serializer):
+class CostOptionSerializer(Serializer):
     monthly = _money("Running cost a month plus amortisation.")
     running_monthly = _money()
     amortisation = _money()
@@ -98,19 +99,19 @@ class CostOptionSerializer(serializers.Serializer):
     detail = optional(CostOptionDetailSerializer)
 
 
-class BreakEvenSerializer(serializers.Serializer):
+class BreakEvenSerializer(Serializer):
     requests = optional(
         serializers.IntegerField, allow_null=True, help_text="Null: none within capacity, the API is cheaper."
     )
     note = optional(serializers.CharField)
 
 
-class CostViewsSerializer(serializers.Serializer):
+class CostViewsSerializer(Serializer):
     monthly = optional(serializers.CharField)
     total_36_months = optional(serializers.CharField)
 
 
-class CostEstimateResultSerializer(serializers.Serializer):
+class CostEstimateResultSerializer(Serializer):
     """Each option priced (by name: cloud_api, self_hosted_cloud, on_premises, hybrid), the cheapest,
     the break-even volumes and the budget gap."""
 
@@ -150,7 +151,7 @@ def _plan_record_serializer() -> type[serializers.Serializer]:
 CostPlanRecordSerializer = _plan_record_serializer()
 
 
-class CatalogRowSerializer(serializers.Serializer):
+class CatalogRowSerializer(Serializer):
     """A catalog row the estimate was priced from (the fields its kind has)."""
 
     id = optional(serializers.IntegerField)
@@ -168,12 +169,12 @@ class CatalogRowSerializer(serializers.Serializer):
     )
 
 
-class DiscountRowSerializer(serializers.Serializer):
+class DiscountRowSerializer(Serializer):
     id = optional(serializers.IntegerField)
     discount = _money("0 to 1.")
 
 
-class CostSourcesSerializer(serializers.Serializer):
+class CostSourcesSerializer(Serializer):
     api_price = optional(CatalogRowSerializer)
     gpu_price = optional(CatalogRowSerializer)
     throughput = optional(CatalogRowSerializer)
@@ -187,7 +188,7 @@ def _engine_input(cls, **kwargs):
     return dataclass_serializer(cls, prefix="Cost")(required=False, **kwargs)
 
 
-class CostEstimateInputsSerializer(serializers.Serializer):
+class CostEstimateInputsSerializer(Serializer):
     """What the cost engine was given (null where the option does not apply: no cloud prices at a
     site without cloud access, no server when the catalog has none for the model)."""
 
@@ -208,7 +209,7 @@ class CostEstimateInputsSerializer(serializers.Serializer):
 # --- A job ----------------------------------------------------------------------------------------
 
 
-class JobResultSerializer(serializers.Serializer):
+class JobResultSerializer(Serializer):
     """What a finished job did (empty while it runs, or when it failed: see ``error``); each kind
     gives its own counts."""
 

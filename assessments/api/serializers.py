@@ -6,6 +6,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import ModelSerializer, Serializer
 from assessments import readiness
 from assessments.models import GateEvidence, HybridMode, ProviderCertification, Redundancy
 from assessments.readiness.certifications import CERTIFICATIONS
@@ -17,7 +18,7 @@ from projects.api.serializers import EvidenceWhereSerializer
 EVIDENCE_ITEM_CHOICES = list(EVIDENCE_ITEMS.items())
 
 
-class GateEvidenceSerializer(serializers.ModelSerializer):
+class GateEvidenceSerializer(ModelSerializer):
     """One piece of evidence. ``counts`` and ``not_counting_because`` are for the client's today
     (``today`` in the context), by the readiness engine's own rule."""
 
@@ -112,7 +113,7 @@ def _optional_number(help_text: str):
     )
 
 
-class CostPlanValuesSerializer(serializers.Serializer):
+class CostPlanValuesSerializer(Serializer):
     """The fields of a cost plan, in per cent for shares. In a write, each is optional and null or
     "" leaves it to the defaults (the client's, then the platform's); fields not sent stay as they are."""
 
@@ -150,7 +151,7 @@ def cost_plan_fields(data) -> dict:
     return {**parsed.validated_data, **{name: value for name, value in data.items() if name not in parsed.fields}}
 
 
-class CostPlanSerializer(serializers.Serializer):
+class CostPlanSerializer(Serializer):
     """A project's cost plan: what the project sets (null: left to the defaults), what is in force
     and where each value in force comes from."""
 
@@ -177,7 +178,7 @@ def _values(inputs: dict) -> dict:
     return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in inputs.items()}
 
 
-class TenantCostDefaultsSerializer(serializers.Serializer):
+class TenantCostDefaultsSerializer(Serializer):
     """A client's defaults behind its projects' cost plans: what the client sets (null: the
     platform's default), what is in force and where each value in force comes from."""
 
@@ -202,7 +203,7 @@ class TenantCostDefaultsSerializer(serializers.Serializer):
         }
 
 
-class ProviderCertificationSerializer(serializers.ModelSerializer):
+class ProviderCertificationSerializer(ModelSerializer):
     """One certification or agreement a provider holds, in one region or (region "") in all, with
     the day it was checked and where."""
 
@@ -212,7 +213,7 @@ class ProviderCertificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProviderCertificationRecordSerializer(serializers.Serializer):
+class ProviderCertificationRecordSerializer(Serializer):
     """Record a certification, or a re-check of one already recorded (same provider, region and
     certification: its date, source and name are updated)."""
 

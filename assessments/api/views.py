@@ -7,6 +7,7 @@ from api.base import SafeRetriesMixin, etag_of
 from api.fields import DocumentField
 from api.filters import FilterBackend
 from api.permissions import approve_scope_on_post
+from api.serializers import ModelSerializer
 from assessments.api.documents import (
     AssessmentInputsSerializer,
     AssessmentResultSerializer,
@@ -40,7 +41,7 @@ from projects.models import Project
 from tenancy.access import Action, get_for_user_or_404, restrict, restrict_under
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     result = DocumentField(shape=JobResultSerializer, read_only=True)
 
@@ -61,7 +62,7 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     result = DocumentField(shape=AssessmentResultSerializer, read_only=True)
     inputs = DocumentField(shape=AssessmentInputsSerializer, read_only=True, help_text="The facts it was made from.")
@@ -84,7 +85,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CostEstimateSerializer(serializers.ModelSerializer):
+class CostEstimateSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     result = DocumentField(shape=CostEstimateResultSerializer, read_only=True)
     plan = DocumentField(shape=CostPlanRecordSerializer, read_only=True, help_text="The cost plan it used.")
@@ -229,7 +230,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         return jobs.filter(project__in=visible)
 
 
-class ApiPriceSerializer(serializers.ModelSerializer):
+class ApiPriceSerializer(ModelSerializer):
     class Meta:
         model = ApiModelPrice
         fields = [

@@ -13,6 +13,7 @@ from api.feeds import ChangesFilterSet
 from api.fields import JSON_OBJECT, DocumentField
 from api.filters import UtcIsoDateTimeFilter
 from api.references import visible
+from api.serializers import ModelSerializer
 from audit.models import AuditEvent
 from tenancy.access import Action, restrict
 from tenancy.models import Tenant
@@ -22,7 +23,7 @@ def _values(help_text: str):
     return DocumentField(shape=JSON_OBJECT, read_only=True, allow_null=True, help_text=help_text)
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     before = _values("The fields the action changed, as they were (each action records its own); null: none.")
     after = _values("The fields the action changed, as they are now; null: none.")

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import ObjectField
+from api.serializers import ModelSerializer, Serializer
 from deployments.models import REGION_MAX_LENGTH, CustomerCloudEnvironment, RoutingRule
 from deployments.services import SIGN_OFF_UNKNOWN, SIGN_OFFS
 from projects.models import DeploymentModel
@@ -16,7 +17,7 @@ def _regions(help_text: str):
     )
 
 
-class EnvironmentSerializer(serializers.ModelSerializer):
+class EnvironmentSerializer(ModelSerializer):
     """Where a customer-cloud project runs. In a write every fact is optional: those sent change,
     null or blank clears one, and a change withdraws the sign-offs that depended on it."""
 
@@ -44,7 +45,7 @@ class EnvironmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class RoutingRuleSerializer(serializers.ModelSerializer):
+class RoutingRuleSerializer(ModelSerializer):
     class Meta:
         model = RoutingRule
         fields = [
@@ -77,7 +78,7 @@ class ProjectEnvironmentField(serializers.Field):
         return EnvironmentSerializer(environment).data if environment is not None else None
 
 
-class DeploymentSwitchSerializer(serializers.Serializer):
+class DeploymentSwitchSerializer(Serializer):
     deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
     environment = ObjectField(
         shape=EnvironmentSerializer(partial=True),
@@ -86,11 +87,11 @@ class DeploymentSwitchSerializer(serializers.Serializer):
     )
 
 
-class RoutingRulesSerializer(serializers.Serializer):
+class RoutingRulesSerializer(Serializer):
     rules = serializers.ListField(child=ObjectField(shape=RoutingRuleWriteSerializer), allow_empty=True)
 
 
-class SignOffSerializer(serializers.Serializer):
+class SignOffSerializer(Serializer):
     kind = serializers.ChoiceField(
         choices=list(SIGN_OFFS),
         error_messages={"invalid_choice": SIGN_OFF_UNKNOWN},

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 from accounts.models import User
 from api.base import CallerObjectMixin, SafeRetriesMixin, etag_of
 from api.feeds import ChangesFilterSet
+from api.serializers import ModelSerializer, Serializer
 from notifications.models import Kind, Notification
 from notifications.selectors import notification_list
 from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     project = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     link = serializers.CharField(read_only=True, help_text="The path of the page it is about, on this site.")
@@ -90,7 +91,7 @@ class NotificationViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retrie
         return Response({"marked": notifications_read_all(user=request.user)})
 
 
-class EmailChoicesSerializer(serializers.Serializer):
+class EmailChoicesSerializer(Serializer):
     """One flag per kind of notification: true, it also comes by email (every kind does unless
     turned off); false, it appears under notifications only."""
 
@@ -109,14 +110,14 @@ class EmailChoicesChangeSerializer(EmailChoicesSerializer):
     every_kind = False
 
 
-class NotificationSettingsSerializer(serializers.Serializer):
+class NotificationSettingsSerializer(Serializer):
     email = EmailChoicesSerializer(help_text="Which kinds of notification also come by email.")
 
     def to_representation(self, user):
         return {"email": email_choices(user=user)}
 
 
-class NotificationSettingsChangeSerializer(serializers.Serializer):
+class NotificationSettingsChangeSerializer(Serializer):
     email = EmailChoicesChangeSerializer(help_text="The kinds to change, each true (email too) or false.")
 
     def to_internal_value(self, data):

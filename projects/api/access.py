@@ -12,6 +12,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from api.base import SafeRetriesMixin
+from api.serializers import Serializer
 from projects.access_list import Reason, grantee_find, project_access_list
 from projects.models import Project
 from projects.services.access import (
@@ -24,7 +25,7 @@ from tenancy.access import Action, get_for_user_or_404, require
 from tenancy.models import Role
 
 
-class AccessHolderSerializer(serializers.Serializer):
+class AccessHolderSerializer(Serializer):
     kind = serializers.ChoiceField(choices=["user", "group"], help_text="A person or a group.")
     name = serializers.CharField(help_text="The username, or the group's name.")
     display_name = serializers.CharField()
@@ -65,7 +66,7 @@ class AccessHolderSerializer(serializers.Serializer):
         }
 
 
-class ProjectGrantSerializer(serializers.Serializer):
+class ProjectGrantSerializer(Serializer):
     user = serializers.CharField(required=False, max_length=150, help_text="The username to give the role to.")
     group = serializers.CharField(required=False, max_length=150, help_text="Or the group's name.")
     role = serializers.ChoiceField(choices=PROJECT_ROLE_CHOICES)

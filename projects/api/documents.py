@@ -6,6 +6,7 @@ field is optional, as in every stored document (``api.documents``)."""
 from rest_framework import serializers
 
 from api.documents import optional
+from api.serializers import Serializer
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
 
 
@@ -13,7 +14,7 @@ def _texts(**kwargs):
     return optional(serializers.ListField, child=serializers.CharField(), **kwargs)
 
 
-class SnapshotProfileSerializer(serializers.Serializer):
+class SnapshotProfileSerializer(Serializer):
     data_sensitivity = optional(serializers.CharField)
     data_categories = _texts()
     regulations = _texts()
@@ -24,7 +25,7 @@ class SnapshotProfileSerializer(serializers.Serializer):
     monthly_budget = optional(serializers.DecimalField, max_digits=None, decimal_places=None, allow_null=True)
 
 
-class SnapshotReadinessSerializer(serializers.Serializer):
+class SnapshotReadinessSerializer(Serializer):
     id = optional(
         serializers.IntegerField, allow_null=True, help_text="The latest stored assessment for the target stage."
     )
@@ -34,14 +35,14 @@ class SnapshotReadinessSerializer(serializers.Serializer):
     assessed_at = optional(serializers.DateTimeField)
 
 
-class SnapshotEstimateSerializer(serializers.Serializer):
+class SnapshotEstimateSerializer(Serializer):
     id = optional(serializers.IntegerField)
     chosen_monthly = optional(serializers.DecimalField, max_digits=None, decimal_places=None)
     cheapest = optional(serializers.CharField)
     created_at = optional(serializers.DateTimeField)
 
 
-class ApprovalSnapshotSerializer(serializers.Serializer):
+class ApprovalSnapshotSerializer(Serializer):
     """The project as it stood when the request was made."""
 
     name = optional(serializers.CharField)
@@ -55,7 +56,7 @@ class ApprovalSnapshotSerializer(serializers.Serializer):
     estimate = optional(SnapshotEstimateSerializer, allow_null=True, help_text="Null: no estimate yet.")
 
 
-class ApprovalPolicySnapshotSerializer(serializers.Serializer):
+class ApprovalPolicySnapshotSerializer(Serializer):
     """The policy that governs the request, as it was when the request was made."""
 
     source = optional(serializers.CharField, help_text='"built-in default" or the policy it came from.')

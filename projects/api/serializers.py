@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.fields import AwareDateTimeField, DocumentField, LocalTimeField, ObjectField
 from api.rows import RowListSerializer, RowSerializerMixin
+from api.serializers import ModelSerializer, Serializer
 from projects.api.documents import ApprovalPolicySnapshotSerializer, ApprovalSnapshotSerializer
 from projects.decision_summary import decision_summaries
 from projects.models import (
@@ -33,7 +34,7 @@ def _ticket_url():
     return serializers.CharField(read_only=True, help_text="The ticket's address, or empty when none was given.")
 
 
-class TicketSerializer(RowSerializerMixin, serializers.ModelSerializer):
+class TicketSerializer(RowSerializerMixin, ModelSerializer):
     url = _ticket_url()
 
     class Meta:
@@ -42,7 +43,7 @@ class TicketSerializer(RowSerializerMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketLinkSerializer(serializers.ModelSerializer):
+class TicketLinkSerializer(ModelSerializer):
     """A ticket link with the project it belongs to (what a lookup by key answers)."""
 
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -55,7 +56,7 @@ class TicketLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketWriteSerializer(serializers.Serializer):
+class TicketWriteSerializer(Serializer):
     """A ticket to link: the key as the ticketing tool shows it (unique per client and system, whatever its case)."""
 
     system = serializers.ChoiceField(choices=TicketReference.System.choices)
@@ -63,7 +64,7 @@ class TicketWriteSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class EvidenceLinkSerializer(serializers.ModelSerializer):
+class EvidenceLinkSerializer(ModelSerializer):
     """Public or contractual material that supports a claim about the project (not stage-gate evidence)."""
 
     url = serializers.CharField(read_only=True, help_text="Its address, or empty when none was given.")
@@ -74,7 +75,7 @@ class EvidenceLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EvidenceWhereSerializer(serializers.Serializer):
+class EvidenceWhereSerializer(Serializer):
     """Where evidence is found, in a write: its address, or a reference when there is none (the
     evidence links here, the stage-gate evidence of ``assessments``)."""
 
@@ -98,7 +99,7 @@ class EvidenceLinkWriteSerializer(EvidenceWhereSerializer):
 
 # A list page is represented from ``.values()`` rows of these fields' columns, its tickets read for
 # the page in one query (api.rows); a project instance (the detail's base), as usual.
-class ProjectListSerializer(RowSerializerMixin, serializers.ModelSerializer):
+class ProjectListSerializer(RowSerializerMixin, ModelSerializer):
     """Lean, for lists: no nested rows beyond tickets (prefetched)."""
 
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -130,13 +131,13 @@ def _choices(choices, **kwargs):
     return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
 
 
-class ProfileWarningSerializer(serializers.Serializer):
+class ProfileWarningSerializer(Serializer):
     field = serializers.CharField(help_text="The profile field the warning is about.")
     code = serializers.ChoiceField(choices=list(CODES.items()))
     message = serializers.CharField(help_text="What to check, in words.")
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     """A project's requirements profile. In a write every field is optional: those sent change."""
 
     data_categories = _choices(DataCategory.choices, required=False)
@@ -154,7 +155,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         return ProfileWarningSerializer(profile_warnings(profile), many=True).data
 
 
-class DeploymentCardSerializer(serializers.Serializer):
+class DeploymentCardSerializer(Serializer):
     where_it_runs = serializers.CharField()
     who_controls_it = serializers.CharField()
     stage = serializers.CharField()
@@ -224,7 +225,7 @@ class ProjectDetailSerializer(ProjectListSerializer):
         ).data
 
 
-class ProjectCreateSerializer(serializers.Serializer):
+class ProjectCreateSerializer(Serializer):
     tenant = serializers.SlugField()
     name = serializers.CharField(max_length=200)
     code = serializers.CharField(max_length=20)
@@ -242,7 +243,7 @@ class ProjectCreateSerializer(serializers.Serializer):
     )
 
 
-class ProjectUpdateSerializer(serializers.Serializer):
+class ProjectUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     code = serializers.CharField(max_length=20, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -260,7 +261,7 @@ class ProjectUpdateSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField()
 
 
@@ -268,7 +269,7 @@ class RollbackSerializer(ReasonSerializer):
     to_stage = serializers.ChoiceField(choices=Stage.choices)
 
 
-class StageTransitionSerializer(serializers.ModelSerializer):
+class StageTransitionSerializer(ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -277,7 +278,7 @@ class StageTransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(ModelSerializer):
     approver = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     relayed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -286,7 +287,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "approver", "verdict", "side", "comment", "relayed_by", "created_at"]
 
 
-class DecisionSummarySerializer(serializers.Serializer):
+class DecisionSummarySerializer(Serializer):
     """What an approver reads before deciding, in sentences (the inbox card's summary)."""
 
     move = serializers.CharField()
@@ -312,7 +313,7 @@ class ApprovalRequestListSerializer(serializers.ListSerializer):
         return super().to_representation(requests)
 
 
-class ApprovalRequestSerializer(serializers.ModelSerializer):
+class ApprovalRequestSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     decisions = DecisionSerializer(many=True, read_only=True)
@@ -352,24 +353,24 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FreezeOverrideSerializer(serializers.Serializer):
+class FreezeOverrideSerializer(Serializer):
     reason = serializers.CharField(help_text="Why this move may go ahead during the change freeze.")
 
 
-class ApprovalRequestCreateSerializer(serializers.Serializer):
+class ApprovalRequestCreateSerializer(Serializer):
     project = serializers.IntegerField()
     target_stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     on_behalf_of = serializers.CharField(
         required=False, help_text="Username of the approver whose decision a service account relays."
     )
 
 
-class ApprovalPolicySerializer(serializers.ModelSerializer):
+class ApprovalPolicySerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     eligible_roles = _choices(ELIGIBLE_ROLE_CHOICES, read_only=True)
     eligible_users = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
@@ -391,7 +392,7 @@ class ApprovalPolicySerializer(serializers.ModelSerializer):
         ]
 
 
-class ApprovalPolicyWriteSerializer(serializers.Serializer):
+class ApprovalPolicyWriteSerializer(Serializer):
     tenant = serializers.SlugField()
     target_stage = serializers.ChoiceField(
         choices=ApprovalPolicy._meta.get_field("target_stage").choices,
@@ -409,7 +410,7 @@ class ApprovalPolicyWriteSerializer(serializers.Serializer):
     expiry_hours = serializers.IntegerField(required=False, min_value=1, max_value=2160)
 
 
-class FreezeWindowSerializer(serializers.ModelSerializer):
+class FreezeWindowSerializer(ModelSerializer):
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -429,7 +430,7 @@ class FreezeWindowSerializer(serializers.ModelSerializer):
         ]
 
 
-class FreezeWindowWriteSerializer(serializers.Serializer):
+class FreezeWindowWriteSerializer(Serializer):
     tenant = serializers.SlugField(required=False)
     name = serializers.CharField(required=False, max_length=120)
     kind = serializers.ChoiceField(choices=FreezeWindow.Kind.choices, required=False)

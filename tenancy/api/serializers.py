@@ -5,11 +5,12 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import ApiToken, User
+from api.serializers import ModelSerializer, Serializer
 from tenancy.models import Regulation, Role, Tenant
 from tenancy.selectors import GRANT_ACTIONS
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(ModelSerializer):
     regulations = serializers.ListField(
         child=serializers.ChoiceField(choices=Regulation.choices), read_only=True, help_text="Regulations in scope."
     )
@@ -22,7 +23,7 @@ class TenantSerializer(serializers.ModelSerializer):
 # --- Tokens ----------------------------------------------------------------------------------
 
 
-class TokenIssueSerializer(serializers.Serializer):
+class TokenIssueSerializer(Serializer):
     """A token to issue: what uses it, what it may do, how long it lives."""
 
     name = serializers.CharField(max_length=100, help_text="What uses it, e.g. 'Jira production'.")
@@ -49,14 +50,14 @@ class TokenRequestSerializer(TokenIssueSerializer):
     name = serializers.CharField(required=False, default="API token", max_length=100)
 
 
-class TokenIssuedSerializer(serializers.Serializer):
+class TokenIssuedSerializer(Serializer):
     id = serializers.IntegerField()
     token = serializers.CharField(help_text="Shown once: store it now.")
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices))
     expires_at = serializers.DateTimeField()
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(ModelSerializer):
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiToken.Scope.choices), read_only=True)
 
     class Meta:
@@ -76,14 +77,14 @@ class ServiceTokenSerializer(TokenSerializer):
 # --- Members -------------------------------------------------------------------------------
 
 
-class MemberProjectGrantSerializer(serializers.Serializer):
+class MemberProjectGrantSerializer(Serializer):
     project = serializers.IntegerField(source="project_id", help_text="The project's id.")
     code = serializers.CharField()
     name = serializers.CharField()
     actions = serializers.ListField(child=serializers.ChoiceField(choices=[str(action) for action in GRANT_ACTIONS]))
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(Serializer):
     """A role in the client, and what the person holds on single projects beyond it."""
 
     username = serializers.CharField(source="user.username")
@@ -99,7 +100,7 @@ class MemberSerializer(serializers.Serializer):
     )
 
 
-class MemberAddSerializer(serializers.Serializer):
+class MemberAddSerializer(Serializer):
     person = serializers.CharField(
         max_length=254, help_text="The username or e-mail address of someone who already has an account."
     )
@@ -109,7 +110,7 @@ class MemberAddSerializer(serializers.Serializer):
     )
 
 
-class MemberChangeSerializer(serializers.Serializer):
+class MemberChangeSerializer(Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     all_projects = serializers.BooleanField(required=False)
 
@@ -117,14 +118,14 @@ class MemberChangeSerializer(serializers.Serializer):
 # --- Service accounts ------------------------------------------------------------------------
 
 
-class ServiceAccountSerializer(serializers.Serializer):
+class ServiceAccountSerializer(Serializer):
     username = serializers.CharField(source="user.username")
     role = serializers.ChoiceField(choices=Role.choices, help_text="Its tokens act with this role's rights.")
     created_at = serializers.DateTimeField()
     tokens = TokenSerializer(many=True, source="user.tokens", help_text="Every token it was issued, newest first.")
 
 
-class ServiceAccountCreateSerializer(serializers.Serializer):
+class ServiceAccountCreateSerializer(Serializer):
     username = serializers.CharField(
         max_length=150, help_text="A name for the integration, e.g. 'jira-bridge'. Letters, digits and @ . + - _ only."
     )

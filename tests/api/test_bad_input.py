@@ -8,6 +8,7 @@ Idempotency-Keys.
 import base64
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -338,3 +339,149 @@ def test_an_idempotency_key_over_200_characters_is_refused_not_truncated(api, pe
     assert "Idempotent-Replayed" not in longer
     assert ApprovalRequest.objects.count() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == [exactly]
+
+
+# --- Values of another JSON type than the schema gives --------------------------------------
+
+
+def _body_properties(schema, operation):
+    """The request body's properties with the schema of each (its component's, ``$ref`` followed)."""
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return body.get("properties", {})
+
+
+def _wrong_values(prop):
+    """Values of a JSON type ``prop`` does not take, with the type it does take; none for lists,
+    objects and anything the schema leaves open."""
+    if "oneOf" in prop:  # a decimal: text or a number
+        return [True, ["1"]] if {p.get("type") for p in prop["oneOf"]} == {"string", "number"} else []
+    kind = prop.get("type")
+    if kind == "string":
+        return [7, 1.5, True]
+    if kind == "boolean":
+        return [1, 0, "true"]
+    if kind == "integer":
+        return ["7", True, 1.5]
+    if kind == "number":
+        return ["7", True]
+    return []
+
+
+def test_a_value_of_another_json_type_is_400_naming_it_in_every_operation_with_a_body(people, objects):
+    """Each property of every request body, sent with a value of another JSON type than the schema
+    gives it (a number for text, 1 or "true" for a boolean, "7" for a whole number): 400 naming the
+    property, nothing changed. DRF alone took 0 for a title as "0", 1 as true and "7" as 7."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    client = api_client(people["admin"])
+    before = AuditEvent.objects.count()
+    checked = set()
+    for method, path, operation in _schema_operations(with_body=True):
+        url = _filled(path, objects)
+        properties = _body_properties(schema, operation)
+        # The object a write acts on is looked up first (``api.references.target``): a good one.
+        references = {"tenant": "acme", "project": objects["project_pk"]}
+        for name, prop in properties.items():
+            if prop.get("readOnly"):
+                continue
+            body = {key: value for key, value in references.items() if key in properties and key != name}
+            for value in _wrong_values(prop):
+                response = getattr(client, method)(url, {**body, name: value}, format="json")
+                if response.status_code == 403 or (response.status_code == 404 and "webhook-deliveries" in url):
+                    break  # refused before the body is read
+                error = _assert_error(response, 400)
+                fields = {item["field"]: item for item in error["fields"]}
+                assert name in fields, (method, path, name, value, error)
+                checked.add((prop.get("type") or "decimal", name))
+    assert AuditEvent.objects.count() == before
+    kinds = {kind for kind, _ in checked}
+    assert kinds == {"string", "boolean", "integer", "decimal"}, kinds
+    assert len(checked) > 30
+
+
+def test_a_type_error_is_said_in_words_with_the_rest_of_the_bodys_errors(api, people, project):
+    response = api(people["lead"]).post(
+        f"/api/v1/projects/{project.pk}/evidence-links/",
+        {"kind": "contract", "title": 0, "url": "not a url"},
+        format="json",
+    )
+    error = _assert_error(response, 400)
+    fields = {item["field"]: item for item in error["fields"]}
+    assert fields["title"]["message"] == "Give text (a JSON string) here."
+    assert fields["title"]["code"] == "invalid"
+    assert "url" in fields  # reported together, not one at a time
+    assert not project.evidence_links.exists()
+
+
+@pytest.mark.parametrize("value", [60, 60.5, "60.5"])
+def test_a_decimal_is_taken_as_a_number_or_as_text(api, people, project, value):
+    response = api(people["lead"]).patch(
+        f"/api/v1/projects/{project.pk}/cost-plan/", {"utilisation_percent": value}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert Decimal(response.json()["plan"]["utilisation_percent"]) == Decimal(str(value))
+
+
+def test_the_schema_says_a_decimal_is_taken_as_text_or_a_number_and_answered_as_text():
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    taken = components["PatchedProfileRequest"]["properties"]["cached_input_percent"]
+    assert [alternative["type"] for alternative in taken["oneOf"]] == ["string", "number"]
+    assert taken["oneOf"][0]["pattern"] == r"^-?\d{0,3}(?:\.\d{0,2})?$"
+    assert taken["oneOf"][1]["maximum"] == 100  # the field's own bound, as drf-spectacular gives it
+    assert taken["title"] == "Cached share of input (%)"
+    answered = components["Profile"]["properties"]["cached_input_percent"]
+    assert answered["type"] == "string"
+    assert "oneOf" not in answered
+
+
+def test_every_api_serializer_checks_json_types():
+    """A serializer that skips the check would take 0 for text again: every one of the apps' is built
+    on ``api.serializers``."""
+    from django.urls import get_resolver
+    from rest_framework import serializers
+
+    from api.serializers import JsonTypes
+
+    assert get_resolver().url_patterns  # every API module imported
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {
+        cls
+        for cls in subclasses(serializers.Serializer)
+        if cls.__module__.split(".")[0]
+        in {
+            "accounts",
+            "api",
+            "assessments",
+            "audit",
+            "deployments",
+            "notifications",
+            "projects",
+            "tenancy",
+            "webhooks",
+        }
+        and not issubclass(cls, serializers.ListSerializer)
+    }
+    assert len(ours) > 50
+    assert [cls for cls in ours if not issubclass(cls, JsonTypes)] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"profile": {"residency_region": 7}}, "profile.residency_region"),
+        ({"profile": {"monthly_requests": "7000"}}, "profile.monthly_requests"),
+        ({"profile": {"monthly_requests": True}}, "profile.monthly_requests"),
+        ({"profile": {"monthly_requests": 1.5}}, "profile.monthly_requests"),
+    ],
+)
+def test_a_value_of_another_json_type_inside_an_object_is_400_naming_it(api, people, project, body, field):
+    response = api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", body, format="json")
+    _assert_error(response, 400, field=field)
+    project.profile.refresh_from_db()
+    assert project.profile.residency_region == ""

@@ -13,13 +13,14 @@ from api.feeds import ChangesFilterSet
 from api.fields import DocumentField
 from api.filters import FilterBackend
 from api.references import VisibleRelatedField, target, visible
+from api.serializers import ModelSerializer, Serializer
 from tenancy.access import Action, restrict
 from tenancy.models import Tenant
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEventType
 from webhooks.services import endpoint_delete, endpoint_save, endpoint_secret_rotate, redeliver
 
 
-class WebhookSerializer(serializers.ModelSerializer):
+class WebhookSerializer(ModelSerializer):
     """A webhook as read and changed: never its signing secret (shown only on creation and rotation)."""
 
     tenant = VisibleRelatedField(Tenant, slug_field="slug", action=Action.MANAGE)
@@ -61,7 +62,7 @@ class WebhookSecretSerializer(WebhookSerializer):
         fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
-class DeliveryAttemptSerializer(serializers.Serializer):
+class DeliveryAttemptSerializer(Serializer):
     """One entry of a delivery's log: an attempt made (status code, duration, error), one skipped
     because the webhook was switched off, or a redelivery someone asked for."""
 
@@ -76,7 +77,7 @@ class DeliveryAttemptSerializer(serializers.Serializer):
     redelivery_by = serializers.CharField(required=False, help_text="Who asked for a redelivery.")
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     attempts = DocumentField(shape=DeliveryAttemptSerializer(many=True), read_only=True)
     tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
