@@ -188,3 +188,20 @@ def lib_doc_excludes() -> list[type]:
     drf-spectacular's, and the mixins that read a list as rows (``api.rows``), so a serializer or
     view without a docstring of its own stays without a description."""
     return [*get_lib_doc_excludes(), RowSerializerMixin, RowListMixin]
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """Post-processing hook: an optional query parameter sent empty (``?status=``) is as if it were
+    not sent, as HTML forms have it (the browsable API's filter form sends every field, filled or
+    not); the schema says so (``allowEmptyValue``). Not for a list: ``?stage=`` names no stage, and
+    is refused."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and parameter.get("schema", {}).get("type") != "array"
+                ):
+                    parameter["allowEmptyValue"] = True
+    return result

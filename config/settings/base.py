@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "webhooks.openapi.add_webhook_events",
         "api.fields.add_json_object_component",
         "api.examples.add_request_examples",
+        "api.schema.allow_empty_query_values",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",

@@ -485,3 +485,32 @@ def test_a_value_of_another_json_type_inside_an_object_is_400_naming_it(api, peo
     _assert_error(response, 400, field=field)
     project.profile.refresh_from_db()
     assert project.profile.residency_region == ""
+
+
+def test_an_optional_query_parameter_sent_empty_is_as_if_not_sent_as_the_schema_says(people, objects):
+    """``?status=`` is what an HTML form sends for a field left empty (the browsable API's filter
+    form sends them all): every optional query parameter the schema marks ``allowEmptyValue``
+    answers the same rows sent empty as left out; a list's (``?stage=``) is not marked, and is refused."""
+    client = api_client(people["admin"])
+    platform = api_client(people["platform"])
+    tried = 0
+    for method, path, operation in _schema_operations(with_body=False):
+        if method != "get" or "cursor" not in {p["name"] for p in operation.get("parameters", [])}:
+            continue
+        url = _filled(path, objects)
+        caller = platform if url in PLATFORM_ONLY else client
+        without = caller.get(url)
+        assert without.status_code == 200, (url, without.content[:300])
+        for parameter in operation["parameters"]:
+            if parameter["in"] != "query":
+                continue
+            if parameter["schema"].get("type") == "array":
+                assert "allowEmptyValue" not in parameter, (path, parameter["name"])
+                _assert_error(caller.get(f"{url}?{parameter['name']}="), 400, field=parameter["name"])
+                continue
+            assert parameter["allowEmptyValue"] is True, (path, parameter["name"])
+            empty = caller.get(f"{url}?{parameter['name']}=")
+            assert empty.status_code == 200, (url, parameter["name"], empty.content[:300])
+            assert empty.json()["results"] == without.json()["results"], (url, parameter["name"])
+            tried += 1
+    assert tried > 80
