@@ -16,6 +16,13 @@ class AwareIsoDateTimeField(IsoDateTimeField):
         return super().to_python(value)
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (an id): ``NumberFilter`` reads a decimal, and took ``0.5`` for an id; the
+    schema gives an integer."""
+
+    field_class = forms.IntegerField
+
+
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """ISO 8601 date-time, turned into UTC before it reaches the database.
 

@@ -1,4 +1,5 @@
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from rest_framework import exceptions
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -69,6 +70,29 @@ class StableCursorPagination(CursorPagination):
                 "results": data,
             }
         )
+
+    def get_page_size(self, request):
+        """The page size asked for (the default if none, or empty): a whole number from 1 to
+        ``max_page_size``, else 400 naming ``page_size``. DRF's own took anything else for the
+        default and a size over the maximum for the maximum, without a word."""
+        asked = request.query_params.get(self.page_size_query_param, "")
+        if asked == "":
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit()) or not 1 <= int(asked) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+                parameter["description"] = (
+                    f"Rows a page holds: 1 to {self.max_page_size} ({self.page_size} if not given)."
+                )
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 
 from api.feeds import ChangesFilterSet
 from api.fields import JSON_OBJECT, DocumentField
-from api.filters import UtcIsoDateTimeFilter
+from api.filters import IntegerFilter, UtcIsoDateTimeFilter
 from api.references import visible
 from api.serializers import ModelSerializer
 from audit.models import AuditEvent
@@ -59,7 +59,7 @@ class AuditEventFilter(ChangesFilterSet):
         queryset=visible(Tenant, Action.MANAGE), to_field_name="slug", label="Client (slug)"
     )
     action = django_filters.CharFilter()
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IntegerFilter(field_name="project_id")
     actor = django_filters.CharFilter(field_name="actor_name")
     source = django_filters.ChoiceFilter(choices=AuditEvent.Source.choices)
     since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

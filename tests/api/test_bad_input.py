@@ -514,3 +514,31 @@ def test_an_optional_query_parameter_sent_empty_is_as_if_not_sent_as_the_schema_
             assert empty.json()["results"] == without.json()["results"], (url, parameter["name"])
             tried += 1
     assert tried > 80
+
+
+@pytest.mark.parametrize("size", ["abc", "null", "0", "-3", "201", "1.5", "٣"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_to_200_is_400_naming_it(people, objects, size):
+    """DRF took anything else for the default size and 500 for 200, without a word."""
+    client = api_client(people["admin"])
+    paths = [path for path in _list_paths(objects) if path not in PLATFORM_ONLY]
+    assert len(paths) >= 10
+    for path in paths:
+        error = _assert_error(client.get(f"{path}?page_size={size}"), 400, field="page_size")
+        assert error["fields"][0]["message"] == "Give a whole number from 1 to 200.", path
+    assert len(client.get("/api/v1/projects/?page_size=200").json()["results"]) == 1  # the one project
+
+
+def test_the_schema_gives_the_page_sizes_taken():
+    sizes = [
+        parameter["schema"]
+        for _, _, operation in _schema_operations(with_body=False)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "page_size"
+    ]
+    assert len(sizes) >= 10
+    assert all(size == {"type": "integer", "minimum": 1, "maximum": 200} for size in sizes), sizes
+
+
+def test_an_id_filter_takes_a_whole_number_only(api, people):
+    _assert_error(api(people["admin"]).get("/api/v1/audit-events/?project=0.5"), 400, field="project")
+    assert api(people["admin"]).get("/api/v1/audit-events/?project=1").status_code == 200
