@@ -108,6 +108,9 @@ class DecimalFieldSchema(OpenApiSerializerFieldExtension):
             bound = 10**self.target.max_whole_digits
             number |= {"maximum": bound, "minimum": -bound, "exclusiveMaximum": True, "exclusiveMinimum": True}
         auto_schema._insert_min_max(self.target, number)
+        for key in ("maximum", "minimum"):  # a field's bounds are Decimals: JSON numbers here
+            if key in number:
+                number[key] = int(number[key]) if number[key] == int(number[key]) else float(number[key])
         if text.get("nullable"):
             number["nullable"] = True
         return {**outer, "oneOf": [text, number]}
