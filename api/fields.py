@@ -6,9 +6,9 @@ import re
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from api.serializers import json_type_problem
+from api.serializers import json_type_errors
 
 #: A wall-clock time without an offset: HH:MM, HH:MM:SS or HH:MM:SS.ffffff.
 LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
@@ -90,17 +90,8 @@ class ObjectField(ShapedField, serializers.DictField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         shape = self.shape() if isinstance(self.shape, type) else self.shape
-        if isinstance(shape, serializers.Serializer):
-            fields = shape.fields
-            wrong = {
-                name: [ErrorDetail(problem, code="invalid")]
-                for name, item in value.items()
-                if name in fields
-                and not fields[name].read_only
-                and (problem := json_type_problem(fields[name], item)) is not None
-            }
-            if wrong:
-                raise ValidationError(wrong)
+        if isinstance(shape, serializers.Serializer) and (wrong := json_type_errors(shape.fields, value)):
+            raise ValidationError(wrong)
         return value
 
 

@@ -15,9 +15,9 @@ filter the browsable API renders offers only those objects. The rule, everywhere
 
 from django.http import Http404
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from api.serializers import json_type_problem
+from api.serializers import json_type_errors
 from tenancy.access import Action, get_for_user_or_404, restrict
 
 
@@ -65,9 +65,8 @@ def target(request, *, field: str, queryset, lookup: str = "pk", action: Action 
     """
     value_field = value_field or (serializers.IntegerField() if lookup == "pk" else serializers.SlugField())
     data = request.data if isinstance(request.data, dict) else {}
-    problem = json_type_problem(value_field, data.get(field))
-    if problem is not None:
-        raise ValidationError({field: [ErrorDetail(problem, code="invalid")]})
+    if wrong := json_type_errors({field: value_field}, data):
+        raise ValidationError(wrong)
     try:
         value = value_field.run_validation(data.get(field, serializers.empty))
     except ValidationError as error:

@@ -55,6 +55,19 @@ def json_type_problem(field: serializers.Field, value) -> str | None:
     return None
 
 
+def json_type_errors(fields: Mapping[str, serializers.Field], data: Mapping) -> dict[str, list[ErrorDetail]]:
+    """The errors, by field name, of the values of ``data`` whose JSON type their writable field does
+    not take (empty: none)."""
+    errors = {}
+    for name, field in fields.items():
+        if field.read_only or name not in data:
+            continue
+        problem = json_type_problem(field, data[name])
+        if problem is not None:
+            errors[name] = [ErrorDetail(problem, code="invalid")]
+    return errors
+
+
 class JsonTypes:
     """Refuses a body whose values are not of their fields' JSON types (see the module's docstring),
     with the errors of the rest of the body, each field named once."""
@@ -62,13 +75,7 @@ class JsonTypes:
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             return super().to_internal_value(data)  # DRF refuses it in its own words
-        wrong = {}
-        for name, field in self.fields.items():
-            if field.read_only or name not in data:
-                continue
-            problem = json_type_problem(field, data[name])
-            if problem is not None:
-                wrong[name] = [ErrorDetail(problem, code="invalid")]
+        wrong = json_type_errors(self.fields, data)
         try:
             value = super().to_internal_value(data)
         except ValidationError as error:

@@ -54,30 +54,29 @@ class Stack:
                 "--log-level=warning",
             ],
         )
-        if not self.worker:
-            wait_until("gunicorn answers /health/ready", self.ready, timeout=60)
-            return self.target
-        self.spawn(
-            "celery",
-            [
-                sys.executable,
-                "-m",
+        if self.worker:
+            self.spawn(
                 "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=warning",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                "bench@%h",
-            ],
-        )
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=warning",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-n",
+                    "bench@%h",
+                ],
+            )
         wait_until("gunicorn answers /health/ready", self.ready, timeout=60)
-        from config.celery_app import app  # the benchmark's own settings are in place only now
+        if self.worker:
+            from config.celery_app import app  # the benchmark's own settings are in place only now
 
-        wait_until("the Celery worker answers", lambda: bool(app.control.ping(timeout=1.0)), timeout=60)
+            wait_until("the Celery worker answers", lambda: bool(app.control.ping(timeout=1.0)), timeout=60)
         return self.target
 
     def spawn(self, name, command):
