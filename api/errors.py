@@ -4,6 +4,8 @@
            "fields": [{"field": "peak_ratio", "code": "min_value", "message": "…"}]}}
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.parsers import RequestTooLarge
 from core.deferred import QueueUnavailable
+from core.validators import errors_within
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -93,6 +96,18 @@ def error_body(exc, status_code):
 
 def error_response(exc) -> Response:
     return Response({"error": error_body(exc, exc.status_code)}, status=exc.status_code)
+
+
+@contextmanager
+def named_within(name: str, *, outside=frozenset()):
+    """A service's refusal of the values of an object a body carries (a project's ``profile``, a
+    switch's ``environment``), named as the body names them: ``profile.monthly_requests``, as the
+    object's JSON type errors are (the services name them bare, as the pages' forms do).
+    ``outside``: the names the service gives the body's own fields."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise errors_within(error, name, outside=outside) from None
 
 
 def _django_errors(error: DjangoValidationError):

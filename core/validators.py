@@ -1,8 +1,9 @@
-"""Validators that know nothing of the domain: a list of allowed codes, a time-zone name."""
+"""Validators that know nothing of the domain: a list of allowed codes, a time-zone name; and the
+renaming of a refusal's fields to where a caller gave them."""
 
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.deconstruct import deconstructible
 
 
@@ -34,3 +35,18 @@ def validate_time_zone(value):
         raise ValidationError(
             "%(value)s is not an IANA time zone name.", code="unknown_time_zone", params={"value": value}
         )
+
+
+def errors_within(error: ValidationError, name: str, *, outside=frozenset()) -> ValidationError:
+    """``error``, about the fields of an object given as ``name`` (a project's ``profile``), with
+    each field named ``<name>.<field>``, and an error of the object as a whole named ``name``.
+    ``outside``: fields of the caller's own, left as they are. An error of no field is returned
+    as it is."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            (name if field == NON_FIELD_ERRORS else field if field in outside else f"{name}.{field}"): items
+            for field, items in error.error_dict.items()
+        }
+    )

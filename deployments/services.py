@@ -8,7 +8,8 @@ refuses, none when nothing changes).
 Validation errors are keyed by where the bad value was given:
 
 - an environment fact by its field name, whether it came to ``environment_update`` or inside
-  ``deployment_model_switch(environment=...)`` (``account_id``, never ``environment.account_id``);
+  ``deployment_model_switch(environment=...)`` (``account_id``, never ``environment.account_id``:
+  the page's form has the field; the API names it where its body gave it, ``api.errors.named_within``);
   the argument ``environment`` itself when it is not an object;
 - a routing rule's field as ``rules[<index>].<field>``, ``<index>`` being the rule's 0-based
   place in the list given; ``rules[<index>]`` when the rule is not an object; ``rules`` for the

@@ -8,6 +8,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
 from api.base import SafeRetriesMixin
+from api.errors import named_within
 from deployments.api.serializers import (
     DeploymentSwitchSerializer,
     EnvironmentSerializer,
@@ -36,7 +37,8 @@ class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.Ge
         """Switch between managed application and customer cloud (with the environment's facts)."""
         project = writable(self.get_object(), request, Action.CHANGE)
         data = validated(DeploymentSwitchSerializer, request.data)
-        deployment_model_switch(project=project, actor=request.user, **data)
+        with named_within("environment", outside={"deployment_model", "environment"}):
+            deployment_model_switch(project=project, actor=request.user, **data)
         return self.project_response(pk)
 
     @extend_schema(request=EnvironmentSerializer, responses={200: ProjectDetailSerializer, **ERRORS})

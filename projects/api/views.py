@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.base import SafeRetriesMixin, etag_of
+from api.errors import named_within
 from api.permissions import approve_scope_on_post
 from api.references import target
 from api.rows import RowListMixin
@@ -159,7 +160,8 @@ class ProjectViewSet(
             if data:
                 project_update(project=project, actor=request.user, **data)
             if profile:
-                profile_update(project=project, actor=request.user, **profile)
+                with named_within("profile"):
+                    profile_update(project=project, actor=request.user, **profile)
         project = self.get_queryset().get(pk=project.pk)
         response = Response(self.get_serializer(project).data)
         response["ETag"] = self.etag_for(project)

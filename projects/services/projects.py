@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from audit.services import audit_record, changes, snapshot
+from core.validators import errors_within
 from projects.models import (
     TECHNICAL_FIELDS,
     EvidenceLink,
@@ -47,7 +48,8 @@ def project_create(
 ) -> Project:
     """Create a project with its requirements profile and ticket links (``{"system", "key", "url"}``
     each, linked by ``ticket_link``): all or nothing, a refused ticket creates no project and is
-    reported as ``tickets.<index>.<field>``. ``actor`` None: the system (demo data, imports)."""
+    reported as ``tickets.<index>.<field>``, a refused answer of the profile as ``profile.<field>``.
+    ``actor`` None: the system (demo data, imports)."""
     if actor is not None:
         require(actor, tenant, Action.CHANGE)
     unknown = set(fields) - EDITABLE_FIELDS - {"deployment_model"}
@@ -59,8 +61,7 @@ def project_create(
     if project.delivery_lead is None and actor is not None and not actor.is_platform_admin:
         project.delivery_lead = actor
     project.save()
-    requirements = RequirementsProfile(tenant=tenant, project=project, **_profile_fields(profile or {}))
-    requirements.full_clean()
+    requirements = _profile_checked(RequirementsProfile(tenant=tenant, project=project), profile or {})
     requirements.save()
     linked = []
     for index, ticket in enumerate(tickets or []):
@@ -249,11 +250,19 @@ def _may_see(actor: User | None, project: Project) -> bool:
     return actor is None or can(actor, project, Action.VIEW)
 
 
-def _profile_fields(profile: dict) -> dict:
+def _profile_checked(requirements: RequirementsProfile, profile: dict) -> RequirementsProfile:
+    """The new project's profile with ``profile``'s answers, a refused one named ``profile.<field>``
+    (the argument that carried it)."""
     unknown = set(profile) - PROFILE_FIELDS
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
-    return profile
+    try:
+        if unknown:
+            raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
+        for name, value in profile.items():
+            setattr(requirements, name, value)
+        requirements.full_clean()
+    except ValidationError as error:
+        raise errors_within(error, "profile") from None
+    return requirements
 
 
 def _project_state(project, requirements) -> dict:

@@ -167,10 +167,37 @@ def test_validation_errors_name_field_and_rule_and_change_nothing(api, people, p
     )
     assert response.status_code == 400
     error = response.json()["error"]
-    assert {(f["field"], f["code"]) for f in error["fields"]} >= {("peak_ratio", "min_value")}
-    assert "residency_region" in {f["field"] for f in error["fields"]}
+    # Named where the body gave them, as the profile's JSON type errors are.
+    assert {(f["field"], f["code"]) for f in error["fields"]} >= {("profile.peak_ratio", "min_value")}
+    assert "profile.residency_region" in {f["field"] for f in error["fields"]}
     project.refresh_from_db()
     assert project.name != "Renamed", "the name change rolled back with the profile"
+    assert not AuditEvent.objects.filter(action__startswith="project.").exists()
+
+
+@pytest.mark.parametrize(
+    ("profile", "field", "code"),
+    [
+        ({"monthly_requests": -1}, "profile.monthly_requests", "min_value"),
+        ({"monthly_requests": "7"}, "profile.monthly_requests", "invalid"),
+        ({"favourite_colour": "blue"}, "profile.favourite_colour", "invalid"),
+    ],
+    ids=str,
+)
+def test_a_profile_answer_is_named_where_the_body_gave_it_in_a_create_and_a_change(
+    api, people, project, profile, field, code
+):
+    """Whichever rule refuses it (the JSON type, the field's bounds, an unknown name), a profile
+    answer's error names ``profile.<field>``, in a project's creation and in its change alike."""
+    client = api(people["lead"])
+    created = client.post(
+        "/api/v1/projects/", {"tenant": "acme", "name": "N", "code": "NEW-1", "profile": profile}, format="json"
+    )
+    changed = client.patch(f"/api/v1/projects/{project.pk}/", {"profile": profile}, format="json")
+    for response in (created, changed):
+        assert response.status_code == 400, response.json()
+        assert {(f["field"], f["code"]) for f in response.json()["error"]["fields"]} == {(field, code)}
+    assert not Project.objects.filter(code="NEW-1").exists()
     assert not AuditEvent.objects.filter(action__startswith="project.").exists()
 
 

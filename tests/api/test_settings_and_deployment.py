@@ -93,10 +93,10 @@ def test_switch_to_customer_cloud_edit_environment_and_route_traffic(api, people
         format="json",
     )
     assert {f["field"] for f in missing.json()["error"]["fields"]} == {
-        "provider",
-        "account_id",
-        "regions",
-        "access_pattern",
+        "environment.provider",
+        "environment.account_id",
+        "environment.regions",
+        "environment.access_pattern",
     }
     edited = api(people["engineer"]).patch(
         f"/api/v1/projects/{project.pk}/environment/", {"regions": ["ap-southeast-1", "ap-southeast-7"]}, format="json"

@@ -99,7 +99,10 @@ def test_a_platform_admin_creating_a_project_does_not_become_its_lead(tenant, pe
         ({"workload_type": "poetry"}, "workload_type"),
         ({"hosting_approach": "cloud_nine"}, "hosting_approach"),
         ({"stage": "production"}, "stage"),
-        ({"profile": {"favourite_colour": "blue"}}, "favourite_colour"),
+        # The profile's answers are named under the argument that carried them, as tickets are.
+        ({"profile": {"favourite_colour": "blue"}}, "profile.favourite_colour"),
+        ({"profile": {"monthly_requests": -1}}, "profile.monthly_requests"),
+        ({"profile": {"peak_ratio": "0.5", "residency": "strict"}}, "profile.residency_region"),
     ],
     ids=str,
 )
