@@ -213,7 +213,8 @@ def test_the_rules_apply_when_a_project_is_created(tenant, people):
             code="CLM-1",
             profile={"residency": "strict", "monthly_requests": -5},
         ),
-        fields=["residency_region", "monthly_requests"],
+        # Named under the argument that carried them (``profile_update`` names them bare).
+        fields=["profile.residency_region", "profile.monthly_requests"],
     )
 
 
