@@ -42,8 +42,9 @@ def test_the_api_answers_400_naming_the_field_and_the_rule(api, people, project,
     response = client.patch(f"/api/v1/projects/{project.pk}/", {"profile": changes}, format="json")
     assert response.status_code == 400, response.content
     fields = {(f["field"], f["code"]): f["message"] for f in response.json()["error"]["fields"]}
-    assert (field, code) in fields, fields
-    assert WORDS[code] in fields[(field, code)]
+    # Named where the body gave it: inside its ``profile``.
+    assert (f"profile.{field}", code) in fields, fields
+    assert WORDS[code] in fields[(f"profile.{field}", code)]
     assert stored(project) == before
 
 
