@@ -1,7 +1,7 @@
 """One JSON error shape for every API error:
 
 {"error": {"status": 400, "code": "invalid", "message": "…",
-           "fields": [{"field": "peak_ratio", "code": "min_value", "message": "…"}]}}
+           "fields": [{"field": "profile.peak_ratio", "code": "min_value", "message": "…"}]}}
 """
 
 from contextlib import contextmanager
