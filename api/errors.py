@@ -16,11 +16,15 @@ from django.views.defaults import permission_denied as html_permission_denied
 from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.parsers import RequestTooLarge
 from core.deferred import QueueUnavailable
 from core.validators import errors_within
+
+#: What the API names an error of the body as a whole (DRF's name for it).
+NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -113,37 +117,49 @@ def named_within(name: str, *, outside=frozenset()):
 def _django_errors(error: DjangoValidationError):
     if hasattr(error, "error_dict"):
         return {
-            ("non_field_errors" if field == "__all__" else field): [
+            (NON_FIELD_ERRORS if field == "__all__" else field): [
                 exceptions.ErrorDetail(message, code=item.code or "invalid")
                 for item in items
                 for message in item.messages
             ]
             for field, items in error.error_dict.items()
         }
-    return {"non_field_errors": [exceptions.ErrorDetail(m, code=error.code or "invalid") for m in error.messages]}
+    return {NON_FIELD_ERRORS: [exceptions.ErrorDetail(m, code=error.code or "invalid") for m in error.messages]}
 
 
 def _flatten(detail, prefix=""):
+    """Each error of a nested ``detail`` with the field it names, by its path in the body: the
+    names and 0-based list places from the body's top, joined by dots (``profile.peak_ratio``,
+    ``tickets.1.key``, ``regions.0``). An error of an object or a list as a whole (DRF's
+    ``non_field_errors`` inside it) is named by that object or list (``tickets.0``: "Expected a
+    dictionary"); only the body's own is ``non_field_errors``."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+            yield from _flatten(value, _within(prefix, key))
     elif isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
             for item in detail:
                 yield {
-                    "field": prefix or "non_field_errors",
+                    "field": prefix or NON_FIELD_ERRORS,
                     "code": getattr(item, "code", "invalid"),
                     "message": str(item),
                 }
         else:
             for index, item in enumerate(detail):
-                yield from _flatten(item, f"{prefix}[{index}]")
+                yield from _flatten(item, _within(prefix, index))
     else:
         yield {
-            "field": prefix or "non_field_errors",
+            "field": prefix or NON_FIELD_ERRORS,
             "code": getattr(detail, "code", "invalid"),
             "message": str(detail),
         }
+
+
+def _within(prefix: str, key) -> str:
+    """The path of ``key`` (a name or a list's index) inside the value at ``prefix``."""
+    if not prefix:
+        return str(key)
+    return prefix if key == NON_FIELD_ERRORS else f"{prefix}.{key}"
 
 
 def _api_error(status_code, code, message):

@@ -35,7 +35,16 @@ ERROR_SCHEMA = {
                         "type": "object",
                         "required": ["field", "code", "message"],
                         "properties": {
-                            "field": {"type": "string"},
+                            "field": {
+                                "type": "string",
+                                "description": (
+                                    "Where the refused value is in the request: its path in the body, names and "
+                                    "0-based list indexes joined by dots (`profile.peak_ratio`, "
+                                    "`tickets.1.key`, `tickets.1` for an item refused as a whole); a query "
+                                    "parameter's or header's name; `non_field_errors` for the body as a whole."
+                                ),
+                                "example": "tickets.1.key",
+                            },
                             "code": {"type": "string"},
                             "message": {"type": "string"},
                         },

@@ -33,7 +33,9 @@ def check_storable(data, *, max_depth: int | None = None) -> None:
                     continue
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):
-            stack.extend((item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value))
+            stack.extend(
+                (item, f"{path}.{index}" if path else str(index), depth + 1) for index, item in enumerate(value)
+            )
         elif isinstance(value, str):
             reason = unstorable_reason(value)
             if reason:

@@ -14,7 +14,7 @@ from projects.models import DeploymentModel
 #: Rows a routing form offers beyond the rules already saved, so that it works without JavaScript.
 EMPTY_RULE_ROWS = 2
 MAX_RULES = 30
-RULE_ERROR_KEY = re.compile(r"^rules\[(?P<index>\d+)\](?:\.(?P<field>\w+))?$")
+RULE_ERROR_KEY = re.compile(r"^rules\.(?P<index>\d+)(?:\.(?P<field>\w+))?$")
 
 BLANK = [("", "—")]
 
@@ -165,8 +165,8 @@ class BaseRoutingRuleFormSet(forms.BaseFormSet):
         )
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's errors where they belong: ``rules[i].field`` on that row's field,
-        ``rules[i]`` on the row, the rest (the shares' total, the hosting) on the set."""
+        """Put the service's errors where they belong: ``rules.<i>.<field>`` on that row's field,
+        ``rules.<i>`` on the row, the rest (the shares' total, the hosting) on the set."""
         sent = self.sent_forms()
         for key, messages in error.message_dict.items():
             match = RULE_ERROR_KEY.match(key)

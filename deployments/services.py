@@ -11,8 +11,8 @@ Validation errors are keyed by where the bad value was given:
   ``deployment_model_switch(environment=...)`` (``account_id``, never ``environment.account_id``:
   the page's form has the field; the API names it where its body gave it, ``api.errors.named_within``);
   the argument ``environment`` itself when it is not an object;
-- a routing rule's field as ``rules[<index>].<field>``, ``<index>`` being the rule's 0-based
-  place in the list given; ``rules[<index>]`` when the rule is not an object; ``rules`` for the
+- a routing rule's field as ``rules.<index>.<field>``, ``<index>`` being the rule's 0-based
+  place in the list given; ``rules.<index>`` when the rule is not an object; ``rules`` for the
   set as a whole (the shares' total);
 - the call's own arguments and the project facts that forbid it by their names
   (``deployment_model``, ``kind``, ``hosting_approach``).
@@ -307,10 +307,10 @@ def speaks_for_client(actor, project) -> bool:
 
 
 def _rules_built(project, rules):
-    """Unsaved, validated rules, and the errors keyed ``rules[<index>].<field>``."""
+    """Unsaved, validated rules, and the errors keyed ``rules.<index>.<field>``."""
     built, errors, positions = [], {}, {}
     for index, data in enumerate(rules):
-        key = f"rules[{index}]"
+        key = f"rules.{index}"
         if not isinstance(data, dict):
             errors[key] = ["A rule is an object of rule fields."]
             continue

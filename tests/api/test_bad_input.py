@@ -210,7 +210,7 @@ def test_bad_text_in_an_environment_field_is_400_naming_it(api, people, project,
         f"/api/v1/projects/{project.pk}/environment/", body, content_type="application/json"
     )
     error = _assert_error(response, 400, field="account_id")
-    assert "regions[1]" in [item["field"] for item in error["fields"]]
+    assert "regions.1" in [item["field"] for item in error["fields"]]
     assert not CustomerCloudEnvironment.objects.exists()
 
 

@@ -66,7 +66,7 @@ def test_the_page_and_the_api_are_one_service(api, client, people):
         ({"email": {"approval_reminder": "sometimes"}}, [("email.approval_reminder", "invalid")]),
         ({"email": {"approval_reminder": None}}, [("email.approval_reminder", "null")]),
         ({"email": {"approval_reminder": False, "birthdays": False}}, [("email.birthdays", "invalid")]),
-        ({"email": ["approval_reminder"]}, [("email.non_field_errors", "invalid")]),
+        ({"email": ["approval_reminder"]}, [("email", "invalid")]),
         ({"email": None}, [("email", "null")]),
         ({"emial": {"approval_reminder": False}}, [("emial", "invalid")]),
     ],

@@ -1,5 +1,6 @@
 """Tenant settings (policies, freeze windows) and where a project runs, over the API."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -7,11 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
+from deployments.models import CustomerCloudEnvironment, RoutingRule
 from projects.models import ApprovalPolicy, FreezeWindow, Project
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
+RULE = {
+    "condition_kind": "traffic",
+    "traffic_condition": "other",
+    "destination": "cloud_api",
+    "api_model": "openai:gpt-4o-mini",
+    "share_percent": "50",
+}
 ENVIRONMENT = {"provider": "aws", "account_id": "1234", "regions": ["ap-southeast-1"], "access_pattern": "SSO role"}
 
 
@@ -129,6 +138,34 @@ def test_switch_to_customer_cloud_edit_environment_and_route_traffic(api, people
     )
     assert uneven.json()["error"]["fields"][0]["field"] == "rules"
     assert Decimal(routed.json()["routing_rules"][0]["share_percent"]) == 60
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fields"),
+    [
+        ("routing-rules/", {"rules": [RULE, {**RULE, "share_percent": "thirty"}]}, {"rules.1.share_percent"}),
+        ("routing-rules/", {"rules": [RULE, {**RULE, "colour": "red"}]}, {"rules.1.colour"}),
+        ("routing-rules/", {"rules": [RULE, "half"]}, {"rules.1"}),
+        ("routing-rules/", {"rules": "half"}, {"rules"}),
+        ("environment/", {"regions": "eu-west-1"}, {"regions"}),
+    ],
+)
+def test_a_place_in_a_list_is_named_by_its_index_after_a_dot_whichever_rule_refuses_it(
+    api, people, project, path, body, fields
+):
+    """One way of naming a place in a body, as the integration guide gives it: ``rules.1.share_percent``
+    whether the JSON type or the service refuses the value; ``rules.1`` for the item as a whole."""
+    Project.objects.filter(pk=project.pk).update(deployment_model="customer_cloud", hosting_approach="hybrid")
+    refused = api(people["lead"]).generic(
+        "PUT" if path == "routing-rules/" else "PATCH",
+        f"/api/v1/projects/{project.pk}/{path}",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400, refused.json()
+    assert {item["field"] for item in refused.json()["error"]["fields"]} == fields
+    assert not RoutingRule.objects.exists()
+    assert not CustomerCloudEnvironment.objects.exists()
 
 
 LISTS = [

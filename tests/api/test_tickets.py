@@ -88,6 +88,10 @@ def api_for_outsider(people):
         ([{"system": "trello", "key": "NEW-1"}], "tickets.0.system", "invalid_choice"),
         ([{"system": "jira"}], "tickets.0.key", "required"),
         ([{"system": "jira", "key": "NEW-1", "url": "not a link"}], "tickets.0.url", "invalid"),
+        # A ticket, or the list, refused as a whole is named by itself, as a place in a body always is.
+        (["NEW-1"], "tickets.0", "invalid"),
+        ([{"system": "jira", "key": "NEW-1"}, 7], "tickets.1", "invalid"),
+        ("NEW-1", "tickets", "not_a_list"),
     ],
 )
 def test_a_refused_ticket_creates_no_project(tool, project, people, tickets, field, code):

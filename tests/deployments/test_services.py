@@ -568,19 +568,19 @@ def test_shares_not_adding_up_to_100_are_refused_with_the_total(project, people,
 @pytest.mark.parametrize(
     ("change", "error_field"),
     [
-        ({"api_model": ""}, "rules[1].api_model"),
-        ({"api_model": "gpt-4o-mini"}, "rules[1].api_model"),
-        ({"traffic_condition": ""}, "rules[1].traffic_condition"),
-        ({"data_class": "regulated"}, "rules[1].data_class"),
-        ({"condition_kind": "data_class", "data_class": "secret", "traffic_condition": ""}, "rules[1].data_class"),
-        ({"share_percent": D("0")}, "rules[1].share_percent"),
-        ({"share_percent": "thirty"}, "rules[1].share_percent"),
-        ({"share_percent": D("29.999")}, "rules[1].share_percent"),
-        ({"share_percent": None}, "rules[1].share_percent"),
-        ({"destination": "moon"}, "rules[1].destination"),
-        ({"destination": "self_hosted"}, "rules[1].api_model"),
-        ({"speed": "fast"}, "rules[1].speed"),
-        ({"position": 1}, "rules[1].position"),
+        ({"api_model": ""}, "rules.1.api_model"),
+        ({"api_model": "gpt-4o-mini"}, "rules.1.api_model"),
+        ({"traffic_condition": ""}, "rules.1.traffic_condition"),
+        ({"data_class": "regulated"}, "rules.1.data_class"),
+        ({"condition_kind": "data_class", "data_class": "secret", "traffic_condition": ""}, "rules.1.data_class"),
+        ({"share_percent": D("0")}, "rules.1.share_percent"),
+        ({"share_percent": "thirty"}, "rules.1.share_percent"),
+        ({"share_percent": D("29.999")}, "rules.1.share_percent"),
+        ({"share_percent": None}, "rules.1.share_percent"),
+        ({"destination": "moon"}, "rules.1.destination"),
+        ({"destination": "self_hosted"}, "rules.1.api_model"),
+        ({"speed": "fast"}, "rules.1.speed"),
+        ({"position": 1}, "rules.1.position"),
     ],
 )
 def test_each_bad_rule_names_its_index_and_field(project, people, change, error_field):
@@ -602,7 +602,7 @@ def test_every_bad_rule_is_named_at_once(project, people):
     refused(
         project,
         lambda: routing_rules_replace(project=project, actor=people["lead"], rules=rules),
-        fields=("rules[0].destination", "rules[1]", "rules[2].api_model"),
+        fields=("rules.0.destination", "rules.1", "rules.2.api_model"),
     )
 
 
