@@ -201,6 +201,7 @@ class ResultsWriter:
         self.defaults = [(field.attname, field.get_default()) for field in self.fields]
         self.now = timezone.now()
         self.copy = self.ids = None
+        self.copies = _copy_available()  # asked once: each ask goes through Django's connection proxy
 
     def __enter__(self):
         return self
@@ -213,7 +214,7 @@ class ResultsWriter:
         row["created_at"] = self.now
         self.written.append(row)
         self.remaining -= 1
-        if not _copy_available():
+        if not self.copies:
             return
         if self.copy is None:
             self._open(len(self.written) + self.remaining)
