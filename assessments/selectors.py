@@ -20,7 +20,7 @@ from assessments.models import (
 from assessments.pricing import place_of
 from assessments.readiness.certifications import required_certifications
 from projects.models import DeploymentModel, Project
-from tenancy.access import Action, allowed_actions, holders, restrict, restrict_under
+from tenancy.access import Action, CompiledUnder, allowed_actions, holders, restrict, restrict_under
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:
@@ -35,12 +35,23 @@ def latest_estimate(*, project: Project) -> CostEstimate | None:
     return CostEstimate.objects.filter(project=project).order_by("-created_at", "-pk").first()
 
 
-def assessment_history(*, user, project: Project):
-    return restrict_under(Assessment.objects.all(), user=user, parent=project).order_by("-created_at", "-pk")
+# The project page's reads of fixed shapes: their SQL compiled once per connection (``core.compiled``),
+# which took longer than the database takes to answer them.
+_ASSESSMENTS = CompiledUnder(lambda: Assessment.objects.order_by("-created_at", "-pk"))
+_ESTIMATES = CompiledUnder(lambda: CostEstimate.objects.order_by("-created_at", "-pk"))
+_CURRENT_EVIDENCE = CompiledUnder(
+    lambda: GateEvidence.objects.filter(withdrawn_at=None).select_related("recorded_by", "accepted_by").order_by()
+)
 
 
-def estimate_history(*, user, project: Project):
-    return restrict_under(CostEstimate.objects.all(), user=user, parent=project).order_by("-created_at", "-pk")
+def assessment_history(*, user, project: Project, limit: int | None = None) -> list[Assessment]:
+    """The project's latest ``limit`` assessments (all without one), newest first."""
+    return _ASSESSMENTS.rows(user=user, parent=project, limit=limit)
+
+
+def estimate_history(*, user, project: Project, limit: int | None = None) -> list[CostEstimate]:
+    """The project's latest ``limit`` cost estimates (all without one), newest first."""
+    return _ESTIMATES.rows(user=user, parent=project, limit=limit)
 
 
 def evidence_for(*, user, project: Project):
@@ -56,8 +67,7 @@ def evidence_for(*, user, project: Project):
 def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
     """The project's current (not withdrawn) evidence by checklist item, with who recorded and who
     accepted it: one query, unordered (an item has one current piece of evidence at most)."""
-    current = restrict_under(GateEvidence.objects.filter(withdrawn_at=None), user=user, parent=project)
-    return {evidence.item: evidence for evidence in current.select_related("recorded_by", "accepted_by").order_by()}
+    return {evidence.item: evidence for evidence in _CURRENT_EVIDENCE.rows(user=user, parent=project)}
 
 
 # Who accepts evidence for an item the client confirms: the client's side holding

@@ -128,8 +128,8 @@ def project_section(*, user, project, actions=None, evidence_forms=None, cost_pl
     user may see, the checklist of the latest assessment with the evidence of each item, the
     chart of the latest estimate, and the cost plan in force. Of the forms, only those given (that
     came back with errors) are drawn: the page loads a fresh one when it is opened."""
-    assessments = list(assessment_history(user=user, project=project)[:10])
-    estimates = list(estimate_history(user=user, project=project)[:10])
+    assessments = assessment_history(user=user, project=project, limit=10)
+    estimates = estimate_history(user=user, project=project, limit=10)
     return {
         **cost_plan_section(project, form=cost_plan_form),
         "assessment": assessments[0] if assessments else None,

@@ -1,8 +1,10 @@
 """Queries of a fixed shape, compiled to SQL once per database connection and run with new values.
 
 Every API request runs the same few reads whatever it asks for: its bearer token by prefix, the
-reader's memberships and grants by user id. Through the ORM, building and compiling each of them
-costs more Python than the database takes to answer it. A ``CompiledQuery`` builds its queryset
+reader's memberships and grants by user id; the project page reads a dozen things of one project
+(its history, requests, estimates, evidence). Through the ORM, building and compiling each of them
+costs more Python than the database takes to answer it (the project page's: 15 of its 80 ms, measured
+in docs/performance.md). A ``CompiledQuery`` builds its queryset
 and compiles it once per connection, with a ``Parameter`` wherever a value goes, then on each call
 only puts the values in place, runs the SQL and reads the rows as the queryset would have: the
 same columns, each converted by the same converters, as model instances (``select_related``
@@ -61,6 +63,11 @@ class CompiledQuery:
         self._using = None
         # Per thread, as Django's connections are: (connection, its compiled query) by database alias.
         self._local = threading.local()
+
+    @property
+    def model(self):
+        """The model whose rows the query reads."""
+        return self._build().model
 
     def run(self, **values) -> list:
         kept = getattr(self._local, "kept", None)

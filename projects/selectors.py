@@ -3,16 +3,19 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import BigIntegerField, Case, Exists, OuterRef, Prefetch, Q, Value, When, prefetch_related_objects
 from django.db.models.functions import Lower
+from django.http import Http404
 
 from accounts.models import User
+from core.compiled import CompiledQuery, Parameter
 from core.lookups import any_of, json_array_holds
 from projects.approval_rules import PLATFORM_ADMIN, Approver, refusal
 from projects.models import (
     ApprovalDecision,
     ApprovalRequest,
     DeploymentModel,
+    EvidenceLink,
     Project,
     Stage,
     StageTransition,
@@ -20,7 +23,16 @@ from projects.models import (
 )
 from projects.models.summary import MONTHLY_FIELDS, READINESS_FIELDS, STAGE_MODEL_FIELDS
 from projects.summaries import ClientFigures, figures_by_client, stored_costliest, stored_totals
-from tenancy.access import Action, access_scope, holders, reach, restrict, restrict_under, tenant_roles
+from tenancy.access import (
+    Action,
+    CompiledUnder,
+    access_scope,
+    get_compiled_for_user_or_404,
+    holders,
+    reach,
+    restrict,
+    tenant_roles,
+)
 from tenancy.models import Membership, Role, Tenant
 
 
@@ -98,10 +110,60 @@ def clients_named(*, user, text: str) -> list[int]:
     return named or [pk for pk, _, _ in rows]
 
 
-def stage_history(*, user, project: Project):
-    return restrict_under(
-        StageTransition.objects.select_related("actor", "approval_request__requested_by"), user=user, parent=project
-    ).order_by("created_at", "pk")
+# The project page's reads, of fixed shapes: their SQL compiled once per connection (``core.compiled``),
+# which took more of the page's time than the database took to answer them.
+_PROJECT_PAGE = CompiledQuery(
+    # The environment with who signed it off: the deployment section shows it (projects.panels).
+    lambda: Project.objects.select_related(
+        "tenant",
+        "delivery_lead",
+        "environment__access_approved_by",
+        "environment__residency_confirmed_by",
+        "profile",
+    ).filter(pk=Parameter("pk", BigIntegerField()))
+)
+_HISTORY = CompiledUnder(
+    lambda: StageTransition.objects.select_related("actor", "approval_request__requested_by").order_by(
+        "created_at", "pk"
+    )
+)
+_REQUESTS = CompiledUnder(
+    lambda: ApprovalRequest.objects.select_related("requested_by", "closed_by", "freeze_override_by").order_by(
+        "-created_at", "-pk"
+    )
+)
+
+
+_EVIDENCE_LINKS = CompiledUnder(lambda: EvidenceLink.objects.order_by("created_at", "pk"))
+_TICKETS = CompiledUnder(lambda: TicketReference.objects.order_by("system", "key"))
+
+
+#: The largest id a row can have (ids are 64-bit): a larger number in an address names no row.
+MAX_ID = 2**63 - 1
+
+
+def project_for_page(*, user, pk: int) -> Project:
+    """The project the project page shows, with its client, lead, profile and environment: 404 if
+    there is none or ``user`` may not view it (or the number is beyond any id: SQLite refuses to
+    compare one)."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404("No project matches the given query.")
+    return get_compiled_for_user_or_404(_PROJECT_PAGE, user=user, pk=pk)
+
+
+def evidence_links_of(*, user, project: Project) -> list[EvidenceLink]:
+    """``project``'s links to its evidence (designs, tickets, decisions), in the order they were added."""
+    return _EVIDENCE_LINKS.rows(user=user, parent=project)
+
+
+def tickets_of(*, user, project: Project) -> list[TicketReference]:
+    """``project``'s ticket links, by system and key."""
+    return _TICKETS.rows(user=user, parent=project)
+
+
+def stage_history(*, user, project: Project) -> list[StageTransition]:
+    """``project``'s stage moves, oldest first, with who made each and the request it carried out."""
+    return _HISTORY.rows(user=user, parent=project)
 
 
 def approval_inbox(*, user):
@@ -179,13 +241,8 @@ def project_requests(*, user, project: Project, limit: int | None = None) -> lis
     """The latest ``limit`` approval requests of ``project`` (all without one), newest first, with
     their decisions and who made them. Each holds ``project`` itself and its client, as given, rather
     than reading them again in the same query."""
-    requests = (
-        restrict_under(ApprovalRequest.objects.all(), user=user, parent=project)
-        .select_related("requested_by", "closed_by", "freeze_override_by")
-        .prefetch_related(_decisions())
-        .order_by("-created_at", "-pk")
-    )
-    found = list(requests[:limit])
+    found = _REQUESTS.rows(user=user, parent=project, limit=limit)
+    prefetch_related_objects(found, _decisions())
     for item in found:
         item.project = project
         if item.tenant_id == project.tenant_id:

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditEvent
+from audit.selectors import project_timeline
 from core.forms import show_service_errors
 from core.keyset import ListPage, list_page
 from projects.charts import dashboard_charts
@@ -18,12 +18,15 @@ from projects.profile_warnings import profile_warnings
 from projects.selectors import (
     approval_inbox_count,
     client_suggestions,
+    evidence_links_of,
     may_decide,
     portfolio,
+    project_for_page,
     project_list,
     project_requests,
     stage_history,
     tenant_list,
+    tickets_of,
 )
 from projects.services.approvals import FROZEN_TARGETS, approval_request_create
 from projects.services.projects import (
@@ -115,19 +118,7 @@ def client_suggestions_list(request):
 
 @login_required
 def project_detail(request, pk):
-    project = get_for_user_or_404(
-        # The environment with who signed it off: the deployment section shows it (projects.panels).
-        Project.objects.select_related(
-            "tenant",
-            "delivery_lead",
-            "environment__access_approved_by",
-            "environment__residency_confirmed_by",
-            "profile",
-        ),
-        user=request.user,
-        action=Action.VIEW,
-        pk=pk,
-    )
+    project = project_for_page(user=request.user, pk=pk)
     requests = project_requests(user=request.user, project=project, limit=REQUESTS_SHOWN)
     pending = next((item for item in requests if item.status == ApprovalRequest.Status.PENDING), None)
     undecided = pending is not None and all(d.approver_id != request.user.pk for d in pending.decisions.all())
@@ -145,11 +136,9 @@ def project_detail(request, pk):
             "may_decide": undecided and may_decide(user=request.user, request=pending),
             "rollback_targets": rollback_targets(project),
             "frozen_targets": FROZEN_TARGETS,
-            "timeline": AuditEvent.objects.filter(tenant_id=project.tenant_id, project_id=project.pk).select_related(
-                "actor"
-            )[:TIMELINE_LENGTH],
-            "evidence": list(project.evidence_links.all()),
-            "tickets": list(project.tickets.all()),
+            "timeline": project_timeline(project, limit=TIMELINE_LENGTH),
+            "evidence": evidence_links_of(user=request.user, project=project),
+            "tickets": tickets_of(user=request.user, project=project),
             "may_manage_access": can(request.user, project.tenant, Action.MANAGE),
             # Shown to those who change technical details only (deployments/_card.html).
             "evidence_form": EvidenceForm() if Action.CHANGE_TECHNICAL in actions else None,

@@ -29,7 +29,7 @@ guardian codenames, and a test holds them to the same answers. A change to a mem
 or a group within the request forgets what was read.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -133,6 +133,54 @@ def restrict_under(queryset: QuerySet, *, user, parent, action: Action = Action.
     if _scoped.get() is None:
         return restrict(rows, user=user, action=action)
     return rows if can(user, parent, action) else queryset.none()
+
+
+class CompiledUnder:
+    """``restrict_under`` for a page's read of a fixed shape, its SQL compiled once per connection
+    (``core.compiled``): ``build`` makes the queryset of the rows of any parent (its joins and
+    ordering; no filter on the parent), ``rows(user=, parent=)`` answers what iterating
+    ``restrict_under(build(), user=user, parent=parent)[:limit]`` would. The parent's id and tenant
+    are the statement's values, so every parent runs the one statement; the right is asked of
+    ``parent`` by ``can`` (in a request, of the person's ``Access``, without a query)."""
+
+    def __init__(self, build: Callable[[], QuerySet]):
+        self._build = build
+        self._guarded = None
+        self._by_limit: dict[int | None, CompiledQuery] = {}
+
+    def rows(self, *, user, parent, action: Action = Action.VIEW, limit: int | None = None) -> list:
+        if self._guarded is None:
+            self._guarded = _guarding_object(self._build().model)[0]
+        if type(parent) is not self._guarded:
+            raise TypeError(f"These rows do not follow a {type(parent).__name__}'s rights.")
+        if not can(user, parent, action):
+            return []
+        query = self._by_limit.get(limit)
+        if query is None:
+            query = self._by_limit[limit] = CompiledQuery(lambda: self._under_any_parent(limit))
+        return query.run(parent=parent.pk, tenant=parent.tenant_id)
+
+    def _under_any_parent(self, limit):
+        queryset = self._build()
+        _, object_ref = _guarding_object(queryset.model)
+        rows = queryset.filter(
+            **{object_ref: Parameter("parent", BigIntegerField()), "tenant_id": Parameter("tenant", BigIntegerField())}
+        )
+        return rows[:limit] if limit is not None else rows
+
+
+def get_compiled_for_user_or_404(query: CompiledQuery, *, user, action: Action = Action.VIEW, **values):
+    """``get_for_user_or_404`` for a compiled query of one object (``core.compiled``; ``values``
+    its parameters): the object, 404 if there is none or the user may not view it, 403 if they may
+    view it but not ``action`` it. The right is asked of the object read, as in a request
+    ``get_for_user_or_404`` asks it."""
+    found = query.run(**values)
+    obj = found[0] if found else None
+    if obj is None or not can(user, obj, Action.VIEW):
+        raise Http404(f"No {query.model._meta.verbose_name} matches the given query.")
+    if action != Action.VIEW and not can(user, obj, action):
+        raise PermissionDenied
+    return obj
 
 
 def allowed_actions(user, obj) -> frozenset[Action]:

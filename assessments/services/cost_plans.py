@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField
 from django.utils import timezone
 
 from assessments.catalog import latest_prices
@@ -29,6 +30,7 @@ from assessments.models import (
 from assessments.services.estimates import estimates_recalculate
 from assessments.tasks import fan_out
 from audit.services import audit_record, changes, snapshot
+from core.compiled import CompiledQuery, Parameter
 from core.figures import is_number, number, usd, usd_price
 from projects.models import Project
 from projects.signals import project_inputs_changed
@@ -171,16 +173,23 @@ def tenant_cost_defaults_of(tenant: Tenant) -> tuple[TenantCostDefaults | None, 
     return defaults, plan_resolve(None, defaults)
 
 
+# The project page reads it: its SQL compiled once per connection (``core.compiled``), which took
+# longer than the database takes to answer it.
+_PLAN_OF_PROJECT = CompiledQuery(
+    lambda: (
+        Project.objects.filter(pk=Parameter("pk", BigIntegerField()))
+        .select_related("cost_profile", "tenant__cost_defaults")
+        .only("tenant_id", "cost_profile", "tenant__cost_defaults")
+        .order_by()[:1]
+    )
+)
+
+
 def cost_plan_of(project: Project) -> tuple[CostProfile | None, CostPlan]:
     """The project's own plan (None if it has none) and the plan in force, defaults applied: one
     query (the project's row with its plan and its client's defaults joined)."""
-    found = (
-        Project.objects.filter(pk=project.pk)
-        .select_related("cost_profile", "tenant__cost_defaults")
-        .only("tenant_id", "cost_profile", "tenant__cost_defaults")
-        .order_by()
-        .first()
-    )
+    rows = _PLAN_OF_PROJECT.run(pk=project.pk)
+    found = rows[0] if rows else None
     profile = getattr(found, "cost_profile", None)
     defaults = getattr(found.tenant, "cost_defaults", None) if found is not None else None
     return profile, plan_resolve(profile, defaults)

@@ -67,6 +67,24 @@ def test_project_page_shows_the_users_rights(client):
     assert "You can see the project and approve or reject its promotions." in response.content.decode()
 
 
+@pytest.mark.parametrize("pk", [0, 2**63 - 1, 2**63, 10**30])
+def test_a_project_page_of_no_project_is_not_found_however_large_its_number(client, pk):
+    """An address naming no project is the page's 404 like another client's project, never an
+    error from a number the database cannot hold."""
+    tenant = TenantFactory()
+    other = ProjectFactory()
+    client.force_login(member(tenant, Role.CUSTOMER_ADMIN))
+    refused = client.get(reverse("project-detail", args=[other.pk]))
+    response = client.get(f"/projects/{pk}/")
+    assert (response.status_code, refused.status_code) == (404, 404)
+    assert _without_csrf(response) == _without_csrf(refused)
+
+
+def _without_csrf(response) -> str:
+    """The page's text with its CSRF tokens (masked anew for every answer) left out."""
+    return re.sub(r"[A-Za-z0-9]{64}", "<csrf>", response.content.decode())
+
+
 @pytest.mark.parametrize(
     ("role", "sentence"),
     [

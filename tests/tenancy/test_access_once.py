@@ -14,18 +14,22 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import BigIntegerField
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.compiled import CompiledQuery, Parameter
 from projects.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, EvidenceLink, Project, Stage
 from projects.services.access import project_access_grant
 from tenancy.access import (
     Action,
+    CompiledUnder,
     access_scope,
     allowed_actions,
+    get_compiled_for_user_or_404,
     get_for_user_or_404,
     restrict,
     restrict_under,
@@ -174,6 +178,36 @@ def test_rows_under_a_project_are_those_restrict_gives(world):
     assert expected["inactive with a grant", first.pk, "EvidenceLink", Action.VIEW] == set()
 
 
+#: Each kind of row under a project read as the pages read them: compiled once (``CompiledUnder``).
+COMPILED_UNDER = {model: CompiledUnder(lambda model=model: model.objects.order_by("pk")) for model in UNDER_A_PROJECT}
+
+
+def test_compiled_rows_under_a_project_are_those_restrict_gives(world):
+    """A page's compiled read of a project's rows answers as ``restrict`` on them, for every person
+    and action, in a request and outside one, with and without a limit."""
+
+    def by_rule(model, project, user, action):
+        of_project = model.objects.filter(**{UNDER_A_PROJECT[model]: project})
+        return set(restrict(of_project, user=user, action=action).values_list("pk", flat=True))
+
+    def compiled(model, project, user, action):
+        rows = COMPILED_UNDER[model].rows(user=user, parent=project, action=action)
+        assert all(type(row) is model for row in rows)
+        return {row.pk for row in rows}
+
+    def first(model, project, user, action):
+        return {row.pk for row in COMPILED_UNDER[model].rows(user=user, parent=project, action=action, limit=1)}
+
+    expected = answers_under_projects(world, by_rule)
+    assert answers_under_projects(world, compiled) == expected
+    with access_scope():
+        assert answers_under_projects(world, compiled) == expected
+    assert answers_under_projects(world, first) == {key: set(sorted(rows)[:1]) for key, rows in expected.items()}
+    second = world["projects"][1]
+    decision = ApprovalDecision.objects.get(request__project=second)
+    assert expected["granted approve_project", second.pk, "ApprovalDecision", Action.APPROVE] == {decision.pk}
+
+
 def outcomes_of_fetching(world) -> dict:
     """What ``get_for_user_or_404`` answers each person for each tenant and project (and a project
     that does not exist) and action: the object, a 404 or a 403."""
@@ -212,6 +246,48 @@ def test_fetching_one_object_answers_the_same_in_a_request_and_outside_one(world
     assert outside["inactive lead", "Project", project.pk, Action.VIEW] == refused
 
 
+_PROJECT_BY_PK = CompiledQuery(lambda: Project.objects.filter(pk=Parameter("pk", BigIntegerField())))
+
+
+def test_fetching_by_a_compiled_query_answers_as_the_orm_fetch(world):
+    """``get_compiled_for_user_or_404`` (the project page's fetch): the object, 404 or 403 exactly
+    as ``get_for_user_or_404``, for every person, project (one that does not exist too) and action."""
+
+    def outcomes(fetch) -> dict:
+        found = {}
+        missing = Project.objects.order_by("-pk").first().pk + 1
+        for name, user in world["people"].items():
+            for pk in [*(p.pk for p in world["projects"]), missing]:
+                for action in Action:
+                    try:
+                        outcome = fetch(user, action, pk).pk
+                    except Http404 as refusal:
+                        outcome = ("404", str(refusal))
+                    except PermissionDenied:
+                        outcome = "403"
+                    found[name, pk, action] = outcome
+        return found
+
+    by_orm = outcomes(
+        lambda user, action, pk: get_for_user_or_404(Project.objects.all(), user=user, action=action, pk=pk)
+    )
+    compiled = outcomes(
+        lambda user, action, pk: get_compiled_for_user_or_404(_PROJECT_BY_PK, user=user, action=action, pk=pk)
+    )
+    assert compiled == by_orm
+    with access_scope():
+        assert (
+            outcomes(
+                lambda user, action, pk: get_compiled_for_user_or_404(_PROJECT_BY_PK, user=user, action=action, pk=pk)
+            )
+            == by_orm
+        )
+    project = world["projects"][0]
+    assert by_orm[f"{Role.DELIVERY_LEAD}", project.pk, Action.PROMOTE] == project.pk
+    assert by_orm[f"{Role.DELIVERY_LEAD}", project.pk, Action.APPROVE] == "403"
+    assert by_orm["nobody's member", project.pk, Action.VIEW] == ("404", "No project matches the given query.")
+
+
 def test_rows_under_an_object_are_asked_of_the_object_their_rights_follow(world):
     project = world["projects"][0]
     request = project.approval_requests.get()
@@ -222,6 +298,8 @@ def test_rows_under_an_object_are_asked_of_the_object_their_rights_follow(world)
         restrict_under(Project.objects.all(), user=user, parent=project)
     with pytest.raises(TypeError):
         restrict_under(Membership.objects.all(), user=user, parent=project.tenant)
+    with pytest.raises(TypeError):
+        CompiledUnder(lambda: ApprovalDecision.objects.all()).rows(user=user, parent=request)
 
 
 def test_within_a_request_reach_is_read_once(world, django_assert_num_queries):
