@@ -3,12 +3,12 @@
 Every API request runs the same few reads whatever it asks for: its bearer token by prefix, the
 reader's memberships and grants by user id; the project page reads a dozen things of one project
 (its history, requests, estimates, evidence). Through the ORM, building and compiling each of them
-costs more Python than the database takes to answer it (the project page's: 15 of its 80 ms, measured
-in docs/performance.md). A ``CompiledQuery`` builds its queryset
-and compiles it once per connection, with a ``Parameter`` wherever a value goes, then on each call
-only puts the values in place, runs the SQL and reads the rows as the queryset would have: the
-same columns, each converted by the same converters, as model instances (``select_related``
-included), ``values_list`` tuples or ``values`` dicts.
+costs more Python than the database takes to answer it (the project page's: 15 of its 80 ms, in
+docs/performance.md). A ``CompiledQuery`` builds its queryset and compiles it once per connection,
+with a ``Parameter`` wherever a value goes, then on each call only puts the values in place, runs
+the SQL and reads the rows as the queryset would have: the same columns, each converted by the same
+converters, as model instances (``select_related`` included), ``values_list`` tuples or ``values``
+dicts.
 
 Only the SQL is kept, never a result: every call asks the database. A parameter is one
 placeholder whatever its value, so the SQL cannot depend on a value; a queryset whose SQL would

@@ -132,8 +132,6 @@ _REQUESTS = CompiledUnder(
         "-created_at", "-pk"
     )
 )
-
-
 _EVIDENCE_LINKS = CompiledUnder(lambda: EvidenceLink.objects.order_by("created_at", "pk"))
 _TICKETS = CompiledUnder(lambda: TicketReference.objects.order_by("system", "key"))
 

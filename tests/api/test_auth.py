@@ -1,6 +1,7 @@
 """Bearer tokens: issued once, stored hashed, scoped, expiring, revocable, throttled."""
 
 import datetime
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -47,6 +48,11 @@ def test_token_endpoint_is_throttled_per_address(tenant, settings):
 
     cache.clear()
     member(tenant, Role.CUSTOMER_VIEWER, username="vera")
+    # The budget is counted in fixed one-minute windows (api.throttles): requests that straddle a
+    # window's edge start a new count, so they are sent well inside one.
+    left = 60 - time.time() % 60
+    if left < 15:
+        time.sleep(left + 0.1)
     codes = [
         APIClient().post("/api/v1/auth/tokens/", {"username": "vera", "password": "x"}, format="json").status_code
         for _ in range(12)
