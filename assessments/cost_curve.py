@@ -76,12 +76,12 @@ def monthly_costs_at(
     at = workload_at(workload, monthly_requests)
     monthly = {}
     if cloud:
-        monthly["cloud_api"] = cloud_api(at, price).monthly
-        monthly["self_hosted_cloud"] = self_hosted_cloud(at, replica, instance, staff).monthly
+        monthly["cloud_api"] = cloud_api(at, price, detailed=False).monthly
+        monthly["self_hosted_cloud"] = self_hosted_cloud(at, replica, instance, staff, detailed=False).monthly
     if server is not None:
-        monthly["on_premises"] = on_premises(at, server_replica or replica, server, staff).monthly
+        monthly["on_premises"] = on_premises(at, server_replica or replica, server, staff, detailed=False).monthly
     if cloud:
-        monthly["hybrid"] = hybrid(at, price, replica, instance, staff, split).monthly
+        monthly["hybrid"] = hybrid(at, price, replica, instance, staff, split, detailed=False).monthly
     return monthly
 
 

@@ -225,10 +225,15 @@ def api_cost_per_request(workload: Workload, price: ApiPrice) -> Decimal:
     return (input_cost + output_cost) / MILLION * (1 - price.discount)
 
 
-def cloud_api(workload: Workload, price: ApiPrice, share: Decimal = Decimal("1")) -> Option:
+def cloud_api(workload: Workload, price: ApiPrice, share: Decimal = Decimal("1"), *, detailed: bool = True) -> Option:
+    """The API's cost for ``share`` of the requests. ``detailed`` False: the monthly cost alone (the
+    chart's curve asks it at every volume it draws), which is the same figure."""
     per_request = api_cost_per_request(workload, price)
     requests = Decimal(workload.monthly_requests) * share
-    return Option("cloud_api", money(requests * per_request), {"per_request": per_request, "requests": requests})
+    monthly = money(requests * per_request)
+    if not detailed:
+        return Option("cloud_api", monthly)
+    return Option("cloud_api", monthly, {"per_request": per_request, "requests": requests})
 
 
 def replicas_needed(peak_rps: Decimal, replica: GpuReplica, workload: Workload) -> int:
@@ -252,14 +257,24 @@ def units_needed(peak_rps: Decimal, replica: GpuReplica, workload: Workload, uni
 
 
 def self_hosted_cloud(
-    workload: Workload, replica: GpuReplica, instance: CloudInstance, staff: Staff, share: Decimal = Decimal("1")
+    workload: Workload,
+    replica: GpuReplica,
+    instance: CloudInstance,
+    staff: Staff,
+    share: Decimal = Decimal("1"),
+    *,
+    detailed: bool = True,
 ) -> Option:
+    """Rented instances for ``share`` of the peak, and the staff. ``detailed`` False: as ``cloud_api``."""
     per_unit = replicas_per_unit(replica, instance.gpus)
     instances = units_needed(workload.peak_rps * share, replica, workload, instance.gpus)
     instance_cost = instances * instance.monthly
+    monthly = money(instance_cost + staff.monthly)
+    if not detailed:
+        return Option("self_hosted_cloud", monthly)
     return Option(
         "self_hosted_cloud",
-        money(instance_cost + staff.monthly),
+        monthly,
         {
             "instances": instances,
             "instance_gpus": instance.gpus,
@@ -272,13 +287,19 @@ def self_hosted_cloud(
     )
 
 
-def on_premises(workload: Workload, replica: GpuReplica, server: OnPremServer, staff: Staff) -> Option:
+def on_premises(
+    workload: Workload, replica: GpuReplica, server: OnPremServer, staff: Staff, *, detailed: bool = True
+) -> Option:
+    """Owned servers for the peak, with the spares, the facility and the staff. ``detailed`` False:
+    as ``cloud_api``."""
     per_unit = replicas_per_unit(replica, server.gpus)
     serving = units_needed(workload.peak_rps, replica, workload, server.gpus)
-    servers = serving + server.spare_servers
-    amortisation = money(server.amortisation * servers)
     # The spares are in the fixed part, so only the serving servers are counted here.
     total = _on_premises_fixed(server, staff) + serving * (server.amortisation + server.running)
+    if not detailed:
+        return Option("on_premises", money(total))
+    servers = serving + server.spare_servers
+    amortisation = money(server.amortisation * servers)
     return Option(
         "on_premises",
         money(total),
@@ -300,21 +321,32 @@ def on_premises(workload: Workload, replica: GpuReplica, server: OnPremServer, s
 
 
 def hybrid(
-    workload: Workload, price: ApiPrice, replica: GpuReplica, instance: CloudInstance, staff: Staff, split: HybridSplit
+    workload: Workload,
+    price: ApiPrice,
+    replica: GpuReplica,
+    instance: CloudInstance,
+    staff: Staff,
+    split: HybridSplit,
+    *,
+    detailed: bool = True,
 ) -> Option:
+    """Own capacity in the cloud for part of the traffic, the API for the rest. ``detailed`` False:
+    as ``cloud_api``."""
     if split.mode == "base_and_burst":
         # Own capacity sized for the average rate; what arrives above it overflows to the API.
         base = Workload(
             workload.monthly_requests, workload.input_tokens, workload.output_tokens, workload.cached_share, Decimal(1)
         )
         burst = split.burst_share if split.burst_share is not None else _default_burst_share(workload.peak_ratio)
-        own = self_hosted_cloud(base, replica, instance, staff)
-        api = cloud_api(workload, price, share=burst)
+        own = self_hosted_cloud(base, replica, instance, staff, detailed=detailed)
+        api = cloud_api(workload, price, share=burst, detailed=detailed)
         detail = {"mode": "base_and_burst", "burst_share": burst}
     else:
-        own = self_hosted_cloud(workload, replica, instance, staff, share=split.self_hosted_share)
-        api = cloud_api(workload, price, share=1 - split.self_hosted_share)
+        own = self_hosted_cloud(workload, replica, instance, staff, share=split.self_hosted_share, detailed=detailed)
+        api = cloud_api(workload, price, share=1 - split.self_hosted_share, detailed=detailed)
         detail = {"mode": "share", "self_hosted_share": split.self_hosted_share}
+    if not detailed:
+        return Option("hybrid", own.monthly + api.monthly)
     detail |= {
         "instances": own.detail["instances"],
         "replicas": own.detail["replicas"],

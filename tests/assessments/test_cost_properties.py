@@ -17,6 +17,7 @@ from assessments.costs import (
     Workload,
     cloud_api,
     estimate,
+    hybrid,
     on_premises,
     self_hosted_cloud,
 )
@@ -119,3 +120,33 @@ def test_a_reported_break_even_is_where_the_cost_curves_cross(inputs, data):
         below = data.draw(st.integers(min_value=0, max_value=max(volume - 1, 0)))
         if below < volume:
             assert _cost(name, inputs, below) >= api(below), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(projects(), st.sampled_from(["share", "base_and_burst"]))
+def test_an_options_monthly_cost_alone_is_the_detailed_options_figure(inputs, mode):
+    """The chart's curve asks each option for its monthly cost alone (``detailed=False``) at every
+    volume it draws: the same figure as the full option, for every option and hybrid mode."""
+    workload, price, replica, instance, staff = (
+        inputs[name] for name in ("workload", "price", "replica", "instance", "staff")
+    )
+    split = replace(inputs["split"], mode=mode)
+    pairs = [
+        (cloud_api(workload, price, detailed=False), cloud_api(workload, price)),
+        (
+            self_hosted_cloud(workload, replica, instance, staff, detailed=False),
+            self_hosted_cloud(workload, replica, instance, staff),
+        ),
+        (
+            on_premises(workload, replica, inputs["server"], staff, detailed=False),
+            on_premises(workload, replica, inputs["server"], staff),
+        ),
+        (
+            hybrid(workload, price, replica, instance, staff, split, detailed=False),
+            hybrid(workload, price, replica, instance, staff, split),
+        ),
+    ]
+    for alone, detailed in pairs:
+        assert (alone.name, alone.monthly) == (detailed.name, detailed.monthly)
+        assert alone.detail == {}
+        assert detailed.detail
