@@ -140,9 +140,6 @@ def project_detail(request, pk):
             "evidence": evidence_links_of(user=request.user, project=project),
             "tickets": tickets_of(user=request.user, project=project),
             "may_manage_access": can(request.user, project.tenant, Action.MANAGE),
-            # Shown to those who change technical details only (deployments/_card.html).
-            "evidence_form": EvidenceForm() if Action.CHANGE_TECHNICAL in actions else None,
-            "ticket_form": TicketForm() if Action.CHANGE_TECHNICAL in actions else None,
             **_requirements(project),
             # Where it runs (deployments), its readiness and costs (assessments): see projects.panels.
             **project_sections(user=request.user, project=project, actions=actions),
@@ -281,6 +278,8 @@ def project_evidence(request, pk):
         else:
             messages.success(request, f"Evidence added: {link.title}.")
             return redirect("project-detail", project.pk)
+    if request.htmx and request.method == "GET":
+        return _add_form(request, project, "projects/_evidence_add_form.html", evidence_form=form)
     return _evidence_page(request, project, evidence_form=form, ticket_form=TicketForm())
 
 
@@ -299,6 +298,8 @@ def project_tickets(request, pk):
         else:
             messages.success(request, f"Ticket linked: {ticket}.")
             return redirect("project-detail", project.pk)
+    if request.htmx and request.method == "GET":
+        return _add_form(request, project, "projects/_ticket_add_form.html", ticket_form=form)
     return _evidence_page(request, project, evidence_form=EvidenceForm(), ticket_form=form)
 
 
@@ -320,6 +321,13 @@ def project_ticket_remove(request, pk, ticket_pk):
     ticket_unlink(ticket=ticket, actor=request.user)
     messages.success(request, f"Ticket unlinked: {ticket}.")
     return redirect("project-detail", project.pk)
+
+
+def _add_form(request, project, template: str, **form):
+    """One of the evidence page's forms alone, for the project page's card, which loads it (htmx)
+    when its "Add evidence" or "Link a ticket" is opened: labelled by what was opened."""
+    labelled_by = "card-evidence-add" if "evidence_form" in form else "card-ticket-add"
+    return render(request, template, {"project": project, "labelled_by": labelled_by, **form})
 
 
 def _evidence_page(request, project, *, evidence_form, ticket_form):

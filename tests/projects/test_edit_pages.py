@@ -169,10 +169,42 @@ def test_another_tenants_project_is_not_found(client, project, people):
 # --- Evidence and tickets ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("name", "summary", "button"),
+    [("project-evidence", "card-evidence-add", "Add evidence"), ("project-tickets", "card-ticket-add", "Link ticket")],
+)
+def test_the_cards_forms_are_loaded_when_opened_and_reached_without_javascript(
+    client, project, people, name, summary, button
+):
+    """The card draws no form: opening "Add evidence" or "Link a ticket" loads it (htmx), labelled
+    by what was opened; without JavaScript the same place links to the evidence page."""
+    client.force_login(people["engineer"])
+    url = reverse(name, args=[project.pk])
+    body = page(client, project)
+    assert f'hx-get="{url}" hx-trigger="toggle once"' in body
+    assert f'<a href="{url}">' in body
+    assert f'action="{url}"' not in body
+
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert f'action="{url}"' in html
+    assert f'aria-labelledby="{summary}"' in html
+    assert f">{button}</button>" in html
+    assert "<html" not in html
+    assert "<html" in client.get(url).content.decode()  # the evidence page, for a browser without htmx
+
+
+def test_a_reader_who_may_not_add_evidence_cannot_load_its_form(client, project, people):
+    client.force_login(people["viewer"])
+    for name in ("project-evidence", "project-tickets"):
+        assert client.get(reverse(name, args=[project.pk]), headers={"HX-Request": "true"}).status_code == 403
+
+
 def test_evidence_is_added_from_the_card_shown_and_removed(client, project, people):
     client.force_login(people["engineer"])
     body = page(client, project)
-    assert f'action="{reverse("project-evidence", args=[project.pk])}"' in body
+    assert f'hx-get="{reverse("project-evidence", args=[project.pk])}"' in body
     assert "No evidence linked yet." in body
 
     response = client.post(
