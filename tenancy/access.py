@@ -175,12 +175,7 @@ def get_compiled_for_user_or_404(query: CompiledQuery, *, user, action: Action =
     view it but not ``action`` it. The right is asked of the object read, as in a request
     ``get_for_user_or_404`` asks it."""
     found = query.run(**values)
-    obj = found[0] if found else None
-    if obj is None or not can(user, obj, Action.VIEW):
-        raise Http404(f"No {query.model._meta.verbose_name} matches the given query.")
-    if action != Action.VIEW and not can(user, obj, action):
-        raise PermissionDenied
-    return obj
+    return _found_or_404(found[0] if found else None, query.model, user=user, action=action, ask_view=True)
 
 
 def allowed_actions(user, obj) -> frozenset[Action]:
@@ -288,8 +283,15 @@ def get_for_user_or_404(queryset: QuerySet, *, user, action: Action = Action.VIE
         obj = (queryset if in_request else restrict(queryset, user=user, action=Action.VIEW)).get(**lookup)
     except queryset.model.DoesNotExist:
         obj = None
-    if obj is None or (in_request and not can(user, obj, Action.VIEW)):
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
+    return _found_or_404(obj, queryset.model, user=user, action=action, ask_view=in_request)
+
+
+def _found_or_404(obj, model, *, user, action: Action, ask_view: bool):
+    """The getters' one answer: 404 for no object, or one the user may not view (asked here when
+    ``ask_view``: the read did not restrict it), so that the two cannot be told apart; 403 for one
+    they may view but not ``action``."""
+    if obj is None or (ask_view and not can(user, obj, Action.VIEW)):
+        raise Http404(f"No {model._meta.verbose_name} matches the given query.")
     if action != Action.VIEW and not can(user, obj, action):
         raise PermissionDenied
     return obj
