@@ -15,6 +15,7 @@ placeholder whatever its value, so the SQL cannot depend on a value; a queryset 
 (``__in`` on a list, a ``None``) is not one to compile this way.
 """
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class CompiledQuery:
         # Per thread, as Django's connections are: (connection, its compiled query) by database alias.
         self._local = threading.local()
 
-    @property
+    @functools.cached_property
     def model(self):
         """The model whose rows the query reads."""
         return self._build().model
