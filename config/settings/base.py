@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "core.deferred.DeferredWorkMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Pages answer htmx with a part of themselves: browsers must not give one for the other.
+    "core.htmx.HtmxVaryMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Inside the audit context: one log line per request, carrying its request id.
     "config.logging.RequestLogMiddleware",
