@@ -7,10 +7,13 @@ used that way (a sort on a column that may be blank, or on another table's colum
 counted off (``OFFSET``) as before. Totals are counted exactly only up to ``COUNT_LIMIT`` rows.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+
+from core.validators import MAX_WHOLE, whole_number
 
 #: The number of matching rows counted exactly; beyond it a list says "more than".
 COUNT_LIMIT = 1000
@@ -43,13 +46,33 @@ class KeyOrder:
     def parse(self, model, key: str):
         """``(value, pk)`` from a key this order wrote, or ``None`` if the key is not one."""
         pk, _, text = (key or "").partition(":")
-        if not pk.isdigit() or not _:
+        pk = whole_number(pk)
+        if pk is None or not _:
             return None
         try:
             value = model._meta.get_field(self.field).to_python(text)
         except ValidationError:
             return None
-        return value, int(pk)
+        if isinstance(value, datetime.datetime) and not _storable(value):
+            return None
+        return value, pk
+
+
+def _storable(moment: datetime.datetime) -> bool:
+    """Whether a key's moment is one the databases can compare: with its offset (keys are written with
+    one), and a day inside Python's range once in UTC, which a moment typed at an extreme may leave."""
+    if moment.tzinfo is None:
+        return False
+    try:
+        in_utc = moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return False
+    day = datetime.timedelta(days=1)
+    return (
+        datetime.datetime.min.replace(tzinfo=datetime.UTC) + day
+        <= in_utc
+        <= (datetime.datetime.max.replace(tzinfo=datetime.UTC) - day)
+    )
 
 
 @dataclass
@@ -108,6 +131,8 @@ def list_page(
     plus the queryset's own prefetches."""
     count = count_up_to(queryset) if count is None else count
     number = max(1, number)
+    if (number - 1) * size > MAX_WHOLE:  # beyond any list the database can hold: past the end
+        number = 1
     position = order.parse(queryset.model, after or before) if order and (after or before) else None
     if position is None:
         if order is not None:

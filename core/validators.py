@@ -1,5 +1,5 @@
-"""Validators that know nothing of the domain: a list of allowed codes, a time-zone name; and the
-renaming of a refusal's fields to where a caller gave them."""
+"""Validators that know nothing of the domain: a list of allowed codes, a time-zone name, a whole
+number typed into an address; and the renaming of a refusal's fields to where a caller gave them."""
 
 import zoneinfo
 
@@ -28,6 +28,22 @@ class ChoiceListValidator:
 
     def __eq__(self, other):
         return isinstance(other, ChoiceListValidator) and (self.allowed, self.what) == (other.allowed, other.what)
+
+
+#: The largest whole number the databases store (ids, offsets and counts are 64-bit integers).
+MAX_WHOLE = 2**63 - 1
+
+
+def whole_number(text: str, *, most: int = MAX_WHOLE) -> int | None:
+    """``text`` as a whole number written in ASCII digits, no greater than ``most``; else None.
+
+    ``str.isdigit`` alone also takes "²" or "٣", which ``int`` refuses or reads as another digit, and
+    ``int`` alone takes " 1" and "+1": an address's page number, a row's id or a count typed by hand
+    is read here, so that anything else is refused the same way, never a 500."""
+    if not (text and text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= most else None
 
 
 def validate_time_zone(value):

@@ -142,6 +142,14 @@ class BaseRoutingRuleFormSet(forms.BaseFormSet):
         if forms.formsets.DELETION_FIELD_NAME in form.fields:
             form.fields[forms.formsets.DELETION_FIELD_NAME].label = "Remove this rule"
 
+    def total_form_count(self) -> int:
+        """Never fewer rows than none: the count is a hidden field a browser sends back, and one
+        sent below zero would be drawn as a row number no address has."""
+        return max(0, super().total_form_count())
+
+    def initial_form_count(self) -> int:
+        return max(0, super().initial_form_count())
+
     def sent_forms(self) -> list:
         """The forms whose rules go to the service, in order (a bound formset's, once validated)."""
         if self._errors is None:

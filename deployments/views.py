@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import show_service_errors
+from core.validators import whole_number
 from deployments.forms import (
     MAX_RULES,
     SIGN_OFF_LABELS,
@@ -139,9 +140,9 @@ def routing_rules(request, pk):
         if adding:
             # Without JavaScript, "Add a rule" sends the rows typed so far and gets one more back.
             data = data.copy()
-            total = data.get("rules-TOTAL_FORMS", "")
-            if total.isdigit():
-                data["rules-TOTAL_FORMS"] = str(min(int(total) + 1, MAX_RULES))
+            total = whole_number(data.get("rules-TOTAL_FORMS", ""))
+            if total is not None:
+                data["rules-TOTAL_FORMS"] = str(min(total + 1, MAX_RULES))
         formset = RoutingRuleFormSet(data)
         if not adding and formset.is_valid():
             try:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import project_timeline
 from core.forms import show_service_errors
 from core.keyset import ListPage, list_page
+from core.validators import whole_number
 from projects.charts import dashboard_charts
 from projects.decision_summary import decision_summaries
 from projects.filters import ProjectListFilter
@@ -95,14 +96,13 @@ def project_list_page(request):
 def _page(request, projects, *, order) -> ListPage:
     """The asked-for page of ``projects``: after or before a row's key where ``order`` allows, else by
     number."""
-    number = request.GET.get("page", "")
     return list_page(
         projects,
         size=PAGE_SIZE,
         order=order,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
-        number=int(number) if number.isdigit() else 1,
+        number=whole_number(request.GET.get("page", "")) or 1,
     )
 
 

@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,9 +61,14 @@ def confirm_page(request, tenant, section, *, title, question, consequence, butt
 def remove_page(request, tenant, section, *, back, remove, done, title, question, consequence, button, then=None):
     """Every "remove this" page of the settings: a GET asks (``confirm_page``), a POST calls
     ``remove`` (a service), says ``done`` and goes back to the list named ``back``, or to where
-    ``then()`` answers when that depends on what the removal changed."""
+    ``then()`` answers when that depends on what the removal changed. A removal the service refuses
+    (the client's last customer admin, say) changes nothing: the list says why."""
     if request.method == "POST":
-        remove()
+        try:
+            remove()
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(back, tenant.slug)
         messages.success(request, done)
         return then() if then else redirect(back, tenant.slug)
     return confirm_page(

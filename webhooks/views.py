@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.forms import show_service_errors
+from core.validators import whole_number
 from tenancy.settings_pages import (
     found_or_404,
     once_number,
@@ -138,5 +139,5 @@ def delivery_redeliver(request, tenant, pk):
     else:
         messages.success(request, f"The {delivery.event.get_event_type_display().lower()} event will be sent again.")
     url = reverse("settings-webhook-deliveries", args=[tenant.slug, delivery.endpoint_id])
-    page = request.POST.get("page", "")
-    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+    page = whole_number(request.POST.get("page", ""))
+    return redirect(f"{url}?page={page}" if page is not None else url)

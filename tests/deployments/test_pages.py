@@ -481,6 +481,19 @@ def test_add_a_rule_without_javascript_keeps_the_rows_and_saves_nothing(client, 
     assert state(project) == before
 
 
+@pytest.mark.parametrize("total", ["\u00b2", "\u0663", "99999999999999999999999", "-1", ""])
+def test_add_a_rule_with_a_row_count_that_is_no_number_saves_nothing_and_answers(client, project, people, total):
+    """The form's row count is a hidden field a browser sends back as it was drawn; anything else
+    ("²", an Arabic-Indic digit, a number past any integer) is the formset's to refuse, never a 500."""
+    hybrid(project)
+    client.force_login(people["lead"])
+    before = state(project)
+    data = rule_rows({**SELF_HOSTED, "share_percent": "70"}) | {"rules-TOTAL_FORMS": total, "add_row": "1"}
+    response = client.post(reverse("project-routing", args=[project.pk]), data)
+    assert response.status_code == 200
+    assert state(project) == before
+
+
 @pytest.mark.parametrize("who", ["approver", "viewer", "admin"])
 def test_readers_may_not_edit_routing_rules(client, project, people, who):
     hybrid(project)

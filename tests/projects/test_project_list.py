@@ -102,6 +102,30 @@ def test_a_key_that_is_no_key_shows_the_first_page(client, people, crowded):
     assert rows(client.get(f"{LIST}?before=12:")) == first
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=99999999999999999999",  # an offset beyond any 64-bit integer
+        "page=%C2%B2",  # "²": a digit to str.isdigit, not to int
+        "page=%D9%A3",  # an Arabic-Indic three
+        "page=%201",
+        "after=%C2%B2:Assistant%201",
+        "before=%C2%B2:Assistant%201",
+        "after=99999999999999999999:Assistant%201",
+        "sort=updated&after=1:9999-12-31T23:59:59-01:00",  # a moment past year 9999 in UTC
+        "sort=-updated&before=1:0001-01-01T00:00:00%2B01:00",  # and before year 1
+        "sort=updated&after=1:2026-01-01T10:00:00",  # no offset: no key this page writes
+    ],
+)
+def test_a_page_or_a_key_beyond_what_the_list_can_hold_shows_the_first_page(client, people, crowded, query):
+    client.force_login(people["viewer"])
+    sort = query.partition("&")[0] if query.startswith("sort=") else ""
+    first = rows(client.get(f"{LIST}?{sort}"))
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200
+    assert rows(response) == first
+
+
 def test_beyond_the_exact_count_the_page_says_more_than(client, people, crowded, monkeypatch):
     monkeypatch.setattr("core.keyset.COUNT_LIMIT", 40)
     client.force_login(people["viewer"])

@@ -384,6 +384,20 @@ def test_the_last_customer_admin_cannot_give_up_the_role_or_be_removed(client, p
     assert Membership.objects.filter(tenant=tenant, user=people["admin"], role=Role.CUSTOMER_ADMIN).exists()
 
 
+def test_removing_the_last_customer_admin_from_the_page_is_refused_with_the_rule(client, people, tenant):
+    own = Membership.objects.get(tenant=tenant, user=people["admin"])
+    client.force_login(people["admin"])
+
+    response = client.post(url("settings-member-remove", own.pk))
+
+    assert response.status_code == 302
+    assert response["Location"] == url("settings-members")
+    shown = body(client.get(response["Location"]))
+    assert "cadmin is the last customer admin of this client: make someone else customer admin first." in shown
+    assert Membership.objects.filter(pk=own.pk, role=Role.CUSTOMER_ADMIN).exists()
+    assert audited("access.role_revoked") == 0
+
+
 # --- Approval policies -------------------------------------------------------------------------
 
 
