@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from api.routers import Router
 from assessments.api.setting_views import PriceImportViewSet, ProviderCertificationViewSet, TenantCostDefaultsViewSet
 from assessments.api.views import (
     ApiPriceViewSet,
@@ -11,13 +11,13 @@ from assessments.api.views import (
     JobViewSet,
 )
 
-router = SimpleRouter()
+router = Router()
 router.register("jobs", JobViewSet, basename="job")
 router.register("prices", ApiPriceViewSet, basename="price")
 router.register("certifications", ProviderCertificationViewSet, basename="certification")
 router.register("price-imports", PriceImportViewSet, basename="price-import")
 # Nested under the project like its results below, with the router's routes for the accept and withdraw actions.
-nested = SimpleRouter(use_regex_path=False)
+nested = Router(use_regex_path=False)
 nested.register("projects/<int:project_pk>/evidence", GateEvidenceViewSet, basename="project-evidence")
 
 runs = {"get": "list", "post": "create"}

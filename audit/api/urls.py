@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
+from api.routers import Router
 from audit.api.views import AuditEventViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 urlpatterns = router.urls

@@ -1,10 +1,11 @@
 from django.urls import re_path
 
 from api.permissions import approve_scope_on_post
+from api.routers import ID_PATTERN
 from deployments.api.views import ProjectDeploymentViewSet
 
-# The project router's form of a detail route (any non-slash id, a 404 from the view if unknown).
-PROJECT = r"^projects/(?P<pk>[^/.]+)"
+# The project router's form of a detail route (an id of ASCII digits, a 404 from the view if unknown).
+PROJECT = rf"^projects/(?P<pk>{ID_PATTERN})"
 
 
 def _route(method: str, action: str, **initkwargs):

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from api.routers import Router
 from notifications.api.views import NotificationSettingsViewSet, NotificationViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     *router.urls,

@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from api.routers import Router
 from projects.api.access import ProjectAccessViewSet
 from projects.api.links import ProjectEvidenceLinkViewSet, ProjectTicketViewSet
 from projects.api.views import (
@@ -11,14 +11,14 @@ from projects.api.views import (
     TicketViewSet,
 )
 
-router = SimpleRouter()
+router = Router()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
 router.register("approval-policies", ApprovalPolicyViewSet, basename="approval-policy")
 router.register("freeze-windows", FreezeWindowViewSet, basename="freeze-window")
 router.register("tickets", TicketViewSet, basename="ticket")
 # Nested under the project, like its stage-gate evidence.
-nested = SimpleRouter(use_regex_path=False)
+nested = Router(use_regex_path=False)
 nested.register("projects/<int:project_pk>/tickets", ProjectTicketViewSet, basename="project-ticket")
 nested.register(
     "projects/<int:project_pk>/evidence-links", ProjectEvidenceLinkViewSet, basename="project-evidence-link"

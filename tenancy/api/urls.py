@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from api.routers import Router
 from tenancy.api.views import (
     MemberViewSet,
     ServiceAccountTokenViewSet,
@@ -10,11 +10,11 @@ from tenancy.api.views import (
     TokenViewSet,
 )
 
-router = SimpleRouter()
+router = Router()
 router.register("auth/tokens", TokenViewSet, basename="token")
 router.register("tenants", TenantViewSet, basename="tenant")
 # A tenant's settings, nested under it as its settings pages are.
-nested = SimpleRouter(use_regex_path=False)
+nested = Router(use_regex_path=False)
 nested.register("tenants/<slug:slug>/members", MemberViewSet, basename="tenant-member")
 nested.register("tenants/<slug:slug>/tokens", ServiceTokenViewSet, basename="tenant-token")
 urlpatterns = [

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from api.routers import Router
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 urlpatterns = router.urls
