@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments import readiness
 from assessments.forms import GateEvidenceForm
 from assessments.models import GateEvidence
 from assessments.selectors import current_evidence
@@ -23,6 +24,9 @@ from projects.models import Project
 from tenancy.access import Action, allowed_actions, get_for_user_or_404
 
 NOT_BY_EVIDENCE = "That checklist item is checked from the project's data, not by evidence."
+NO_SUCH_ITEM = "The checklist has no such item."
+#: Every item of the checklist, whether evidence or the project's data satisfies it.
+CHECKLIST_ITEMS = frozenset(gate.key for gate in readiness.GATES)
 
 
 @login_required
@@ -37,9 +41,11 @@ def evidence_record_page(request, pk, item):
             Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
         )
         if item not in EVIDENCE_ITEMS:
-            raise Http404(NOT_BY_EVIDENCE)
+            raise Http404(NOT_BY_EVIDENCE if item in CHECKLIST_ITEMS else NO_SUCH_ITEM)
         return _evidence_form(request, project, item, GateEvidenceForm(item=item))
     project = _project(request, pk)
+    if item not in CHECKLIST_ITEMS:
+        raise Http404(NO_SUCH_ITEM)
     if item not in EVIDENCE_ITEMS:
         messages.error(request, NOT_BY_EVIDENCE)
         return _answer(request, project)

@@ -87,6 +87,21 @@ def test_the_evidence_form_is_loaded_when_asked_for_and_has_a_page_of_its_own(cl
     assert f"It replaces the evidence recorded by {people['lead']}" in text(client.get(record_url(assessed)))
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_item_the_checklist_does_not_have_is_not_found_and_one_it_checks_itself_says_so(
+    client, assessed, people, method
+):
+    client.force_login(people["lead"])
+    unknown = getattr(client, method)(record_url(assessed, "no_such_item"))
+    assert unknown.status_code == 404
+    data_checked = getattr(client, method)(record_url(assessed, "environment_complete"), follow=True)
+    if method == "get":
+        assert data_checked.status_code == 404
+    else:
+        assert "checked from the project&#x27;s data, not by evidence" in text(data_checked)
+    assert not GateEvidence.objects.exists()
+
+
 def test_the_evidence_form_is_not_for_those_who_may_not_record(client, assessed, people):
     client.force_login(people["viewer"])
     assert client.get(record_url(assessed), headers=HTMX).status_code == 403
