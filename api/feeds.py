@@ -28,6 +28,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from api.filters import UtcIsoDateTimeFilter
+from core.moments import showable_everywhere
 
 SINCE = "updated_since"
 BEFORE = "updated_before"
@@ -113,7 +114,7 @@ def position_decoded(text: str, message: str) -> tuple[datetime.datetime, int]:
         moment, pk = datetime.datetime.fromisoformat(moment), int(pk)
     except (ValueError, UnicodeError, binascii.Error):
         raise NotFound(message) from None
-    if moment.tzinfo is None or not 0 < pk < 2**63:
+    if moment.tzinfo is None or not showable_everywhere(moment) or not 0 < pk < 2**63:
         raise NotFound(message)
     return moment, pk
 

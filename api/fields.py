@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from api.serializers import json_type_errors
+from core.moments import OUTSIDE_RANGE, showable_everywhere
 
 #: A wall-clock time without an offset: HH:MM, HH:MM:SS or HH:MM:SS.ffffff.
 LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
@@ -38,21 +39,48 @@ NAIVE_DATETIME = (
 )
 
 
-def has_offset(value) -> bool:
-    """Whether an ISO 8601 date-time string names its offset (a date alone or garbage: not our call)."""
-    parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
-    return parsed is None or parsed.tzinfo is not None
+#: What a well-formed date-time that names no real moment is told (hour 25, 30 February).
+IMPOSSIBLE_DATETIME = (
+    "Enter a valid date and time: this one does not exist (hours run from 00 to 23, minutes and seconds "
+    "from 00 to 59, and the day must be one of its month's)."
+)
+
+
+def moment_refusal(value) -> str | None:
+    """Why the ISO 8601 date-time ``value`` is refused, as a key of ``MOMENT_REFUSALS``: it names no
+    real moment, it has no offset, or not every time zone can show it (``core.moments``). None when
+    it is taken, and for anything that is not an ISO 8601 date-time (a date alone, garbage): the
+    field's own parser answers that."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:  # well-formed, but no such hour or day
+        return "impossible"
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        return "naive"
+    if not showable_everywhere(parsed):
+        return "outside_range"
+    return None
+
+
+#: What each refusal of ``moment_refusal`` is told.
+MOMENT_REFUSALS = {"impossible": IMPOSSIBLE_DATETIME, "naive": NAIVE_DATETIME, "outside_range": OUTSIDE_RANGE}
 
 
 class AwareDateTimeField(serializers.DateTimeField):
     """A moment in ISO 8601 with its offset. DRF reads a time without one in the server's zone; the
-    API refuses it instead (400 naming the field), so no client's local time is taken for UTC."""
+    API refuses it instead (400 naming the field), so no client's local time is taken for UTC. A
+    date-time that does not exist, or that not every time zone can show, is refused the same way."""
 
-    default_error_messages = {"naive": NAIVE_DATETIME}
+    default_error_messages = MOMENT_REFUSALS
 
     def to_internal_value(self, value):
-        if not has_offset(value):
-            self.fail("naive")
+        refusal = moment_refusal(value)
+        if refusal is not None:
+            self.fail(refusal)
         return super().to_internal_value(value)
 
 

@@ -6,13 +6,17 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 
-from api.fields import NAIVE_DATETIME, has_offset
+from api.fields import MOMENT_REFUSALS, moment_refusal
 
 
 class AwareIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time with its offset, naming a real moment every time zone can show
+    (``api.fields.moment_refusal``): anything else is a 400 naming the parameter, before any
+    conversion or query could fail on it."""
+
     def to_python(self, value):
-        if value not in self.empty_values and not has_offset(value):
-            raise forms.ValidationError(NAIVE_DATETIME, code="naive")
+        if value not in self.empty_values and (refusal := moment_refusal(value)) is not None:
+            raise forms.ValidationError(MOMENT_REFUSALS[refusal], code=refusal)
         return super().to_python(value)
 
 

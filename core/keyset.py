@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from core.moments import showable_everywhere
 from core.validators import MAX_WHOLE, whole_number
 
 #: The number of matching rows counted exactly; beyond it a list says "more than".
@@ -60,19 +61,8 @@ class KeyOrder:
 
 def _storable(moment: datetime.datetime) -> bool:
     """Whether a key's moment is one the databases can compare: with its offset (keys are written with
-    one), and a day inside Python's range once in UTC, which a moment typed at an extreme may leave."""
-    if moment.tzinfo is None:
-        return False
-    try:
-        in_utc = moment.astimezone(datetime.UTC)
-    except OverflowError:
-        return False
-    day = datetime.timedelta(days=1)
-    return (
-        datetime.datetime.min.replace(tzinfo=datetime.UTC) + day
-        <= in_utc
-        <= (datetime.datetime.max.replace(tzinfo=datetime.UTC) - day)
-    )
+    one), and one every time zone can show (``core.moments``), which a moment typed at an extreme is not."""
+    return moment.tzinfo is not None and showable_everywhere(moment)
 
 
 @dataclass

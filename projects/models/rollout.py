@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.changes import ChangeStamped
+from core.moments import OUTSIDE_RANGE, showable_everywhere
 from core.validators import ChoiceListValidator
 from projects.models.project import Project, Stage
 from tenancy.models import Role, TenantOwned
@@ -151,9 +152,13 @@ class FreezeWindow(TenantOwned, ChangeStamped):
         errors = {}
         if self.kind == self.Kind.ONE_OFF:
             for field in ("starts_on", "ends_on"):
-                if getattr(self, field) is None:
+                moment = getattr(self, field)
+                if moment is None:
                     errors[field] = ValidationError("A one-off freeze needs a start and an end.", code="required")
-            if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+                elif not showable_everywhere(moment):
+                    # Shown in the tenant's time zone and compared in the database's: both must exist.
+                    errors[field] = ValidationError(OUTSIDE_RANGE, code="outside_range")
+            if not errors and self.ends_on <= self.starts_on:
                 errors["ends_on"] = ValidationError("The end must come after the start.", code="end_before_start")
         elif self.kind == self.Kind.WEEKLY:
             for field in ("start_weekday", "start_time", "end_weekday", "end_time"):
