@@ -47,6 +47,8 @@ ENVIRONMENT_FIELDS = [
     "change_process_reference",
 ]
 LIST_FIELDS = frozenset({"regions", "residency_regions"})
+#: What a name that is no fact of the environment is told.
+ENVIRONMENT_UNKNOWN = "Not a field of the environment."
 RULE_FIELDS = [
     "position",
     "condition_kind",
@@ -242,7 +244,7 @@ def _environment_with(project, fields):
     or saved, and the snapshot of its facts from before."""
     unknown = set(fields) - set(ENVIRONMENT_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the environment."), code="unknown")
+        raise ValidationError(dict.fromkeys(sorted(unknown), ENVIRONMENT_UNKNOWN), code="unknown")
     environment = CustomerCloudEnvironment.objects.select_for_update().filter(project=project).first()
     if environment is None:
         environment = CustomerCloudEnvironment(tenant_id=project.tenant_id, project=project)

@@ -12,7 +12,7 @@ from assessments.models import GateEvidence, HybridMode, ProviderCertification, 
 from assessments.readiness.certifications import CERTIFICATIONS
 from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins, tenant_cost_defaults_of
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
-from projects.api.serializers import EvidenceWhereSerializer
+from projects.api.serializers import EvidenceWhereSerializer, unknown_field_errors
 
 #: The checklist items evidence can satisfy, as choices (named ``EvidenceItemEnum`` in the schema).
 EVIDENCE_ITEM_CHOICES = list(EVIDENCE_ITEMS.items())
@@ -141,14 +141,21 @@ class CostPlanValuesSerializer(Serializer):
     pue = _optional_number("1 to 3.")
 
 
+#: What a name that is no field of a cost plan is told (``plan_fields_parsed``'s words).
+COST_PLAN_UNKNOWN = "Not a field of the cost plan."
+
+
 def cost_plan_fields(data) -> dict:
-    """A write's cost plan fields, typed by ``CostPlanValuesSerializer``; a field it does not know
-    is passed on as sent, for the service to refuse by name."""
+    """A write's cost plan fields (a project's plan or a client's defaults), typed by
+    ``CostPlanValuesSerializer``. Any other name is refused by name with the rest of the body's
+    errors (``unknown_field_errors``), never passed on to the service beside its own arguments."""
     if not isinstance(data, dict):
         raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
     parsed = CostPlanValuesSerializer(data=data, partial=True)
-    parsed.is_valid(raise_exception=True)
-    return {**parsed.validated_data, **{name: value for name, value in data.items() if name not in parsed.fields}}
+    unknown = unknown_field_errors(parsed.fields, data, COST_PLAN_UNKNOWN)
+    if not parsed.is_valid() or unknown:
+        raise serializers.ValidationError({**unknown, **parsed.errors})
+    return dict(parsed.validated_data)
 
 
 class CostPlanSerializer(Serializer):

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from api.fields import ObjectField
 from api.serializers import ModelSerializer, Serializer
 from deployments.models import REGION_MAX_LENGTH, CustomerCloudEnvironment, RoutingRule
-from deployments.services import SIGN_OFF_UNKNOWN, SIGN_OFFS
+from deployments.services import ENVIRONMENT_UNKNOWN, SIGN_OFF_UNKNOWN, SIGN_OFFS
+from projects.api.serializers import FieldsObject
 from projects.models import DeploymentModel
 
 
@@ -43,6 +44,22 @@ class EnvironmentSerializer(ModelSerializer):
             "residency_confirmed_by",
             "residency_confirmed_at",
         ]
+        # Set by the client's sign-offs (their own endpoint), never by a write of the facts.
+        read_only_fields = ["access_approved_at", "residency_confirmed_at"]
+
+
+def environment_change(**kwargs) -> FieldsObject:
+    """Facts of the environment to record, as sent, for ``environment_update`` (the PATCH's body, a
+    switch's ``environment``): a name that is no fact is refused by name, as is a value of another
+    JSON type than the schema gives it."""
+    return FieldsObject(shape=EnvironmentSerializer(partial=True), unknown=ENVIRONMENT_UNKNOWN, **kwargs)
+
+
+def environment_fields(data) -> dict:
+    """A PATCH's environment facts (``environment_change``), refused with every error by name."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
+    return environment_change().run_validation(data)
 
 
 class RoutingRuleSerializer(ModelSerializer):
@@ -80,11 +97,7 @@ class ProjectEnvironmentField(serializers.Field):
 
 class DeploymentSwitchSerializer(Serializer):
     deployment_model = serializers.ChoiceField(choices=DeploymentModel.choices)
-    environment = ObjectField(
-        shape=EnvironmentSerializer(partial=True),
-        required=False,
-        help_text="Environment facts to record with the switch.",
-    )
+    environment = environment_change(required=False, help_text="Environment facts to record with the switch.")
 
 
 class RoutingRulesSerializer(Serializer):

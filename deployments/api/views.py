@@ -5,7 +5,6 @@ under ``/projects/{id}/`` beside the project's own endpoints, answering with the
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
 
 from api.base import SafeRetriesMixin
 from api.errors import named_within
@@ -14,6 +13,7 @@ from deployments.api.serializers import (
     EnvironmentSerializer,
     RoutingRulesSerializer,
     SignOffSerializer,
+    environment_fields,
 )
 from deployments.services import (
     deployment_model_switch,
@@ -45,9 +45,7 @@ class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.Ge
     def environment(self, request, pk=None):
         """Record or change the customer-cloud environment's facts."""
         project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object of environment fields."]})
-        environment_update(project=project, actor=request.user, **request.data)
+        environment_update(project=project, actor=request.user, **environment_fields(request.data))
         return self.project_response(pk)
 
     @extend_schema(request=RoutingRulesSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
