@@ -87,6 +87,30 @@ def test_from_new_project_to_an_approved_promotion(page_as, live_server, client_
     expect(lead.locator(".timeline")).to_contain_text("The project moved from Discovery to Proof of concept")
 
 
+def test_the_deployment_cards_forms_open_in_place_and_add_evidence_and_a_ticket(page_as, live_server, client_tenant):
+    """The card draws no form: opening "Add evidence" or "Link a ticket" loads it (htmx), and what is
+    added there shows on the card."""
+    from projects.services.projects import project_create
+
+    project = project_create(tenant=client_tenant, name="Social replies", code="LOT-SOC")
+    lead = page_as("lead")
+    lead.goto(f"{live_server.url}/projects/{project.pk}/")
+    evidence = lead.locator("details", has=lead.get_by_text("Add evidence", exact=True))
+    evidence.get_by_text("Add evidence", exact=True).click()
+    evidence.get_by_label("Title").fill("Claims case study")
+    evidence.get_by_label("Web address").fill("https://example.com/claims")
+    evidence.get_by_role("button", name="Add evidence").click()
+    expect(lead.get_by_text("Evidence added: Claims case study.")).to_be_visible()
+    expect(lead.get_by_role("link", name="Claims case study")).to_be_visible()
+
+    ticket = lead.locator("details", has=lead.get_by_text("Link a ticket", exact=True))
+    ticket.get_by_text("Link a ticket", exact=True).click()
+    ticket.get_by_label("Ticket key").fill("OPS-7")
+    ticket.get_by_role("button", name="Link ticket").click()
+    expect(lead.get_by_text("Ticket linked:")).to_be_visible()
+    assert list(project.tickets.values_list("key", flat=True)) == ["OPS-7"]
+
+
 def test_a_viewer_sees_no_edit_controls_and_another_tenant_gets_404(page_as, live_server, client_tenant):
     from projects.services.projects import project_create
 
