@@ -6,13 +6,20 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import unknown_field_errors
 from api.serializers import ModelSerializer, Serializer
 from assessments import readiness
 from assessments.models import GateEvidence, HybridMode, ProviderCertification, Redundancy
 from assessments.readiness.certifications import CERTIFICATIONS
-from assessments.services.cost_plans import cost_plan_of, plan_inputs, plan_origins, tenant_cost_defaults_of
+from assessments.services.cost_plans import (
+    COST_PLAN_UNKNOWN,
+    cost_plan_of,
+    plan_inputs,
+    plan_origins,
+    tenant_cost_defaults_of,
+)
 from assessments.services.gates import EVIDENCE_ITEMS, evidence_not_counting_because
-from projects.api.serializers import EvidenceWhereSerializer, unknown_field_errors
+from projects.api.serializers import EvidenceWhereSerializer
 
 #: The checklist items evidence can satisfy, as choices (named ``EvidenceItemEnum`` in the schema).
 EVIDENCE_ITEM_CHOICES = list(EVIDENCE_ITEMS.items())
@@ -139,10 +146,6 @@ class CostPlanValuesSerializer(Serializer):
     electricity_per_kwh = _optional_number("USD per kWh, 0 to 10.")
     colocation_per_kw_month = _optional_number("USD per kW a month.")
     pue = _optional_number("1 to 3.")
-
-
-#: What a name that is no field of a cost plan is told (``plan_fields_parsed``'s words).
-COST_PLAN_UNKNOWN = "Not a field of the cost plan."
 
 
 def cost_plan_fields(data) -> dict:

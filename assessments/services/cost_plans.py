@@ -105,6 +105,10 @@ _INPUT_OF_STORED = {spec.stored: name for name, spec in NUMBER_INPUTS.items() if
 }
 
 
+#: What a name that is no field of a cost plan is told (by the service and the API).
+COST_PLAN_UNKNOWN = "Not a field of the cost plan."
+
+
 def plan_inputs(source) -> dict:
     """A stored plan (a ``CostProfile``, ``TenantCostDefaults``, ``CostPlan`` or None) in the words
     people edit it in: per cent for shares, None for a field left to the defaults."""
@@ -257,7 +261,7 @@ def plan_fields_parsed(fields: dict) -> dict:
     """Plan inputs (``PLAN_INPUTS``) as the stored fields they fill; every rule broken, by field."""
     errors, stored = {}, {}
     for name in sorted(set(fields) - set(PLAN_INPUTS)):
-        errors[name] = "Not a field of the cost plan."
+        errors[name] = COST_PLAN_UNKNOWN
     for name, value in fields.items():
         if name not in PLAN_INPUTS:
             continue

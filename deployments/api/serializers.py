@@ -4,11 +4,10 @@ part of the project's representation and as the bodies of the writes that change
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import ObjectField
+from api.fields import FieldsObject, ObjectField
 from api.serializers import ModelSerializer, Serializer
 from deployments.models import REGION_MAX_LENGTH, CustomerCloudEnvironment, RoutingRule
 from deployments.services import ENVIRONMENT_UNKNOWN, SIGN_OFF_UNKNOWN, SIGN_OFFS
-from projects.api.serializers import FieldsObject
 from projects.models import DeploymentModel
 
 

@@ -1,13 +1,12 @@
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from api.fields import AwareDateTimeField, DocumentField, LocalTimeField, ObjectField
+from api.fields import AwareDateTimeField, DocumentField, FieldsObject, LocalTimeField
 from api.rows import RowListSerializer, RowSerializerMixin
-from api.serializers import TEXT, ModelSerializer, Serializer, json_type_errors
+from api.serializers import ModelSerializer, Serializer
 from projects.api.documents import ApprovalPolicySnapshotSerializer, ApprovalSnapshotSerializer
 from projects.decision_summary import decision_summaries
 from projects.models import (
@@ -27,6 +26,7 @@ from projects.models import (
 )
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES
 from projects.profile_warnings import CODES, profile_warnings
+from projects.services.projects import PROFILE_UNKNOWN
 from tenancy.models import Regulation
 
 
@@ -130,54 +130,6 @@ class ProjectListSerializer(RowSerializerMixin, ModelSerializer):
 def _choices(choices, **kwargs):
     """A list of codes, each one of ``choices``."""
     return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
-
-
-def unknown_field_errors(fields: Mapping[str, serializers.Field], data: Mapping, message: str) -> dict:
-    """The errors, by name, of the names in ``data`` that are none of the writable ``fields``, each
-    told ``message`` (the words of the service that takes the fields). A body's names reach a
-    service as its keyword arguments: one it does not take, read only, unknown or one of the
-    service's own (``project``, ``actor``), is refused here, never handed on."""
-    writable = {name for name, field in fields.items() if not field.read_only}
-    return {name: [ErrorDetail(message, code="invalid")] for name in sorted(set(data) - writable)}
-
-
-class FieldsObject(ObjectField):
-    """A JSON object of some of the writable fields of its shape (a serializer), passed on as sent to
-    the service that takes them as keyword arguments (``ObjectField``). Any other name is refused by
-    name, in the words ``unknown`` (``unknown_field_errors``), and each value must have the JSON type
-    the schema gives it, a text choice's included: DRF's ChoiceField, which would refuse an object
-    or a list for one, never sees a value passed on as sent, and the service would store ``{}`` as
-    text. Every error of the object is named at once; nothing is passed on."""
-
-    def __init__(self, *args, unknown: str, **kwargs):
-        self.unknown = unknown
-        super().__init__(*args, **kwargs)
-
-    def to_internal_value(self, data):
-        value = serializers.DictField.to_internal_value(self, data)  # an object, or DRF's refusal
-        fields = (self.shape() if isinstance(self.shape, type) else self.shape).fields
-        errors = unknown_field_errors(fields, value, self.unknown) | json_type_errors(fields, value)
-        for name, field in fields.items():
-            if name in value and _text_choice(field) and not isinstance(value[name], str | None):
-                errors.setdefault(name, [ErrorDetail(TEXT, code="invalid")])
-        if errors:
-            raise ValidationError(errors)
-        return value
-
-
-def _text_choice(field) -> bool:
-    """Whether ``field`` takes one text of its choices (a JSON string), which ``json_type_errors``
-    leaves to DRF's ChoiceField."""
-    return (
-        isinstance(field, serializers.ChoiceField)
-        and not isinstance(field, serializers.MultipleChoiceField)
-        and not field.read_only
-        and not all(isinstance(key, int) for key in field.choices)
-    )
-
-
-#: What a name that is no field of the requirements profile is told (``profile_update``'s words).
-PROFILE_UNKNOWN = "Not a field of the requirements profile."
 
 
 class ProfileWarningSerializer(Serializer):

@@ -37,6 +37,10 @@ TAKEN_UNSEEN = "This value cannot be used here: choose another."
 LEAD_REFUSED = "Choose a delivery lead of this client, or someone granted that role here."
 
 
+#: What a name that is no field of the requirements profile is told (by the services and the API).
+PROFILE_UNKNOWN = "Not a field of the requirements profile."
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -133,7 +137,7 @@ def profile_update(*, project: Project, actor: User, **fields) -> RequirementsPr
     require_any(actor, project, Action.CHANGE, Action.CHANGE_TECHNICAL)
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), PROFILE_UNKNOWN))
     requirements = RequirementsProfile.objects.get(project=project)
     before = snapshot(requirements, fields=list(fields))
     for name, value in fields.items():
@@ -256,7 +260,7 @@ def _profile_checked(requirements: RequirementsProfile, profile: dict) -> Requir
     unknown = set(profile) - PROFILE_FIELDS
     try:
         if unknown:
-            raise ValidationError(dict.fromkeys(sorted(unknown), "Not a field of the requirements profile."))
+            raise ValidationError(dict.fromkeys(sorted(unknown), PROFILE_UNKNOWN))
         for name, value in profile.items():
             setattr(requirements, name, value)
         requirements.full_clean()
