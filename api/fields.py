@@ -2,14 +2,13 @@
 
 import copy
 import re
-from collections.abc import Mapping
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from api.serializers import TEXT, json_type_errors
+from api.serializers import json_type_errors, unknown_field_errors
 from core.moments import OUTSIDE_RANGE, showable_everywhere
 
 #: A wall-clock time without an offset: HH:MM, HH:MM:SS or HH:MM:SS.ffffff.
@@ -164,22 +163,14 @@ def add_json_object_component(result, generator, request, public):
     return result
 
 
-def unknown_field_errors(fields: Mapping[str, serializers.Field], data: Mapping, message: str) -> dict:
-    """The errors, by name, of the names in ``data`` that are none of the writable ``fields``, each
-    told ``message`` (the words of the service that takes the fields). A body's names reach a
-    service as its keyword arguments: one it does not take, read only, unknown or one of the
-    service's own (``project``, ``actor``), is refused here, never handed on."""
-    writable = {name for name, field in fields.items() if not field.read_only}
-    return {name: [ErrorDetail(message, code="invalid")] for name in sorted(set(data) - writable)}
-
-
 class FieldsObject(ObjectField):
     """A JSON object of some of the writable fields of its shape (a serializer), passed on as sent to
     the service that takes them as keyword arguments (``ObjectField``). Any other name is refused by
-    name, in the words ``unknown`` (``unknown_field_errors``), and each value must have the JSON type
-    the schema gives it, a text choice's included: DRF's ChoiceField, which would refuse an object
-    or a list for one, never sees a value passed on as sent, and the service would store ``{}`` as
-    text. Every error of the object is named at once; nothing is passed on."""
+    name, in the words ``unknown`` (``api.serializers.unknown_field_errors``): the names reach the
+    service as its keyword arguments, so one it does not take, read only, unknown or one of the
+    service's own (``project``, ``actor``), is refused here, never handed on. Each value must have the
+    JSON type the schema gives it (``ObjectField``). Every error of the object is named at once;
+    nothing is passed on."""
 
     def __init__(self, *args, unknown: str, **kwargs):
         self.unknown = unknown
@@ -189,20 +180,6 @@ class FieldsObject(ObjectField):
         value = serializers.DictField.to_internal_value(self, data)  # an object, or DRF's refusal
         fields = (self.shape() if isinstance(self.shape, type) else self.shape).fields
         errors = unknown_field_errors(fields, value, self.unknown) | json_type_errors(fields, value)
-        for name, field in fields.items():
-            if name in value and _text_choice(field) and not isinstance(value[name], str | None):
-                errors.setdefault(name, [ErrorDetail(TEXT, code="invalid")])
         if errors:
             raise ValidationError(errors)
         return value
-
-
-def _text_choice(field) -> bool:
-    """Whether ``field`` takes one text of its choices (a JSON string), which ``json_type_errors``
-    leaves to DRF's ChoiceField."""
-    return (
-        isinstance(field, serializers.ChoiceField)
-        and not isinstance(field, serializers.MultipleChoiceField)
-        and not field.read_only
-        and not all(isinstance(key, int) for key in field.choices)
-    )

@@ -3,8 +3,11 @@ from functools import cache
 
 import django_filters
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
 
 from api.fields import MOMENT_REFUSALS, moment_refusal
 
@@ -85,3 +88,69 @@ def _skippable(filterset_class) -> bool:
         if filter_.method is None and not own:
             return False
     return True
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """The order of a list, as ``?ordering=`` names it: one or more of the view's
+    ``ordering_fields``, each ascending or, after a ``-``, descending, separated by commas
+    (``-updated_at,id``). Anything else is a 400 naming the parameter and the orderings taken
+    (DRF's own dropped a term it did not know, and answered in another order without a word): an
+    unknown term, an empty one (``name,``), a space around one, or the parameter given twice.
+    Sent empty (``?ordering=``, the empty list), it is as if not sent: the list's own order. The
+    schema gives the same list of terms (``get_schema_operation_parameters``).
+
+    The parameter is a list's, as the schema has it: one object, or another action's answer (an
+    export in its own order), has none to choose, and is answered as if it were not sent. Every list
+    view names its ``ordering_fields``: DRF's default, every field of the serializer, offered lists
+    and computed values no list can be ordered by."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", "list") != "list":
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def get_ordering(self, request, queryset, view):
+        sent = request.query_params.getlist(self.ordering_param)
+        if not sent or sent == [""]:
+            return self.get_default_ordering(view)
+        terms = self.terms(view)
+        refused = [term for term in sent[0].split(",") if term not in terms] if len(sent) == 1 else []
+        if len(sent) > 1 or refused:
+            raise ValidationError({self.ordering_param: [self.refusal(terms, refused, given_twice=len(sent) > 1)]})
+        return sent[0].split(",")
+
+    def refusal(self, terms: list[str], refused: list[str], *, given_twice: bool) -> str:
+        what = (
+            "Give ordering once"
+            if given_twice
+            else f"Not an ordering of this list: {', '.join(f'“{term}”' for term in refused)}"
+        )
+        return f"{what}. Order by one or more of {', '.join(terms)}, separated by commas (a - first: descending)."
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = getattr(view, "ordering_fields", None)
+        if fields is None or isinstance(fields, str):
+            raise ImproperlyConfigured(f"{type(view).__name__} names no ordering_fields (a list of them).")
+        return [(field, field) for field in fields]
+
+    def terms(self, view) -> list[str]:
+        """Every term ``ordering`` takes on ``view``'s list: each field, then each field descending."""
+        fields = [field for field, _ in self.get_valid_fields(None, view)]
+        return [*fields, *(f"-{field}" for field in fields)]
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "The list's order: one or more fields, each ascending or, after a -, descending, separated "
+                    "by commas (e.g. -id). Empty: the list's own order."
+                ),
+                "schema": {"type": "array", "items": {"type": "string", "enum": self.terms(view)}},
+                "style": "form",
+                "explode": False,
+                "allowEmptyValue": True,
+            }
+        ]

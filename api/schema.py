@@ -17,6 +17,7 @@ from api.base import (
     SafeRetriesMixin,
 )
 from api.rows import RowListMixin, RowSerializerMixin
+from api.serializers import JsonTypes
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -194,9 +195,10 @@ def _drop_storage_bounds(node) -> None:
 
 def lib_doc_excludes() -> list[type]:
     """The classes whose docstrings describe code, not the API (``GET_LIB_DOC_EXCLUDES``): DRF's and
-    drf-spectacular's, and the mixins that read a list as rows (``api.rows``), so a serializer or
-    view without a docstring of its own stays without a description."""
-    return [*get_lib_doc_excludes(), RowSerializerMixin, RowListMixin]
+    drf-spectacular's, the mixins that read a list as rows (``api.rows``) and the one that checks a
+    body (``api.serializers``), so a serializer or view without a docstring of its own stays without
+    a description."""
+    return [*get_lib_doc_excludes(), RowSerializerMixin, RowListMixin, JsonTypes]
 
 
 def allow_empty_query_values(result, generator, request, public):
@@ -214,3 +216,41 @@ def allow_empty_query_values(result, generator, request, public):
                 ):
                     parameter["allowEmptyValue"] = True
     return result
+
+
+def refuse_other_body_names(result, generator, request, public):
+    """Post-processing hook: every object a request body holds takes only the names it lists
+    (``additionalProperties: false``), as the API answers any other with a 400 naming it
+    (``api.serializers.JsonTypes``, ``api.fields.FieldsObject``, the services' own checks of the
+    objects they take). An object that takes names of its own choosing (a map, ``JsonObject``)
+    says so with its own ``additionalProperties`` and keeps it."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen = set()
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                for content in operation["requestBody"].get("content", {}).values():
+                    _close_objects(content.get("schema", {}), schemas, seen)
+    return result
+
+
+def _close_objects(node, schemas, seen) -> None:
+    if isinstance(node, list):
+        for value in node:
+            _close_objects(value, schemas, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name not in seen and name in schemas:
+            seen.add(name)
+            _close_objects(schemas[name], schemas, seen)
+        return
+    if "properties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    for value in node.get("properties", {}).values():
+        _close_objects(value, schemas, seen)
+    for key in ("items", "additionalProperties", "allOf", "oneOf", "anyOf"):
+        if key in node:
+            _close_objects(node[key], schemas, seen)

@@ -9,6 +9,11 @@ with 400 naming the field and the type it takes, before anything is read or chan
 the field (``allow_null``), lists and objects to DRF, which already refuses the wrong one. A decimal
 takes a number as well as its text (``"60.5"`` or ``60.5``), and the schema says so
 (``DecimalFieldSchema``).
+
+DRF also ignores a name of the body that is none of the serializer's fields: a client that misspells
+``titel`` is answered 200 and nothing changed. Here such a name is refused by name, as is a read-only
+field sent (``JsonTypes``), and the schema says so (``additionalProperties: false``,
+``api.schema.refuse_other_body_names``).
 """
 
 from collections.abc import Mapping
@@ -23,6 +28,8 @@ TRUE_OR_FALSE = "Give true or false (a JSON boolean) here."
 WHOLE_NUMBER = "Give a whole number (a JSON number, not text) here."
 NUMBER = "Give a number (a JSON number, not text) here."
 DECIMAL = 'Give a number, as a JSON number or as text (e.g. 60 or "60.5"), here.'
+#: What a name of a body that is no field the endpoint takes is told.
+UNKNOWN_FIELD = "Not a field this endpoint takes."
 
 
 def _is_number(value) -> bool:
@@ -45,11 +52,14 @@ def json_type_problem(field: serializers.Field, value) -> str | None:
         return None if _is_number(value) else NUMBER
     if isinstance(field, serializers.DecimalField):
         return None if isinstance(value, str) or _is_number(value) else DECIMAL
+    if isinstance(field, serializers.MultipleChoiceField):
+        return None  # a list: DRF refuses anything else
     if isinstance(field, serializers.ChoiceField):
-        # Text choices refuse anything but one of them, in words naming them; numbered ones would
-        # take the number's text ("4") for the number.
-        numbered = bool(field.choices) and all(isinstance(key, int) for key in field.choices)
-        return WHOLE_NUMBER if numbered and not _is_whole_number(value) else None
+        # DRF reads a choice by its text: numbered ones would take "4" for 4, text ones an object's or
+        # a list's text, and a value passed on as sent (``api.fields.ObjectField``) never meets DRF.
+        if bool(field.choices) and all(isinstance(key, int) for key in field.choices):
+            return None if _is_whole_number(value) else WHOLE_NUMBER
+        return None if isinstance(value, str) else TEXT
     if isinstance(field, serializers.CharField | serializers.UUIDField | relations.SlugRelatedField):
         return None if isinstance(value, str) else TEXT
     return None
@@ -68,14 +78,34 @@ def json_type_errors(fields: Mapping[str, serializers.Field], data: Mapping) -> 
     return errors
 
 
+def unknown_field_errors(fields: Mapping[str, serializers.Field], data: Mapping, message: str) -> dict:
+    """The errors, by name, of the names in ``data`` that are none of the writable ``fields``, each
+    told ``message``. A read-only field sent is one of them: the write would not change it, and a
+    client that sends it (a project's ``stage``) means to."""
+    writable = {name for name, field in fields.items() if not field.read_only}
+    return {name: [ErrorDetail(message, code="invalid")] for name in sorted(set(data) - writable)}
+
+
 class JsonTypes:
-    """Refuses a body whose values are not of their fields' JSON types (see the module's docstring),
-    with the errors of the rest of the body, each field named once."""
+    """Refuses a body (or an object in it) whose values are not of their fields' JSON types (see the
+    module's docstring), or that holds a name that is none of its writable fields, with the errors of
+    the rest of the body, each name once.
+
+    A read-only field sent back (``id``, ``created_at`` of what a client read) is refused as well,
+    not ignored as DRF would: the request body's schema does not list it, most writes take another
+    serializer than the answer's (where no name of the answer is a field), and a client that sends
+    one (``stage``, ``consecutive_failures``) expects it to change."""
+
+    #: What a name that is no writable field is told; None for a serializer whose view passes such
+    #: names on, for the service to refuse in its own words.
+    unknown_field_message = UNKNOWN_FIELD
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             return super().to_internal_value(data)  # DRF refuses it in its own words
         wrong = json_type_errors(self.fields, data)
+        if self.unknown_field_message is not None:
+            wrong = unknown_field_errors(self.fields, data, self.unknown_field_message) | wrong
         try:
             value = super().to_internal_value(data)
         except ValidationError as error:

@@ -6,7 +6,6 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import unknown_field_errors
 from api.serializers import ModelSerializer, Serializer
 from assessments import readiness
 from assessments.models import GateEvidence, HybridMode, ProviderCertification, Redundancy
@@ -124,6 +123,8 @@ class CostPlanValuesSerializer(Serializer):
     """The fields of a cost plan, in per cent for shares. In a write, each is optional and null or
     "" leaves it to the defaults (the client's, then the platform's); fields not sent stay as they are."""
 
+    unknown_field_message = COST_PLAN_UNKNOWN  # the service's words
+
     api_model = _optional_text("provider:model with a price in the catalog.")
     size_class = _optional_text("Model size class in the catalog, e.g. 8b, 70b.")
     gpu_instance = _optional_text("GPU instance type in the catalog, e.g. g5.xlarge.")
@@ -151,13 +152,11 @@ class CostPlanValuesSerializer(Serializer):
 def cost_plan_fields(data) -> dict:
     """A write's cost plan fields (a project's plan or a client's defaults), typed by
     ``CostPlanValuesSerializer``. Any other name is refused by name with the rest of the body's
-    errors (``unknown_field_errors``), never passed on to the service beside its own arguments."""
+    errors (``api.serializers.JsonTypes``), never passed on to the service beside its own arguments."""
     if not isinstance(data, dict):
         raise serializers.ValidationError({"non_field_errors": ["Send a JSON object of cost plan fields."]})
     parsed = CostPlanValuesSerializer(data=data, partial=True)
-    unknown = unknown_field_errors(parsed.fields, data, COST_PLAN_UNKNOWN)
-    if not parsed.is_valid() or unknown:
-        raise serializers.ValidationError({**unknown, **parsed.errors})
+    parsed.is_valid(raise_exception=True)
     return dict(parsed.validated_data)
 
 

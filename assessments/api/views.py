@@ -120,6 +120,7 @@ class _ProjectRunViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.Retriev
 
     job_kind = None
     task = None
+    ordering_fields = ["id", "created_at"]
 
     def project(self):
         return get_for_user_or_404(Project.objects.all(), user=self.request.user, pk=self.kwargs["project_pk"])
@@ -221,6 +222,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     queryset = Job.objects.none()  # per caller: see get_queryset
     filterset_class = JobFilter
+    ordering_fields = ["id", "created_at"]
 
     def get_queryset(self):
         jobs = Job.objects.select_related("tenant")

@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "api.schema.StagegateAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "api.fields.add_json_object_component",
         "api.examples.add_request_examples",
         "api.schema.allow_empty_query_values",
+        "api.schema.refuse_other_body_names",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.project.Stage",

@@ -92,6 +92,7 @@ class ProjectAccessViewSet(SafeRetriesMixin, viewsets.GenericViewSet):
     queryset = Project.objects.none()  # per caller: see _project
     serializer_class = AccessHolderSerializer
     pagination_class = None
+    filter_backends = []  # the access list is the service's, whole and in its order
 
     def _project(self, pk) -> Project:
         project = get_for_user_or_404(

@@ -308,6 +308,7 @@ class _TenantSettingViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
 class ApprovalPolicyViewSet(_TenantSettingViewSet):
     serializer_class = ApprovalPolicySerializer
     filterset_class = ApprovalPolicyFilter
+    ordering_fields = ["id", "target_stage", "updated_at"]
     queryset = ApprovalPolicy.objects.none()  # per caller: see get_queryset
 
     def get_queryset(self):
@@ -349,6 +350,7 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
     serializer_class = FreezeWindowSerializer
     queryset = FreezeWindow.objects.none()  # per caller: see get_queryset
     filterset_class = FreezeWindowFilter
+    ordering_fields = ["id", "name"]
 
     @extend_schema(request=FreezeWindowWriteSerializer, responses={201: FreezeWindowSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):

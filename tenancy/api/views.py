@@ -59,6 +59,7 @@ class TokenViewSet(SafeRetriesMixin, mixins.ListModelMixin, mixins.DestroyModelM
     serializer_class = TokenSerializer
     queryset = ApiToken.objects.none()  # per caller: see get_queryset
     filterset_class = TokenFilter
+    ordering_fields = ["id", "created_at", "expires_at"]
 
     def get_queryset(self):
         return ApiToken.objects.filter(user=self.request.user)

@@ -159,11 +159,18 @@ def test_json_just_over_the_depth_limit_in_a_profile_field_is_400(api, people, p
 PLATFORM_ONLY = {"/api/v1/price-imports/"}
 
 
-def _list_paths(objects):
+def _list_operations(objects):
+    """Every paginated list: its address, and the terms its ``ordering`` takes."""
     for method, path, operation in _schema_operations(with_body=False):
-        parameters = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        if method == "get" and "cursor" in parameters:  # every paginated list
-            yield _filled(path, objects)
+        parameters = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+        if method == "get" and "cursor" in parameters:
+            ordering = parameters.get("ordering", {"schema": {"items": {"enum": []}}})
+            yield _filled(path, objects), ordering["schema"]["items"]["enum"]
+
+
+def _list_paths(objects):
+    for path, _ in _list_operations(objects):
+        yield path
 
 
 @pytest.mark.parametrize(
@@ -172,11 +179,13 @@ def _list_paths(objects):
 def test_a_forged_cursor_is_404_invalid_cursor_on_every_list(people, objects, position):
     admin, platform = api_client(people["admin"]), api_client(people["platform"])
     cursor = position if position == "not base64 at all" else base64.b64encode(position.encode()).decode()
-    paths = list(_list_paths(objects))
-    assert len(paths) >= 10
-    for path in paths:
+    lists = list(_list_operations(objects))
+    assert len(lists) >= 10
+    for path, terms in lists:
         client = platform if path in PLATFORM_ONLY else admin
-        for ordering in ("", "&ordering=-id", "&ordering=created_at", "&ordering=name"):
+        # Each of these orderings the list takes (an unknown one is a 400 before any cursor is read).
+        orderings = [f"&ordering={term}" for term in ("-id", "created_at", "name") if term in terms]
+        for ordering in ["", *orderings]:
             response = client.get(f"{path}?cursor={cursor}{ordering}")
             if response.status_code == 200:
                 # An out-of-range id is a valid position past the end: an empty page, not an error.
@@ -490,7 +499,8 @@ def test_a_value_of_another_json_type_inside_an_object_is_400_naming_it(api, peo
 def test_an_optional_query_parameter_sent_empty_is_as_if_not_sent_as_the_schema_says(people, objects):
     """``?status=`` is what an HTML form sends for a field left empty (the browsable API's filter
     form sends them all): every optional query parameter the schema marks ``allowEmptyValue``
-    answers the same rows sent empty as left out; a list's (``?stage=``) is not marked, and is refused."""
+    answers the same rows sent empty as left out; a list's (``?stage=``) is not marked, and is refused,
+    but for ``ordering``, whose empty list of fields is the list's own order (``api.filters.OrderingFilter``)."""
     client = api_client(people["admin"])
     platform = api_client(people["platform"])
     tried = 0
@@ -504,7 +514,7 @@ def test_an_optional_query_parameter_sent_empty_is_as_if_not_sent_as_the_schema_
         for parameter in operation["parameters"]:
             if parameter["in"] != "query":
                 continue
-            if parameter["schema"].get("type") == "array":
+            if parameter["schema"].get("type") == "array" and parameter["name"] != "ordering":
                 assert "allowEmptyValue" not in parameter, (path, parameter["name"])
                 _assert_error(caller.get(f"{url}?{parameter['name']}="), 400, field=parameter["name"])
                 continue
@@ -542,3 +552,81 @@ def test_the_schema_gives_the_page_sizes_taken():
 def test_an_id_filter_takes_a_whole_number_only(api, people):
     _assert_error(api(people["admin"]).get("/api/v1/audit-events/?project=0.5"), 400, field="project")
     assert api(people["admin"]).get("/api/v1/audit-events/?project=1").status_code == 200
+
+
+# --- Names that are no field of the body --------------------------------------------------
+
+
+#: The words each body's own mechanism gives a name it does not take: the one rule's
+#: (``api.serializers.UNKNOWN_FIELD``), or those of the service the body's names go to.
+UNKNOWN_NAME_WORDS = {
+    "Not a field this endpoint takes.",
+    "Not a field of the cost plan.",
+    "Not a field of the environment.",
+    "Not a notification setting.",
+}
+
+
+def test_a_name_that_is_no_field_is_400_naming_it_in_every_operation_with_a_body(people, objects):
+    """Every operation with a body, sent one name that is none of its fields (``titel`` for
+    ``title``) beside good references to the object it acts on: 400 naming it, nothing changed.
+    DRF alone ignored it and answered 200 (approval policies, freeze windows, certifications, a
+    project's PATCH), so a misspelt field looked changed."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    callers = [api_client(people["admin"]), api_client(people["platform"]), api_client(people["engineer"])]
+    before = AuditEvent.objects.count()
+    checked = []
+    for method, path, operation in _schema_operations(with_body=True):
+        url = _filled(path, objects)
+        properties = _body_properties(schema, operation)
+        references = {"tenant": "acme", "project": objects["project_pk"]}
+        body = {key: value for key, value in references.items() if key in properties} | {"titel": "x"}
+        for client in callers:  # the first whose role may make this write
+            response = getattr(client, method)(url, body, format="json")
+            if response.status_code != 403:
+                break
+        if response.status_code == 404 and "webhook-deliveries" in url:
+            continue
+        error = _assert_error(response, 400)
+        fields = {item["field"]: item for item in error["fields"]}
+        assert "titel" in fields, (method, path, error)
+        assert fields["titel"]["code"] == "invalid"
+        assert fields["titel"]["message"] in UNKNOWN_NAME_WORDS, (method, path, fields["titel"])
+        checked.append((method, path))
+    assert AuditEvent.objects.count() == before
+    assert len(checked) == len(list(_schema_operations(with_body=True))), checked
+
+
+def test_the_schema_says_every_object_of_a_request_body_takes_only_its_names():
+    """``additionalProperties: false`` on each object a request body holds, so a client generated
+    from the schema (and schemathesis) knows another name is refused."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    seen = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, dict):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[1]
+                if name not in seen:
+                    seen.append(name)
+                    walk(components[name])
+                return
+            if "properties" in node:
+                assert node.get("additionalProperties") is False, node.get("description", node)
+            for value in node.get("properties", {}).values():
+                walk(value)
+            for key in ("items", "allOf", "oneOf", "anyOf"):
+                walk(node.get(key))
+
+    for _, _, operation in _schema_operations(with_body=True):
+        walk(operation["requestBody"]["content"]["application/json"]["schema"])
+    assert {"PatchedProjectUpdateRequest", "PatchedProfileRequest", "TicketWriteRequest"} <= set(seen)
+    assert {name for name in seen if name.startswith("Patched")} >= {
+        "PatchedApprovalPolicyWriteRequest",
+        "PatchedFreezeWindowWriteRequest",
+        "PatchedWebhookRequest",
+    }

@@ -9,6 +9,7 @@ it relays an approval (the same checks, the same answers)."""
 import pytest
 from django.urls import reverse
 
+from api.serializers import TEXT
 from audit.models import AuditEvent
 from audit.sentences import describe
 from deployments.models import CustomerCloudEnvironment
@@ -133,7 +134,8 @@ def test_the_approve_scope_is_needed(api, people, project):
     [
         ({"kind": "everything"}, [("kind", "invalid_choice", SIGN_OFF_UNKNOWN)]),
         ({}, [("kind", "required", "This field is required.")]),
-        ({"kind": ["access_pattern"]}, [("kind", "invalid_choice", SIGN_OFF_UNKNOWN)]),
+        # Not text at all: a text choice takes a JSON string (``api.serializers.json_type_problem``).
+        ({"kind": ["access_pattern"]}, [("kind", "invalid", TEXT)]),
     ],
 )
 def test_an_unknown_kind_is_a_400_naming_kind_with_the_pages_words(api, people, project, body, expected):

@@ -124,6 +124,7 @@ class WebhookViewSet(SafeRetriesMixin, viewsets.ModelViewSet):
     serializer_class = WebhookSerializer
     queryset = WebhookEndpoint.objects.none()  # per caller: see get_queryset
     filterset_class = WebhookFilter
+    ordering_fields = ["id", "created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -202,6 +203,7 @@ class WebhookDeliveryViewSet(SafeRetriesMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = WebhookDeliverySerializer
     queryset = WebhookDelivery.objects.none()  # per caller: see get_queryset
     filterset_class = WebhookDeliveryFilter
+    ordering_fields = ["id", "created_at"]
 
     def get_queryset(self):
         managed = restrict(Tenant.objects.all(), user=self.request.user, action=Action.MANAGE)
