@@ -19,8 +19,10 @@ from assessments.models import (
 )
 from assessments.pricing import place_of
 from assessments.readiness.certifications import required_certifications
+from projects.approval_rules import CLIENT, DELIVERY_SIDE_ROLES, Approver
 from projects.models import DeploymentModel, Project
-from tenancy.access import Action, CompiledUnder, allowed_actions, holders, restrict, restrict_under
+from tenancy.access import Action, CompiledUnder, allowed_actions, holders, restrict, restrict_under, tenant_roles
+from tenancy.models import Membership
 
 
 def latest_assessment(*, project: Project, target_stage: str | None = None) -> Assessment | None:
@@ -72,8 +74,10 @@ def current_evidence(*, user, project: Project) -> dict[str, GateEvidence]:
 
 # Who accepts evidence for an item the client confirms: the client's side holding
 # ``Action.APPROVE`` on the project (a customer admin or approver, by role or grant), never a
-# platform admin. The rule is stated here once, for one person and for everyone; the service that
-# accepts, the checklist's Accept button and the notice to acceptors all ask here.
+# platform admin, nor a delivery-side member of the client given approver rights on one project
+# (the side is the approval rules' own: ``projects.approval_rules.Approver.side``). The rule is
+# stated here once, for one person and for everyone; the service that accepts, the checklist's
+# Accept button and the notice to acceptors all ask here.
 
 
 def may_accept_evidence(user, project: Project, *, actions=None) -> bool:
@@ -81,12 +85,21 @@ def may_accept_evidence(user, project: Project, *, actions=None) -> bool:
     allowed actions on the project when the caller has them already, saving a query)."""
     if user.is_platform_admin:
         return False
-    return Action.APPROVE in (allowed_actions(user, project) if actions is None else actions)
+    if Action.APPROVE not in (allowed_actions(user, project) if actions is None else actions):
+        return False
+    role = tenant_roles(user).get(project.tenant_id)
+    approver = Approver(
+        user_id=user.pk, is_platform_admin=False, membership_role=role and role.value, granted_approve=True
+    )
+    return approver.side == CLIENT
 
 
 def evidence_acceptors(*, project: Project):
     """Everyone who accepts the project's client-side evidence (``may_accept_evidence``), one query."""
-    return holders(project, Action.APPROVE).filter(is_platform_admin=False)
+    delivery_side = Membership.objects.filter(
+        user=OuterRef("pk"), tenant_id=project.tenant_id, role__in=DELIVERY_SIDE_ROLES
+    )
+    return holders(project, Action.APPROVE).filter(is_platform_admin=False).exclude(Exists(delivery_side))
 
 
 def job_for(*, user, job_id: int) -> Job | None:

@@ -48,6 +48,29 @@ class Target:
     addresses: tuple[str, ...]
 
 
+#: IPv6 prefixes whose last 32 bits are an IPv4 address the packet is translated or tunnelled to:
+#: the IPv4-compatible form (deprecated, ::/96) and NAT64's well-known and local-use prefixes.
+_EMBEDDING_IPV4_IN_LAST_32_BITS = (
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+)
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a webhook may be sent to ``address``: global and not multicast, and, for an IPv6
+    address that carries an IPv4 one (mapped, IPv4-compatible, NAT64, 6to4, Teredo), that IPv4
+    address too, so ``[::127.0.0.1]`` or ``[64:ff9b::a00:1]`` do not reach loopback or a private network."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if address.version == 6:
+        embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if any(address in network for network in _EMBEDDING_IPV4_IN_LAST_32_BITS):
+            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        return all(is_public(ipv4) for ipv4 in embedded if ipv4 is not None)
+    return True
+
+
 def check_target(url: str) -> Target:
     """Resolve the URL's host once and refuse it if any address is private, loopback, link-local,
     multicast or reserved (unless ``WEBHOOKS_ALLOW_PRIVATE_TARGETS``); the addresses checked are the
@@ -69,7 +92,7 @@ def check_target(url: str) -> Target:
     if not getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_TARGETS", False):
         for text in addresses:
             address = ipaddress.ip_address(text)
-            if not address.is_global or address.is_multicast:
+            if not is_public(address):
                 raise ValidationError(
                     {"url": f"{parts.hostname} resolves to {address}, a private or reserved address."},
                     code="private_target",

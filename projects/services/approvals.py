@@ -101,7 +101,10 @@ def approval_decide(
     Reject needs a comment and closes the request. Approve closes it once the policy is met
     (N approvals, and one on each side if required), and then applies the stage change in this
     same transaction — refused while a change freeze is in force, unless a platform admin
-    overrode it on the request.
+    overrode it on the request, and, under a policy with the readiness gate on, unless the
+    project is still ready for the target stage: the gate guards the move itself, so evidence
+    withdrawn or expired (or data changed) while the request waited stops it. The approvals
+    before the deciding one, and rejections, change no stage and are taken either way.
     """
     project, request = _lock(request)
     require(actor, project, Action.VIEW)
@@ -125,6 +128,8 @@ def approval_decide(
         completes = policy_met(request.policy, sides)
         if completes:
             _refuse_if_frozen(project, request)
+            if request.policy.get("readiness_gate_required"):
+                _require_ready(project, Stage(request.target_stage))
 
     try:
         with transaction.atomic():
@@ -293,18 +298,7 @@ def _readiness_evidence(project: Project, target: Stage, *, gate_required: bool)
     names the latest stored assessment for ``target``, for reference."""
     readiness = promotion_readiness(project=project, target_stage=target)
     if gate_required:
-        if readiness.status is None:
-            label = target.label.lower()
-            raise ValidationError(
-                {"target_stage": f"The readiness gate for {label} needs the requirements: record them first."},
-                code="readiness_gate",
-            )
-        if readiness.status != "ready":
-            blocking = "; ".join(readiness.blocking) or readiness.status_label
-            raise ValidationError(
-                {"target_stage": f"The readiness gate for {target.label.lower()} is not passed: {blocking}"},
-                code="readiness_gate",
-            )
+        _refuse_unless_ready(readiness, target)
     return (
         {
             "id": readiness.assessment_id,
@@ -317,6 +311,26 @@ def _readiness_evidence(project: Project, target: Stage, *, gate_required: bool)
         else None,
         readiness.estimate,
     )
+
+
+def _require_ready(project: Project, target: Stage) -> None:
+    """The readiness gate at the deciding approval: ``project`` evaluated now, as at request time."""
+    _refuse_unless_ready(promotion_readiness(project=project, target_stage=target), target)
+
+
+def _refuse_unless_ready(readiness, target: Stage) -> None:
+    label = target.label.lower()
+    if readiness.status is None:
+        raise ValidationError(
+            {"target_stage": f"The readiness gate for {label} needs the requirements: record them first."},
+            code="readiness_gate",
+        )
+    if readiness.status != "ready":
+        blocking = "; ".join(readiness.blocking) or readiness.status_label
+        raise ValidationError(
+            {"target_stage": f"The readiness gate for {label} is not passed: {blocking}"},
+            code="readiness_gate",
+        )
 
 
 def _project_facts(project: Project) -> dict:
