@@ -326,6 +326,7 @@ class ApprovalPolicyViewSet(_TenantSettingViewSet):
     def partial_update(self, request, *args, **kwargs):
         policy = writable(self.get_object(), request, Action.MANAGE, on=lambda policy: policy.tenant)
         data = validated(ApprovalPolicyWriteSerializer, {"tenant": policy.tenant.slug, **request.data})
+        refuse_moves(request, data, tenant=policy.tenant.slug, target_stage=policy.target_stage)
         data.pop("tenant")
         data["target_stage"] = policy.target_stage
         users = self._users(policy.tenant, policy, data.pop("eligible_users", None))
@@ -363,11 +364,30 @@ class FreezeWindowViewSet(_TenantSettingViewSet):
     def partial_update(self, request, *args, **kwargs):
         window = writable(self.get_object(), request, Action.MANAGE, on=lambda window: window.tenant)
         data = validated(FreezeWindowWriteSerializer, request.data)
+        refuse_moves(request, data, tenant=window.tenant.slug)
         data.pop("tenant", None)
         return self._answer(freeze_window_save(tenant=window.tenant, actor=request.user, window=window, **data))
 
     def perform_destroy(self, instance):
         freeze_window_delete(window=instance, actor=self.request.user)
+
+
+#: What a change of a setting's client or stage is told: a setting stays where it was made.
+MOVE_REFUSALS = {
+    "tenant": "A setting stays with the client it was made for: make one for the other client instead.",
+    "target_stage": "A policy keeps the stage it was made for: change the policy of that stage, or make one.",
+}
+
+
+def refuse_moves(request, data, **current) -> None:
+    """A PATCH may repeat a setting's client or stage (as a client read it), never change them: a
+    different one is refused by name, not ignored. An unknown client and another client's are told
+    the same."""
+    errors = {
+        name: [MOVE_REFUSALS[name]] for name, value in current.items() if name in request.data and data[name] != value
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def writable(obj, request, *actions, on=None):

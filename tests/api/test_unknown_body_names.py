@@ -192,3 +192,34 @@ def test_json_type_problem_takes_text_for_a_text_choice_and_a_list_for_several()
     assert json_type_problem(numbered, 2) is None
     assert json_type_problem(numbered, "2") is not None
     assert json_type_problem(several, ["a"]) is None
+
+
+@pytest.mark.parametrize("tenant_slug", ["globex", "no-such-client"])
+def test_a_patch_that_moves_a_setting_to_another_client_or_stage_is_refused_not_ignored(
+    api, people, policy, window, tenant_slug
+):
+    """A policy and a freeze window stay with the client (and the policy with the stage) they were
+    made for: a PATCH naming another is a 400 naming the field, an unknown client the same as
+    another's, and nothing changes. Repeating the current ones, as read, is taken."""
+    admin = api(people["admin"])
+    before = (list(ApprovalPolicy.objects.values()), list(FreezeWindow.objects.values()), AuditEvent.objects.count())
+    moved = admin.patch(
+        f"/api/v1/approval-policies/{policy.pk}/",
+        {"tenant": tenant_slug, "target_stage": "pilot", "expiry_hours": 5},
+        format="json",
+    )
+    fields = _refused(moved, "tenant", "target_stage")
+    assert fields["tenant"]["message"].startswith("A setting stays with the client it was made for")
+    assert fields["target_stage"]["message"].startswith("A policy keeps the stage it was made for")
+    window_moved = admin.patch(f"/api/v1/freeze-windows/{window.pk}/", {"tenant": tenant_slug}, format="json")
+    assert list(_refused(window_moved, "tenant")) == ["tenant"]
+    assert (
+        list(ApprovalPolicy.objects.values()),
+        list(FreezeWindow.objects.values()),
+        AuditEvent.objects.count(),
+    ) == before
+    read = admin.get(f"/api/v1/approval-policies/{policy.pk}/").json()
+    same = {"tenant": read["tenant"], "target_stage": read["target_stage"], "expiry_hours": 5}
+    assert admin.patch(f"/api/v1/approval-policies/{policy.pk}/", same, format="json").status_code == 200
+    same_window = {"tenant": read["tenant"], "name": "Renamed"}
+    assert admin.patch(f"/api/v1/freeze-windows/{window.pk}/", same_window, format="json").status_code == 200
