@@ -139,6 +139,8 @@ class OrderingFilter(filters.OrderingFilter):
         return [*fields, *(f"-{field}" for field in fields)]
 
     def get_schema_operation_parameters(self, view):
+        if getattr(view, "action", "list") != "list":
+            return []  # another action's answer has its own order (``filter_queryset``)
         return [
             {
                 "name": self.ordering_param,

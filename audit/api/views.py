@@ -87,11 +87,15 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return events
 
     @extend_schema(
+        # The list's filters and search select the rows; the export is always in time order.
+        filters=True,
         responses={
             (200, "text/csv"): OpenApiResponse(
-                response=OpenApiTypes.STR, description="The filtered events as CSV (UTF-8), one row per event."
+                response=OpenApiTypes.STR,
+                description="The events the list's filters and search select, as CSV (UTF-8), one row per event, "
+                "oldest first.",
             )
-        }
+        },
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):

@@ -105,6 +105,15 @@ def test_the_csv_export_declares_its_content_type(schema):
     assert export["content"] == {"text/csv": {"schema": {"type": "string"}}}
 
 
+def test_the_csv_export_documents_the_lists_filters_and_not_its_order(schema):
+    """The export selects its rows by the list's filters and search (applied, so documented), in time
+    order always: the list's ``ordering`` and paging are not its parameters."""
+    names = {p["name"] for p in schema["paths"]["/api/v1/audit-events/export/"]["get"]["parameters"]}
+    listed = {p["name"] for p in schema["paths"]["/api/v1/audit-events/"]["get"]["parameters"]}
+    assert names == listed - {"ordering", "cursor", "page_size"}
+    assert {"action", "tenant", "since", "until", "search"} <= names
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [("application/x-www-form-urlencoded", "reason=waiting"), ("multipart/form-data; boundary=x", "--x--")],
