@@ -58,6 +58,9 @@ class AuditEvent(models.Model):
         # The table keeps the name it had in accounts: no rows move, and its PostgreSQL triggers
         # (accounts migrations 0002 and 0006) and the database roles keep naming it.
         db_table = "accounts_auditevent"
+        # Django's own paths (``_base_manager``: related access, saving, deleting) use the same
+        # queryset as everyone: no door to a plain UPDATE or DELETE is left open.
+        base_manager_name = "objects"
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["tenant", "created_at"], name="audit_tenant_time"),

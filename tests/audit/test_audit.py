@@ -110,6 +110,17 @@ def test_querysets_refuse_update_and_delete(event):
     assert stored(event) == before
 
 
+def test_djangos_own_manager_refuses_update_and_delete_too(event):
+    """Django reaches rows through ``_base_manager`` (related access, saving, deleting): the same
+    queryset, not a plain one that would update or delete (on SQLite, with no trigger behind it)."""
+    before = stored(event)
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent._base_manager.filter(pk=event.pk).update(action="tampered")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent._base_manager.filter(pk=event.pk).delete()
+    assert stored(event) == before
+
+
 def test_a_new_instance_carrying_an_existing_id_cannot_overwrite_it(event):
     before = stored(event)
     forged = AuditEvent(pk=event.pk, action="tampered", object_type="x", object_id="1", source="system")
