@@ -8,7 +8,7 @@ checked by the API's parsers (``api.parsers``) and Django forms' own ``CharField
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from api.text import unstorable_reason
+from core.text import unstorable_reason
 
 
 class UnstorableTextMiddleware:

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from api import feeds
-from api.text import unstorable_reason
 from core.moments import showable_everywhere
+from core.text import unstorable_reason
 
 
 class StableCursorPagination(CursorPagination):

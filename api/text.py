@@ -1,18 +1,8 @@
-"""Text PostgreSQL can store: no NUL character (refused in text and JSON), no lone UTF-16 surrogate
-(cannot be encoded). Used by the API's parsers, its pagination and the request middleware."""
+"""The API's bodies checked for text PostgreSQL cannot store (``core.text``), every field named."""
 
 from rest_framework import exceptions
 
-
-def unstorable_reason(text: str) -> str | None:
-    """Why PostgreSQL cannot store ``text`` (None if it can)."""
-    if "\x00" in text:
-        return "The NUL character (\\u0000) is not allowed."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Lone UTF-16 surrogates (such as \\ud800) are not allowed: send valid Unicode."
-    return None
+from core.text import unstorable_reason
 
 
 def check_storable(data, *, max_depth: int | None = None) -> None:

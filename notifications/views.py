@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.forms import return_address
 from notifications import selectors
 from notifications.forms import EmailChoicesForm
 from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
@@ -34,7 +35,7 @@ def notification_mark_read(request, pk):
     if request.htmx:
         # The item, re-drawn as read, and the header's bell with its new count (out of band).
         return render(request, "notifications/_read.html", {"notification": notification})
-    return redirect(_back(request))
+    return redirect(return_address(request, default=reverse("notifications")))
 
 
 @login_required
@@ -42,7 +43,7 @@ def notification_mark_read(request, pk):
 def notification_mark_all_read(request):
     marked = notifications_read_all(user=request.user)
     messages.success(request, f"Marked {marked} notification{'' if marked == 1 else 's'} as read.")
-    return redirect(_back(request))
+    return redirect(return_address(request, default=reverse("notifications")))
 
 
 @login_required
@@ -55,11 +56,3 @@ def personal_settings(request):
         messages.success(request, "Your email choices are saved.")
         return redirect("personal-settings")
     return render(request, "notifications/personal_settings.html", {"form": form})
-
-
-def _back(request) -> str:
-    """Where the form came from (a page of the list), if it is on this site; else the list."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "notifications"

@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.forms import return_address
 from projects.decision_summary import decision_summaries
 from projects.forms import DecisionForm
 from projects.models import ApprovalRequest
@@ -60,8 +60,9 @@ def my_requests(request):
 def decide(request, pk, verdict):
     approval = get_for_user_or_404(ApprovalRequest.objects.select_related("project"), user=request.user, pk=pk)
     form = DecisionForm(request.POST)
-    form.is_valid()
     try:
+        if not form.is_valid():
+            raise ValidationError([f"Comment: {message}" for message in form.errors.get("comment", [])])
         approval_decide(request=approval, actor=request.user, verdict=verdict, comment=form.cleaned_data["comment"])
     except (ValidationError, PermissionDenied) as refused:
         for message in getattr(refused, "messages", None) or [str(refused)]:
@@ -71,7 +72,7 @@ def decide(request, pk, verdict):
         messages.success(
             request, f"You {done} moving {approval.project.name} to {approval.get_target_stage_display()}."
         )
-    return redirect(_back(request, default=reverse("inbox")))
+    return redirect(return_address(request, default=reverse("inbox")))
 
 
 @login_required
@@ -85,12 +86,4 @@ def freeze_override(request, pk):
             messages.error(request, message)
     else:
         messages.success(request, "The change freeze no longer holds this request back.")
-    return redirect(_back(request, default=reverse("project-detail", args=[approval.project_id])))
-
-
-def _back(request, *, default: str) -> str:
-    """Where the form came from (a page of this site only), else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        return target
-    return default
+    return redirect(return_address(request, default=reverse("project-detail", args=[approval.project_id])))

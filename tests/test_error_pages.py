@@ -7,11 +7,11 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 
 from config import urls as config_urls
 from tenancy.models import Role
-from tests.factories import TenantFactory, member
+from tests.factories import ProjectFactory, TenantFactory, member
 from tests.test_settings import PRODUCTION_ENV, run
 
 
@@ -97,6 +97,34 @@ def test_the_api_keeps_answering_errors_in_json(client):
     assert error_of(client.get("/api/v1/no-such-thing/")) == (404, "not_found")
     assert error_of(Client(raise_request_exception=False).get("/api/v1/crash/")) == (500, "server_error")
     assert error_of(client.get("/api/v1/projects/", HTTP_HOST="elsewhere.example")) == (400, "bad_request")
+
+
+@pytest.mark.django_db
+def test_opening_the_address_a_button_posts_to_is_the_products_405(client):
+    """A reload, a bookmark or a copied link of a form's address: a page saying so, not a blank one."""
+    tenant = TenantFactory()
+    lead = member(tenant, Role.DELIVERY_LEAD)
+    project = ProjectFactory(tenant=tenant, delivery_lead=lead)
+    client.force_login(lead)
+    for url in (
+        reverse("project-promotion", args=[project.pk]),
+        reverse("project-stage-move", args=[project.pk, "pause"]),
+        reverse("notifications-read-all"),
+    ):
+        response = client.get(url)
+        body = assert_in_layout(response, 405, "This address only takes a form")
+        assert response["Allow"] == "POST"
+        assert "Nothing was changed." in body
+        assert 'aria-label="Main"' in body
+    response = client.put(reverse("project-cost-plan", args=[project.pk]))
+    assert_in_layout(response, 405, "That request cannot be made here")
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_its_own_405(api):
+    response = api(member(TenantFactory(), Role.DELIVERY_LEAD)).put("/api/v1/projects/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
 
 
 def test_the_favicon_is_linked_and_favicon_ico_leads_to_it(client):

@@ -75,6 +75,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Pages answer htmx with a part of themselves: browsers must not give one for the other.
     "core.htmx.HtmxVaryMiddleware",
+    # Inside the layout's needs (the person, the CSP): a page's form body the database cannot store
+    # is refused before any view reads it, and a page's 405 is the product's page, not a blank one.
+    "core.form_bodies.UnstorableFormMiddleware",
+    "core.error_pages.MethodNotAllowedPageMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Inside the audit context: one log line per request, carrying its request id.
     "config.logging.RequestLogMiddleware",
