@@ -3,6 +3,7 @@ from django.utils.safestring import mark_safe
 
 from assessments.readiness.certifications import CERTIFICATIONS
 from assessments.services.cost_plans import CHOICE_INPUTS, PLAN_INPUTS
+from core.forms import VersionedEditForm
 
 
 class CatalogSearchForm(forms.Form):
@@ -51,7 +52,7 @@ COST_PLAN_LABELS = {
 _ORIGIN_WORDS = {"tenant": "the client's default", "platform": "the platform default"}
 
 
-class CostPlanForm(forms.Form):
+class CostPlanForm(VersionedEditForm, forms.Form):
     """The cost plan on the project page: the page's side of ``services.cost_plans.cost_plan_update``,
     which holds every rule. Text in, so the service parses and judges every value the same way as
     for the API; a field left empty takes the default named under it."""

@@ -4,6 +4,7 @@ settings, for its customer admins and platform admins) and the catalog's provide
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
 from assessments.cost_plan import plan_resolve
@@ -20,7 +21,7 @@ from assessments.services.cost_plans import (
     tenant_cost_defaults_update,
 )
 from assessments.views import platform_admin_required
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from tenancy.settings_pages import settings_page, tenant_settings
 
 
@@ -30,17 +31,20 @@ def cost_defaults(request, tenant):
     defaults, in_force = tenant_cost_defaults_of(tenant)
     platform = plan_inputs(plan_resolve(None, None))
     origins = dict.fromkeys(platform, "platform")
-    form = CostPlanForm(request.POST or None, plan=plan_inputs(defaults), in_force=platform, origins=origins)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tenant_cost_defaults_update(tenant=tenant, actor=request.user, **form.changed_inputs())
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"Cost defaults of {tenant.name} saved; its projects' estimates are being recalculated."
-            )
-            return redirect("settings-cost-defaults", tenant.slug)
+    form = CostPlanForm(
+        request.POST or None, plan=plan_inputs(defaults), in_force=platform, origins=origins, edited=defaults
+    )
+    with transaction.atomic():  # the form's version check holds the defaults' row until the save
+        if request.method == "POST" and form.is_valid():
+            try:
+                tenant_cost_defaults_update(tenant=tenant, actor=request.user, **form.changed_inputs())
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(
+                    request, f"Cost defaults of {tenant.name} saved; its projects' estimates are being recalculated."
+                )
+                return redirect("settings-cost-defaults", tenant.slug)
     values, own = plan_inputs(in_force), plan_origins(in_force)
     rows = [
         {
@@ -51,7 +55,15 @@ def cost_defaults(request, tenant):
         for name in PLAN_INPUTS
         if name != "hybrid_api_percent"
     ]
-    return settings_page(request, "assessments/cost_defaults.html", tenant, "cost_defaults", form=form, rows=rows)
+    return settings_page(
+        request,
+        "assessments/cost_defaults.html",
+        tenant,
+        "cost_defaults",
+        form=form,
+        rows=rows,
+        status=edit_status(form),
+    )
 
 
 @platform_admin_required

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,8 +47,9 @@ from assessments.services.cost_plans import (
 )
 from assessments.services.gates import EVIDENCE_ITEMS
 from assessments.tasks import price_import_request, recalculate_costs
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from projects.models import Project
+from projects.services.stages import lock_project
 from tenancy.access import Action, allowed_actions, get_for_user_or_404
 
 PAGE_SIZE = 50
@@ -166,7 +168,8 @@ def cost_plan_section(project, *, form=None, with_form: bool = False) -> dict:
     ]
     return {
         "cost_plan_rows": rows,
-        "cost_plan_form": form or (CostPlanForm(plan=plan, in_force=values, origins=origins) if with_form else None),
+        "cost_plan_form": form
+        or (CostPlanForm(plan=plan, in_force=values, origins=origins, edited=profile) if with_form else None),
     }
 
 
@@ -251,21 +254,31 @@ def cost_plan_page(request, pk):
         Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
     form = None
+    status = 200
     if request.method == "POST":
-        profile, in_force = cost_plan_of(project)
-        values = plan_inputs(in_force)
-        origins = plan_origins(in_force)
-        form = CostPlanForm(request.POST, plan=plan_inputs(profile), in_force=values, origins=origins)
-        if form.is_valid():
-            try:
-                cost_plan_update(project=project, actor=request.user, **form.changed_inputs())
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
-                messages.success(request, "Cost plan saved; the estimate below follows it.")
-                if not request.htmx:
-                    return redirect("project-detail", project.pk)
-                form = None
+        # One transaction: the form's version check holds the plan's row until the save is committed
+        # (the project's first, the order every service locks in).
+        with transaction.atomic():
+            lock_project(project)
+            profile, in_force = cost_plan_of(project)
+            values = plan_inputs(in_force)
+            origins = plan_origins(in_force)
+            form = CostPlanForm(
+                request.POST, plan=plan_inputs(profile), in_force=values, origins=origins, edited=profile
+            )
+            if form.is_valid():
+                try:
+                    cost_plan_update(project=project, actor=request.user, **form.changed_inputs())
+                except ValidationError as error:
+                    show_service_errors(form, error)
+                else:
+                    messages.success(request, "Cost plan saved; the estimate below follows it.")
+                    if not request.htmx:
+                        return redirect("project-detail", project.pk)
+                    form = None
+        # htmx swaps no 4xx answer in: a refused form drawn through it comes back as 200.
+        if form is not None and not request.htmx:
+            status = edit_status(form)
     if request.htmx and request.method == "POST":
         actions = allowed_actions(request.user, project)
         context = {
@@ -277,7 +290,7 @@ def cost_plan_page(request, pk):
     context = {"project": project, **cost_plan_section(project, form=form, with_form=True)}
     if request.htmx:
         return render(request, "assessments/_cost_plan_edit.html", {**context, "inline": True})
-    return render(request, "assessments/cost_plan_form.html", context)
+    return render(request, "assessments/cost_plan_form.html", context, status=status)
 
 
 @login_required

@@ -1,5 +1,11 @@
 """Form helpers that every room's pages share."""
 
+import hashlib
+import json
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -26,3 +32,84 @@ def return_address(request, *, default: str) -> str:
     ):
         return target
     return default
+
+
+#: The hidden field an edit form carries: the version of what it edits, as the page showed it.
+VERSION_FIELD = "edited_version"
+STALE_EDIT = (
+    "Someone else changed this after you opened the page: your changes were not saved. "
+    "Reload the page to see the current values, then make your change again."
+)
+
+
+def version_of(*objects) -> str:
+    """The version of the rows a form edits, as text for the page to carry back.
+
+    A row with ``updated_at`` (every write path moves it: ``core.changes``) is versioned by it to
+    the microsecond; a row without one by a digest of its stored fields; a row not yet written,
+    or gone, by ``none``."""
+    parts = []
+    for obj in objects:
+        if obj is None or obj.pk is None:
+            parts.append("none")
+        elif any(field.name == "updated_at" for field in obj._meta.concrete_fields):
+            parts.append(obj.updated_at.isoformat(timespec="microseconds"))
+        else:
+            values = {field.attname: field.value_to_string(obj) for field in obj._meta.concrete_fields}
+            parts.append(hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32])
+    return "|".join(parts)
+
+
+def edit_status(form) -> int:
+    """The status of an edit page drawn again: 409 Conflict when its form was refused as stale
+    (``VersionedEditForm``), else 200."""
+    return 409 if form.is_bound and form.has_error(NON_FIELD_ERRORS, "stale") else 200
+
+
+_CREATING = object()
+
+
+class VersionedEditForm:
+    """A form that changes existing rows (``edited``: one model instance, None for one not written
+    yet, or a tuple of them; a ModelForm's own instance when not given; neither: the form creates
+    a row, and checks nothing) and refuses to save over a change it did not show.
+
+    It carries ``version_of`` the rows as the page showed them in a hidden field; ``clean`` reads the
+    rows again and, if their version differs, or the field is missing (a page from before the field
+    existed), the form is invalid with ``STALE_EDIT``, so nothing is saved. Inside a transaction the
+    rows are read locked (``select_for_update``): a view that validates and saves in one
+    ``transaction.atomic()`` holds them until its save is committed, so two submits of the same
+    version cannot both pass."""
+
+    def __init__(self, *args, edited=_CREATING, **kwargs):
+        super().__init__(*args, **kwargs)
+        if edited is _CREATING:
+            edited = getattr(self, "instance", _CREATING)
+        if edited is _CREATING:
+            self.edited = None  # the form writes a new row: there is nothing to overwrite
+            return
+        self.edited = edited if isinstance(edited, tuple) else (edited,)
+        self.fields[VERSION_FIELD] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=version_of(*self.edited)
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data is None:
+            data = self.cleaned_data
+        if self.edited is None:
+            return data
+        sent = data.pop(VERSION_FIELD, "")
+        if sent != version_of(*(self._stored(obj) for obj in self.edited)):
+            raise forms.ValidationError(STALE_EDIT, code="stale")
+        return data
+
+    @staticmethod
+    def _stored(obj):
+        """``obj``'s row as it is now, locked when in a transaction; None if never written or gone."""
+        if obj is None or obj.pk is None:
+            return None
+        rows = type(obj)._base_manager.filter(pk=obj.pk)
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        return rows.first()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import VersionedEditForm
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import ENVIRONMENT_FIELDS
 from projects.models import DeploymentModel
@@ -32,7 +33,7 @@ class RegionListField(forms.CharField):
         return [item.strip() for item in text.split(",") if item.strip()]
 
 
-class EnvironmentForm(forms.Form):
+class EnvironmentForm(VersionedEditForm, forms.Form):
     """The client's cloud account or data centre, as ``environment_update`` takes it."""
 
     kind = forms.ChoiceField(
@@ -79,6 +80,7 @@ class EnvironmentForm(forms.Form):
     )
 
     def __init__(self, *args, environment: CustomerCloudEnvironment | None = None, **kwargs):
+        kwargs.setdefault("edited", environment)
         environment = environment or CustomerCloudEnvironment()
         kwargs.setdefault("initial", {}).update({name: getattr(environment, name) for name in ENVIRONMENT_FIELDS})
         super().__init__(*args, **kwargs)
@@ -101,6 +103,8 @@ class DeploymentModelForm(EnvironmentForm):
 
     def __init__(self, *args, project, **kwargs):
         kwargs.setdefault("initial", {})["deployment_model"] = project.deployment_model
+        # The project's model and its environment: a change to either since the page opened refuses the save.
+        kwargs["edited"] = (project, kwargs.get("environment"))
         super().__init__(*args, **kwargs)
 
     @property

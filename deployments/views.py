@@ -5,11 +5,12 @@ the client's sign-offs and the hybrid routing rules. Each fetches the project th
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from core.validators import whole_number
 from deployments.forms import (
     MAX_RULES,
@@ -34,6 +35,7 @@ from deployments.services import (
     speaks_for_client,
 )
 from projects.models import DeploymentModel, HostingApproach, Project, Residency
+from projects.services.stages import lock_project
 from tenancy.access import Action, get_for_user_or_404
 
 
@@ -44,23 +46,26 @@ def deployment_model(request, pk):
     )
     environment = environment_for(user=request.user, project=project)
     form = DeploymentModelForm(request.POST or None, project=project, environment=environment)
-    if request.method == "POST" and form.is_valid():
-        target = form.cleaned_data["deployment_model"]
-        # Facts typed while choosing managed are not applied: the environment stays as it was.
-        facts = form.environment_fields() if target == DeploymentModel.CUSTOMER_CLOUD else None
-        switching = target != project.deployment_model
-        try:
-            deployment_model_switch(project=project, actor=request.user, deployment_model=target, environment=facts)
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            if switching:
-                messages.success(request, f"{project.code} now runs as {DeploymentModel(target).label.lower()}.")
-            elif facts:
-                messages.success(request, "Environment saved; the deployment model stays as it was.")
+    # One transaction: the form's version check holds the project's and the environment's rows
+    # until the save is committed.
+    with transaction.atomic():
+        if request.method == "POST" and form.is_valid():
+            target = form.cleaned_data["deployment_model"]
+            # Facts typed while choosing managed are not applied: the environment stays as it was.
+            facts = form.environment_fields() if target == DeploymentModel.CUSTOMER_CLOUD else None
+            switching = target != project.deployment_model
+            try:
+                deployment_model_switch(project=project, actor=request.user, deployment_model=target, environment=facts)
+            except ValidationError as error:
+                show_service_errors(form, error)
             else:
-                messages.info(request, "Nothing changed.")
-            return redirect("project-detail", project.pk)
+                if switching:
+                    messages.success(request, f"{project.code} now runs as {DeploymentModel(target).label.lower()}.")
+                elif facts:
+                    messages.success(request, "Environment saved; the deployment model stays as it was.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect("project-detail", project.pk)
     strict = project.profile.residency == Residency.STRICT
     return render(
         request,
@@ -76,6 +81,7 @@ def deployment_model(request, pk):
                 )
             ),
         },
+        status=edit_status(form),
     )
 
 
@@ -90,25 +96,32 @@ def environment(request, pk):
         "data_residency": bool(stored and stored.residency_signed_off),
     }
     form = EnvironmentForm(request.POST or None, environment=stored)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = environment_update(project=project, actor=request.user, **form.environment_fields())
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            signed_after = {"access_pattern": saved.access_signed_off, "data_residency": saved.residency_signed_off}
-            withdrawn = [kind for kind in signed_before if signed_before[kind] and not signed_after[kind]]
-            messages.success(request, "Environment saved.")
-            for kind in withdrawn:
-                messages.warning(
-                    request,
-                    f"{sign_off_label(kind)}: withdrawn, because facts it covered changed. Ask the client again.",
-                )
-            return redirect("project-detail", project.pk)
+    # One transaction: the form's version check holds the environment's row until the save is
+    # committed (the project's first, the order every service locks in).
+    with transaction.atomic():
+        if request.method == "POST" and lock_project(project) and form.is_valid():
+            try:
+                saved = environment_update(project=project, actor=request.user, **form.environment_fields())
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                signed_after = {
+                    "access_pattern": saved.access_signed_off,
+                    "data_residency": saved.residency_signed_off,
+                }
+                withdrawn = [kind for kind in signed_before if signed_before[kind] and not signed_after[kind]]
+                messages.success(request, "Environment saved.")
+                for kind in withdrawn:
+                    messages.warning(
+                        request,
+                        f"{sign_off_label(kind)}: withdrawn, because facts it covered changed. Ask the client again.",
+                    )
+                return redirect("project-detail", project.pk)
     return render(
         request,
         "deployments/environment_form.html",
         {"project": project, "form": form, "environment": stored, "withdrawals": withdrawal_notes(SIGN_OFF_FACTS)},
+        status=edit_status(form),
     )
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 
 from core.figures import number, usd
+from core.forms import VERSION_FIELD, VersionedEditForm
 from projects.models import (
     TECHNICAL_FIELDS,
     DataCategory,
@@ -184,7 +185,7 @@ def _ticks(name: str, choices) -> forms.MultipleChoiceField:
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(VersionedEditForm, forms.ModelForm):
     """The requirements questionnaire: in ``PROFILE_SECTIONS``, with ``PROFILE_LABELS`` and
     ``PROFILE_HINTS``. The model's validators and ``clean`` refuse implausible values; this form
     only asks."""
@@ -208,7 +209,7 @@ class ProfileForm(forms.ModelForm):
         self.saved = copy.copy(self.instance)
         if technical_only:
             # Shown, not asked: what is posted for them is ignored, and the saved answer stands.
-            for name in set(self.fields) - TECHNICAL_FIELDS:
+            for name in set(self.fields) - TECHNICAL_FIELDS - {VERSION_FIELD}:
                 self.fields[name].disabled = True
                 self.fields[name].help_text += " Only someone who may change the whole project can change this answer."
         for name, choices in PROFILE_CHOICES.items():
@@ -302,7 +303,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ProjectEditForm(forms.Form):
+class ProjectEditForm(VersionedEditForm, forms.Form):
     """The project's identity and hosting. Someone with technical rights only sees the technical fields."""
 
     name = forms.CharField(max_length=200)
@@ -324,9 +325,9 @@ class ProjectEditForm(forms.Form):
     def __init__(self, *args, project, technical_only=False, **kwargs):
         initial = {name: getattr(project, name) for name in EDITABLE_FIELDS if name != "delivery_lead"}
         initial["delivery_lead"] = project.delivery_lead_id
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, edited=project, **kwargs)
         if technical_only:
-            for name in set(self.fields) - TECHNICAL_PROJECT_FIELDS:
+            for name in set(self.fields) - TECHNICAL_PROJECT_FIELDS - {VERSION_FIELD}:
                 del self.fields[name]
         else:
             self.fields["delivery_lead"].queryset = lead_candidates(project)

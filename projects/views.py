@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.selectors import project_timeline
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from core.keyset import ListPage, list_page
 from core.validators import whole_number
 from projects.charts import dashboard_charts
@@ -39,7 +40,7 @@ from projects.services.projects import (
     ticket_link,
     ticket_unlink,
 )
-from projects.services.stages import project_pause, project_retire, project_rollback, rollback_targets
+from projects.services.stages import lock_project, project_pause, project_retire, project_rollback, rollback_targets
 from tenancy.access import Action, allowed_actions, can, get_for_user_or_404
 from tenancy.models import Tenant
 
@@ -181,15 +182,18 @@ def project_profile(request, pk):
         Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
     form = profile_form(request.POST or None, project=project, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile_update(project=project, actor=request.user, **form.service_fields())
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, "Requirements saved.")
-            return redirect("project-detail", project.pk)
-    return render(request, "projects/profile_form.html", {"form": form, "project": project})
+    # One transaction: the form's version check locks the rows until the save is committed (the
+    # project first, the order every service locks in).
+    with transaction.atomic():
+        if request.method == "POST" and lock_project(project) and form.is_valid():
+            try:
+                profile_update(project=project, actor=request.user, **form.service_fields())
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, "Requirements saved.")
+                return redirect("project-detail", project.pk)
+    return render(request, "projects/profile_form.html", {"form": form, "project": project}, status=edit_status(form))
 
 
 @login_required
@@ -248,19 +252,20 @@ def project_edit(request, pk):
     if Action.CHANGE_TECHNICAL not in actions:
         raise PermissionDenied
     form = ProjectEditForm(request.POST or None, project=project, technical_only=Action.CHANGE not in actions)
-    if request.method == "POST" and form.is_valid():
-        changed = form.service_fields()
-        try:
-            saved = project_update(project=project, actor=request.user, **changed)
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            if changed:
-                messages.success(request, f"{saved.code} saved.")
+    with transaction.atomic():
+        if request.method == "POST" and form.is_valid():
+            changed = form.service_fields()
+            try:
+                saved = project_update(project=project, actor=request.user, **changed)
+            except ValidationError as error:
+                show_service_errors(form, error)
             else:
-                messages.info(request, "Nothing changed.")
-            return redirect("project-detail", project.pk)
-    return render(request, "projects/edit_project.html", {"form": form, "project": project})
+                if changed:
+                    messages.success(request, f"{saved.code} saved.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect("project-detail", project.pk)
+    return render(request, "projects/edit_project.html", {"form": form, "project": project}, status=edit_status(form))
 
 
 @login_required

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import ApiToken
+from core.forms import VersionedEditForm
 from tenancy.models import Role
 
 
@@ -22,7 +23,7 @@ class MemberAddForm(forms.Form):
     )
 
 
-class MemberChangeForm(forms.Form):
+class MemberChangeForm(VersionedEditForm, forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     all_projects = forms.BooleanField(
         label="Reaches all of this client's projects",

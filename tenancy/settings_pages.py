@@ -34,8 +34,8 @@ def tenant_settings(view):
     return wrapper
 
 
-def settings_page(request, template, tenant, section, **context):
-    return render(request, template, {"tenant": tenant, "section": section, **context})
+def settings_page(request, template, tenant, section, *, status=200, **context):
+    return render(request, template, {"tenant": tenant, "section": section, **context}, status=status)
 
 
 def found_or_404(obj):

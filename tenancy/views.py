@@ -12,10 +12,11 @@ tenant's time zone.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from tenancy import selectors
 from tenancy.access import Action, can
 from tenancy.forms import MemberAddForm, MemberChangeForm, ServiceAccountForm, TokenForm
@@ -91,23 +92,34 @@ def members(request, tenant):
 def member_change(request, tenant, pk):
     membership = found_or_404(selectors.membership_get(tenant=tenant, pk=pk))
     form = MemberChangeForm(
-        request.POST or None, initial={"role": membership.role, "all_projects": membership.all_projects}
+        request.POST or None,
+        initial={"role": membership.role, "all_projects": membership.all_projects},
+        edited=membership,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = membership_grant(
-                tenant=tenant,
-                user=membership.user,
-                role=form.cleaned_data["role"],
-                all_projects=form.cleaned_data["all_projects"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()}.")
-            return _after_own_change(request, tenant)
-    return settings_page(request, "tenancy/member_form.html", tenant, "members", form=form, membership=membership)
+    with transaction.atomic():  # the form's version check holds the membership's row until the save
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = membership_grant(
+                    tenant=tenant,
+                    user=membership.user,
+                    role=form.cleaned_data["role"],
+                    all_projects=form.cleaned_data["all_projects"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()}.")
+                return _after_own_change(request, tenant)
+    return settings_page(
+        request,
+        "tenancy/member_form.html",
+        tenant,
+        "members",
+        form=form,
+        membership=membership,
+        status=edit_status(form),
+    )
 
 
 @tenant_settings

@@ -2,10 +2,11 @@
 
 from django import forms
 
+from core.forms import VersionedEditForm
 from webhooks.models import WebhookEventType
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(VersionedEditForm, forms.Form):
     url = forms.CharField(
         label="URL",
         max_length=500,

@@ -7,11 +7,12 @@ writes go through the webhook services, which check the right again and audit th
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from core.validators import whole_number
 from tenancy.settings_pages import (
     found_or_404,
@@ -60,18 +61,27 @@ def webhook_new(request, tenant):
 @tenant_settings
 def webhook_edit(request, tenant, pk):
     endpoint = found_or_404(selectors.webhook_endpoint_get(tenant=tenant, pk=pk))
-    form = WebhookForm(request.POST or None, initial=WebhookForm.initial_from(endpoint))
-    if request.method == "POST" and form.is_valid():
-        try:
-            # The service changes the object it is given: hand it a fresh copy, so a refusal leaves ours intact.
-            fresh = selectors.webhook_endpoint_get(tenant=tenant, pk=pk)
-            endpoint_save(tenant=tenant, actor=request.user, endpoint=fresh, **form.cleaned_data)
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, f"Webhook to {fresh.url} saved.")
-            return redirect("settings-webhooks", tenant.slug)
-    return settings_page(request, "webhooks/webhook_form.html", tenant, "webhooks", form=form, endpoint=endpoint)
+    form = WebhookForm(request.POST or None, initial=WebhookForm.initial_from(endpoint), edited=endpoint)
+    with transaction.atomic():  # the form's version check holds the endpoint's row until the save
+        if request.method == "POST" and form.is_valid():
+            try:
+                # The service changes the object it is given: hand it a fresh copy, so a refusal leaves ours intact.
+                fresh = selectors.webhook_endpoint_get(tenant=tenant, pk=pk)
+                endpoint_save(tenant=tenant, actor=request.user, endpoint=fresh, **form.cleaned_data)
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, f"Webhook to {fresh.url} saved.")
+                return redirect("settings-webhooks", tenant.slug)
+    return settings_page(
+        request,
+        "webhooks/webhook_form.html",
+        tenant,
+        "webhooks",
+        form=form,
+        endpoint=endpoint,
+        status=edit_status(form),
+    )
 
 
 @tenant_settings

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.forms import VersionedEditForm
 from projects.models import ApprovalPolicy, FreezeWindow
 from projects.models.rollout import ELIGIBLE_ROLE_CHOICES, PROMOTION_TARGETS
 
@@ -16,7 +17,7 @@ def _model_field(model, name):
     return model._meta.get_field(name)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(VersionedEditForm, forms.Form):
     """Every field of an approval policy. The target stage is chosen once, when the policy is written."""
 
     target_stage = forms.ChoiceField(label="Applies to promotions into")
@@ -86,7 +87,7 @@ def _person_label(user) -> str:
     return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
-class FreezeWindowForm(forms.Form):
+class FreezeWindowForm(VersionedEditForm, forms.Form):
     """A change freeze; dates and times are read in the client's time zone (the view sets it)."""
 
     name = forms.CharField(max_length=120, help_text="E.g. 'Year-end close' or 'Weekend freeze'.")

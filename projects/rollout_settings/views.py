@@ -6,9 +6,10 @@ writes go through the approval services, which check the right again and audit t
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 
-from core.forms import show_service_errors
+from core.forms import edit_status, show_service_errors
 from projects.models.rollout import DEFAULT_ELIGIBLE_ROLES
 from projects.rollout_settings import selectors
 from projects.rollout_settings.forms import FreezeWindowForm, PolicyForm
@@ -69,6 +70,7 @@ def policy_edit(request, tenant, pk):
     policy = found_or_404(selectors.policy_get(tenant=tenant, pk=pk))
     form = PolicyForm(
         request.POST or None,
+        edited=policy,
         candidates=selectors.policy_candidates(tenant=tenant, policy=policy),
         initial={
             "required_approvals": policy.required_approvals,
@@ -80,17 +82,26 @@ def policy_edit(request, tenant, pk):
             "expiry_hours": policy.expiry_hours,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            policy = policy_save(
-                tenant=tenant, actor=request.user, target_stage=policy.target_stage, **form.service_fields()
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, f"{policy} saved.")
-            return redirect("settings-policies", tenant.slug)
-    return settings_page(request, "projects/settings/policy_form.html", tenant, "policies", form=form, policy=policy)
+    with transaction.atomic():  # the form's version check holds the policy's row until the save
+        if request.method == "POST" and form.is_valid():
+            try:
+                policy = policy_save(
+                    tenant=tenant, actor=request.user, target_stage=policy.target_stage, **form.service_fields()
+                )
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, f"{policy} saved.")
+                return redirect("settings-policies", tenant.slug)
+    return settings_page(
+        request,
+        "projects/settings/policy_form.html",
+        tenant,
+        "policies",
+        form=form,
+        policy=policy,
+        status=edit_status(form),
+    )
 
 
 @tenant_settings
@@ -138,16 +149,25 @@ def freeze_edit(request, tenant, pk):
 
 def _freeze_form(request, tenant, *, window):
     initial = FreezeWindowForm.initial_from(window) if window else None
-    form = FreezeWindowForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = freeze_window_save(tenant=tenant, actor=request.user, window=window, **form.cleaned_data)
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, f"Freeze window “{saved.name}” saved.")
-            return redirect("settings-freezes", tenant.slug)
-    return settings_page(request, "projects/settings/freeze_form.html", tenant, "freezes", form=form, window=window)
+    form = FreezeWindowForm(request.POST or None, initial=initial, **({"edited": window} if window else {}))
+    with transaction.atomic():  # the form's version check holds the window's row until the save
+        if request.method == "POST" and form.is_valid():
+            try:
+                saved = freeze_window_save(tenant=tenant, actor=request.user, window=window, **form.cleaned_data)
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, f"Freeze window “{saved.name}” saved.")
+                return redirect("settings-freezes", tenant.slug)
+    return settings_page(
+        request,
+        "projects/settings/freeze_form.html",
+        tenant,
+        "freezes",
+        form=form,
+        window=window,
+        status=edit_status(form),
+    )
 
 
 @tenant_settings

@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from projects.models import Project
 from projects.services.projects import LEAD_REFUSED
 from tenancy.models import Role
+from tests.edit_forms import as_sent
 from tests.factories import TenantFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,8 @@ def test_the_page_and_the_api_are_one_service(api, client, people, project):
         "workload_type": project.workload_type,
         "hosting_approach": project.hosting_approach,
     }
-    assert client.post(reverse("project-edit", args=[project.pk]), data).status_code == 302
+    address = reverse("project-edit", args=[project.pk])
+    assert client.post(address, as_sent(client, address, data)).status_code == 302
     tool = api(people["lead2"])
     assert tool.get(url(project)).json()["delivery_lead"] == "lead2"
     assert tool.patch(url(project), {"delivery_lead": "lead"}, format="json").status_code == 200

@@ -19,6 +19,7 @@ from assessments.services.evaluation import project_evaluate
 from audit.models import AuditEvent
 from deployments.models import CustomerCloudEnvironment
 from projects.models import RequirementsProfile
+from tests.edit_forms import as_sent
 from tests.factories import ProjectFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -236,12 +237,16 @@ def test_a_customer_admin_sets_the_clients_cost_defaults_on_the_settings_page(cl
     assert "Platform default" in text
     assert "Cost defaults" in text
 
-    refused = client.post(url, {"plan-utilisation_percent": "0"})
+    refused = client.post(url, as_sent(client, url, {"plan-utilisation_percent": "0"}))
     assert refused.status_code == 200
     assert "Between 1 and 100 per cent." in refused.content.decode()
     assert not TenantCostDefaults.objects.exists()
 
-    saved = client.post(url, {"plan-staff_loaded_monthly": "12000", "plan-api_model": "openai:gpt-4o"}, follow=True)
+    saved = client.post(
+        url,
+        as_sent(client, url, {"plan-staff_loaded_monthly": "12000", "plan-api_model": "openai:gpt-4o"}),
+        follow=True,
+    )
     assert "recalculated" in saved.content.decode()
     defaults = TenantCostDefaults.objects.get(tenant=project.tenant)
     assert (defaults.staff_loaded_monthly, defaults.api_model) == (D("12000"), "openai:gpt-4o")

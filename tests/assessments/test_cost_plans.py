@@ -15,6 +15,7 @@ from assessments.models import CostEstimate, CostProfile, Job, TenantCostDefault
 from assessments.services.cost_plans import cost_plan_of, cost_plan_update, tenant_cost_defaults_update
 from audit.models import AuditEvent
 from projects.models import RequirementsProfile
+from tests.edit_forms import as_sent
 from tests.factories import ProjectFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +213,11 @@ def test_saving_with_htmx_redraws_the_cost_section_with_the_new_estimate(client,
     client.force_login(people["engineer"])
     response = client.post(
         reverse("project-cost-plan", args=[project.pk]),
-        {"plan-api_model": "openai:gpt-4o", "plan-utilisation_percent": "80"},
+        as_sent(
+            client,
+            reverse("project-cost-plan", args=[project.pk]),
+            {"plan-api_model": "openai:gpt-4o", "plan-utilisation_percent": "80"},
+        ),
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -229,7 +234,11 @@ def test_a_refused_plan_shows_the_field_error_and_stores_nothing(client, project
     before = stored()
     response = client.post(
         reverse("project-cost-plan", args=[project.pk]),
-        {"plan-utilisation_percent": "150", "plan-gpu_instance": "x9.huge"},
+        as_sent(
+            client,
+            reverse("project-cost-plan", args=[project.pk]),
+            {"plan-utilisation_percent": "150", "plan-gpu_instance": "x9.huge"},
+        ),
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -242,11 +251,17 @@ def test_a_refused_plan_shows_the_field_error_and_stores_nothing(client, project
     assert "Between 1 and 100 per cent." in fragment
     assert stored() == before
     # Without htmx: the form's own page, with the errors of both rules the service checks in turn.
-    plain = client.post(reverse("project-cost-plan", args=[project.pk]), {"plan-gpu_instance": "x9.huge"})
+    plain = client.post(
+        reverse("project-cost-plan", args=[project.pk]),
+        as_sent(client, reverse("project-cost-plan", args=[project.pk]), {"plan-gpu_instance": "x9.huge"}),
+    )
     assert plain.status_code == 200
     assert "“x9.huge” is not a GPU instance in the catalog, e.g. g5.xlarge." in plain.content.decode()
     assert stored() == before
-    ok = client.post(reverse("project-cost-plan", args=[project.pk]), {"plan-staff_fte": "2"})
+    ok = client.post(
+        reverse("project-cost-plan", args=[project.pk]),
+        as_sent(client, reverse("project-cost-plan", args=[project.pk]), {"plan-staff_fte": "2"}),
+    )
     assert ok.status_code == 302
 
 

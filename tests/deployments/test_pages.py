@@ -20,6 +20,7 @@ from deployments.services import environment_sign_off, environment_update, routi
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency
 from tenancy.models import Role
 from tests.deployments.factories import CustomerCloudEnvironmentFactory, RoutingRuleFactory
+from tests.edit_forms import as_sent
 from tests.factories import ProjectFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_lead_switches_to_customer_cloud_with_the_environment(client, project, p
     assert "customer cloud in name only" in body
     assert "approve the access pattern" in body
 
-    response = client.post(url, FACTS | {"deployment_model": "customer_cloud"}, follow=True)
+    response = client.post(url, as_sent(client, url, FACTS | {"deployment_model": "customer_cloud"}), follow=True)
 
     assert f"{project.code} now runs as customer cloud." in response.content.decode()
     project.refresh_from_db()
@@ -125,9 +126,8 @@ def test_every_missing_fact_is_shown_at_once_and_nothing_changes(client, project
     client.force_login(people["lead"])
     before = state(project)
 
-    response = client.post(
-        reverse("project-deployment-model", args=[project.pk]), NO_FACTS | {"deployment_model": "customer_cloud"}
-    )
+    url = reverse("project-deployment-model", args=[project.pk])
+    response = client.post(url, as_sent(client, url, NO_FACTS | {"deployment_model": "customer_cloud"}))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -141,9 +141,9 @@ def test_every_missing_fact_is_shown_at_once_and_nothing_changes(client, project
 def test_a_bad_region_list_is_shown_on_its_field(client, project, people):
     client.force_login(people["lead"])
     before = state(project)
+    url = reverse("project-deployment-model", args=[project.pk])
     response = client.post(
-        reverse("project-deployment-model", args=[project.pk]),
-        FACTS | {"deployment_model": "customer_cloud", "regions": "eu-west-1, EU-WEST-1"},
+        url, as_sent(client, url, FACTS | {"deployment_model": "customer_cloud", "regions": "eu-west-1, EU-WEST-1"})
     )
     assert "only once" in error_of(response.content.decode(), "id_regions")
     assert state(project) == before
@@ -154,9 +154,10 @@ def test_switching_back_to_managed_keeps_the_environment_untouched(client, proje
     environment = list(CustomerCloudEnvironment.objects.values())
     client.force_login(people["lead"])
 
+    url = reverse("project-deployment-model", args=[project.pk])
     response = client.post(
-        reverse("project-deployment-model", args=[project.pk]),
-        FACTS | {"deployment_model": "managed_application", "account_id": "ignored"},
+        url,
+        as_sent(client, url, FACTS | {"deployment_model": "managed_application", "account_id": "ignored"}),
         follow=True,
     )
 
@@ -187,7 +188,7 @@ def test_engineer_edits_the_environment_of_a_customer_cloud_project(client, proj
     assert f'href="{url}"' in page(client, project)
     assert 'value="eu-west-1"' in client.get(url).content.decode()
 
-    response = client.post(url, FACTS, follow=True)
+    response = client.post(url, as_sent(client, url, FACTS), follow=True)
 
     assert "Environment saved." in response.content.decode()
     environment = CustomerCloudEnvironment.objects.get(project=project)
@@ -202,9 +203,9 @@ def test_a_bad_environment_is_shown_on_its_field_and_changes_nothing(client, pro
     client.force_login(people["lead"])
     before = state(project)
     url = reverse("project-environment", args=[project.pk])
-    body = client.post(url, FACTS | {"residency_regions": "EU, eu"}).content.decode()
+    body = client.post(url, as_sent(client, url, FACTS | {"residency_regions": "EU, eu"})).content.decode()
     assert "only once" in error_of(body, "id_residency_regions")
-    body = client.post(url, FACTS | {"provider": "mars"}).content.decode()
+    body = client.post(url, as_sent(client, url, FACTS | {"provider": "mars"})).content.decode()
     assert "valid choice" in error_of(body, "id_provider")
     assert state(project) == before
 
@@ -216,9 +217,14 @@ def test_changing_a_signed_fact_says_the_sign_off_was_withdrawn(client, project,
     body = client.get(reverse("project-environment", args=[project.pk])).content.decode()
     assert "What a change withdraws" in body
 
+    url = reverse("project-environment", args=[project.pk])
     response = client.post(
-        reverse("project-environment", args=[project.pk]),
-        FACTS | {"regions": "eu-west-1", "residency_regions": "EU", "access_pattern": "Break-glass role"},
+        url,
+        as_sent(
+            client,
+            url,
+            FACTS | {"regions": "eu-west-1", "residency_regions": "EU", "access_pattern": "Break-glass role"},
+        ),
         follow=True,
     )
 

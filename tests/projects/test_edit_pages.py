@@ -12,9 +12,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent
+from core.forms import VERSION_FIELD
 from projects.models import EvidenceLink, HostingApproach, TicketReference
 from projects.services.projects import evidence_add, project_access_grant, ticket_link
 from tenancy.models import Role
+from tests.edit_forms import versioned
 from tests.factories import MembershipFactory, ProjectFactory, TenantFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +40,7 @@ def edit_data(project, **changes):
         "workload_type": project.workload_type,
         "hosting_approach": project.hosting_approach,
     }
-    return data | changes
+    return versioned(data | changes, project)
 
 
 def error_of(body, field_id):
@@ -135,9 +137,12 @@ def test_an_engineer_edits_only_the_hosting(client, project, people):
     client.force_login(people["engineer"])
     assert f'href="{reverse("project-edit", args=[project.pk])}"' in page(client, project)
     form = client.get(reverse("project-edit", args=[project.pk])).context["form"]
-    assert list(form.fields) == ["hosting_approach"]
+    assert list(form.fields) == ["hosting_approach", VERSION_FIELD]
 
-    client.post(reverse("project-edit", args=[project.pk]), {"hosting_approach": "hybrid", "name": "Renamed"})
+    client.post(
+        reverse("project-edit", args=[project.pk]),
+        versioned({"hosting_approach": "hybrid", "name": "Renamed"}, project),
+    )
 
     assert row(project)[0] != "Renamed"
     assert row(project)[4] == "hybrid"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from projects.forms import ProfileForm
 from projects.models import RequirementsProfile
+from tests.edit_forms import as_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,8 @@ def test_the_page_shows_the_rule_on_the_field(client, people, project, changes, 
     }
     # The lists are checkboxes: none ticked sends nothing.
     assert data["data_categories"] == data["regulations"] == []
-    response = client.post(reverse("project-profile", args=[project.pk]), data | changes)
+    address = reverse("project-profile", args=[project.pk])
+    response = client.post(address, as_sent(client, address, data | changes))
     assert response.status_code == 200
     body = response.content.decode()
     match = re.search(rf'id="id_{field}_error">(.*?)</div>', body, re.S)

@@ -19,6 +19,7 @@ from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import project_access_grant
 from tenancy.models import Membership, Role
 from tenancy.services import membership_grant, membership_revoke, service_account_create, token_issue
+from tests.edit_forms import as_sent
 from tests.factories import ProjectFactory, TenantFactory, UserFactory, member
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -326,7 +327,11 @@ def test_change_a_role_and_narrow_it(client, people, tenant):
     form = client.get(url("settings-member-change", membership.pk))
     assert "selected>Customer viewer" in body(form) or 'value="customer_viewer" selected' in body(form)
 
-    response = client.post(url("settings-member-change", membership.pk), {"role": "customer_approver"}, follow=True)
+    response = client.post(
+        url("settings-member-change", membership.pk),
+        as_sent(client, url("settings-member-change", membership.pk), {"role": "customer_approver"}),
+        follow=True,
+    )
 
     membership.refresh_from_db()
     assert (membership.role, membership.all_projects) == ("customer_approver", False)
@@ -338,7 +343,10 @@ def test_change_a_role_and_narrow_it(client, people, tenant):
 def test_an_unknown_role_is_refused_inline(client, people, tenant):
     membership = Membership.objects.get(tenant=tenant, user=people["viewer"])
     client.force_login(people["admin"])
-    response = client.post(url("settings-member-change", membership.pk), {"role": "overlord"})
+    response = client.post(
+        url("settings-member-change", membership.pk),
+        as_sent(client, url("settings-member-change", membership.pk), {"role": "overlord"}),
+    )
     assert 'id="id_role_error"' in body(response)
     membership.refresh_from_db()
     assert membership.role == "customer_viewer"
@@ -363,7 +371,10 @@ def test_an_admin_who_gives_up_their_own_right_to_manage_is_sent_home(client, pe
     own = Membership.objects.get(tenant=tenant, user=people["admin"])
     client.force_login(people["admin"])
     assert "This is your own role" in body(client.get(url("settings-member-change", own.pk)))
-    response = client.post(url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"})
+    response = client.post(
+        url("settings-member-change", own.pk),
+        as_sent(client, url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"}),
+    )
     assert response["Location"] == reverse("home")
     assert client.get(url("settings-members")).status_code == 403
 
@@ -371,7 +382,10 @@ def test_an_admin_who_gives_up_their_own_right_to_manage_is_sent_home(client, pe
 def test_the_last_customer_admin_cannot_give_up_the_role_or_be_removed(client, people, tenant):
     own = Membership.objects.get(tenant=tenant, user=people["admin"])
     client.force_login(people["admin"])
-    response = client.post(url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"})
+    response = client.post(
+        url("settings-member-change", own.pk),
+        as_sent(client, url("settings-member-change", own.pk), {"role": "customer_viewer", "all_projects": "on"}),
+    )
     assert response.status_code == 200
     assert "the last customer admin of this client" in body(response)
     own.refresh_from_db()
@@ -475,7 +489,9 @@ def test_the_services_refusals_show_on_the_policy_field_and_change_nothing(
     policy = objects["policy"]
     post = {"required_approvals": 3, "expiry_hours": 24, "eligible_roles": ["customer_admin"], **data}
 
-    response = client.post(url("settings-policy-edit", policy.pk), post)
+    response = client.post(
+        url("settings-policy-edit", policy.pk), as_sent(client, url("settings-policy-edit", policy.pk), post)
+    )
 
     assert response.status_code == 200
     error = re.search(rf'id="id_{field}_error">(.*?)</div>', body(response), re.S)
@@ -495,7 +511,11 @@ def test_a_named_approver_who_cannot_see_the_client_is_refused(client, people, o
     assert "outsider" in form
     response = client.post(
         url("settings-policy-edit", policy.pk),
-        {"required_approvals": 1, "expiry_hours": 24, "eligible_users": [people["outsider"].pk]},
+        as_sent(
+            client,
+            url("settings-policy-edit", policy.pk),
+            {"required_approvals": 1, "expiry_hours": 24, "eligible_users": [people["outsider"].pk]},
+        ),
     )
     assert "outsider cannot" in body(response)
     assert ApprovalPolicy.objects.get(pk=policy.pk).required_approvals == 2
@@ -506,7 +526,16 @@ def test_edit_and_delete_a_policy(client, people, objects):
     client.force_login(people["admin"])
     client.post(
         url("settings-policy-edit", policy.pk),
-        {"required_approvals": 1, "expiry_hours": 12, "eligible_roles": ["customer_admin"], "target_stage": "rollout"},
+        as_sent(
+            client,
+            url("settings-policy-edit", policy.pk),
+            {
+                "required_approvals": 1,
+                "expiry_hours": 12,
+                "eligible_roles": ["customer_admin"],
+                "target_stage": "rollout",
+            },
+        ),
     )
     policy.refresh_from_db()
     assert (policy.target_stage, policy.required_approvals, policy.expiry_hours) == ("pilot", 1, 12)
@@ -583,7 +612,10 @@ def test_a_weekly_freeze(client, people, tenant):
 def test_a_freeze_the_service_refuses_shows_why_on_the_field(client, people, objects, data, field, message):
     window = objects["window"]
     client.force_login(people["admin"])
-    response = client.post(url("settings-freeze-edit", window.pk), {"name": "Changed", **data})
+    response = client.post(
+        url("settings-freeze-edit", window.pk),
+        as_sent(client, url("settings-freeze-edit", window.pk), {"name": "Changed", **data}),
+    )
     assert response.status_code == 200
     error = re.search(rf'id="id_{field}_error">(.*?)</div>', body(response), re.S)
     assert error
@@ -600,7 +632,16 @@ def test_edit_and_delete_a_freeze(client, people, objects):
     assert 'value="Year-end"' in body(form)
     client.post(
         url("settings-freeze-edit", window.pk),
-        {"name": "Year-end close", "kind": "one_off", "starts_on": "2030-12-20T07:00", "ends_on": "2031-01-05T07:00"},
+        as_sent(
+            client,
+            url("settings-freeze-edit", window.pk),
+            {
+                "name": "Year-end close",
+                "kind": "one_off",
+                "starts_on": "2030-12-20T07:00",
+                "ends_on": "2031-01-05T07:00",
+            },
+        ),
     )
     window.refresh_from_db()
     assert (window.name, window.is_active) == ("Year-end close", False)
@@ -659,12 +700,20 @@ def test_a_private_target_is_refused_on_the_url_field(client, people, settings):
 def test_edit_a_webhook_and_refusals_change_nothing(client, people, objects):
     endpoint = objects["endpoint"]
     client.force_login(people["admin"])
-    bad = client.post(url("settings-webhook-edit", endpoint.pk), {"url": "ftp://example.com/x", "is_active": "on"})
+    bad = client.post(
+        url("settings-webhook-edit", endpoint.pk),
+        as_sent(client, url("settings-webhook-edit", endpoint.pk), {"url": "ftp://example.com/x", "is_active": "on"}),
+    )
     assert 'id="id_url_error"' in body(bad)
     endpoint.refresh_from_db()
     assert endpoint.url == HOOK_URL
 
-    client.post(url("settings-webhook-edit", endpoint.pk), {"url": HOOK_URL, "event_types": ["project.created"]})
+    client.post(
+        url("settings-webhook-edit", endpoint.pk),
+        as_sent(
+            client, url("settings-webhook-edit", endpoint.pk), {"url": HOOK_URL, "event_types": ["project.created"]}
+        ),
+    )
     endpoint.refresh_from_db()
     assert (endpoint.event_types, endpoint.is_active) == (["project.created"], False)
     assert audited("webhook.updated") == 1
@@ -950,6 +999,9 @@ def test_membership_grant_keeps_narrowed_people_narrowed(client, people, tenant)
     form = body(client.get(url("settings-member-change", membership.pk)))
     checkbox = re.search(r'<input type="checkbox" name="all_projects"[^>]*>', form).group(0)
     assert " checked" not in checkbox
-    client.post(url("settings-member-change", membership.pk), {"role": "customer_approver"})
+    client.post(
+        url("settings-member-change", membership.pk),
+        as_sent(client, url("settings-member-change", membership.pk), {"role": "customer_approver"}),
+    )
     membership.refresh_from_db()
     assert (membership.role, membership.all_projects) == ("customer_approver", False)
