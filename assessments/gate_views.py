@@ -21,7 +21,7 @@ from assessments.services.gates import EVIDENCE_ITEMS, evidence_accept, evidence
 from assessments.views import project_section
 from core.forms import show_service_errors
 from projects.models import Project
-from tenancy.access import Action, allowed_actions, get_for_user_or_404
+from tenancy.access import Action, allowed_actions, get_for_user_or_404, require
 
 NOT_BY_EVIDENCE = "That checklist item is checked from the project's data, not by evidence."
 NO_SUCH_ITEM = "The checklist has no such item."
@@ -48,6 +48,12 @@ def evidence_record_page(request, pk, item):
         raise Http404(NO_SUCH_ITEM)
     if item not in EVIDENCE_ITEMS:
         messages.error(request, NOT_BY_EVIDENCE)
+        return _answer(request, project)
+    try:
+        # The rule first: someone who may not record is told so, not shown the form's errors.
+        require(request.user, project, Action.CHANGE_TECHNICAL)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
         return _answer(request, project)
     form = GateEvidenceForm(request.POST, item=item)
     if form.is_valid():

@@ -105,6 +105,16 @@ def test_an_item_the_checklist_does_not_have_is_not_found_and_one_it_checks_itse
 def test_the_evidence_form_is_not_for_those_who_may_not_record(client, assessed, people):
     client.force_login(people["viewer"])
     assert client.get(record_url(assessed), headers=HTMX).status_code == 403
+    # Posted, the rule is told before the form is read: an empty form is not answered with its
+    # field errors, and a complete one records nothing.
+    for who in ("viewer", "approver"):
+        client.force_login(people[who])
+        for data in ({}, {"evidence-data_classified-note": "Classified by the client."}):
+            section = client.post(record_url(assessed), data, headers=HTMX)
+            assert "Your rights on this project do not let you change its technical details." in text(section)
+            assert "This field is required" not in text(section)
+            assert client.post(record_url(assessed), data).status_code == 302  # back to the project page
+    assert not GateEvidence.objects.exists()
     client.force_login(people["lead"])
     checked_from_data = record_url(assessed, "environment_complete")
     assert client.get(checked_from_data, headers=HTMX).status_code == 404
