@@ -60,6 +60,12 @@ def version_of(*objects) -> str:
     return "|".join(parts)
 
 
+def set_version(rows) -> str:
+    """The version of a set of rows a form replaces as a whole (a formset): how many, and each
+    one's ``version_of``, in order; a row changed, added or removed by someone else changes it."""
+    return f"{len(rows)}:{version_of(*rows)}"
+
+
 def edit_status(form) -> int:
     """The status of an edit page drawn again: 409 Conflict when its form was refused as stale
     (``VersionedEditForm``), else 200."""

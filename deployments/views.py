@@ -10,7 +10,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.forms import edit_status, show_service_errors
+from core.forms import STALE_EDIT, VERSION_FIELD, edit_status, set_version, show_service_errors
 from core.validators import whole_number
 from deployments.forms import (
     MAX_RULES,
@@ -143,39 +143,57 @@ def sign_off(request, pk, kind):
 
 @login_required
 def routing_rules(request, pk):
+    """The project's routing rules, replaced as a whole. The page carries the version of the set it
+    showed (``core.forms.set_version``): saving over rules someone else changed since is refused
+    with 409, nothing saved, as on every edit page (``VersionedEditForm``)."""
     project = get_for_user_or_404(
         Project.objects.select_related("tenant"), user=request.user, action=Action.CHANGE_TECHNICAL, pk=pk
     )
-    stored = routing_rules_for(user=request.user, project=project)
-    if request.method == "POST":
-        data = request.POST
-        adding = "add_row" in data
-        if adding:
-            # Without JavaScript, "Add a rule" sends the rows typed so far and gets one more back.
-            data = data.copy()
-            total = whole_number(data.get("rules-TOTAL_FORMS", ""))
-            if total is not None:
-                data["rules-TOTAL_FORMS"] = str(min(total + 1, MAX_RULES))
-        formset = RoutingRuleFormSet(data)
-        if not adding and formset.is_valid():
-            try:
-                routing_rules_replace(project=project, actor=request.user, rules=formset.rules())
-            except ValidationError as error:
-                formset.add_service_errors(error)
-            else:
-                messages.success(request, "Routing rules saved.")
-                return redirect("project-detail", project.pk)
-    else:
-        formset = RoutingRuleFormSet(initial=[rule_initial(rule) for rule in stored])
+    status = 200
+    # One transaction, the project locked first (the order the service locks in): the rules read
+    # here are the ones the save replaces.
+    with transaction.atomic():
+        if request.method == "POST":
+            lock_project(project)
+        stored = routing_rules_for(user=request.user, project=project)
+        version = set_version(stored)
+        if request.method == "POST":
+            data = request.POST
+            version = data.get(VERSION_FIELD, "")  # the page's own, carried through "Add a rule" too
+            adding = "add_row" in data
+            if adding:
+                # Without JavaScript, "Add a rule" sends the rows typed so far and gets one more back.
+                data = data.copy()
+                total = whole_number(data.get("rules-TOTAL_FORMS", ""))
+                if total is not None:
+                    data["rules-TOTAL_FORMS"] = str(min(total + 1, MAX_RULES))
+            formset = RoutingRuleFormSet(data)
+            if not adding and formset.is_valid():
+                if version != set_version(stored):
+                    formset.non_form_errors().append(STALE_EDIT)
+                    status = 409
+                else:
+                    try:
+                        routing_rules_replace(project=project, actor=request.user, rules=formset.rules())
+                    except ValidationError as error:
+                        formset.add_service_errors(error)
+                    else:
+                        messages.success(request, "Routing rules saved.")
+                        return redirect("project-detail", project.pk)
+        else:
+            formset = RoutingRuleFormSet(initial=[rule_initial(rule) for rule in stored])
     return render(
         request,
         "deployments/routing_form.html",
         {
             "project": project,
             "formset": formset,
+            "version_field": VERSION_FIELD,
+            "version": version,
             "is_hybrid": project.hosting_approach == HostingApproach.HYBRID,
             "max_rules": MAX_RULES,
         },
+        status=status,
     )
 
 

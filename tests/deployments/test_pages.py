@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent
+from core.forms import STALE_EDIT
 from deployments.models import CustomerCloudEnvironment, RoutingRule
 from deployments.services import environment_sign_off, environment_update, routing_rules_replace
 from projects.models import DeploymentModel, HostingApproach, Project, RequirementsProfile, Residency
@@ -350,12 +351,16 @@ def test_lead_replaces_the_routing_rules(client, project, people):
 
     response = client.post(
         url,
-        rule_rows(
-            {**SELF_HOSTED, "share_percent": "70", "DELETE": ""},
-            {**TO_API, "share_percent": "30"},
-            {},
-            total=4,
-            initial=1,
+        as_sent(
+            client,
+            url,
+            rule_rows(
+                {**SELF_HOSTED, "share_percent": "70", "DELETE": ""},
+                {**TO_API, "share_percent": "30"},
+                {},
+                total=4,
+                initial=1,
+            ),
         ),
         follow=True,
     )
@@ -375,9 +380,9 @@ def test_shares_not_adding_up_are_shown_at_the_set_and_change_nothing(client, pr
     client.force_login(people["lead"])
     before = state(project)
 
+    url = reverse("project-routing", args=[project.pk])
     response = client.post(
-        reverse("project-routing", args=[project.pk]),
-        rule_rows({**SELF_HOSTED, "share_percent": "70"}, {**TO_API, "share_percent": "20"}),
+        url, as_sent(client, url, rule_rows({**SELF_HOSTED, "share_percent": "70"}, {**TO_API, "share_percent": "20"}))
     )
 
     body = response.content.decode()
@@ -391,13 +396,18 @@ def test_a_bad_row_is_shown_on_its_own_field(client, project, people):
     client.force_login(people["lead"])
     before = state(project)
 
+    url = reverse("project-routing", args=[project.pk])
     response = client.post(
-        reverse("project-routing", args=[project.pk]),
-        rule_rows(
-            {**SELF_HOSTED, "share_percent": "50"},
-            {**TO_API, "api_model": "", "share_percent": "50"},
-            {**TO_API, "traffic_condition": "", "share_percent": ""},
-            total=3,
+        url,
+        as_sent(
+            client,
+            url,
+            rule_rows(
+                {**SELF_HOSTED, "share_percent": "50"},
+                {**TO_API, "api_model": "", "share_percent": "50"},
+                {**TO_API, "traffic_condition": "", "share_percent": ""},
+                total=3,
+            ),
         ),
     )
 
@@ -407,8 +417,12 @@ def test_a_bad_row_is_shown_on_its_own_field(client, project, people):
     assert before_service == before
     # With the form's own errors fixed, the service names the row whose model is missing.
     response = client.post(
-        reverse("project-routing", args=[project.pk]),
-        rule_rows({**SELF_HOSTED, "share_percent": "50"}, {**TO_API, "api_model": "", "share_percent": "50"}),
+        url,
+        as_sent(
+            client,
+            url,
+            rule_rows({**SELF_HOSTED, "share_percent": "50"}, {**TO_API, "api_model": "", "share_percent": "50"}),
+        ),
     )
     body = response.content.decode()
     assert "Name the cloud API model" in error_of(body, "id_rules-1-api_model")
@@ -432,12 +446,15 @@ def test_a_saved_rule_is_removed_with_its_box(client, project, people):
         ],
     )
     client.force_login(people["lead"])
+    url = reverse("project-routing", args=[project.pk])
     response = client.post(
-        reverse("project-routing", args=[project.pk]),
-        rule_rows(
-            {**SELF_HOSTED, "share_percent": "50", "DELETE": "on"},
-            {**TO_API, "share_percent": "100"},
-            initial=2,
+        url,
+        as_sent(
+            client,
+            url,
+            rule_rows(
+                {**SELF_HOSTED, "share_percent": "50", "DELETE": "on"}, {**TO_API, "share_percent": "100"}, initial=2
+            ),
         ),
     )
     assert response.status_code == 302
@@ -451,9 +468,35 @@ def test_rules_for_a_project_that_is_not_hybrid_are_refused(client, project, peo
     body = client.get(url).content.decode()
     assert "Routing rules belong to hybrid hosting" in body
     before = state(project)
-    response = client.post(url, rule_rows({**TO_API, "share_percent": "100"}))
+    response = client.post(url, as_sent(client, url, rule_rows({**TO_API, "share_percent": "100"})))
     assert "Routing rules apply only to hybrid hosting." in response.content.decode()
     assert state(project) == before
+
+
+def test_rules_changed_by_someone_else_after_the_page_opened_are_not_overwritten(client, project, people):
+    """The page carries the version of the rules it showed: someone else's change since (a rule
+    added, changed or removed) makes its save a 409 saying so, nothing saved; the same page is
+    refused again, and after a reload the save goes through. "Add a rule" without JavaScript keeps
+    the page's version, not the current one."""
+    hybrid(project)
+    client.force_login(people["lead"])
+    url = reverse("project-routing", args=[project.pk])
+    mine = rule_rows({**SELF_HOSTED, "share_percent": "100"})
+    opened = as_sent(client, url, mine)
+    routing_rules_replace(project=project, actor=people["lead2"], rules=[{**TO_API, "share_percent": 100}])
+    theirs = state(project)
+    added_row = client.post(url, opened | {"add_row": "1"})
+    assert added_row.status_code == 200
+    assert f'name="edited_version" value="{opened["edited_version"]}"' in added_row.content.decode()
+    for _ in range(2):
+        refused = client.post(url, opened)
+        assert refused.status_code == 409
+        assert STALE_EDIT in refused.content.decode()
+        assert state(project) == theirs
+    without_version = {key: value for key, value in opened.items() if key != "edited_version"}
+    assert client.post(url, without_version).status_code == 409
+    assert client.post(url, as_sent(client, url, mine)).status_code == 302
+    assert AuditEvent.objects.filter(action="routing.replaced").count() == 2
 
 
 def test_add_a_rule_returns_one_more_row_for_htmx(client, project, people):
