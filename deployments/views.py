@@ -99,7 +99,9 @@ def environment(request, pk):
     # One transaction: the form's version check holds the environment's row until the save is
     # committed (the project's first, the order every service locks in).
     with transaction.atomic():
-        if request.method == "POST" and lock_project(project) and form.is_valid():
+        if request.method == "POST":
+            lock_project(project)
+        if request.method == "POST" and form.is_valid():
             try:
                 saved = environment_update(project=project, actor=request.user, **form.environment_fields())
             except ValidationError as error:
@@ -156,7 +158,7 @@ def routing_rules(request, pk):
         if request.method == "POST":
             lock_project(project)
         stored = routing_rules_for(user=request.user, project=project)
-        version = set_version(stored)
+        current = version = set_version(stored)
         if request.method == "POST":
             data = request.POST
             version = data.get(VERSION_FIELD, "")  # the page's own, carried through "Add a rule" too
@@ -169,7 +171,7 @@ def routing_rules(request, pk):
                     data["rules-TOTAL_FORMS"] = str(min(total + 1, MAX_RULES))
             formset = RoutingRuleFormSet(data)
             if not adding and formset.is_valid():
-                if version != set_version(stored):
+                if version != current:
                     formset.non_form_errors().append(STALE_EDIT)
                     status = 409
                 else:

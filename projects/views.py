@@ -185,7 +185,9 @@ def project_profile(request, pk):
     # One transaction: the form's version check locks the rows until the save is committed (the
     # project first, the order every service locks in).
     with transaction.atomic():
-        if request.method == "POST" and lock_project(project) and form.is_valid():
+        if request.method == "POST":
+            lock_project(project)
+        if request.method == "POST" and form.is_valid():
             try:
                 profile_update(project=project, actor=request.user, **form.service_fields())
             except ValidationError as error:
