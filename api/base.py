@@ -7,6 +7,8 @@
 - ``ETag`` on reads of one object and ``If-Match`` on every write to one object (PATCH, PUT,
   DELETE and the POST actions on it): a stale tag is a 412, as RFC 9110 says (lists, ``*``, strong
   comparison).
+- A write that takes no body refuses one that carries names (``api.bodies``), before anything,
+  an Idempotency-Key included, is claimed or changed.
 """
 
 import hashlib
@@ -19,6 +21,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from api.bodies import refuse_body_not_taken
 from api.errors import PreconditionFailed, RetryInProgress, SecretAlreadyShown, UnprocessableRetry, error_response
 from api.models import IdempotencyRecord
 
@@ -44,7 +47,8 @@ class _Replay(Exception):
 
 
 class SafeRetriesMixin:
-    """For DRF views: idempotent POSTs and ETag / If-Match."""
+    """For DRF views: idempotent POSTs and ETag / If-Match; a body sent to a write that takes none
+    is refused."""
 
     #: The token scope an action needs (a scope or a callable of the request); None: read or write by method.
     required_scope = None
@@ -54,6 +58,7 @@ class SafeRetriesMixin:
         key = request.headers.get(IDEMPOTENCY_HEADER)
         body = request._request.body if request.method == "POST" and key else b""
         super().initial(request, *args, **kwargs)
+        refuse_body_not_taken(request)
         if request.method == "POST" and key and request.user.is_authenticated:
             # Keys belong to a caller: an anonymous request (the token endpoint) is not replayed.
             self._idempotency = self._claim(request, idempotency_key_checked(key), body)

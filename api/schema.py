@@ -16,6 +16,7 @@ from api.base import (
     CallerObjectMixin,
     SafeRetriesMixin,
 )
+from api.bodies import WRITE_METHODS
 from api.rows import RowListMixin, RowSerializerMixin
 from api.serializers import JsonTypes
 
@@ -71,7 +72,8 @@ ERRORS = {
 }
 #: Every operation can answer these.
 ALWAYS = ("401", "403", "404", "406", "429", "503")
-#: Operations with a body: it can be invalid, too large or not JSON.
+#: Operations with a body: it can be invalid, too large or not JSON. So can a body sent to a write
+#: that takes none, which is refused (``api.bodies``).
 WITH_BODY = ("400", "413", "415")
 #: Integer bounds that come from the database's column types (SQLite's differ from PostgreSQL's).
 STORAGE_BOUNDS = {
@@ -146,7 +148,7 @@ class StagegateAutoSchema(AutoSchema):
 def error_codes(method: str, operation: dict) -> list[str]:
     """The error answers an operation can give (``ERRORS``), by what it takes."""
     codes = list(ALWAYS)
-    if "requestBody" in operation:
+    if "requestBody" in operation or method.upper() in WRITE_METHODS:
         codes += WITH_BODY
     elif any(parameter.get("in") == "query" for parameter in operation.get("parameters", ())):
         codes.append("400")  # a filter, ordering or cursor it cannot read

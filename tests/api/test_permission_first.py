@@ -3,6 +3,12 @@ anything they sent is checked, so field errors never answer someone who may not 
 
 Each write is sent by a reader who may see the object but not change it, with a body that is
 invalid too: the answer is 403 and names no field. The services behind the pages do the same.
+
+One exception, by design: a write that takes no body at all (cancel, mark read, a DELETE) refuses a
+body carrying names before its rights are checked (``api.bodies``), since those rights are the
+service's to check as it writes. That answer depends on the request alone (the operation takes no
+body), never on the object or on the caller's rights, so it tells a caller who may not write nothing
+they could not read in the schema; an unknown object and another client's get it alike.
 """
 
 import pytest
