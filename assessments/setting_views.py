@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from assessments.cost_plan import plan_resolve
 from assessments.forms import COST_PLAN_LABELS, CertificationForm, CostPlanForm
-from assessments.models import ProviderCertification
+from assessments.models import ProviderCertification, TenantCostDefaults
 from assessments.selectors import provider_certifications
 from assessments.services.certifications import provider_certification_record, provider_certification_remove
 from assessments.services.cost_plans import (
@@ -32,7 +32,12 @@ def cost_defaults(request, tenant):
     platform = plan_inputs(plan_resolve(None, None))
     origins = dict.fromkeys(platform, "platform")
     form = CostPlanForm(
-        request.POST or None, plan=plan_inputs(defaults), in_force=platform, origins=origins, edited=defaults
+        request.POST or None,
+        plan=plan_inputs(defaults),
+        in_force=platform,
+        origins=origins,
+        # None yet: the form edits the defaults the client would have, so ones written meanwhile are seen.
+        edited=defaults or TenantCostDefaults(tenant_id=tenant.pk),
     )
     with transaction.atomic():  # the form's version check holds the defaults' row until the save
         if request.method == "POST" and form.is_valid():

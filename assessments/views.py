@@ -23,7 +23,7 @@ from assessments.charts import cost_chart
 from assessments.cost_summary import cost_summary
 from assessments.forms import COST_PLAN_LABELS, CatalogSearchForm, CostPlanForm
 from assessments.jobs import QueueUnavailable, job_request
-from assessments.models import Job
+from assessments.models import CostProfile, Job
 from assessments.selectors import (
     assessment_history,
     current_evidence,
@@ -169,8 +169,18 @@ def cost_plan_section(project, *, form=None, with_form: bool = False) -> dict:
     return {
         "cost_plan_rows": rows,
         "cost_plan_form": form
-        or (CostPlanForm(plan=plan, in_force=values, origins=origins, edited=profile) if with_form else None),
+        or (
+            CostPlanForm(plan=plan, in_force=values, origins=origins, edited=_plan_edited(project, profile))
+            if with_form
+            else None
+        ),
     }
+
+
+def _plan_edited(project, profile) -> CostProfile:
+    """What the cost plan form edits: the project's plan, or the one it would have if it has none
+    yet, so that a plan someone else writes meanwhile is seen (``core.forms.VersionedEditForm``)."""
+    return profile or CostProfile(tenant_id=project.tenant_id, project_id=project.pk)
 
 
 def fit_rows(assessment) -> list[dict]:
@@ -264,7 +274,11 @@ def cost_plan_page(request, pk):
             values = plan_inputs(in_force)
             origins = plan_origins(in_force)
             form = CostPlanForm(
-                request.POST, plan=plan_inputs(profile), in_force=values, origins=origins, edited=profile
+                request.POST,
+                plan=plan_inputs(profile),
+                in_force=values,
+                origins=origins,
+                edited=_plan_edited(project, profile),
             )
             if form.is_valid():
                 try:

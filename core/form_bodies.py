@@ -5,11 +5,12 @@ Django's form ``CharField`` refuses it, but not every value a page stores passes
 reason or a comment read from the body as it is, a list a field splits from a line of text. So every
 page's form body is checked here, before any view reads it: text it cannot store anywhere in it (a
 value or a name; ``core.text``) is answered with the product's 400 page naming the field, and nothing
-is changed. The API's parsers check its own bodies; its middleware checks every path, query string
-and header.
+is changed. The API's parsers check its own bodies; ``api.middleware`` checks every path, query
+string, cookie and header, and answers a page's with the same 400 page (``refused_page``).
 """
 
-from django.shortcuts import render
+from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 from core.text import unstorable_reason
 
@@ -33,8 +34,16 @@ class UnstorableFormMiddleware:
                 if (reason := unstorable_reason(name) or next(filter(None, map(unstorable_reason, values)), None))
             ]
             if problems:
-                return render(request, "400.html", {"problems": problems}, status=400)
+                return refused_page(problems, request=request)
         return self.get_response(request)
+
+
+def refused_page(problems: list[str], *, request=None) -> HttpResponseBadRequest:
+    """The product's 400 page, listing ``problems``: each part of the request refused, in words.
+
+    Drawn without the request (as Django draws its own 400 page) when the request itself was
+    refused before the sessions and the person were read: its address, cookies or headers."""
+    return HttpResponseBadRequest(render_to_string("400.html", {"problems": problems}, request=request))
 
 
 def field_label(name: str) -> str:

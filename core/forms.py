@@ -75,26 +75,68 @@ def edit_status(form) -> int:
 _CREATING = object()
 
 
+def _identity(obj) -> dict | None:
+    """How a row not written yet (``obj``, unsaved) is found once someone writes it: by its owner,
+    a one-to-one field (a project's environment, a client's cost defaults), else by a unique
+    constraint naming a relation (a person's email choice for one kind); None if it names neither."""
+    meta = type(obj)._meta
+    candidates = [[field] for field in meta.concrete_fields if field.one_to_one and not field.primary_key]
+    candidates += [
+        [meta.get_field(name) for name in names]
+        for names in [*(constraint.fields for constraint in meta.total_unique_constraints), *meta.unique_together]
+    ]
+    for fields in candidates:
+        values = {field.attname: getattr(obj, field.attname) for field in fields}
+        if any(field.is_relation for field in fields) and None not in values.values():
+            return values
+    return None
+
+
+def _owners(obj) -> list[tuple]:
+    """The rows a row not written yet belongs to (those its ``_identity`` points at): model and key."""
+    identity = _identity(obj)
+    return [
+        (field.related_model, identity[field.attname])
+        for field in type(obj)._meta.concrete_fields
+        if field.is_relation and field.attname in identity
+    ]
+
+
 class VersionedEditForm:
-    """A form that changes existing rows (``edited``: one model instance, None for one not written
-    yet, or a tuple of them; a ModelForm's own instance when not given; neither: the form creates
-    a row, and checks nothing) and refuses to save over a change it did not show.
+    """A form that changes existing rows (``edited``: one model instance or a tuple of them; a
+    ModelForm's own instance when not given; neither: the form creates a row, and checks nothing)
+    and refuses to save over a change it did not show.
 
     It carries ``version_of`` the rows as the page showed them in a hidden field; ``clean`` reads the
     rows again and, if their version differs, or the field is missing (a page from before the field
     existed), the form is invalid with ``STALE_EDIT``, so nothing is saved. Inside a transaction the
     rows are read locked (``select_for_update``): a view that validates and saves in one
     ``transaction.atomic()`` holds them until its save is committed, so two submits of the same
-    version cannot both pass."""
+    version cannot both pass.
+
+    A row the page showed as not written yet (a project with no environment or cost plan yet, a
+    client with no cost defaults, a person with no email choices) is given unsaved, naming its
+    owner by id (``CustomerCloudEnvironment(project_id=project.pk)``: by the object, Django would
+    cache the unsaved row as the project's own), never as None: ``clean`` looks it up by its owner
+    (``_identity``), so one someone else wrote meanwhile makes the form stale, like a change. The
+    owner's row is locked first (the order every service locks in), as a lock on no row holds
+    nothing: of two first saves, the second waits, then sees the first's row."""
 
     def __init__(self, *args, edited=_CREATING, **kwargs):
         super().__init__(*args, **kwargs)
         if edited is _CREATING:
-            edited = getattr(self, "instance", _CREATING)
-        if edited is _CREATING:
-            self.edited = None  # the form writes a new row: there is nothing to overwrite
-            return
+            edited = getattr(self, "instance", None)
+            if edited is None or (edited.pk is None and _identity(edited) is None):
+                self.edited = None  # the form writes a new row: there is nothing to overwrite
+                return
         self.edited = edited if isinstance(edited, tuple) else (edited,)
+        for obj in self.edited:
+            if obj is None or (obj.pk is None and _identity(obj) is None):
+                # Refused when the page is drawn: such a form could not see a row written meanwhile.
+                raise ValueError(
+                    f"{type(self).__name__} edits {obj!r}: give a row not written yet unsaved, naming its "
+                    "owner (e.g. CustomerCloudEnvironment(project_id=project.pk)), not None."
+                )
         self.fields[VERSION_FIELD] = forms.CharField(
             widget=forms.HiddenInput, required=False, initial=version_of(*self.edited)
         )
@@ -106,16 +148,21 @@ class VersionedEditForm:
         if self.edited is None:
             return data
         sent = data.pop(VERSION_FIELD, "")
-        if sent != version_of(*(self._stored(obj) for obj in self.edited)):
+        if sent != version_of(*self._stored()):
             raise forms.ValidationError(STALE_EDIT, code="stale")
         return data
 
-    @staticmethod
-    def _stored(obj):
-        """``obj``'s row as it is now, locked when in a transaction; None if never written or gone."""
-        if obj is None or obj.pk is None:
-            return None
-        rows = type(obj)._base_manager.filter(pk=obj.pk)
-        if transaction.get_connection().in_atomic_block:
-            rows = rows.select_for_update()
-        return rows.first()
+    def _stored(self) -> list:
+        """The edited rows as they are now, locked when in a transaction (the owners of those not
+        written yet first); None for one not written or gone."""
+        locking = transaction.get_connection().in_atomic_block
+        if locking:
+            owners = dict.fromkeys(owner for obj in self.edited if obj.pk is None for owner in _owners(obj))
+            for model, pk in owners:
+                list(model._base_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+        stored = []
+        for obj in self.edited:
+            lookup = {"pk": obj.pk} if obj.pk is not None else _identity(obj)
+            rows = type(obj)._base_manager.filter(**lookup)
+            stored.append((rows.select_for_update() if locking else rows).first())
+        return stored

@@ -44,7 +44,8 @@ def deployment_model(request, pk):
     project = get_for_user_or_404(
         Project.objects.select_related("tenant", "profile"), user=request.user, action=Action.CHANGE, pk=pk
     )
-    environment = environment_for(user=request.user, project=project)
+    # A project with no environment yet: the form edits the one it would have (core.forms.VersionedEditForm).
+    environment = environment_for(user=request.user, project=project) or CustomerCloudEnvironment(project_id=project.pk)
     form = DeploymentModelForm(request.POST or None, project=project, environment=environment)
     # One transaction: the form's version check holds the project's and the environment's rows
     # until the save is committed.
@@ -95,7 +96,8 @@ def environment(request, pk):
         "access_pattern": bool(stored and stored.access_signed_off),
         "data_residency": bool(stored and stored.residency_signed_off),
     }
-    form = EnvironmentForm(request.POST or None, environment=stored)
+    # None yet: the form edits the one the project would have, so that one written meanwhile is seen.
+    form = EnvironmentForm(request.POST or None, environment=stored or CustomerCloudEnvironment(project_id=project.pk))
     # One transaction: the form's version check holds the environment's row until the save is
     # committed (the project's first, the order every service locks in).
     with transaction.atomic():

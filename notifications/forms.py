@@ -1,10 +1,15 @@
 from django import forms
 
-from notifications.models import Kind
+from core.forms import VersionedEditForm
+from notifications.models import EmailPreference, Kind
 
 
-class EmailChoicesForm(forms.Form):
-    """A checkbox per kind of notification: ticked, it also comes by email."""
+class EmailChoicesForm(VersionedEditForm, forms.Form):
+    """A checkbox per kind of notification: ticked, it also comes by email.
+
+    It edits the person's choice of each kind (``VersionedEditForm``): a kind never chosen is the
+    choice the person would have (email on), so that choices saved meanwhile from another tab, or
+    through the API, are not overwritten by a page that did not show them."""
 
     emailed = forms.MultipleChoiceField(
         label="Email me about",
@@ -14,9 +19,12 @@ class EmailChoicesForm(forms.Form):
         help_text="Whatever you untick still appears under Notifications.",
     )
 
-    @classmethod
-    def initial_from(cls, choices: dict[str, bool]) -> dict:
-        return {"emailed": [kind for kind, email in choices.items() if email]}
+    def __init__(self, *args, user, **kwargs):
+        stored = {row.kind: row for row in EmailPreference.objects.filter(user=user, kind__in=Kind.values)}
+        # One read for what the page shows and for its version: no row is the default, email on.
+        choices = tuple(stored.get(kind) or EmailPreference(user_id=user.pk, kind=kind) for kind in Kind.values)
+        initial = {"emailed": [choice.kind for choice in choices if choice.email]}
+        super().__init__(*args, initial=initial, edited=choices, **kwargs)
 
     def choices(self) -> dict[str, bool]:
         return {kind: kind in self.cleaned_data["emailed"] for kind in Kind.values}

@@ -6,14 +6,15 @@ Everything here is the reader's own: another person's notification answers 404, 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.forms import return_address
+from core.forms import edit_status, return_address
 from notifications import selectors
 from notifications.forms import EmailChoicesForm
-from notifications.services import email_choices, email_choices_save, notification_read, notifications_read_all
+from notifications.services import email_choices_save, notification_read, notifications_read_all
 
 PER_PAGE = 25
 
@@ -48,11 +49,14 @@ def notification_mark_all_read(request):
 
 @login_required
 def personal_settings(request):
-    form = EmailChoicesForm(
-        request.POST or None, initial=EmailChoicesForm.initial_from(email_choices(user=request.user))
-    )
-    if request.method == "POST" and form.is_valid():
-        email_choices_save(user=request.user, choices=form.choices())
-        messages.success(request, "Your email choices are saved.")
-        return redirect("personal-settings")
-    return render(request, "notifications/personal_settings.html", {"form": form})
+    """The person's email choices. Saved over choices changed since the page was opened (another
+    tab, the API), the form comes back with 409 and nothing saved, as on every edit page."""
+    form = EmailChoicesForm(request.POST or None, user=request.user)
+    # One transaction: the form's version check holds the person's choices (and, for a kind never
+    # chosen, the person's row) until the save is committed.
+    with transaction.atomic():
+        if request.method == "POST" and form.is_valid():
+            email_choices_save(user=request.user, choices=form.choices())
+            messages.success(request, "Your email choices are saved.")
+            return redirect("personal-settings")
+    return render(request, "notifications/personal_settings.html", {"form": form}, status=edit_status(form))

@@ -19,6 +19,8 @@ from assessments.services.cost_plans import cost_plan_update, tenant_cost_defaul
 from core.forms import STALE_EDIT, VERSION_FIELD
 from deployments.models import CustomerCloudEnvironment
 from deployments.services import environment_update
+from notifications.models import Kind
+from notifications.services import email_choices, email_choices_save
 from projects.models import ApprovalPolicy, DeploymentModel, FreezeWindow, Project, RequirementsProfile
 from projects.services.policies import freeze_window_save, policy_save
 from projects.services.projects import profile_update, project_update
@@ -102,6 +104,11 @@ def _profile(e):
 
 def _environment(e):
     return CustomerCloudEnvironment.objects.get(project=e["project"]).change_process_reference
+
+
+def _emailed(e):
+    """The kinds the viewer (the person of ``edited``'s membership) gets by email."""
+    return frozenset(kind for kind, email in email_choices(user=e["membership"].user).items() if email)
 
 
 CASES = [
@@ -214,6 +221,16 @@ CASES = [
         lambda e: TenantCostDefaults.objects.get(tenant=e["project"].tenant).staff_fte,
         D("2"),
         D("3"),
+    ),
+    Case(
+        "person's email choices",
+        "viewer",
+        lambda e: reverse("personal-settings"),
+        {"emailed": [Kind.APPROVAL_OUTCOME]},
+        lambda e, p: email_choices_save(user=p["viewer"], choices={Kind.APPROVAL_WAITING: False}),
+        _emailed,
+        frozenset({Kind.APPROVAL_OUTCOME}),
+        frozenset(Kind.values) - {Kind.APPROVAL_WAITING},
     ),
 ]
 IDS = [case.name for case in CASES]

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from notifications.models import EmailPreference, Kind
 from notifications.services import email_choices, email_choices_save
+from tests.edit_forms import as_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,12 @@ def test_the_page_and_the_api_are_one_service(api, client, people):
     """Saved on the page, read through the API; saved through the API, shown on the page."""
     client.force_login(people["lead"])
     kept = [Kind.APPROVAL_OUTCOME, Kind.APPROVAL_REJECTED]
-    assert client.post(reverse("personal-settings"), {"emailed": kept}).status_code == 302
+    assert (
+        client.post(
+            reverse("personal-settings"), as_sent(client, reverse("personal-settings"), {"emailed": kept})
+        ).status_code
+        == 302
+    )
     tool = api(people["lead"])
     assert {kind for kind, on in tool.get(URL).json()["email"].items() if on} == set(kept)
     assert tool.patch(URL, {"email": {"approval_waiting": True}}, format="json").status_code == 200

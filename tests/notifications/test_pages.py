@@ -11,6 +11,7 @@ from django.utils.html import escape
 from notifications.models import EmailPreference, Kind, Notification
 from notifications.services import email_choices
 from projects.services.approvals import approval_request_create
+from tests.edit_forms import as_sent
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,12 +132,16 @@ def test_the_settings_page_turns_email_off_per_kind(client, people):
     for kind in Kind:
         assert escape(kind.label) in html
     kept = [Kind.APPROVAL_WAITING, Kind.APPROVAL_REJECTED]
-    response = client.post(reverse("personal-settings"), {"emailed": kept})
+    response = client.post(
+        reverse("personal-settings"), as_sent(client, reverse("personal-settings"), {"emailed": kept})
+    )
     assert response.status_code == 302
     assert {kind for kind, on in email_choices(user=people["approver"]).items() if on} == set(kept)
     assert EmailPreference.objects.filter(user=people["approver"], email=False).count() == len(Kind.values) - 2
     assert client.get(reverse("personal-settings")).content.decode().count("checked") == 2
-    bad = client.post(reverse("personal-settings"), {"emailed": ["nonsense"]})
+    bad = client.post(
+        reverse("personal-settings"), as_sent(client, reverse("personal-settings"), {"emailed": ["nonsense"]})
+    )
     assert bad.status_code == 200
     assert "Select a valid choice" in bad.content.decode()
 
