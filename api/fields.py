@@ -6,7 +6,7 @@ import re
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from api.serializers import json_type_errors, unknown_field_errors
 from core.moments import OUTSIDE_RANGE, showable_everywhere
@@ -110,15 +110,33 @@ class DocumentField(ShapedField, serializers.JSONField):
     """A stored JSON document (``models.JSONField``), answered exactly as stored."""
 
 
+def null_errors(fields, data) -> dict[str, list[ErrorDetail]]:
+    """The errors, by field name, of the values of ``data`` that are null where their writable field
+    takes no null (its ``allow_null``, which the schema gives as ``nullable``), in the field's words.
+
+    A value passed on as sent never meets its field, and the model does not stand in for it: Django's
+    ``full_clean`` checks no empty value of a field that may be blank, None included where the column
+    is NOT NULL, so a null text reached the rules between fields (``.strip()`` of None) or the
+    database's constraint, a 500 either way."""
+    return {
+        name: [ErrorDetail(field.error_messages["null"], code="null")]
+        for name, field in fields.items()
+        if not field.read_only and name in data and data[name] is None and not field.allow_null
+    }
+
+
 class ObjectField(ShapedField, serializers.DictField):
     """A JSON object of a request, passed on as sent to the service that reads it. Where its shape
     is a serializer, each value must have the JSON type the schema gives it (``api.serializers``):
-    the service would read ``7`` for text as ``"7"``."""
+    the service would read ``7`` for text as ``"7"``; and null only where the shape's field takes it
+    (``null_errors``)."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         shape = self.shape() if isinstance(self.shape, type) else self.shape
-        if isinstance(shape, serializers.Serializer) and (wrong := json_type_errors(shape.fields, value)):
+        if isinstance(shape, serializers.Serializer) and (
+            wrong := json_type_errors(shape.fields, value) | null_errors(shape.fields, value)
+        ):
             raise ValidationError(wrong)
         return value
 
@@ -169,8 +187,8 @@ class FieldsObject(ObjectField):
     name, in the words ``unknown`` (``api.serializers.unknown_field_errors``): the names reach the
     service as its keyword arguments, so one it does not take, read only, unknown or one of the
     service's own (``project``, ``actor``), is refused here, never handed on. Each value must have the
-    JSON type the schema gives it (``ObjectField``). Every error of the object is named at once;
-    nothing is passed on."""
+    JSON type the schema gives it, and be null only where its field takes null (``ObjectField``).
+    Every error of the object is named at once; nothing is passed on."""
 
     def __init__(self, *args, unknown: str, **kwargs):
         self.unknown = unknown
@@ -179,7 +197,11 @@ class FieldsObject(ObjectField):
     def to_internal_value(self, data):
         value = serializers.DictField.to_internal_value(self, data)  # an object, or DRF's refusal
         fields = (self.shape() if isinstance(self.shape, type) else self.shape).fields
-        errors = unknown_field_errors(fields, value, self.unknown) | json_type_errors(fields, value)
+        errors = (
+            unknown_field_errors(fields, value, self.unknown)
+            | json_type_errors(fields, value)
+            | null_errors(fields, value)
+        )
         if errors:
             raise ValidationError(errors)
         return value

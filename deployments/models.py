@@ -215,7 +215,8 @@ class RoutingRule(TenantOwned):
                 )
             if self.data_class:
                 errors["data_class"] = ValidationError("A traffic rule has no data class.", code="not_allowed")
-        if self.destination == self.Destination.CLOUD_API and not self.api_model.strip():
+        # A refused model name reads None (``TenantOwned.full_clean``): its own error says why.
+        if self.destination == self.Destination.CLOUD_API and self.api_model is not None and not self.api_model.strip():
             errors["api_model"] = ValidationError("Name the cloud API model (provider:model).", code="required")
         if self.destination == self.Destination.SELF_HOSTED and self.api_model:
             errors["api_model"] = ValidationError("Self-hosted traffic names no API model.", code="not_allowed")

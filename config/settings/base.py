@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "PromotionTargetEnum": "projects.models.rollout.PROMOTION_TARGET_CHOICES",
         "DeploymentModelEnum": "projects.models.project.DeploymentModel",
         "EvidenceLinkKindEnum": "projects.models.project.EvidenceLink.Kind",
+        "EnvironmentKindEnum": "deployments.models.CustomerCloudEnvironment.Kind",
         "EvidenceItemEnum": "assessments.api.serializers.EVIDENCE_ITEM_CHOICES",
         "NotificationKindEnum": "notifications.models.Kind",
         "RoleEnum": "tenancy.models.Role",

@@ -11,15 +11,14 @@ from deployments.services import ENVIRONMENT_UNKNOWN, SIGN_OFF_UNKNOWN, SIGN_OFF
 from projects.models import DeploymentModel
 
 
-def _regions(help_text: str):
+def _regions(help_text: str, **kwargs):
     return serializers.ListField(
-        child=serializers.CharField(max_length=REGION_MAX_LENGTH), required=False, help_text=help_text
+        child=serializers.CharField(max_length=REGION_MAX_LENGTH), required=False, help_text=help_text, **kwargs
     )
 
 
 class EnvironmentSerializer(ModelSerializer):
-    """Where a customer-cloud project runs. In a write every fact is optional: those sent change,
-    null or blank clears one, and a change withdraws the sign-offs that depended on it."""
+    """Where a customer-cloud project runs."""
 
     regions = _regions("The cloud regions it runs in.")
     residency_regions = _regions("The data-residency regions agreed with the client.")
@@ -47,11 +46,27 @@ class EnvironmentSerializer(ModelSerializer):
         read_only_fields = ["access_approved_at", "residency_confirmed_at"]
 
 
+#: The facts a write clears with null (``deployments.services``: null is blank, or no regions).
+CLEARABLE_FACTS = ["site", "provider", "account_id", "access_pattern", "change_process_reference"]
+
+
+class EnvironmentChangeSerializer(EnvironmentSerializer):
+    """Where a customer-cloud project runs. In a write every fact is optional: those sent change,
+    null or blank clears one (the kind and the network isolation always have one: null is refused),
+    and a change withdraws the sign-offs that depended on it."""
+
+    regions = _regions("The cloud regions it runs in; null: none.", allow_null=True)
+    residency_regions = _regions("The data-residency regions agreed with the client; null: none.", allow_null=True)
+
+    class Meta(EnvironmentSerializer.Meta):
+        extra_kwargs = {name: {"allow_null": True} for name in CLEARABLE_FACTS}
+
+
 def environment_change(**kwargs) -> FieldsObject:
     """Facts of the environment to record, as sent, for ``environment_update`` (the PATCH's body, a
     switch's ``environment``): a name that is no fact is refused by name, as is a value of another
-    JSON type than the schema gives it."""
-    return FieldsObject(shape=EnvironmentSerializer(partial=True), unknown=ENVIRONMENT_UNKNOWN, **kwargs)
+    JSON type than the schema gives it, or null for a fact that null does not clear."""
+    return FieldsObject(shape=EnvironmentChangeSerializer(partial=True), unknown=ENVIRONMENT_UNKNOWN, **kwargs)
 
 
 def environment_fields(data) -> dict:
@@ -76,10 +91,10 @@ class RoutingRuleSerializer(ModelSerializer):
 
 
 class RoutingRuleWriteSerializer(RoutingRuleSerializer):
-    """A rule as sent: its position is its place in the list unless given."""
+    """A rule as sent: its position is its place in the list unless given (or null)."""
 
     class Meta(RoutingRuleSerializer.Meta):
-        extra_kwargs = {"position": {"required": False}}
+        extra_kwargs = {"position": {"required": False, "allow_null": True}}
 
 
 @extend_schema_field(EnvironmentSerializer)

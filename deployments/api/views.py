@@ -10,7 +10,7 @@ from api.base import SafeRetriesMixin
 from api.errors import named_within
 from deployments.api.serializers import (
     DeploymentSwitchSerializer,
-    EnvironmentSerializer,
+    EnvironmentChangeSerializer,
     RoutingRulesSerializer,
     SignOffSerializer,
     environment_fields,
@@ -41,7 +41,7 @@ class ProjectDeploymentViewSet(ProjectObjectMixin, SafeRetriesMixin, viewsets.Ge
             deployment_model_switch(project=project, actor=request.user, **data)
         return self.project_response(pk)
 
-    @extend_schema(request=EnvironmentSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
+    @extend_schema(request=EnvironmentChangeSerializer, responses={200: ProjectDetailSerializer, **ERRORS})
     def environment(self, request, pk=None):
         """Record or change the customer-cloud environment's facts."""
         project = writable(self.get_object(), request, Action.CHANGE_TECHNICAL)

@@ -237,9 +237,14 @@ class RequirementsProfile(TenantOwned):
         return f"Requirements of {self.project_id}"
 
     def clean(self):
-        """The rules that tie fields together; each error names its field."""
+        """The rules that tie fields together; each error names its field. A field refused on its own
+        reads None here (``TenantOwned.full_clean``): a rule that reads it waits for a value it can read."""
         errors = {}
-        if self.residency == Residency.STRICT and not self.residency_region.strip():
+        if (
+            self.residency == Residency.STRICT
+            and self.residency_region is not None
+            and not self.residency_region.strip()
+        ):
             errors["residency_region"] = ValidationError(
                 "A residency region is required when residency is strict.", code="required"
             )

@@ -630,3 +630,22 @@ def test_the_schema_says_every_object_of_a_request_body_takes_only_its_names():
         "PatchedFreezeWindowWriteRequest",
         "PatchedWebhookRequest",
     }
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({"traffic_pattern": "spiky", "peak_ratio": "0.505"}, "profile.peak_ratio"),
+        ({"traffic_pattern": "spiky", "peak_ratio": "1234567.5"}, "profile.peak_ratio"),
+        ({"monthly_requests": 1000, "avg_input_tokens": 10**12}, "profile.avg_input_tokens"),
+    ],
+)
+def test_a_refused_profile_field_is_400_before_the_rules_between_fields_read_it(api, people, project, profile, field):
+    """A value of the right JSON type that its field refuses (too many decimal places or digits, a
+    number past the field's range) is said by name: the rules tying fields together never read it
+    as given (text compared with a number was a 500)."""
+    before = {name: getattr(project.profile, name) for name in profile}
+    response = api(people["lead"]).patch(f"/api/v1/projects/{project.pk}/", {"profile": profile}, format="json")
+    _assert_error(response, 400, field=field)
+    project.profile.refresh_from_db()
+    assert {name: getattr(project.profile, name) for name in profile} == before
